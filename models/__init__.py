@@ -1,0 +1,41 @@
+"""Brian2 neuron and synapse models of spiking_direct, each declared once.
+
+Installed as ``spiking_direct.models``. Every model is a factory that returns
+Brian2 ``Equations`` (or statement strings) with symbolic parameters; values
+come from the unit-carrying parameter dataclasses here, passed to Brian2
+through ``namespace=`` (never formatted into the equations).
+"""
+
+from .neurons import (
+    ExcitatoryParams,
+    InhibitoryParams,
+    InputParams,
+    WindowClock,
+    excitatory_model,
+    inhibitory_model,
+    input_model,
+)
+from .synapses import (
+    STDPParams,
+    StaticParams,
+    stdp_model,
+    static_model,
+    TIMING_RULES,
+    WEIGHT_RULES,
+)
+
+__all__ = [
+    "ExcitatoryParams",
+    "InhibitoryParams",
+    "InputParams",
+    "WindowClock",
+    "excitatory_model",
+    "inhibitory_model",
+    "input_model",
+    "STDPParams",
+    "StaticParams",
+    "stdp_model",
+    "static_model",
+    "TIMING_RULES",
+    "WEIGHT_RULES",
+]

@@ -1,0 +1,171 @@
+"""Neuron models: excitatory and inhibitory LIF cells and stimulus input cells.
+
+All areas live in one excitatory ``NeuronGroup`` and one inhibitory group;
+``area`` (an integer per neuron) indexes the protocol's two-dimensional
+``TimedArray`` objects, so one compiled network runs every schedule.
+
+The window clock
+----------------
+Activity is organised in windows of length ``T_win`` (a theta-like cycle, as
+in the discrete Assembly Calculus each window is one k-cap round). Within a
+window every area runs on its own clock, shifted by the protocol's offset
+for that area (this is how the source *leads* the target). On an area's
+clock: the input volley arrives at ``t_volley``; an excitability ramp
+(a shared depolarising drive, 0 -> ``ramp_amp`` between ``t_ramp`` and
+``t_ramp + T_ramp``) then brings the cells to threshold *in the order of
+their input*: the cells with the most input fire first. The area's
+inhibitory cells count those spikes (see :func:`inhibitory_model`) and,
+after about ``k``, silence the area for the rest of the window. Areas that
+the protocol does not activate get no ramp and stay below threshold.
+``ramp_amp`` is set below the distance from rest to threshold, so a cell
+with no input never fires: an area without input stays silent instead of
+electing ``k`` random winners. At every window boundary the state of every
+cell is reset (membrane, synaptic currents, plasticity traces), so nothing
+carries from one window into the next (the end-of-window reset).
+
+Equations are integrated with the Euler(-Maruyama) method at ``dt`` = 0.1 ms.
+All inhibition is current-based, so the system is not stiff: the fastest
+time constant (``tau_i`` = 5 ms) is 50 ``dt``. (Large shunting conductances
+of 20-250x the leak, tried in the feasibility study, made Euler unstable at
+this step; they are not used.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from ._units import Q, Quantity
+
+from brian2 import Equations, Hz, mV, ms, second
+
+
+def _namespace(obj) -> dict:
+    return dict(asdict(obj))
+
+
+@dataclass(frozen=True)
+class WindowClock:
+    """Timing of one window (on the area's own, offset clock)."""
+
+    T_win: Quantity = Q(40 * ms)     # window length; state is reset at every window boundary
+    t_volley: Quantity = Q(1 * ms)   # input volley time after the area's clock offset
+    t_ramp: Quantity = Q(4 * ms)     # start of the excitability ramp
+    T_ramp: Quantity = Q(12 * ms)    # duration of the ramp (then held until the window ends)
+    dt: Quantity = Q(0.1 * ms)       # integration step
+
+    @property
+    def win_steps(self) -> int:
+        return int(round(float(self.T_win / self.dt)))
+
+    def namespace(self) -> dict:
+        ns = _namespace(self)
+        ns.pop("dt")  # the groups' own clock step
+        ns["win_steps"] = self.win_steps
+        return ns
+
+
+@dataclass(frozen=True)
+class ExcitatoryParams:
+    """Excitatory (pyramidal-like) LIF cell with current-based synapses."""
+
+    E_L: Quantity = Q(-70 * mV)        # resting potential
+    v_th: Quantity = Q(-50 * mV)       # spike threshold
+    v_reset: Quantity = Q(-70 * mV)    # reset potential
+    tau_m: Quantity = Q(10 * ms)       # membrane time constant
+    tau_ref: Quantity = Q(5 * ms)      # absolute refractory period
+    tau_e: Quantity = Q(20 * ms)       # excitatory synaptic current decay (slow, NMDA-like: sums volleys)
+    tau_i: Quantity = Q(20 * ms)       # inhibitory current decay (slow: one burst of the cap holds to the window's end)
+    sigma: Quantity = Q(0.7 * mV)      # membrane noise (standard deviation of the free membrane)
+    ramp_amp: Quantity = Q(13 * mV)    # threshold drop at the end of the sweep (< v_th - E_L: no input, no spike)
+    hold: Quantity = Q(20 * mV)        # threshold raise before the sweep: input is summed, nobody fires
+
+    def namespace(self) -> dict:
+        return _namespace(self)
+
+
+def excitatory_model() -> tuple[Equations, str, str]:
+    """Equations, threshold and reset of the excitatory cells.
+
+    Needs in the namespace the parameters of :class:`ExcitatoryParams` and
+    :class:`WindowClock` and the protocol's ``TimedArray`` objects
+    ``area_active(t, area)`` (1 if the area may fire in the window) and
+    ``area_offset(t, area)`` (its clock offset).
+    """
+    eqs = Equations(
+        """
+        dv/dt = (E_L - v + ge - gi) / tau_m + sigma * sqrt(2 / tau_m) * xi : volt (unless refractory)
+        dge/dt = -ge / tau_e : volt
+        dgi/dt = -gi / tau_i : volt
+        area : integer (constant)
+        t_in = (timestep(t, dt) % win_steps) * dt : second
+        t_area = t_in - area_offset(t, area) : second
+        theta = v_th + hold - area_active(t, area) * (hold + ramp_amp) * clip((t_area - t_ramp) / T_ramp, 0, 1) : volt
+        """
+    )
+    return eqs, "v > theta", "v = v_reset"
+
+
+#: statements of the window-boundary reset, per group
+EXCITATORY_WINDOW_RESET = "v = E_L; ge = 0*mV; gi = 0*mV"
+INHIBITORY_WINDOW_RESET = "v = E_L_I"
+
+
+@dataclass(frozen=True)
+class InhibitoryParams:
+    """Fast-spiking interneurons of the inhibitory cap.
+
+    ``count_k``: the number of excitatory spikes of its own area after which
+    an interneuron fires; each excitatory spike raises it by
+    ``(v_th_I - E_L_I) / count_k`` (zero-delay, dense E->I, as basket cells
+    receive from most local pyramidal cells). Its spike silences the area for
+    the rest of the window through ``w_ie`` (current-based, zero delay).
+    """
+
+    E_L_I: Quantity = Q(-70 * mV)      # resting potential
+    v_th_I: Quantity = Q(-50 * mV)     # threshold
+    v_reset_I: Quantity = Q(-70 * mV)  # reset
+    tau_I: Quantity = Q(50 * ms)       # membrane time constant (long: the cell counts the spikes of a burst)
+    tau_ref_I: Quantity = Q(1 * ms)    # refractory period
+
+    def namespace(self) -> dict:
+        return _namespace(self)
+
+
+def inhibitory_model() -> tuple[Equations, str, str]:
+    eqs = Equations(
+        """
+        dv/dt = (E_L_I - v) / tau_I : volt (unless refractory)
+        area : integer (constant)
+        """
+    )
+    return eqs, "v > v_th_I", "v = v_reset_I"
+
+
+@dataclass(frozen=True)
+class InputParams:
+    """Stimulus input cells: each input set fires one volley per window in which
+    the protocol presents it; each cell of the set fires with probability
+    ``stim_strength(t, inset)`` (1 for a full-strength presentation, lower for
+    the weaker values of the rate code)."""
+
+    n_per_set: int = 100        # input cells per input set
+    p_in: float = 0.1           # probability that an input cell contacts an excitatory cell of its area
+    w_in: Quantity = Q(2.0 * mV)     # mean input weight (weights drawn uniformly in [0.5, 1.5] x w_in per run)
+
+    def namespace(self) -> dict:
+        return {}
+
+
+def input_model() -> tuple[Equations, str]:
+    """Equations and threshold of the input cells (they never integrate)."""
+    eqs = Equations(
+        """
+        area : integer (constant)
+        inset : integer (constant)
+        """
+    )
+    threshold = (
+        "(timestep(t, dt) % win_steps == timestep(area_offset(t, area) + t_volley, dt))"
+        " and (rand() < stim_strength(t, inset))"
+    )
+    return eqs, threshold

@@ -1,0 +1,130 @@
+"""Synapse models: static synapses and STDP with a protocol-driven plasticity gain.
+
+STDP is composed, as in PyNN, of a *timing dependence* and a *weight
+dependence*:
+
+timing ``pair_exp``
+    all-to-all pair-based rule with exponential traces. The traces are
+    neuron variables (``apre`` on the presynaptic, ``apost`` on the
+    postsynaptic cell: one per neuron, not per synapse, which is exact for
+    the all-to-all pair rule and keeps a synapse at one float). Each spike
+    adds 1 to its cell's traces at the end of the time step, so a spike pair
+    in the same step neither potentiates nor depresses.
+weight ``additive``
+    ``dw = +gain * A_plus * w_max * apre`` on a postsynaptic spike,
+    ``dw = -gain * A_minus * w_max * apost`` on a presynaptic spike,
+    clipped to ``[0, w_max]`` (hard bounds).
+weight ``multiplicative``
+    soft bounds: potentiation scales with ``w_max - w``, depression with ``w``.
+
+Delay semantics: a presynaptic spike reaches the synapse after the axonal
+``delay``; its transmission *and* its plasticity update happen on arrival.
+Postsynaptic spikes act on the synapse at once (no dendritic delay). So a
+source assembly leading its target by ``lead`` is seen by the forward
+synapses as pre-before-post by ``lead - delay`` and by the reverse ones as
+post-before-pre by ``lead + delay``: the lead must exceed the delay for the
+forward direction to be potentiated.
+
+``gain`` is ``plasticity_gain(t, pair)``, a protocol ``TimedArray`` indexed
+by the synapse's ordered pair of areas (``area_pre * n_areas + area_post``):
+the spiking form of DIRECT's ``beta`` and of its gain schedule, one value per
+window and connection. ``fiber_on(t, pair)`` gates transmission per pair.
+Needs ``n_areas`` and the traces of :func:`stdp_traces` on both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from ._units import Q, Quantity
+
+from brian2 import Equations, mV, ms
+
+TIMING_RULES = ("pair_exp",)
+WEIGHT_RULES = ("additive", "multiplicative")
+
+
+class ModelError(ValueError):
+    """An unsupported model combination or parameter."""
+
+
+@dataclass(frozen=True)
+class StaticParams:
+    """Fixed-weight synapses of the local circuit and the input."""
+
+    w_ie: Quantity = Q(3.0 * mV)      # inhibitory -> excitatory (current jump per interneuron spike)
+    p_ie: float = 0.5            # connection probability inhibitory -> excitatory (same area)
+    p_ei: float = 1.0            # connection probability excitatory -> inhibitory (same area)
+    k_scale: float = 0.9         # E->I weight = (v_th_I - E_L_I) / (k_scale * k * p_ei): sets the cap
+
+    def namespace(self) -> dict:
+        return dict(asdict(self))
+
+
+def static_model(target: str) -> tuple[Equations, str]:
+    """A fixed synapse adding ``w`` to the postsynaptic variable ``target``."""
+    return Equations("w : volt (constant)"), f"{target}_post += w"
+
+
+@dataclass(frozen=True)
+class STDPParams:
+    """Inter-area plastic synapses."""
+
+    timing: str = "pair_exp"      # timing dependence (TIMING_RULES)
+    weight: str = "additive"      # weight dependence (WEIGHT_RULES)
+    tau_pre: Quantity = Q(20 * ms)     # presynaptic trace time constant
+    tau_post: Quantity = Q(20 * ms)    # postsynaptic trace time constant
+    A_plus: float = 1.5           # potentiation per unit gain, in units of w_max (x trace)
+    A_minus: float = 1.6          # depression per unit gain, in units of w_max (x trace)
+    w_max: Quantity = Q(10.0 * mV)     # upper weight bound
+    w_init: Quantity = Q(1.0 * mV)     # initial weights are drawn uniformly in [0, w_init] per run
+    p_inter: float = 0.2          # connection probability between two areas (every ordered pair)
+    delay: Quantity = Q(2 * ms)        # axonal delay (fixed at build time)
+
+    def validate(self) -> None:
+        if self.timing not in TIMING_RULES:
+            raise ModelError(f"unsupported STDP timing rule {self.timing!r}; supported: {list(TIMING_RULES)}")
+        if self.weight not in WEIGHT_RULES:
+            raise ModelError(f"unsupported STDP weight rule {self.weight!r}; supported: {list(WEIGHT_RULES)}")
+        if not 0 < self.p_inter <= 1:
+            raise ModelError(f"p_inter must be in (0, 1], got {self.p_inter}")
+        if self.A_plus < 0 or self.A_minus < 0:
+            raise ModelError("A_plus and A_minus must be >= 0")
+
+    def namespace(self) -> dict:
+        ns = dict(asdict(self))
+        for key in ("timing", "weight", "p_inter"):
+            ns.pop(key)
+        return ns
+
+
+def stdp_traces() -> tuple[Equations, str, str]:
+    """Trace equations to add to the excitatory neuron model, the statement that
+    increments them on a spike, and the statement that resets them at a
+    window boundary."""
+    eqs = Equations(
+        """
+        dapre/dt = -apre / tau_pre : 1
+        dapost/dt = -apost / tau_post : 1
+        """
+    )
+    return eqs, "apre += 1; apost += 1", "apre = 0; apost = 0"
+
+
+def stdp_model(params: STDPParams) -> tuple[Equations, str, str]:
+    """Synapse equations, ``on_pre`` and ``on_post`` of the inter-area STDP synapse."""
+    params.validate()
+    eqs = Equations(
+        """
+        w : volt
+        gain = plasticity_gain(t, area_pre * n_areas + area_post) : 1
+        """
+    )
+    if params.weight == "additive":
+        dep = "w = clip(w - gain * A_minus * w_max * apost_post, 0*mV, w_max)"
+        pot = "w = clip(w + gain * A_plus * w_max * apre_pre, 0*mV, w_max)"
+    else:  # multiplicative (soft bounds)
+        dep = "w = clip(w - gain * A_minus * w * apost_post, 0*mV, w_max)"
+        pot = "w = clip(w + gain * A_plus * (w_max - w) * apre_pre, 0*mV, w_max)"
+    on_pre = "ge_post += w * fiber_on(t, area_pre * n_areas + area_post)\n" + dep
+    return eqs, on_pre, pot

@@ -1,0 +1,146 @@
+"""``spiking-direct``: the command line (thin: parse, call the library, report)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+
+class CLIError(ValueError):
+    """Bad command-line input."""
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'3' -> [3]; '0-4' -> [0..4]; '1,5,7' -> [1, 5, 7]."""
+    seeds: list[int] = []
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if "-" in part[1:]:
+                lo, hi = part.split("-", 1)
+                lo, hi = int(lo), int(hi)
+                if hi < lo:
+                    raise CLIError(f"seed range {part!r} is empty")
+                seeds.extend(range(lo, hi + 1))
+            else:
+                seeds.append(int(part))
+    except ValueError as exc:
+        if isinstance(exc, CLIError):
+            raise
+        raise CLIError(f"cannot parse seeds {text!r} (use N, A-B or A,B,C)") from None
+    if any(s < 0 for s in seeds):
+        raise CLIError("seeds must be >= 0")
+    return seeds
+
+
+def _progress(quiet: bool):
+    t0 = time.perf_counter()
+
+    def report(msg: str) -> None:
+        if not quiet:
+            print(f"[{time.perf_counter() - t0:7.1f} s] {msg}", file=sys.stderr, flush=True)
+
+    return report
+
+
+def _config(args):
+    from .config import RunConfig, apply_overrides
+
+    cfg = RunConfig(model=args.scm, engine=args.engine, backend=args.backend, seed=0)
+    cfg = apply_overrides(cfg, args.set)
+    cfg.validate()
+    return cfg
+
+
+def _short(res: dict) -> str:
+    m, mp, s, t = res["metrics_delta"], res["metrics_delta_prop"], res["summary"], res["timing"]
+    return (f"seed {res['seed']}: delta P@K {m['precision_at_k']:.2f} AUROC {m['auroc']:.3f} | "
+            f"delta_prop P@K {mp['precision_at_k']:.2f} AUROC {mp['auroc']:.3f} | "
+            f"overlap fwd {s['overlap_forward_mean']:.2f} (min {s['overlap_forward_min']:.2f}) "
+            f"rev {s['overlap_reverse_mean']:.2f} | build {t.get('build_s', 0):.1f} s, "
+            f"simulate {t.get('simulate_s', 0):.1f} s, total {t['total_s']:.1f} s")
+
+
+def cmd_run(args) -> int:
+    from dataclasses import replace
+
+    from . import pipeline
+
+    cfg = _config(args)
+    seeds = parse_seeds(args.seeds) if args.seeds is not None else [args.seed]
+    progress = _progress(args.quiet)
+    base = Path(args.out) if args.out else Path("runs") / f"{args.scm}_{cfg.engine}" \
+        f"{'_' + cfg.backend if cfg.engine == 'spiking' else ''}"
+    rows = []
+    for seed in seeds:
+        out = base if len(seeds) == 1 else base / f"seed_{seed}"
+        res = pipeline.run(replace(cfg, seed=seed), out=out, progress=progress, figures=not args.no_figures)
+        print(_short(res), flush=True)
+        rows.append({"seed": seed, "dir": str(out), "metrics_delta": res["metrics_delta"],
+                     "metrics_delta_prop": res["metrics_delta_prop"], "summary": res["summary"],
+                     "timing": res["timing"]})
+    if len(seeds) > 1:
+        from .results import write_json
+
+        write_json(base / "seeds.json", {"scm": args.scm, "engine": cfg.engine, "seeds": rows})
+        print(f"wrote {base / 'seeds.json'}")
+    return 0
+
+
+def cmd_models(args) -> int:
+    from .causal import available_models
+
+    for name in available_models():
+        print(name)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="spiking-direct",
+                                description="Spiking neural assemblies that learn causal directions (DIRECT).")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run DIRECT on a causal model and write result.json + figures")
+    r.add_argument("scm", nargs="?", default="alzheimer", help="causal model (default: alzheimer; see 'models')")
+    r.add_argument("--engine", default="spiking", help="spiking (default) or rate")
+    r.add_argument("--backend", default="cpp_standalone", help="runtime, cpp_standalone (default), cuda_standalone")
+    r.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    r.add_argument("--seeds", default=None, help="several seeds from one build, e.g. 0-4 or 1,3,5")
+    r.add_argument("--out", default=None, help="output folder (default runs/<scm>_<engine>_<backend>)")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter, e.g. lead=5ms, spiking.stdp.w_max=12mV, control=zero_lead")
+    r.add_argument("--no-figures", action="store_true", help="skip the figures")
+    r.add_argument("--quiet", action="store_true", help="no progress messages")
+    r.set_defaults(func=cmd_run)
+
+    m = sub.add_parser("models", help="list the built-in and shipped causal models")
+    m.set_defaults(func=cmd_models)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .causal import CausalModelError
+    from .config import ConfigError
+    from .encoding import EncodingError
+    from .engines.backends import BackendError
+    from .engines.spiking import SpikingError
+    from .models.synapses import ModelError
+    from .protocol import ProtocolError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CLIError, CausalModelError, ConfigError, EncodingError, BackendError, SpikingError, ModelError,
+            ProtocolError) as exc:
+        print(f"spiking-direct: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("spiking-direct: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Run configuration: one object that says everything a run depends on.
+
+``--set key=value`` overrides address fields by dotted path
+(``protocol.lead=5ms``, ``spiking.stdp.w_max=12mV``, ``spiking.n=500``,
+``rate.n=2000``, ``encoding=rate``); a few common keys have short forms
+(``n``, ``k``, ``lead``, ``schedule``, ``control``, ``separation``,
+``couple_steps``, ``w_max``, ``p_inter``). Quantities accept Brian2 units
+(``12mV``, ``12*mV``); protocol times are stored in seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+
+from .engines import ENGINES
+from .engines.spiking import SpikingParams
+from .protocol import ProtocolParams
+
+
+class ConfigError(ValueError):
+    """A bad configuration value or key."""
+
+
+SHORT_KEYS = {
+    "n": ("spiking.n", "rate.n"),
+    "k": ("spiking.k", "rate.k"),
+    "lead": ("protocol.lead",),
+    "schedule": ("protocol.schedule",),
+    "control": ("protocol.control",),
+    "couple_steps": ("protocol.couple_steps",),
+    "w_max": ("spiking.stdp.w_max",),
+    "p_inter": ("spiking.stdp.p_inter", "rate.p_inter"),
+}
+
+
+def _rate_params_cls():
+    from .engines.rate import RateParams
+
+    return RateParams
+
+
+@dataclass
+class RunConfig:
+    model: str = "alzheimer"             # causal model name (see causal.get_model)
+    engine: str = "spiking"              # 'spiking' or 'rate'
+    backend: str = "cpp_standalone"      # spiking backend: runtime, cpp_standalone, cuda_standalone
+    seed: int = 0                        # one seed for every random draw of the run
+    encoding: str = "index"              # 'index' or 'rate'
+    separation: float = 15.0             # rate-code firing ratio of the positive value to the others
+    protocol: ProtocolParams = field(default_factory=ProtocolParams)
+    spiking: SpikingParams = field(default_factory=SpikingParams)
+    rate: object = None                  # RateParams (filled in lazily)
+
+    def __post_init__(self):
+        if self.rate is None:
+            try:
+                self.rate = _rate_params_cls()()
+            except ImportError:  # rate engine not available
+                self.rate = None
+
+    def validate(self) -> None:
+        if self.engine not in ENGINES:
+            raise ConfigError(f"unknown engine {self.engine!r}; choose from {list(ENGINES)}")
+        from .engines import backends
+
+        if self.engine == "spiking" and self.backend not in backends.names():
+            raise ConfigError(f"unknown backend {self.backend!r}; choose from {backends.names()}")
+        if int(self.seed) < 0:
+            raise ConfigError(f"seed must be >= 0, got {self.seed}")
+        self.protocol.validate()
+        if self.engine == "spiking":
+            self.spiking.validate()
+        elif self.rate is not None and hasattr(self.rate, "validate"):
+            self.rate.validate()
+
+    def to_dict(self) -> dict:
+        from .engines.spiking import _jsonable
+
+        out = {
+            "model": self.model,
+            "engine": self.engine,
+            "backend": self.backend if self.engine == "spiking" else None,
+            "seed": int(self.seed),
+            "encoding": self.encoding,
+            "separation": float(self.separation),
+            "protocol": dataclasses.asdict(self.protocol),
+        }
+        if self.engine == "spiking":
+            out["spiking"] = self.spiking.to_dict()
+        elif self.rate is not None:
+            out["rate"] = _jsonable(dataclasses.asdict(self.rate))
+        return out
+
+
+_NUM_UNIT = re.compile(r"^\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*\*?\s*([A-Za-z]+)?\s*$")
+
+
+def parse_value(text: str, current):
+    """Parse ``text`` into the type of ``current`` (Quantity, float, int, bool, str, None)."""
+    import brian2.units as u
+    from brian2 import Quantity
+
+    text = text.strip()
+    if isinstance(current, bool):
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"expected true/false, got {text!r}")
+    if isinstance(current, Quantity) or isinstance(current, float) or isinstance(current, int) or current is None:
+        m = _NUM_UNIT.match(text)
+        if not m:
+            if current is None:
+                return text
+            raise ConfigError(f"cannot parse {text!r} as a number (with an optional unit, e.g. 12mV)")
+        number, unit = float(m.group(1)), m.group(2)
+        if unit is not None:
+            if not hasattr(u, unit):
+                raise ConfigError(f"unknown unit {unit!r} in {text!r}")
+            q = number * getattr(u, unit)
+        else:
+            q = number
+        if isinstance(current, Quantity):
+            from brian2.units.fundamentalunits import DimensionMismatchError, fail_for_dimension_mismatch
+
+            try:
+                fail_for_dimension_mismatch(q, current)
+            except DimensionMismatchError:
+                raise ConfigError(f"{text!r} has the wrong unit (expected the dimensions of {current})") from None
+            return q
+        if isinstance(q, Quantity):  # a unit given for a plain float field: SI value (e.g. seconds)
+            q = float(q)
+        if isinstance(current, int) and not isinstance(current, bool):
+            if float(q) != int(q):
+                raise ConfigError(f"expected an integer, got {text!r}")
+            return int(q)
+        if current is None:
+            return int(q) if float(q).is_integer() and unit is None and "." not in text else float(q)
+        return float(q)
+    return text
+
+
+def _set_path(obj, path: list[str], text: str):
+    name = path[0]
+    if not is_dataclass(obj) or name not in {f.name for f in fields(obj)}:
+        valid = sorted(f.name for f in fields(obj)) if is_dataclass(obj) else []
+        raise ConfigError(f"unknown parameter {name!r}; valid here: {valid}")
+    current = getattr(obj, name)
+    value = parse_value(text, current) if len(path) == 1 else _set_path(current, path[1:], text)
+    try:
+        return replace(obj, **{name: value})
+    except ConfigError:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{name}={text}: {exc}") from None
+
+
+def apply_overrides(config: RunConfig, items: list[str]) -> RunConfig:
+    """Apply ``key=value`` strings to ``config`` (returns a new config)."""
+    for item in items or []:
+        if "=" not in item:
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        key, text = item.split("=", 1)
+        key = key.strip()
+        targets = SHORT_KEYS.get(key, (key,))
+        if key in SHORT_KEYS:  # short forms address the selected engine's parameters only
+            engine_targets = [t for t in targets if t.split(".")[0] in (config.engine, "protocol")]
+            targets = engine_targets or targets
+        for target in targets:
+            path = target.split(".")
+            if path[0] == "rate" and config.rate is None:
+                continue
+            config = _set_path(config, path, text)
+    return config

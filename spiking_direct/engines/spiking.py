@@ -1,0 +1,282 @@
+"""The spiking engine: one monolithic Brian2 network per network shape.
+
+One excitatory ``NeuronGroup`` holds every area (areas are index ranges), one
+inhibitory group holds every area's interneurons, one group holds every
+input cell, and four ``Synapses`` objects connect them: input -> E, E -> I
+and I -> E inside each area, and one plastic E -> E object for every ordered
+pair of distinct areas. The protocol enters as five named two-dimensional
+``TimedArray`` objects (one value per window and area or pair of areas), so
+the compiled network runs any protocol with the same number of windows and
+areas: seeds, leads, gain schedules and stimuli change through
+``run_args`` without recompiling.
+
+Randomness: the protocol (data table, value pairs) comes from a NumPy
+``Generator`` seeded with the run's seed; everything drawn inside the network
+(connectivity, initial and input weights, membrane noise, input-cell
+sampling) comes from Brian2's generator, seeded with the same seed (``seed()``
+on the runtime backend; on standalone backends the binary reseeds its
+generators at start from the ``SPIKING_DIRECT_SEED`` environment variable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..protocol import Protocol
+from ..recording import Recording
+from ..models import (
+    ExcitatoryParams,
+    InhibitoryParams,
+    InputParams,
+    STDPParams,
+    StaticParams,
+    WindowClock,
+    excitatory_model,
+    inhibitory_model,
+    input_model,
+    static_model,
+    stdp_model,
+)
+from ..models.neurons import EXCITATORY_WINDOW_RESET, INHIBITORY_WINDOW_RESET
+from ..models.synapses import stdp_traces
+from . import backends
+
+SEED_ENV = "SPIKING_DIRECT_SEED"
+
+
+class SpikingError(RuntimeError):
+    """The spiking engine could not build or run the network."""
+
+
+@dataclass(frozen=True)
+class SpikingParams:
+    """Parameters of the spiking network (all fixed at build time)."""
+
+    n: int = 1000                 # excitatory neurons per area
+    k: int | None = None          # target cap; None: round(sqrt(n)), the Assembly Calculus rule
+    inh_ratio: float = 0.1        # inhibitory neurons per excitatory neuron
+    clock: WindowClock = field(default_factory=WindowClock)
+    exc: ExcitatoryParams = field(default_factory=ExcitatoryParams)
+    inh: InhibitoryParams = field(default_factory=InhibitoryParams)
+    inp: InputParams = field(default_factory=InputParams)
+    static: StaticParams = field(default_factory=StaticParams)
+    stdp: STDPParams = field(default_factory=STDPParams)
+
+    @property
+    def k_eff(self) -> int:
+        return int(self.k) if self.k is not None else int(round(np.sqrt(self.n)))
+
+    @property
+    def n_inh(self) -> int:
+        return max(1, int(round(self.inh_ratio * self.n)))
+
+    def validate(self) -> None:
+        if self.n < 2:
+            raise SpikingError(f"area size n must be >= 2, got {self.n}")
+        if not 1 <= self.k_eff <= self.n:
+            raise SpikingError(f"k must be between 1 and n = {self.n}, got k = {self.k_eff}")
+        self.stdp.validate()
+
+    def to_dict(self) -> dict:
+        return _jsonable(asdict(self)) | {"k": self.k_eff, "n_inh": self.n_inh}
+
+
+def _jsonable(obj):
+    """Quantities as strings ('2. ms'), recursively."""
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (bool, int, float, str)) or obj is None:
+        return obj
+    return str(obj)
+
+
+# --------------------------------------------------------------------------
+# Network construction (shared by every backend)
+# --------------------------------------------------------------------------
+TIMED_ARRAYS = ("stim_strength", "area_active", "area_offset", "plasticity_gain", "fiber_on")
+
+
+def timed_values(protocol: Protocol, n_sets: int, set_area: np.ndarray, stim: bool = True) -> dict:
+    """The protocol as the five TimedArray value arrays (window-major)."""
+    W, A = protocol.n_windows, protocol.n_areas
+    strength = np.zeros((W, n_sets))
+    rows, cols = np.nonzero(protocol.stim_set >= 0)
+    strength[rows, protocol.stim_set[rows, cols]] = protocol.stim_strength[rows, cols]
+    return {
+        "stim_strength": strength,
+        "area_active": protocol.active.astype(float),
+        "area_offset": protocol.offset.astype(float),
+        "plasticity_gain": protocol.gain.reshape(W, A * A).astype(float),
+        "fiber_on": protocol.fiber.reshape(W, A * A).astype(float),
+    }
+
+
+@dataclass
+class Network:
+    """The Brian2 objects of one network and what is needed to run it again."""
+
+    net: object
+    timed: dict
+    exc: object
+    syn_ee: object
+    spikes: object
+    shape: dict
+    params: SpikingParams
+
+
+def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area: np.ndarray,
+                  values: dict | None = None) -> Network:
+    """Create the Brian2 objects (on the currently selected device)."""
+    import brian2 as b2
+
+    params.validate()
+    A, n, k_cap, n_i = n_areas, params.n, params.k_eff, params.n_inh
+    n_sets = len(set_area)
+    clock = params.clock
+    if values is None:
+        values = {
+            "stim_strength": np.zeros((n_windows, n_sets)),
+            "area_active": np.zeros((n_windows, A)),
+            "area_offset": np.zeros((n_windows, A)),
+            "plasticity_gain": np.zeros((n_windows, A * A)),
+            "fiber_on": np.zeros((n_windows, A * A)),
+        }
+    timed = {
+        name: b2.TimedArray(values[name] * (b2.second if name == "area_offset" else 1), dt=clock.T_win, name=name)
+        for name in TIMED_ARRAYS
+    }
+    w_ei = (params.inh.v_th_I - params.inh.E_L_I) / (params.static.k_scale * k_cap * params.static.p_ei)
+    ns = {
+        **clock.namespace(),
+        **params.exc.namespace(),
+        **params.inh.namespace(),
+        **params.stdp.namespace(),
+        **timed,
+        "n_areas": A,
+        "n_E": n,
+        "n_I": n_i,
+        "w_ei": w_ei,
+        "w_ie": params.static.w_ie,
+        "w_in": params.inp.w_in,
+        "p_in": params.inp.p_in,
+        "p_ei": params.static.p_ei,
+        "p_ie": params.static.p_ie,
+        "p_inter": params.stdp.p_inter,
+    }
+
+    exc_eqs, exc_thr, exc_reset = excitatory_model()
+    tr_eqs, tr_spike, tr_reset = stdp_traces()
+    E = b2.NeuronGroup(A * n, exc_eqs + tr_eqs, threshold=exc_thr, reset=f"{exc_reset}; {tr_spike}",
+                       refractory="tau_ref", method="euler", namespace=ns, name="exc", dt=clock.dt)
+    E.area = np.repeat(np.arange(A), n)
+    E.v = params.exc.E_L
+    E.run_regularly(f"{EXCITATORY_WINDOW_RESET}; {tr_reset}", dt=clock.T_win, when="start", name="exc_window_reset")
+
+    inh_eqs, inh_thr, inh_reset = inhibitory_model()
+    I = b2.NeuronGroup(A * n_i, inh_eqs, threshold=inh_thr, reset=inh_reset, refractory="tau_ref_I",
+                       method="exact", namespace=ns, name="inh", dt=clock.dt)
+    I.area = np.repeat(np.arange(A), n_i)
+    I.v = params.inh.E_L_I
+    I.run_regularly(INHIBITORY_WINDOW_RESET, dt=clock.T_win, when="start", name="inh_window_reset")
+
+    in_eqs, in_thr = input_model()
+    n_in = params.inp.n_per_set
+    Inp = b2.NeuronGroup(n_sets * n_in, in_eqs, threshold=in_thr, namespace=ns, name="inputs", dt=clock.dt)
+    Inp.inset = np.repeat(np.arange(n_sets), n_in)
+    Inp.area = np.repeat(np.asarray(set_area), n_in)
+
+    s_eqs, s_pre = static_model("ge")
+    S_in = b2.Synapses(Inp, E, s_eqs, on_pre=s_pre, namespace=ns, name="syn_input", dt=clock.dt)
+    S_in.connect(j="k for k in sample(area_pre * n_E, (area_pre + 1) * n_E, p=p_in)")
+    S_in.w = "w_in * (0.5 + rand())"
+
+    S_ei = b2.Synapses(E, I, on_pre="v_post += w_ei", namespace=ns, name="syn_ei", dt=clock.dt)
+    if params.static.p_ei >= 1:
+        S_ei.connect(j="k for k in range(area_pre * n_I, (area_pre + 1) * n_I)")
+    else:
+        S_ei.connect(j="k for k in sample(area_pre * n_I, (area_pre + 1) * n_I, p=p_ei)")
+    S_ie = b2.Synapses(I, E, on_pre="gi_post += w_ie", namespace=ns, name="syn_ie", dt=clock.dt)
+    S_ie.connect(j="k for k in sample(area_pre * n_E, (area_pre + 1) * n_E, p=p_ie)")
+    # zero-latency cap: an interneuron that reaches threshold through this step's
+    # excitatory spikes fires in the same step, and its inhibition lands before
+    # the next membrane update (one time step from the k-th spike to the shutdown)
+    I.thresholder["spike"].when = "after_synapses"
+    I.thresholder["spike"].order = 0
+    S_ie.pre.when = "after_synapses"
+    S_ie.pre.order = 1
+
+    ee_eqs, ee_pre, ee_post = stdp_model(params.stdp)
+    S_ee = b2.Synapses(E, E, ee_eqs, on_pre=ee_pre, on_post=ee_post, delay=params.stdp.delay,
+                       namespace=ns, name="syn_ee", dt=clock.dt)
+    S_ee.connect(j="k for k in sample(N_post, p=p_inter) if area_post != area_pre")
+    S_ee.w = "rand() * w_init"
+
+    spikes = b2.SpikeMonitor(E, record=True, name="exc_spikes")
+    net = b2.Network(E, I, Inp, S_in, S_ei, S_ie, S_ee, spikes, name="direct_network")
+    shape = {"n_areas": A, "n_windows": n_windows, "n_sets": n_sets, "set_area": list(map(int, set_area))}
+    return Network(net, timed, E, S_ee, spikes, shape, params)
+
+
+def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict) -> Recording:
+    """Read monitors and weights back (on any backend) into a Recording."""
+    import brian2 as b2
+
+    params = network.params
+    dt = float(params.clock.dt / b2.second)
+    steps = np.round(np.asarray(network.spikes.t / b2.second) / dt).astype(np.int64)
+    win = steps // params.clock.win_steps
+    keep = win < protocol.n_windows
+    S = network.syn_ee
+    return Recording(
+        protocol=protocol,
+        n=params.n,
+        k=params.k_eff,
+        spike_window=win[keep].astype(np.int32),
+        spike_neuron=np.asarray(network.spikes.i[:])[keep].astype(np.int32),
+        spike_time=((steps % params.clock.win_steps) * dt)[keep],
+        syn_pre=np.asarray(S.i[:], dtype=np.int32),
+        syn_post=np.asarray(S.j[:], dtype=np.int32),
+        w_initial=np.full(len(S.i[:]), float(params.stdp.w_init / b2.mV) / 2.0),
+        w_final=np.asarray(S.w[:] / b2.mV),
+        weight_unit="mV",
+        timing=timing,
+        info=info,
+    )
+
+
+# --------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------
+def shape_key(params: SpikingParams, n_areas: int, n_windows: int, set_area, backend: str) -> str:
+    """Hash of everything that fixes the generated code and array sizes."""
+    blob = json.dumps({"params": params.to_dict(), "n_areas": n_areas, "n_windows": n_windows,
+                       "set_area": list(map(int, set_area)), "backend": backend,
+                       "version": _versions_key()}, sort_keys=True)
+    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+
+def _versions_key() -> str:
+    import brian2
+
+    from .. import __version__
+
+    return f"spiking_direct {__version__}, brian2 {brian2.__version__}"
+
+
+def run_spiking(protocol: Protocol, n_sets: int, set_area: np.ndarray, params: SpikingParams,
+                seed: int, backend: str = "cpp_standalone", progress=None) -> Recording:
+    """Run ``protocol`` on the spiking network and return the Recording."""
+    be = backends.get(backend)
+    return be.run(protocol, n_sets, set_area, params, seed, progress=progress)

@@ -1,0 +1,169 @@
+"""One DIRECT run, end to end: model -> protocol -> engine -> readout -> metrics -> result.
+
+The same :func:`analyse` serves both engines: it sees only the Recording.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import readout
+from .causal import CausalModel, get_model
+from .config import RunConfig
+from .encoding import Encoding
+from .metrics import structure_metrics
+from .protocol import PHASES, direct_protocol
+from .recording import Recording
+from .results import SCHEMA_VERSION, versions, write_json, write_npz
+
+
+def _noop(msg: str) -> None:
+    pass
+
+
+def simulate(config: RunConfig, model: CausalModel | None = None, progress=None) -> tuple[CausalModel, Recording]:
+    """Build the protocol for ``config`` and run it on the chosen engine."""
+    progress = progress or _noop
+    config.validate()
+    if config.engine == "spiking" and config.backend != "runtime":
+        from .engines.backends import get
+
+        get(config.backend).check()
+    model = model or get_model(config.model)
+    encoding = Encoding.for_model(model, config.encoding, config.separation)
+    rng = np.random.default_rng(int(config.seed))
+    protocol = direct_protocol(model, encoding, config.protocol, rng)
+    progress(f"{model.name}: {model.n_variables} variables, {model.n_links} links; protocol of "
+             f"{protocol.n_windows} windows ({', '.join(f'{k} {v}' for k, v in protocol.summary().items() if k.startswith('n_') and k != 'n_windows')})")
+    if config.engine == "spiking":
+        from .engines.spiking import run_spiking
+
+        rec = run_spiking(protocol, encoding.n_sets, encoding.set_area(), config.spiking, int(config.seed),
+                          backend=config.backend, progress=progress)
+    else:
+        from .engines.rate import run_rate
+
+        rec = run_rate(protocol, encoding, config.rate, int(config.seed), progress=progress)
+    return model, rec
+
+
+def analyse(rec: Recording, model: CausalModel) -> dict:
+    """Dual readout, metrics and cap statistics of one Recording."""
+    asm = readout.identify_assemblies(rec)
+    S, nsyn = readout.synaptic_strength(rec, asm)
+    delta = S - S.T
+    prop = readout.propagation(rec, asm)
+    delta_prop = prop.overlap - prop.overlap.T
+    truth = model.adjacency()
+    A = model.n_variables
+    for name, arr in (("delta", delta), ("delta_prop", delta_prop)):
+        off = ~np.eye(A, dtype=bool)
+        if np.isnan(arr[off]).any():
+            i, j = np.argwhere(np.isnan(arr) & off)[0]
+            raise RuntimeError(f"{name} undefined for {model.variables[i]} -> {model.variables[j]}: "
+                               "an assembly was empty (no neuron fired in its identification windows)")
+    m_delta = structure_metrics(np.nan_to_num(delta), truth)
+    m_prop = structure_metrics(np.nan_to_num(delta_prop), truth)
+    V = model.variables
+    pairs = []
+    for i in range(A):
+        for j in range(A):
+            if i == j:
+                continue
+            pairs.append({
+                "source": V[i], "target": V[j], "is_link": bool(truth[i, j]),
+                "delta": delta[i, j], "delta_prop": delta_prop[i, j],
+                "s": S[i, j], "n_synapses": int(nsyn[i, j]),
+                "overlap": prop.overlap[i, j], "fired": prop.fired[i, j],
+                "responders": prop.responders[i, j], "precision": prop.precision[i, j],
+            })
+    links = []
+    for i, j in model.link_indices():
+        links.append({
+            "source": V[i], "target": V[j],
+            "delta": delta[i, j], "delta_prop": delta_prop[i, j],
+            "s_forward": S[i, j], "s_reverse": S[j, i],
+            "overlap_forward": prop.overlap[i, j], "overlap_reverse": prop.overlap[j, i],
+            "fired_forward": prop.fired[i, j], "responders_forward": prop.responders[i, j],
+            "precision_forward": prop.precision[i, j],
+        })
+    non_link = ~truth & ~truth.T & ~np.eye(A, dtype=bool)
+    cap = readout.cap_statistics(rec)
+    cap["assembly_size"] = {str(s): int(len(m)) for s, m in asm.members.items()}
+    cap["assembly_stability"] = float(np.mean(list(asm.stability.values()))) if asm.stability else None
+    lk = np.array([[i, j] for i, j in model.link_indices()])
+    summary = {
+        "overlap_forward_mean": float(np.mean(prop.overlap[lk[:, 0], lk[:, 1]])),
+        "overlap_forward_min": float(np.min(prop.overlap[lk[:, 0], lk[:, 1]])),
+        "overlap_reverse_mean": float(np.mean(prop.overlap[lk[:, 1], lk[:, 0]])),
+        "overlap_reverse_max": float(np.max(prop.overlap[lk[:, 1], lk[:, 0]])),
+        "overlap_nonlinked_mean": float(np.mean(prop.overlap[non_link])) if non_link.any() else None,
+        "responders_forward_mean": float(np.mean(prop.responders[lk[:, 0], lk[:, 1]])),
+        "responders_max": float(np.nanmax(prop.responders)),
+        "fired_forward_mean": float(np.mean(prop.fired[lk[:, 0], lk[:, 1]])),
+        "fired_max": float(np.nanmax(prop.fired)),
+        "delta_positive_links": int(np.sum(delta[lk[:, 0], lk[:, 1]] > 0)),
+        "delta_prop_positive_links": int(np.sum(delta_prop[lk[:, 0], lk[:, 1]] > 0)),
+    }
+    return {
+        "metrics": {k: m_delta[k] for k in ("precision_at_k", "recall_at_k", "auroc", "average_precision", "shd")},
+        "metrics_delta": m_delta,
+        "metrics_delta_prop": m_prop,
+        "summary": summary,
+        "links": links,
+        "pairs": pairs,
+        "cap": cap,
+        "matrices": {"S": S, "delta": delta, "overlap": prop.overlap, "delta_prop": delta_prop,
+                     "fired": prop.fired, "truth": truth.astype(int)},
+    }
+
+
+def run(config: RunConfig, out: str | Path | None = None, progress=None, figures: bool = True,
+        model: CausalModel | None = None) -> dict:
+    """Run one DIRECT experiment; write ``out/result.json`` (and figures) if ``out`` is given."""
+    progress = progress or _noop
+    t0 = time.perf_counter()
+    model, rec = simulate(config, model=model, progress=progress)
+    t1 = time.perf_counter()
+    res = analyse(rec, model)
+    t2 = time.perf_counter()
+    timing = dict(rec.timing)
+    timing["analyse_s"] = t2 - t1
+    timing["total_s"] = t2 - t0
+    result = {
+        "schema_version": SCHEMA_VERSION,
+        "scm": model.name,
+        "variables": list(model.variables),
+        "true_links": [[model.variables[i], model.variables[j]] for i, j in model.link_indices()],
+        "engine": config.engine,
+        "backend": config.backend if config.engine == "spiking" else None,
+        "seed": int(config.seed),
+        "params": config.to_dict(),
+        "versions": versions(),
+        **res,
+        "protocol": rec.protocol.summary(),
+        "engine_info": rec.info,
+        "timing": timing,
+    }
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        save_recording(out / "recording.npz", rec)
+        write_json(out / "result.json", result)
+        if figures:
+            from . import plots
+
+            plots.all_figures(out)
+        progress(f"wrote {out / 'result.json'}")
+    return result
+
+
+def save_recording(path: Path, rec: Recording) -> None:
+    """Spikes and the protocol (weights are summarised in result.json)."""
+    p = rec.protocol
+    write_npz(path, spike_window=rec.spike_window, spike_neuron=rec.spike_neuron, spike_time=rec.spike_time,
+              n=rec.n, k=rec.k, phase=p.phase, stim_set=p.stim_set, active=p.active, offset=p.offset,
+              gain=p.gain, probe_source=p.probe_source, phases=np.array(PHASES))

@@ -1,0 +1,288 @@
+"""Engine-neutral DIRECT protocols: what fires when, and how plastic each connection is.
+
+A :class:`Protocol` is a sequence of *windows* (one activation cycle each: a
+k-cap round in the rate engine, one theta-like clock cycle of the spiking
+network). Every window says, per area, which input set is stimulated and how
+strongly, whether the area may fire at all (areas not named are inhibited, as
+in the Assembly Calculus), the clock offset of the area (the lead), and, per
+ordered pair of areas, whether the fibre transmits and how plastic it is (the
+gain, i.e. ``beta``). Both engines read the same arrays; the spiking engine
+turns them into named ``TimedArray`` objects, so the whole protocol is one
+compiled schedule.
+
+The DIRECT protocol (:func:`direct_protocol`) has three phases:
+
+``identify``
+    every input set is presented to its area, all areas in parallel (fibres
+    off, plasticity off). Assemblies are read from the winners afterwards.
+``couple``
+    for each link ``u -> v`` the assemblies of ``u`` and ``v`` are co-activated
+    with ``u``'s clock leading by ``lead``; the plasticity gain of the pair
+    (both directions) follows a gain schedule. Value pairs come from rows of a
+    data table sampled from the causal model, so assemblies of values that
+    occur together are coupled. Links that share no area are coupled in the
+    same windows (a proper edge colouring of the link graph); plasticity is
+    per ordered pair of areas, so no cross-talk is written between them.
+``probe``
+    each input set of each variable is presented to its area with plasticity
+    off; every other area is active (its clock lags by ``probe_lag``) and
+    receives only the probed area's fibres. The responders in each target area
+    give the propagation readout for every ordered pair at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import networkx as nx
+import numpy as np
+
+from .causal import CausalModel
+from .encoding import Encoding
+
+PHASES = ("identify", "couple", "probe")
+
+CONTROLS = ("none", "no_plasticity", "zero_lead", "reversed_lead", "shuffled_links")
+
+
+class ProtocolError(ValueError):
+    """A protocol parameter is out of range or inconsistent."""
+
+
+# --------------------------------------------------------------------------
+# Gain schedules: beta as a function of the coupling step s = 1, 2, ...
+# --------------------------------------------------------------------------
+def adaptive_soft(s: np.ndarray, warm_beta: float, max_beta: float, ramp_steps: int) -> np.ndarray:
+    """Warm ramp of the DIRECT paper: ``warm_beta`` rising linearly to ``max_beta``
+    over ``ramp_steps`` coupling steps, then held."""
+    s = np.asarray(s, dtype=float)
+    if ramp_steps <= 1:
+        return np.full_like(s, max_beta)
+    frac = np.clip((s - 1.0) / (ramp_steps - 1.0), 0.0, 1.0)
+    return warm_beta + frac * (max_beta - warm_beta)
+
+
+def constant(s: np.ndarray, warm_beta: float, max_beta: float, ramp_steps: int) -> np.ndarray:
+    """The same gain (``max_beta``) at every step."""
+    return np.full(np.shape(s), float(max_beta))
+
+
+def step(s: np.ndarray, warm_beta: float, max_beta: float, ramp_steps: int) -> np.ndarray:
+    """``warm_beta`` for the first ``ramp_steps`` steps, then ``max_beta``."""
+    s = np.asarray(s, dtype=float)
+    return np.where(s <= ramp_steps, warm_beta, max_beta)
+
+
+SCHEDULES: dict[str, Callable] = {"adaptive_soft": adaptive_soft, "constant": constant, "step": step}
+
+
+@dataclass(frozen=True)
+class ProtocolParams:
+    """Engine-neutral protocol parameters (times in seconds)."""
+
+    identify_reps: int = 4           # presentations of each input set in the identify phase
+    couple_steps: int = 20           # coupling windows per link
+    probe_reps: int = 2              # probe windows per input set
+    lead: float = 0.005              # clock lead of the source over the target while coupling (s, >= 0)
+    probe_lag: float = 0.010         # clock lag of target areas behind the probed area (s)
+    schedule: str = "adaptive_soft"  # gain schedule name (SCHEDULES)
+    warm_beta: float = 0.09          # first gain of the schedule
+    max_beta: float = 0.16           # last gain of the schedule
+    ramp_steps: int = 20             # steps over which the gain ramps
+    couple_transmit: bool = False    # does the coupled fibre u->v transmit while coupling?
+    parallel_coupling: bool = True   # couple links that share no area in the same windows
+    data_rows: int = 1000            # rows of the sampled table that coupling draws value pairs from
+    control: str = "none"            # negative control (CONTROLS)
+
+    def validate(self) -> None:
+        for name in ("identify_reps", "couple_steps", "probe_reps", "ramp_steps", "data_rows"):
+            if int(getattr(self, name)) < 1:
+                raise ProtocolError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.lead < 0:
+            raise ProtocolError(
+                f"lead must be >= 0 s, got {self.lead}; to let the target lead use control='reversed_lead'"
+            )
+        if self.probe_lag < 0:
+            raise ProtocolError(f"probe_lag must be >= 0 s, got {self.probe_lag}")
+        if self.schedule not in SCHEDULES:
+            raise ProtocolError(f"unknown gain schedule {self.schedule!r}; choose from {sorted(SCHEDULES)}")
+        if self.control not in CONTROLS:
+            raise ProtocolError(f"unknown control {self.control!r}; choose from {list(CONTROLS)}")
+        if not (0 <= self.warm_beta and 0 <= self.max_beta):
+            raise ProtocolError("warm_beta and max_beta must be >= 0")
+
+    def gains(self, steps: np.ndarray) -> np.ndarray:
+        return SCHEDULES[self.schedule](steps, self.warm_beta, self.max_beta, self.ramp_steps)
+
+
+@dataclass
+class Protocol:
+    """A timed schedule of windows; arrays are indexed ``[window, area]`` or
+    ``[window, pre_area, post_area]``.
+
+    Attributes
+    ----------
+    phase : (W,) int, index into :data:`PHASES`
+    stim_set : (W, A) int, global input-set id stimulated in the area, or -1
+    stim_strength : (W, A) float, volley strength of that set (1 = full)
+    active : (W, A) bool, the area may fire in the window
+    offset : (W, A) float, clock offset of the area in the window (s)
+    gain : (W, A, A) float, plasticity gain (beta) of fibre pre -> post
+    fiber : (W, A, A) bool, fibre pre -> post transmits
+    probe_source : (W,) int, probed area in probe windows, else -1
+    coupled : list of lists of (u, v) area pairs coupled in each window
+    """
+
+    n_areas: int
+    phase: np.ndarray
+    stim_set: np.ndarray
+    stim_strength: np.ndarray
+    active: np.ndarray
+    offset: np.ndarray
+    gain: np.ndarray
+    fiber: np.ndarray
+    probe_source: np.ndarray
+    coupled: list
+    params: ProtocolParams = field(default_factory=ProtocolParams)
+    coupled_links: tuple = ()        # the (u, v) pairs the coupling phase trained
+
+    @property
+    def n_windows(self) -> int:
+        return int(self.phase.shape[0])
+
+    def windows(self, phase: str) -> np.ndarray:
+        return np.flatnonzero(self.phase == PHASES.index(phase))
+
+    def shape_key(self) -> tuple:
+        """What fixes the compiled network's schedule arrays (not their values)."""
+        return (self.n_areas, self.n_windows)
+
+    def summary(self) -> dict:
+        return {
+            "n_windows": self.n_windows,
+            **{f"n_{p}": int(len(self.windows(p))) for p in PHASES},
+            "params": asdict(self.params),
+            "coupled_links": [list(map(int, l)) for l in self.coupled_links],
+        }
+
+
+def _edge_groups(links: list[tuple[int, int]], parallel: bool) -> list[list[tuple[int, int]]]:
+    """Groups of links with pairwise disjoint areas (deterministic greedy edge colouring)."""
+    if not parallel or len(links) <= 1:
+        return [[l] for l in links]
+    g = nx.Graph()
+    g.add_nodes_from(range(len(links)))
+    for a in range(len(links)):
+        for b in range(a + 1, len(links)):
+            if set(links[a]) & set(links[b]):
+                g.add_edge(a, b)
+    colour = nx.coloring.greedy_color(g, strategy="largest_first")
+    groups: dict[int, list] = {}
+    for idx in range(len(links)):
+        groups.setdefault(colour[idx], []).append(links[idx])
+    return [groups[c] for c in sorted(groups)]
+
+
+def direct_protocol(
+    model: CausalModel,
+    encoding: Encoding,
+    params: ProtocolParams,
+    rng: np.random.Generator,
+) -> Protocol:
+    """Write the DIRECT protocol for ``model`` (see module docstring)."""
+    params.validate()
+    A = model.n_variables
+    links = list(model.link_indices())
+    if params.control == "shuffled_links":
+        shuffled = model.shuffled(rng)
+        links = list(shuffled.link_indices())
+    groups = _edge_groups(links, params.parallel_coupling)
+
+    sets_of = [encoding.sets_of(a) for a in range(A)]
+    n_identify = params.identify_reps * max(len(s) for s in sets_of)
+    n_couple = params.couple_steps * len(groups)
+    n_probe = params.probe_reps * sum(len(s) for s in sets_of)
+    W = n_identify + n_couple + n_probe
+
+    phase = np.zeros(W, dtype=np.int8)
+    stim_set = np.full((W, A), -1, dtype=np.int32)
+    stim_strength = np.zeros((W, A))
+    active = np.zeros((W, A), dtype=bool)
+    offset = np.zeros((W, A))
+    gain = np.zeros((W, A, A))
+    fiber = np.zeros((W, A, A), dtype=bool)
+    probe_source = np.full(W, -1, dtype=np.int32)
+    coupled: list = [[] for _ in range(W)]
+
+    w = 0
+    # identify: every area sees each of its sets identify_reps times, areas in parallel
+    for rep in range(n_identify):
+        phase[w] = PHASES.index("identify")
+        for a in range(A):
+            sets = sets_of[a]
+            if rep < params.identify_reps * len(sets):
+                stim_set[w, a] = sets[rep % len(sets)]
+                stim_strength[w, a] = 1.0
+                active[w, a] = True
+        w += 1
+
+    # couple: value pairs drawn from a table sampled from the model
+    if model.has_cpds:
+        table = model.sample_indices(params.data_rows, rng)
+    else:  # structure-only model: every value pair equally often
+        card = np.array([model.cardinality(v) for v in model.variables])
+        table = (rng.random((params.data_rows, A)) * card).astype(int)
+    lead = 0.0 if params.control == "zero_lead" else params.lead
+    betas = params.gains(np.arange(1, params.couple_steps + 1))
+    if params.control == "no_plasticity":
+        betas = np.zeros_like(betas)
+    for group in groups:
+        rows = rng.integers(0, table.shape[0], size=params.couple_steps)
+        for s in range(params.couple_steps):
+            phase[w] = PHASES.index("couple")
+            row = table[rows[s]]
+            for (u, v) in group:
+                for area in (u, v):
+                    set_id, strength = encoding.stimulus(area, int(row[area]))
+                    stim_set[w, area] = set_id
+                    stim_strength[w, area] = strength
+                    active[w, area] = True
+                leader, lagger = (v, u) if params.control == "reversed_lead" else (u, v)
+                offset[w, leader] = 0.0
+                offset[w, lagger] = lead
+                gain[w, u, v] = gain[w, v, u] = betas[s]
+                if params.couple_transmit:
+                    fiber[w, leader, lagger] = True
+                coupled[w].append((u, v))
+            w += 1
+
+    # probe: each set of each area, plasticity off, every other area listens
+    for a in range(A):
+        for set_id in sets_of[a]:
+            for _ in range(params.probe_reps):
+                phase[w] = PHASES.index("probe")
+                stim_set[w, a] = set_id
+                stim_strength[w, a] = 1.0
+                active[w, :] = True
+                offset[w, :] = params.probe_lag
+                offset[w, a] = 0.0
+                fiber[w, a, :] = True
+                fiber[w, a, a] = False
+                probe_source[w] = a
+                w += 1
+    assert w == W
+    return Protocol(
+        n_areas=A,
+        phase=phase,
+        stim_set=stim_set,
+        stim_strength=stim_strength,
+        active=active,
+        offset=offset,
+        gain=gain,
+        fiber=fiber,
+        probe_source=probe_source,
+        coupled=coupled,
+        params=params,
+        coupled_links=tuple(links),
+    )

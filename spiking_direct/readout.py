@@ -1,0 +1,188 @@
+"""The dual readout of DIRECT, for every ordered pair of variables.
+
+All functions take a :class:`~spiking_direct.recording.Recording` and are
+engine-independent.
+
+Tie rule (used for assemblies and for probe responders alike): neurons are
+ranked by spike count (more first), then by mean first-spike time within the
+window (earlier first: an earlier spike means more input under the window
+clock), then by neuron index (lower first, the only arbitrary step). Neurons
+that never fired are never selected, so an area that stays silent has fewer
+than ``k`` responders and a correspondingly low overlap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .recording import Recording
+
+
+def rank_neurons(counts: np.ndarray, first_time: np.ndarray, k: int) -> np.ndarray:
+    """Local indices of the top-``k`` neurons by the module's tie rule (count > 0 only)."""
+    idx = np.flatnonzero(counts > 0)
+    if idx.size == 0:
+        return idx
+    order = np.lexsort((idx, first_time[idx], -counts[idx]))
+    return np.sort(idx[order[:k]])
+
+
+def _counts(rec: Recording, windows: np.ndarray, area: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per local neuron of ``area``: number of ``windows`` with a spike, and mean first-spike time."""
+    n = rec.n
+    sel = np.isin(rec.spike_window, windows) & (rec.spike_neuron // n == area)
+    counts = np.zeros(n)
+    first = np.full(n, np.inf)
+    if not sel.any():
+        return counts, first
+    win = rec.spike_window[sel].astype(np.int64)
+    loc = rec.spike_neuron[sel] - area * n
+    t = rec.spike_time[sel]
+    # first spike of each neuron in each window
+    order = np.lexsort((t, loc, win))
+    win, loc, t = win[order], loc[order], t[order]
+    first_mask = np.ones(win.size, dtype=bool)
+    first_mask[1:] = (win[1:] != win[:-1]) | (loc[1:] != loc[:-1])
+    win, loc, t = win[first_mask], loc[first_mask], t[first_mask]
+    np.add.at(counts, loc, 1)
+    tsum = np.zeros(n)
+    np.add.at(tsum, loc, t)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        first = np.where(counts > 0, tsum / np.maximum(counts, 1), np.inf)
+    return counts, first
+
+
+@dataclass
+class Assemblies:
+    """Assemblies identified from the identify phase.
+
+    ``members[s]`` holds the local indices of input set ``s``'s assembly in its
+    area; ``union[a]`` the union over the sets of area ``a`` (the variable's
+    assembly used by the variable-level readouts); ``stability[s]`` the mean
+    overlap of the single-window winners with the assembly.
+    """
+
+    members: dict
+    union: dict
+    stability: dict
+    set_area: np.ndarray
+
+
+def identify_assemblies(rec: Recording) -> Assemblies:
+    p = rec.protocol
+    ident = p.windows("identify")
+    set_area = np.full(int(p.stim_set.max()) + 1, -1)
+    members, stability = {}, {}
+    for a in range(p.n_areas):
+        for s in np.unique(p.stim_set[ident, a]):
+            if s < 0:
+                continue
+            set_area[s] = a
+            wins = ident[p.stim_set[ident, a] == s]
+            counts, first = _counts(rec, wins, a)
+            asm = rank_neurons(counts, first, rec.k)
+            members[int(s)] = asm
+            per_window = []
+            for w in wins:
+                c, _ = _counts(rec, np.array([w]), a)
+                per_window.append(np.isin(np.flatnonzero(c), asm).sum() / max(rec.k, 1))
+            stability[int(s)] = float(np.mean(per_window)) if per_window else 0.0
+    union = {}
+    for a in range(p.n_areas):
+        sets = [s for s in members if set_area[s] == a]
+        union[a] = np.unique(np.concatenate([members[s] for s in sets])) if sets else np.array([], int)
+    return Assemblies(members, union, stability, set_area)
+
+
+def synaptic_strength(rec: Recording, asm: Assemblies, final: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``S[u, v]``: mean weight from the assembly of ``u`` to that of ``v``, and synapse counts."""
+    A, n = rec.n_areas, rec.n
+    w = rec.w_final if final else rec.w_initial
+    member = np.zeros(A * n, dtype=bool)
+    for a, idx in asm.union.items():
+        member[a * n + idx] = True
+    sel = member[rec.syn_pre] & member[rec.syn_post]
+    pa, qa = rec.syn_pre[sel] // n, rec.syn_post[sel] // n
+    total = np.zeros((A, A))
+    count = np.zeros((A, A))
+    np.add.at(total, (pa, qa), w[sel])
+    np.add.at(count, (pa, qa), 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        S = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    np.fill_diagonal(S, np.nan)
+    return S, count
+
+
+@dataclass
+class Propagation:
+    """Probe readout: ``overlap[u, v]`` = mean over ``u``'s sets of |responders ∩ A_v| / k."""
+
+    overlap: np.ndarray
+    fired: np.ndarray        # mean number of distinct neurons of v that fired per probe window of u
+    responders: np.ndarray   # mean number of responders (<= k)
+    precision: np.ndarray    # mean |responders ∩ A_v| / |responders| (0 when none responded)
+
+
+def propagation(rec: Recording, asm: Assemblies) -> Propagation:
+    p = rec.protocol
+    A, k = p.n_areas, rec.k
+    probe = p.windows("probe")
+    counts_wa = rec.window_area_counts()
+    ov = np.full((A, A), np.nan)
+    fired = np.full((A, A), np.nan)
+    nresp = np.full((A, A), np.nan)
+    prec = np.full((A, A), np.nan)
+    for u in range(A):
+        wins_u = probe[p.probe_source[probe] == u]
+        if wins_u.size == 0:
+            continue
+        sets = np.unique(p.stim_set[wins_u, u])
+        for v in range(A):
+            if v == u:
+                continue
+            o, r, pr = [], [], []
+            for s in sets:
+                wins = wins_u[p.stim_set[wins_u, u] == s]
+                counts, first = _counts(rec, wins, v)
+                resp = rank_neurons(counts, first, k)
+                hit = np.isin(resp, asm.union[v]).sum()
+                o.append(hit / k)
+                r.append(resp.size)
+                pr.append(hit / resp.size if resp.size else 0.0)
+            ov[u, v] = np.mean(o)
+            nresp[u, v] = np.mean(r)
+            prec[u, v] = np.mean(pr)
+            fired[u, v] = counts_wa[wins_u, v].mean()
+    return Propagation(ov, fired, nresp, prec)
+
+
+def cap_statistics(rec: Recording) -> dict:
+    """Winners per window (distinct neurons that fired) of the active areas, per phase,
+    and of the areas that were held silent."""
+    from .protocol import PHASES
+
+    p = rec.protocol
+    counts = rec.window_area_counts()
+    out = {}
+    for i, name in enumerate(PHASES):
+        wins = np.flatnonzero(p.phase == i)
+        if wins.size == 0:
+            continue
+        act = p.active[wins]
+        if name == "probe":
+            # the probed (stimulated) areas; target areas are reported by the propagation readout
+            act = p.stim_set[wins] >= 0
+        vals = counts[wins][act]
+        silent = counts[wins][~p.active[wins]]
+        out[name] = {
+            "mean": float(vals.mean()) if vals.size else 0.0,
+            "std": float(vals.std()) if vals.size else 0.0,
+            "min": int(vals.min()) if vals.size else 0,
+            "max": int(vals.max()) if vals.size else 0,
+            "within_25pct": float(np.mean(np.abs(vals - rec.k) <= 0.25 * rec.k)) if vals.size else 0.0,
+            "silent_max": int(silent.max()) if silent.size else 0,
+        }
+    out["k"] = int(rec.k)
+    return out

@@ -1,0 +1,67 @@
+"""What an engine hands back: spikes per window and synaptic weights.
+
+Both engines return a :class:`Recording`; the readout, the metrics, the
+result files and the figures are computed from it alone and never know
+which engine produced it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .protocol import Protocol
+
+
+@dataclass
+class Recording:
+    """Excitatory activity and inter-area weights of one run.
+
+    Neurons are numbered globally, ``area * n + local``.
+
+    Attributes
+    ----------
+    protocol : the protocol that was run
+    n : excitatory neurons per area
+    k : the target cap (assembly size)
+    spike_window, spike_neuron : (S,) int, window and global neuron of each spike
+    spike_time : (S,) float, time of the spike within its window (s; the rate
+        engine gives the round number times 1 ms)
+    syn_pre, syn_post : (M,) int, global pre/post neuron of every inter-area synapse
+    w_initial, w_final : (M,) float, weights before and after the run
+    weight_unit : unit of the weights ("mV" for spiking, "1" for rate)
+    timing : seconds spent, e.g. build_s, simulate_s
+    info : engine-specific facts worth recording (sizes, backend, memory)
+    """
+
+    protocol: Protocol
+    n: int
+    k: int
+    spike_window: np.ndarray
+    spike_neuron: np.ndarray
+    spike_time: np.ndarray
+    syn_pre: np.ndarray
+    syn_post: np.ndarray
+    w_initial: np.ndarray
+    w_final: np.ndarray
+    weight_unit: str = "mV"
+    timing: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
+
+    @property
+    def n_areas(self) -> int:
+        return self.protocol.n_areas
+
+    def spike_area(self) -> np.ndarray:
+        return self.spike_neuron // self.n
+
+    def window_area_counts(self) -> np.ndarray:
+        """(W, A) number of distinct neurons of each area that fired in each window."""
+        W, A = self.protocol.n_windows, self.n_areas
+        key = np.unique(self.spike_window.astype(np.int64) * (A * self.n) + self.spike_neuron)
+        win = key // (A * self.n)
+        area = (key % (A * self.n)) // self.n
+        out = np.zeros((W, A), dtype=np.int64)
+        np.add.at(out, (win, area), 1)
+        return out

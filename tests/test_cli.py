@@ -1,0 +1,89 @@
+"""Command line: one clear error line, exit code 2 and no result for bad input;
+a real run writes the documented result.json."""
+
+import json
+
+import pytest
+
+from spiking_direct.cli import main, parse_seeds
+
+
+@pytest.fixture
+def cyclic_model(tmp_path):
+    path = tmp_path / "cyclic.json"
+    path.write_text(json.dumps({"variables": ["A", "B"], "values": {"A": ["a1", "a0"], "B": ["b1", "b0"]},
+                                "links": [["A", "B"], ["B", "A"]]}))
+    return str(path)
+
+
+@pytest.fixture
+def unknown_variable_model(tmp_path):
+    path = tmp_path / "unknown.json"
+    path.write_text(json.dumps({"variables": ["A", "B"], "values": {"A": ["a1", "a0"], "B": ["b1", "b0"]},
+                                "links": [["A", "C"]]}))
+    return str(path)
+
+
+BAD = {
+    "cyclic graph": (["run", "{cyclic}"], "cycl"),
+    "unknown variable": (["run", "{unknown}"], "'C'"),
+    "k larger than n": (["run", "--set", "n=100", "--set", "k=200"], "k must be"),
+    "negative lead": (["run", "--set", "lead=-5ms"], "lead must be >= 0"),
+    "unknown backend": (["run", "--backend", "gpu9000"], "unknown backend"),
+    "unknown engine": (["run", "--engine", "quantum"], "unknown engine"),
+    "unknown parameter": (["run", "--set", "spiking.stdp.w_maxx=3mV"], "unknown parameter"),
+    "wrong unit": (["run", "--set", "spiking.stdp.w_max=3ms"], "wrong unit"),
+    "unknown model": (["run", "nonexistent_network"], "nonexistent_network"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_gives_one_clear_line(case, tmp_path, capsys, cyclic_model, unknown_variable_model):
+    argv, needle = BAD[case]
+    argv = [a.format(cyclic=cyclic_model, unknown=unknown_variable_model) for a in argv]
+    out = tmp_path / "out"
+    code = main(argv + ["--out", str(out), "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("spiking-direct: error:") and needle in err[0]
+    assert not (out / "result.json").exists()
+
+
+def test_missing_compiler(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CXX", "/nonexistent/g++")
+    out = tmp_path / "out"
+    code = main(["run", "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "compiler" in err[0]
+    assert not out.exists() or not (out / "result.json").exists()
+
+
+def test_parse_seeds():
+    assert parse_seeds("3") == [3]
+    assert parse_seeds("0-4") == [0, 1, 2, 3, 4]
+    assert parse_seeds("1,5,7") == [1, 5, 7]
+    from spiking_direct.cli import CLIError
+
+    with pytest.raises(CLIError):
+        parse_seeds("5-1")
+    with pytest.raises(CLIError):
+        parse_seeds("a")
+
+
+@pytest.mark.standalone
+def test_run_writes_result_and_figures(alzheimer_run, tmp_path, capsys):
+    alzheimer_run(seed=0)  # make sure the session's build exists: this run reuses it
+    out = tmp_path / "run"
+    assert main(["run", "alzheimer", "--seed", "2", "--out", str(out), "--quiet"]) == 0
+    res = json.loads((out / "result.json").read_text())
+    for key in ("scm", "engine", "backend", "seed", "params", "versions", "metrics", "links", "pairs", "cap",
+                "timing"):
+        assert key in res
+    assert set(res["metrics"]) == {"precision_at_k", "recall_at_k", "auroc", "average_precision", "shd"}
+    assert res["seed"] == 2 and res["backend"] == "cpp_standalone" and res["versions"]["brian2"] == "2.8.0"
+    assert len(res["pairs"]) == 90 and len(res["links"]) == 10
+    assert {"source", "target", "delta", "delta_prop", "overlap_forward", "overlap_reverse"} <= set(res["links"][0])
+    assert res["timing"]["reused_build"] is True
+    figures = sorted(p.name for p in (out / "figures").glob("*.png"))
+    assert len(figures) >= 5
+    assert "delta P@K 1.00" in capsys.readouterr().out

@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+
+from spiking_direct.causal import alzheimer
+from spiking_direct.encoding import Encoding, EncodingError
+from spiking_direct.protocol import PHASES, ProtocolError, ProtocolParams, adaptive_soft, direct_protocol
+
+
+def make(**kw):
+    model = alzheimer()
+    return model, direct_protocol(model, Encoding.for_model(model), ProtocolParams(**kw), np.random.default_rng(0))
+
+
+def test_adaptive_soft_matches_the_paper():
+    beta = adaptive_soft(np.arange(1, 21), 0.09, 0.16, 20)
+    assert beta[0] == pytest.approx(0.09)
+    assert beta[-1] == pytest.approx(0.16)
+    assert np.diff(beta) == pytest.approx(np.full(19, 0.07 / 19))  # about 0.0037 per step
+    assert adaptive_soft(np.array([25]), 0.09, 0.16, 20)[0] == pytest.approx(0.16)  # held after the ramp
+
+
+def test_phases_and_window_counts():
+    model, p = make(identify_reps=3, couple_steps=5, probe_reps=2)
+    assert len(p.windows("identify")) == 3 * 2
+    assert len(p.windows("probe")) == 2 * 2 * model.n_variables
+    # every link coupled couple_steps times, with the gain on both directions of its pair only
+    for (u, v) in model.link_indices():
+        wins = [w for w in range(p.n_windows) if (u, v) in p.coupled[w]]
+        assert len(wins) == 5
+        assert np.all(p.gain[wins, u, v] > 0) and np.all(p.gain[wins, v, u] > 0)
+    coupled_pairs = {(u, v) for (u, v) in model.link_indices()} | {(v, u) for (u, v) in model.link_indices()}
+    nz = {(int(a), int(b)) for _, a, b in np.argwhere(p.gain > 0)}
+    assert nz == coupled_pairs
+    # no gain outside coupling, no fibre during identification
+    assert p.gain[p.phase != PHASES.index("couple")].max() == 0
+    assert not p.fiber[p.windows("identify")].any()
+
+
+def test_parallel_coupling_groups_share_no_area():
+    model, p = make()
+    for w in p.windows("couple"):
+        areas = [a for link in p.coupled[w] for a in link]
+        assert len(areas) == len(set(areas))
+    _, serial = make(parallel_coupling=False)
+    assert len(serial.windows("couple")) == 20 * model.n_links > len(p.windows("couple"))
+
+
+def test_lead_and_controls():
+    model, p = make(lead=0.007)
+    u, v = model.link_indices()[0]
+    w = next(w for w in p.windows("couple") if (u, v) in p.coupled[w])
+    assert p.offset[w, u] == 0 and p.offset[w, v] == pytest.approx(0.007)
+    _, z = make(control="zero_lead")
+    assert z.offset[z.windows("couple")].max() == 0
+    _, r = make(control="reversed_lead")
+    w = next(w for w in r.windows("couple") if (u, v) in r.coupled[w])
+    assert r.offset[w, v] == 0 and r.offset[w, u] > 0
+    _, n = make(control="no_plasticity")
+    assert n.gain.max() == 0
+    _, s = make(control="shuffled_links")
+    assert not set(s.coupled_links) & set(model.link_indices())
+
+
+def test_probe_windows_listen_to_the_probed_area_only():
+    model, p = make()
+    for w in p.windows("probe"):
+        a = p.probe_source[w]
+        assert p.active[w].all() and p.stim_set[w, a] >= 0 and (p.stim_set[w] >= 0).sum() == 1
+        assert p.fiber[w, a].sum() == model.n_variables - 1 and p.fiber[w].sum() == model.n_variables - 1
+
+
+@pytest.mark.parametrize("bad", [dict(lead=-0.001), dict(schedule="nope"), dict(control="nope"),
+                                 dict(couple_steps=0)])
+def test_bad_protocol_parameters(bad):
+    with pytest.raises(ProtocolError):
+        make(**bad)
+
+
+def test_encodings():
+    model = alzheimer()
+    idx = Encoding.for_model(model, "index")
+    assert idx.n_sets == 20 and idx.sets_of(1) == [2, 3] and idx.stimulus(1, 1) == (3, 1.0)
+    rate = Encoding.for_model(model, "rate", separation=10)
+    assert rate.n_sets == 10 and rate.stimulus(1, 0) == (1, 1.0) and rate.stimulus(1, 1) == (1, 0.1)
+    with pytest.raises(EncodingError):
+        Encoding.for_model(model, "rate", separation=0.5)
+    with pytest.raises(EncodingError):
+        Encoding.for_model(model, "onehot")

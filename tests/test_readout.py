@@ -1,0 +1,61 @@
+import numpy as np
+
+from spiking_direct import readout
+from spiking_direct.protocol import PHASES, Protocol
+from spiking_direct.recording import Recording
+
+
+def test_rank_neurons_tie_rule():
+    counts = np.array([2, 2, 2, 1, 0, 3])
+    first = np.array([0.010, 0.005, 0.005, 0.001, 0.0, 0.020])
+    # 5 has most spikes; among the 2-spike ties 1 and 2 fire earlier than 0; 1 < 2 by index
+    assert list(readout.rank_neurons(counts, first, 3)) == [1, 2, 5]
+    # never-firing neurons are never selected
+    assert list(readout.rank_neurons(counts, first, 6)) == [0, 1, 2, 3, 5]
+
+
+def tiny_recording():
+    """2 areas of n=10, k=3: identify (2 windows), one probe of area 0 into area 1."""
+    A, n, W = 2, 10, 3
+    phase = np.array([0, 0, 2], dtype=np.int8)
+    stim_set = np.array([[0, 1], [0, 1], [0, -1]])
+    active = np.array([[1, 1], [1, 1], [1, 1]], dtype=bool)
+    fiber = np.zeros((W, A, A), bool)
+    fiber[2, 0, 1] = True
+    p = Protocol(A, phase, stim_set, stim_set >= 0, active, np.zeros((W, A)), np.zeros((W, A, A)), fiber,
+                 np.array([-1, -1, 0]), [[], [], []])
+    spikes = [  # (window, global neuron, time)
+        (0, 0, 0.010), (0, 1, 0.011), (0, 2, 0.012), (1, 0, 0.010), (1, 1, 0.011), (1, 3, 0.012),
+        (0, 15, 0.010), (0, 16, 0.010), (0, 17, 0.010), (1, 15, 0.010), (1, 16, 0.010), (1, 17, 0.010),
+        # probe: area 1 answers with 15, 16 and an outsider 19 (and 18 fires later, ranked out)
+        (2, 0, 0.010), (2, 1, 0.010), (2, 2, 0.010), (2, 15, 0.020), (2, 16, 0.021), (2, 19, 0.022),
+        (2, 18, 0.030),
+    ]
+    w, i, t = map(np.array, zip(*spikes))
+    pre = np.array([0, 1, 2, 15, 16, 17, 5])
+    post = np.array([15, 16, 17, 0, 1, 2, 18])
+    w_final = np.array([9.0, 8.0, 7.0, 1.0, 2.0, 0.0, 5.0])
+    return Recording(p, n, 3, w.astype(np.int32), i.astype(np.int32), t, pre, post, np.ones(7), w_final)
+
+
+def test_assemblies_strength_and_propagation():
+    rec = tiny_recording()
+    asm = readout.identify_assemblies(rec)
+    assert list(asm.members[0]) == [0, 1, 2]  # 2 ties with 3 (one window each) and fires earlier
+    assert list(asm.members[1]) == [5, 6, 7]  # local indices
+    assert asm.stability[0] == np.mean([3 / 3, 2 / 3])
+    S, count = readout.synaptic_strength(rec, asm)
+    assert S[0, 1] == 8.0 and S[1, 0] == 1.0 and count[0, 1] == 3  # synapse 5 -> 18 is outside the assemblies
+    prop = readout.propagation(rec, asm)
+    assert prop.overlap[0, 1] == 2 / 3  # responders 15, 16, 19 (18 ranked out): two in the assembly
+    assert prop.fired[0, 1] == 4 and prop.responders[0, 1] == 3 and prop.precision[0, 1] == 2 / 3
+    assert np.isnan(prop.overlap[1, 0])  # area 1 was never probed
+    cap = readout.cap_statistics(rec)
+    assert cap["identify"]["mean"] == 3 and cap["k"] == 3
+
+
+def test_window_area_counts_counts_distinct_neurons():
+    rec = tiny_recording()
+    counts = rec.window_area_counts()
+    assert counts.tolist() == [[3, 3], [3, 3], [3, 4]]
+    assert PHASES[rec.protocol.phase[2]] == "probe"
