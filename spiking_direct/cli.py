@@ -60,8 +60,8 @@ def _short(res: dict) -> str:
     return (f"seed {res['seed']}: delta P@K {m['precision_at_k']:.2f} AUROC {m['auroc']:.3f} | "
             f"delta_prop P@K {mp['precision_at_k']:.2f} AUROC {mp['auroc']:.3f} | "
             f"overlap fwd {s['overlap_forward_mean']:.2f} (min {s['overlap_forward_min']:.2f}) "
-            f"rev {s['overlap_reverse_mean']:.2f} | build {t.get('build_s', 0):.1f} s, "
-            f"simulate {t.get('simulate_s', 0):.1f} s, total {t['total_s']:.1f} s")
+            f"rev {s['overlap_reverse_mean']:.2f} | build {t.get('build_s') or 0:.1f} s, "
+            f"simulate {t.get('simulate_s') or 0:.1f} s, total {t['total_s']:.1f} s")
 
 
 def cmd_run(args) -> int:
@@ -87,6 +87,26 @@ def cmd_run(args) -> int:
 
         write_json(base / "seeds.json", {"scm": args.scm, "engine": cfg.engine, "seeds": rows})
         print(f"wrote {base / 'seeds.json'}")
+    return 0
+
+
+def cmd_build(args) -> int:
+    from .export import export_build
+
+    cfg = _config(args)
+    from dataclasses import replace
+
+    cfg = replace(cfg, seed=args.seed)
+    out = export_build(cfg, args.out, compile=args.compile, progress=_progress(args.quiet))
+    print(f"wrote {out} (build: cd {out} && make -j4 && ./main; then spiking-direct collect {out})")
+    return 0
+
+
+def cmd_collect(args) -> int:
+    from .export import collect
+
+    res = collect(args.dir, out=args.out, figures=not args.no_figures, progress=_progress(args.quiet))
+    print(_short(res))
     return 0
 
 
@@ -116,6 +136,23 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress messages")
     r.set_defaults(func=cmd_run)
 
+    b = sub.add_parser("build", help="export a self-contained standalone build folder (C++ or CUDA)")
+    b.add_argument("scm", nargs="?", default="alzheimer")
+    b.add_argument("--backend", default="cpp_standalone", help="cpp_standalone (default) or cuda_standalone")
+    b.add_argument("--out", required=True, help="new folder to write")
+    b.add_argument("--seed", type=int, default=0, help="seed baked into the build (default 0)")
+    b.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    b.add_argument("--compile", action="store_true", help="also compile it here")
+    b.add_argument("--quiet", action="store_true")
+    b.set_defaults(func=cmd_build, engine="spiking")
+
+    c = sub.add_parser("collect", help="turn a finished exported run into result.json and figures")
+    c.add_argument("dir", help="the exported build folder, after make && ./main")
+    c.add_argument("--out", default=None, help="where to write (default: the folder itself)")
+    c.add_argument("--no-figures", action="store_true")
+    c.add_argument("--quiet", action="store_true")
+    c.set_defaults(func=cmd_collect)
+
     m = sub.add_parser("models", help="list the built-in and shipped causal models")
     m.set_defaults(func=cmd_models)
     return p
@@ -126,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     from .config import ConfigError
     from .encoding import EncodingError
     from .engines.backends import BackendError
+    from .export import ExportError
     from .engines.spiking import SpikingError
     from .models.synapses import ModelError
     from .protocol import ProtocolError
@@ -134,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (CLIError, CausalModelError, ConfigError, EncodingError, BackendError, SpikingError, ModelError,
-            ProtocolError) as exc:
+            ProtocolError, ExportError) as exc:
         print(f"spiking-direct: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -24,9 +24,8 @@ def _noop(msg: str) -> None:
     pass
 
 
-def simulate(config: RunConfig, model: CausalModel | None = None, progress=None) -> tuple[CausalModel, Recording]:
-    """Build the protocol for ``config`` and run it on the chosen engine."""
-    progress = progress or _noop
+def prepare(config: RunConfig, model: CausalModel | None = None):
+    """Validate ``config`` and write its protocol: (model, encoding, protocol)."""
     config.validate()
     if config.engine == "spiking" and config.backend != "runtime":
         from .engines.backends import get
@@ -35,7 +34,13 @@ def simulate(config: RunConfig, model: CausalModel | None = None, progress=None)
     model = model or get_model(config.model)
     encoding = Encoding.for_model(model, config.encoding, config.separation)
     rng = np.random.default_rng(int(config.seed))
-    protocol = direct_protocol(model, encoding, config.protocol, rng)
+    return model, encoding, direct_protocol(model, encoding, config.protocol, rng)
+
+
+def simulate(config: RunConfig, model: CausalModel | None = None, progress=None) -> tuple[CausalModel, Recording]:
+    """Build the protocol for ``config`` and run it on the chosen engine."""
+    progress = progress or _noop
+    model, encoding, protocol = prepare(config, model)
     progress(f"{model.name}: {model.n_variables} variables, {model.n_links} links; protocol of "
              f"{protocol.n_windows} windows ({', '.join(f'{k} {v}' for k, v in protocol.summary().items() if k.startswith('n_') and k != 'n_windows')})")
     if config.engine == "spiking":
@@ -127,6 +132,13 @@ def run(config: RunConfig, out: str | Path | None = None, progress=None, figures
     progress = progress or _noop
     t0 = time.perf_counter()
     model, rec = simulate(config, model=model, progress=progress)
+    return finish(config, model, rec, t0, out=out, progress=progress, figures=figures)
+
+
+def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out=None, progress=None,
+           figures: bool = True) -> dict:
+    """Analyse a Recording and write the result (shared by ``run`` and ``collect``)."""
+    progress = progress or _noop
     t1 = time.perf_counter()
     res = analyse(rec, model)
     t2 = time.perf_counter()

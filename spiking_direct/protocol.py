@@ -158,6 +158,26 @@ class Protocol:
         """What fixes the compiled network's schedule arrays (not their values)."""
         return (self.n_areas, self.n_windows)
 
+    _ARRAYS = ("phase", "stim_set", "stim_strength", "active", "offset", "gain", "fiber", "probe_source")
+
+    def to_arrays(self) -> dict:
+        """Plain arrays (for ``np.savez``); :meth:`from_arrays` inverts it."""
+        coupled = np.array([(w, u, v) for w, pairs in enumerate(self.coupled) for (u, v) in pairs],
+                           dtype=np.int64).reshape(-1, 3)
+        return {**{name: getattr(self, name) for name in self._ARRAYS}, "coupled": coupled,
+                "coupled_links": np.array(self.coupled_links, dtype=np.int64).reshape(-1, 2),
+                "n_areas": np.int64(self.n_areas)}
+
+    @classmethod
+    def from_arrays(cls, arrays, params: "ProtocolParams | None" = None) -> "Protocol":
+        W = int(np.asarray(arrays["phase"]).shape[0])
+        coupled: list = [[] for _ in range(W)]
+        for w, u, v in np.asarray(arrays["coupled"]).reshape(-1, 3):
+            coupled[int(w)].append((int(u), int(v)))
+        return cls(int(arrays["n_areas"]), *(np.asarray(arrays[name]) for name in cls._ARRAYS), coupled,
+                   params or ProtocolParams(),
+                   tuple((int(u), int(v)) for u, v in np.asarray(arrays["coupled_links"]).reshape(-1, 2)))
+
     def summary(self) -> dict:
         return {
             "n_windows": self.n_windows,

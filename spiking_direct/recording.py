@@ -48,6 +48,7 @@ class Recording:
     weight_unit: str = "mV"
     timing: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
+    state: dict | None = None   # optional monitored state variables (experiments), never written to result.json
 
     @property
     def n_areas(self) -> int:

@@ -69,7 +69,7 @@ def check_compiler() -> str:
 
 @register("runtime")
 class RuntimeBackend:
-    def run(self, protocol, n_sets, set_area, params, seed, progress=None):
+    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None):
         import brian2 as b2
 
         from .spiking import build_network, timed_values, to_recording
@@ -78,8 +78,8 @@ class RuntimeBackend:
         b2.prefs.codegen.target = "numpy"
         b2.seed(int(seed))
         t0 = time.perf_counter()
-        values = timed_values(protocol, n_sets, set_area)
-        network = build_network(params, protocol.n_areas, protocol.n_windows, set_area, values)
+        values = values if values is not None else timed_values(protocol, n_sets, set_area)
+        network = build_network(params, protocol.n_areas, protocol.n_windows, set_area, values, monitors=monitors)
         t1 = time.perf_counter()
         duration = protocol.n_windows * params.clock.T_win
         network.net.run(duration, report=_reporter(progress), report_period=10 * b2.second)
@@ -133,15 +133,39 @@ class CppStandaloneBackend:
     def check(self):
         check_compiler()
 
-    def build(self, params, n_areas, n_windows, set_area, directory=None, progress=None):
-        """Generate and compile the network; returns the build folder."""
+    @staticmethod
+    def insert_seed_code(device, default_seed=None):
+        """Reseed the binary's generators at start from ``$SPIKING_DIRECT_SEED``
+        (or from ``default_seed`` when the variable is unset)."""
+        from .spiking import SEED_ENV
+
+        fallback = f"{int(default_seed)}UL" if default_seed is not None else None
+        get = f'const char* _s = std::getenv("{SEED_ENV}");'
+        cond = "if (_s || true)" if fallback else "if (_s)"
+        value = f"(_s ? std::stoul(_s) : {fallback})" if fallback else "std::stoul(_s)"
+        device.insert_code(
+            "after_start",
+            f"{{ {get} {cond} {{ unsigned long _sd = {value};"
+            " for (size_t _i = 0; _i < brian::_random_generators.size(); _i++)"
+            " brian::_random_generators[_i].seed(_sd + _i); } }",
+        )
+
+    def build(self, params, n_areas, n_windows, set_area, directory=None, progress=None, monitors=None,
+              values=None, default_seed=None, compile=True):
+        """Generate (and compile) the network; returns the build folder.
+
+        ``values`` bakes a protocol into the build's TimedArrays and
+        ``default_seed`` the seed used when ``$SPIKING_DIRECT_SEED`` is unset:
+        an exported build then runs its protocol with plain ``./main``.
+        """
         import brian2 as b2
 
         from .spiking import SEED_ENV, build_network, shape_key
 
         self.check()
-        key = shape_key(params, n_areas, n_windows, set_area, self.device_name)
-        if directory is None and key == self.key and self.network is not None:
+        key = shape_key(params, n_areas, n_windows, set_area, self.device_name) + (
+            f"-{monitors!r}" if monitors else "")
+        if directory is None and values is None and key == self.key and self.network is not None:
             return self.directory
         directory = Path(directory) if directory is not None else self._tmp_root / key
         directory.mkdir(parents=True, exist_ok=True)
@@ -150,32 +174,30 @@ class CppStandaloneBackend:
         t0 = time.perf_counter()
         _reset_device(self.device_name, build_on_run=False, directory=str(directory))
         self.prepare_prefs()
-        network = build_network(params, n_areas, n_windows, set_area)
-        b2.device.insert_code(
-            "after_start",
-            f'{{ const char* _s = std::getenv("{SEED_ENV}"); if (_s) {{ unsigned long _sd = std::stoul(_s);'
-            " for (size_t _i = 0; _i < brian::_random_generators.size(); _i++)"
-            " brian::_random_generators[_i].seed(_sd + _i); } }",
-        )
+        network = build_network(params, n_areas, n_windows, set_area, values=values, monitors=monitors)
+        self.insert_seed_code(b2.device, default_seed)
         network.net.run(n_windows * params.clock.T_win)
         try:
-            b2.device.build(directory=str(directory), compile=True, run=False, with_output=False)
+            b2.device.build(directory=str(directory), compile=compile, run=False, with_output=False)
         except Exception as exc:  # compilation failed
             raise BackendError(f"{self.device_name} build failed in {directory}: {exc}") from exc
         self.build_s = time.perf_counter() - t0
         self.key, self.network, self.directory = key, network, directory
         return directory
 
-    def run(self, protocol, n_sets, set_area, params, seed, progress=None):
+    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None):
+        """Run ``protocol`` (or, for experiments that drive input sets directly,
+        the TimedArray ``values``) with ``seed``; ``monitors`` adds state
+        monitors (see :func:`~spiking_direct.engines.spiking.build_network`)."""
         import brian2 as b2
 
         from .spiking import SEED_ENV, timed_values, to_recording
 
         fresh = self.key is None
         before = self.key
-        self.build(params, protocol.n_areas, protocol.n_windows, set_area, progress=progress)
+        self.build(params, protocol.n_areas, protocol.n_windows, set_area, progress=progress, monitors=monitors)
         built_now = fresh or before != self.key
-        values = timed_values(protocol, n_sets, set_area)
+        values = values if values is not None else timed_values(protocol, n_sets, set_area)
         run_args = {}
         for name, ta in self.network.timed.items():
             run_args[ta] = values[name] * (b2.second if name == "area_offset" else 1)
@@ -207,3 +229,151 @@ class CppStandaloneBackend:
                 pass
         del rec_i
         return rec
+
+
+# --------------------------------------------------------------------------
+# CUDA (brian2cuda): every CUDA-specific setting lives here
+# --------------------------------------------------------------------------
+CUDA_CC_ENV = "SPIKING_DIRECT_CUDA_CC"     # compute capability to compile for when no GPU is visible
+DEFAULT_CUDA_CC = 9.0                       # H100/H200
+MIN_CUDA_CC = 7.5                           # CUDA 13 dropped older architectures
+
+
+def visible_gpus() -> list[str]:
+    """GPUs that ``nvidia-smi -L`` lists (empty when there is no driver or GPU)."""
+    import subprocess
+
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return []
+    try:
+        out = subprocess.run([exe, "-L"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line for line in out.stdout.splitlines() if line.startswith("GPU ")] if out.returncode == 0 else []
+
+
+def _curand_from_wheel() -> tuple[str, str] | None:
+    """(include, lib) folders of cuRAND from the ``nvidia-curand`` wheel, if installed.
+
+    The makefile links ``-lcurand``; the wheel ships only ``libcurand.so.10``,
+    so a ``libcurand.so`` link is made in a private folder."""
+    try:
+        import nvidia
+    except ImportError:
+        return None
+    for base in map(Path, getattr(nvidia, "__path__", [])):
+        for sub in ("cu13", "cu12", "curand"):
+            inc, lib = base / sub / "include", base / sub / "lib"
+            libs = sorted(lib.glob("libcurand.so*")) if lib.is_dir() else []
+            if (inc / "curand.h").exists() and libs:
+                link_dir = Path(tempfile.gettempdir()) / f"spiking_direct_curand_{os.getuid()}"
+                link_dir.mkdir(exist_ok=True)
+                link = link_dir / "libcurand.so"
+                if not link.exists():
+                    try:
+                        link.symlink_to(libs[-1])
+                    except FileExistsError:
+                        pass
+                return str(inc), str(link_dir), str(lib)
+    return None
+
+
+def _toolkit_has_curand() -> bool:
+    nvcc = shutil.which("nvcc")
+    if nvcc is None:
+        return False
+    root = Path(os.path.realpath(nvcc)).parent.parent
+    return any((root / sub / "libcurand.so").exists() for sub in ("lib64", "lib", "targets/x86_64-linux/lib"))
+
+
+@register("cuda_standalone")
+class CudaStandaloneBackend(CppStandaloneBackend):
+    """brian2cuda: the same network as CUDA code, compiled once per shape.
+
+    Settings (only here): C++17 for nvcc and for gcc (CUDA 13's Thrust needs
+    it); cuRAND from the ``nvidia-curand`` wheel when the toolkit lacks it;
+    when no GPU is visible, GPU detection is off and the code is compiled for
+    compute capability ``$SPIKING_DIRECT_CUDA_CC`` (default 9.0), so a build
+    can be made here and run on a GPU machine. With a visible GPU and a
+    toolkit that has cuRAND nothing is changed.
+    """
+
+    device_name = "cuda_standalone"
+
+    def check(self, need_gpu: bool = False):
+        check_compiler()
+        if shutil.which("nvcc") is None:
+            raise BackendError("cuda_standalone needs the CUDA compiler 'nvcc' on PATH (install the CUDA toolkit)")
+        try:
+            import brian2cuda  # noqa: F401
+        except ImportError:
+            raise BackendError("cuda_standalone needs brian2cuda: pip install 'spiking_direct[cuda]'") from None
+        cc = self.compute_capability()
+        if cc is not None and cc < MIN_CUDA_CC:
+            raise BackendError(f"compute capability {cc} is not supported by CUDA 13 (need >= {MIN_CUDA_CC})")
+        if need_gpu and not visible_gpus():
+            raise BackendError("no CUDA GPU is visible (nvidia-smi lists none): a cuda_standalone build can be "
+                               "compiled here but must run on a machine with a GPU; use 'spiking-direct build "
+                               "--backend cuda_standalone' and run the folder there")
+
+    @staticmethod
+    def compute_capability() -> float | None:
+        """Compute capability to compile for: None (detect the GPU) when one is visible."""
+        text = os.environ.get(CUDA_CC_ENV)
+        if text is not None:
+            try:
+                return float(text)
+            except ValueError:
+                raise BackendError(f"{CUDA_CC_ENV}={text!r} is not a compute capability like 9.0") from None
+        return None if visible_gpus() else DEFAULT_CUDA_CC
+
+    def prepare_prefs(self):
+        import brian2 as b2
+
+        super().prepare_prefs()
+        prefs = b2.prefs
+        cuda = prefs.devices.cuda_standalone.cuda_backend
+        cc = self.compute_capability()
+        if cc is not None:
+            cuda.detect_gpus = False
+            cuda.gpu_id = 0
+            cuda.compute_capability = cc
+        nvcc_args = [a for a in cuda.extra_compile_args_nvcc if not a.startswith("-std=")]
+        cuda.extra_compile_args_nvcc = nvcc_args + ["-std=c++17"]
+        gcc_args = [a for a in prefs.codegen.cpp.extra_compile_args_gcc
+                    if not a.startswith("-std=") and a != "-march=native"]
+        prefs.codegen.cpp.extra_compile_args_gcc = gcc_args + ["-std=c++17"]
+        # nvcc jobs are memory-hungry: never more than the cores (the default ran 38 at once)
+        prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{min(os.cpu_count() or 1, 4)}"]
+        if not _toolkit_has_curand():
+            found = _curand_from_wheel()
+            if found is None:
+                raise BackendError("cuRAND not found: the CUDA toolkit has no libcurand and the 'nvidia-curand' "
+                                   "wheel is not installed (pip install nvidia-curand)")
+            inc, link_dir, lib = found
+            prefs.codegen.cpp.include_dirs = list(prefs.codegen.cpp.include_dirs) + [inc]
+            prefs.codegen.cpp.library_dirs = list(prefs.codegen.cpp.library_dirs) + [link_dir, lib]
+            prefs.codegen.cpp.runtime_library_dirs = list(prefs.codegen.cpp.runtime_library_dirs) + [lib]
+
+    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None):
+        self.check(need_gpu=True)
+        return super().run(protocol, n_sets, set_area, params, seed, progress=progress, values=values,
+                           monitors=monitors)
+
+
+def _cuda_seed_code(device, default_seed=None) -> None:
+    """cuRAND and host generators of brian2cuda, reseeded like the C++ ones."""
+    from .spiking import SEED_ENV
+
+    fallback = f"{int(default_seed)}ULL" if default_seed is not None else None
+    value = f"(_s ? std::stoull(_s) : {fallback})" if fallback else "std::stoull(_s)"
+    cond = "if (_s || true)" if fallback else "if (_s)"
+    device.insert_code(
+        "after_start",
+        f'{{ const char* _s = std::getenv("{SEED_ENV}"); {cond} {{'
+        f" brian::random_number_buffer.set_seed({value}); }} }}",
+    )
+
+
+CudaStandaloneBackend.insert_seed_code = staticmethod(_cuda_seed_code)

@@ -134,11 +134,17 @@ class Network:
     spikes: object
     shape: dict
     params: SpikingParams
+    state: object = None
 
 
 def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area: np.ndarray,
-                  values: dict | None = None) -> Network:
-    """Create the Brian2 objects (on the currently selected device)."""
+                  values: dict | None = None, monitors: dict | None = None) -> Network:
+    """Create the Brian2 objects (on the currently selected device).
+
+    ``monitors`` optionally adds a ``StateMonitor`` of excitatory variables:
+    ``{"vars": ("ge",), "neurons": (start, stop), "dt_ms": 0.5}``; it is
+    returned as ``Network.state``.
+    """
     import brian2 as b2
 
     params.validate()
@@ -225,8 +231,14 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
 
     spikes = b2.SpikeMonitor(E, record=True, name="exc_spikes")
     net = b2.Network(E, I, Inp, S_in, S_ei, S_ie, S_ee, spikes, name="direct_network")
+    state = None
+    if monitors:
+        lo, hi = monitors["neurons"]
+        state = b2.StateMonitor(E, list(monitors["vars"]), record=np.arange(lo, hi),
+                                dt=monitors.get("dt_ms", 0.5) * b2.ms, name="exc_state")
+        net.add(state)
     shape = {"n_areas": A, "n_windows": n_windows, "n_sets": n_sets, "set_area": list(map(int, set_area))}
-    return Network(net, timed, E, S_ee, spikes, shape, params)
+    return Network(net, timed, E, S_ee, spikes, shape, params, state)
 
 
 def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict) -> Recording:
@@ -239,6 +251,12 @@ def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict)
     win = steps // params.clock.win_steps
     keep = win < protocol.n_windows
     S = network.syn_ee
+    state = None
+    if network.state is not None:
+        mon = network.state
+        state = {"t": np.asarray(mon.t / b2.second), "neurons": np.asarray(mon.record)}
+        for var in mon.record_variables:
+            state[var] = np.asarray(getattr(mon, var) / b2.mV)  # (neurons, samples), mV
     return Recording(
         protocol=protocol,
         n=params.n,
@@ -253,6 +271,7 @@ def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict)
         weight_unit="mV",
         timing=timing,
         info=info,
+        state=state,
     )
 
 
@@ -276,7 +295,10 @@ def _versions_key() -> str:
 
 
 def run_spiking(protocol: Protocol, n_sets: int, set_area: np.ndarray, params: SpikingParams,
-                seed: int, backend: str = "cpp_standalone", progress=None) -> Recording:
-    """Run ``protocol`` on the spiking network and return the Recording."""
+                seed: int, backend: str = "cpp_standalone", progress=None, **kwargs) -> Recording:
+    """Run ``protocol`` on the spiking network and return the Recording.
+
+    ``kwargs`` go to the backend's ``run`` (``values=`` to drive the TimedArrays
+    directly, ``monitors=`` to record state variables)."""
     be = backends.get(backend)
-    return be.run(protocol, n_sets, set_area, params, seed, progress=progress)
+    return be.run(protocol, n_sets, set_area, params, seed, progress=progress, **kwargs)
