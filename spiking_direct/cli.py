@@ -110,6 +110,18 @@ def cmd_collect(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from .compare import compare
+
+    cfg = _config(args)
+    seeds = parse_seeds(args.seeds)
+    out = Path(args.out) if args.out else Path("runs") / f"{args.scm}_compare"
+    comp = compare(cfg, seeds, out, progress=_progress(args.quiet), figures=not args.no_figures)
+    print(f"Spearman rho of delta_prop over all ordered pairs: {comp['spearman_delta_prop_mean']:.3f} "
+          f"(delta: {comp['spearman_delta_mean']:.3f}); wrote {out / 'comparison.json'}")
+    return 0
+
+
 def cmd_models(args) -> int:
     from .causal import available_models
 
@@ -135,6 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-figures", action="store_true", help="skip the figures")
     r.add_argument("--quiet", action="store_true", help="no progress messages")
     r.set_defaults(func=cmd_run)
+
+    cp = sub.add_parser("compare", help="run the rate and spiking engines on the same model and seeds")
+    cp.add_argument("scm", nargs="?", default="alzheimer")
+    cp.add_argument("--seeds", default="0-2", help="seeds, e.g. 0-5 (default 0-2)")
+    cp.add_argument("--backend", default="cpp_standalone")
+    cp.add_argument("--out", default=None, help="output folder (default runs/<scm>_compare)")
+    cp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    cp.add_argument("--no-figures", action="store_true")
+    cp.add_argument("--quiet", action="store_true")
+    cp.set_defaults(func=cmd_compare, engine="spiking")
 
     b = sub.add_parser("build", help="export a self-contained standalone build folder (C++ or CUDA)")
     b.add_argument("scm", nargs="?", default="alzheimer")

@@ -182,38 +182,40 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
         "p_inter": params.stdp.p_inter,
     }
 
+    # every group runs on the default clock (brian2cuda's synapse templates assume it)
+    b2.defaultclock.dt = clock.dt
     exc_eqs, exc_thr, exc_reset = excitatory_model()
     tr_eqs, tr_spike, tr_reset = stdp_traces()
     E = b2.NeuronGroup(A * n, exc_eqs + tr_eqs, threshold=exc_thr, reset=f"{exc_reset}; {tr_spike}",
-                       refractory="tau_ref", method="euler", namespace=ns, name="exc", dt=clock.dt)
+                       refractory="tau_ref", method="euler", namespace=ns, name="exc")
     E.area = np.repeat(np.arange(A), n)
     E.v = params.exc.E_L
     E.run_regularly(f"{EXCITATORY_WINDOW_RESET}; {tr_reset}", dt=clock.T_win, when="start", name="exc_window_reset")
 
     inh_eqs, inh_thr, inh_reset = inhibitory_model()
     I = b2.NeuronGroup(A * n_i, inh_eqs, threshold=inh_thr, reset=inh_reset, refractory="tau_ref_I",
-                       method="exact", namespace=ns, name="inh", dt=clock.dt)
+                       method="exact", namespace=ns, name="inh")
     I.area = np.repeat(np.arange(A), n_i)
     I.v = params.inh.E_L_I
     I.run_regularly(INHIBITORY_WINDOW_RESET, dt=clock.T_win, when="start", name="inh_window_reset")
 
     in_eqs, in_thr = input_model()
     n_in = params.inp.n_per_set
-    Inp = b2.NeuronGroup(n_sets * n_in, in_eqs, threshold=in_thr, namespace=ns, name="inputs", dt=clock.dt)
+    Inp = b2.NeuronGroup(n_sets * n_in, in_eqs, threshold=in_thr, namespace=ns, name="inputs")
     Inp.inset = np.repeat(np.arange(n_sets), n_in)
     Inp.area = np.repeat(np.asarray(set_area), n_in)
 
     s_eqs, s_pre = static_model("ge")
-    S_in = b2.Synapses(Inp, E, s_eqs, on_pre=s_pre, namespace=ns, name="syn_input", dt=clock.dt)
+    S_in = b2.Synapses(Inp, E, s_eqs, on_pre=s_pre, namespace=ns, name="syn_input")
     S_in.connect(j="k for k in sample(area_pre * n_E, (area_pre + 1) * n_E, p=p_in)")
     S_in.w = "w_in * (0.5 + rand())"
 
-    S_ei = b2.Synapses(E, I, on_pre="v_post += w_ei", namespace=ns, name="syn_ei", dt=clock.dt)
+    S_ei = b2.Synapses(E, I, on_pre="v_post += w_ei", namespace=ns, name="syn_ei")
     if params.static.p_ei >= 1:
         S_ei.connect(j="k for k in range(area_pre * n_I, (area_pre + 1) * n_I)")
     else:
         S_ei.connect(j="k for k in sample(area_pre * n_I, (area_pre + 1) * n_I, p=p_ei)")
-    S_ie = b2.Synapses(I, E, on_pre="gi_post += w_ie", namespace=ns, name="syn_ie", dt=clock.dt)
+    S_ie = b2.Synapses(I, E, on_pre="gi_post += w_ie", namespace=ns, name="syn_ie")
     S_ie.connect(j="k for k in sample(area_pre * n_E, (area_pre + 1) * n_E, p=p_ie)")
     # zero-latency cap: an interneuron that reaches threshold through this step's
     # excitatory spikes fires in the same step, and its inhibition lands before
@@ -225,7 +227,7 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
 
     ee_eqs, ee_pre, ee_post = stdp_model(params.stdp)
     S_ee = b2.Synapses(E, E, ee_eqs, on_pre=ee_pre, on_post=ee_post, delay=params.stdp.delay,
-                       namespace=ns, name="syn_ee", dt=clock.dt)
+                       namespace=ns, name="syn_ee")
     S_ee.connect(j="k for k in sample(N_post, p=p_inter) if area_post != area_pre")
     S_ee.w = "rand() * w_init"
 
