@@ -202,7 +202,7 @@ class CppStandaloneBackend:
         for name, ta in self.network.timed.items():
             run_args[ta] = values[name] * (b2.second if name == "area_offset" else 1)
         results = f"results_{uuid.uuid4().hex[:12]}"
-        b2.device.run_environment_variables[SEED_ENV] = str(int(seed))
+        os.environ[SEED_ENV] = b2.device.run_environment_variables[SEED_ENV] = str(int(seed))
         if progress:
             progress(f"running {protocol.n_windows} windows "
                      f"({float(protocol.n_windows * params.clock.T_win):.1f} s of biological time), seed {seed}")

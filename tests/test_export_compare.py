@@ -1,0 +1,51 @@
+"""Slower end-to-end checks (marker ``long``; ``.ci/run`` runs them when time allows)."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from spiking_direct.cli import main
+
+pytestmark = [pytest.mark.long, pytest.mark.standalone]
+
+
+def test_exported_build_runs_without_the_package_and_collects_to_the_same_metrics(tmp_path, alzheimer_run):
+    if shutil.which("make") is None:
+        pytest.skip("make not installed")
+    out = tmp_path / "export"
+    assert main(["build", "alzheimer", "--seed", "0", "--out", str(out), "--quiet"]) == 0
+    for name in ("manifest.json", "README.md", "makefile", "main.cpp", "protocol.npz"):
+        assert (out / name).exists(), name
+    # plain make and the binary, as on another machine
+    subprocess.run(["make", "-j2"], cwd=out, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["./main"], cwd=out, check=True, stdout=subprocess.DEVNULL)
+    assert main(["collect", str(out), "--quiet", "--no-figures"]) == 0
+    collected = json.loads((out / "result.json").read_text())
+    direct = alzheimer_run(seed=0)
+    assert collected["metrics_delta"] == direct["metrics_delta"]
+    assert collected["metrics_delta_prop"] == direct["metrics_delta_prop"]
+    assert collected["summary"] == pytest.approx(direct["summary"])
+
+
+def test_collect_refuses_a_folder_from_another_version(tmp_path, capsys):
+    folder = tmp_path / "old"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps({"versions": {"spiking_direct": "0.0.1", "brian2": "2.5"}}))
+    assert main(["collect", str(folder), "--quiet"]) == 2
+    assert "another version" in capsys.readouterr().err
+
+
+def test_rate_and_spiking_engines_agree_on_alzheimer(tmp_path):
+    from spiking_direct.compare import compare
+    from spiking_direct.config import RunConfig
+
+    comp = compare(RunConfig(), [0], tmp_path / "cmp", figures=True)
+    seed = comp["per_seed"][0]
+    for engine in ("rate", "spiking"):
+        assert seed["metrics"][engine]["delta"]["precision_at_k"] == 1.0
+        assert seed["metrics"][engine]["delta_prop"]["precision_at_k"] == 1.0
+    assert seed["same_top_k_links_delta"] and seed["same_top_k_links_delta_prop"]
+    assert comp["spearman_delta_prop_mean"] >= 0.8
+    assert (tmp_path / "cmp" / "comparison.png").exists()
