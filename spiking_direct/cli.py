@@ -175,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--quiet", action="store_true")
     c.set_defaults(func=cmd_collect)
 
+    from . import sweep
+
+    sweep.add_parser(sub)
+
     m = sub.add_parser("models", help="list the built-in and shipped causal models")
     m.set_defaults(func=cmd_models)
     return p
@@ -186,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     from .encoding import EncodingError
     from .engines.backends import BackendError
     from .export import ExportError
+    from .sweep import SweepError
     from .engines.spiking import SpikingError
     from .models.synapses import ModelError
     from .protocol import ProtocolError
@@ -194,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (CLIError, CausalModelError, ConfigError, EncodingError, BackendError, SpikingError, ModelError,
-            ProtocolError, ExportError) as exc:
+            ProtocolError, ExportError, SweepError) as exc:
         print(f"spiking-direct: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -54,6 +54,21 @@ def get(name: str):
     return _instances[name]
 
 
+MAKE_JOBS_ENV = "SPIKING_DIRECT_MAKE_JOBS"
+
+
+def make_jobs() -> int:
+    """Parallel compile jobs: ``$SPIKING_DIRECT_MAKE_JOBS`` or the number of cores
+    (sweeps set it to cores / workers so that workers compiling at once do not oversubscribe)."""
+    text = os.environ.get(MAKE_JOBS_ENV)
+    if text:
+        try:
+            return max(1, int(text))
+        except ValueError:
+            raise BackendError(f"{MAKE_JOBS_ENV}={text!r} is not an integer") from None
+    return os.cpu_count() or 1
+
+
 def check_compiler() -> str:
     """Path of the C++ compiler Brian2 will use, or a BackendError."""
     cxx = os.environ.get("CXX", "g++")
@@ -127,7 +142,7 @@ class CppStandaloneBackend:
     def prepare_prefs(self):
         import brian2 as b2
 
-        b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
+        b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{make_jobs()}"]
         b2.prefs.devices.cpp_standalone.openmp_threads = 0
 
     def check(self):
@@ -345,7 +360,7 @@ class CudaStandaloneBackend(CppStandaloneBackend):
                     if not a.startswith("-std=") and a != "-march=native"]
         prefs.codegen.cpp.extra_compile_args_gcc = gcc_args + ["-std=c++17"]
         # nvcc jobs are memory-hungry: never more than the cores (the default ran 38 at once)
-        prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{min(os.cpu_count() or 1, 4)}"]
+        prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{min(make_jobs(), 4)}"]
         if not _toolkit_has_curand():
             found = _curand_from_wheel()
             if found is None:
