@@ -60,6 +60,9 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
     asm = readout.identify_assemblies(rec)
     S, nsyn = readout.synaptic_strength(rec, asm)
     delta = S - S.T
+    # pairs without any synapse between their assemblies (connectivity "linked"): no asymmetry
+    unconnected = (nsyn == 0) & (nsyn.T == 0)
+    delta[unconnected & ~np.eye(len(S), dtype=bool)] = 0.0
     prop = readout.propagation(rec, asm)
     delta_prop = prop.overlap - prop.overlap.T
     truth = model.adjacency()

@@ -84,7 +84,8 @@ def check_compiler() -> str:
 
 @register("runtime")
 class RuntimeBackend:
-    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None):
+    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None,
+            allowed=None):
         import brian2 as b2
 
         from .spiking import build_network, timed_values, to_recording
@@ -94,7 +95,8 @@ class RuntimeBackend:
         b2.seed(int(seed))
         t0 = time.perf_counter()
         values = values if values is not None else timed_values(protocol, n_sets, set_area)
-        network = build_network(params, protocol.n_areas, protocol.n_windows, set_area, values, monitors=monitors)
+        network = build_network(params, protocol.n_areas, protocol.n_windows, set_area, values, monitors=monitors,
+                                allowed=allowed)
         t1 = time.perf_counter()
         duration = protocol.n_windows * params.clock.T_win
         network.net.run(duration, report=_reporter(progress), report_period=10 * b2.second)
@@ -166,7 +168,7 @@ class CppStandaloneBackend:
         )
 
     def build(self, params, n_areas, n_windows, set_area, directory=None, progress=None, monitors=None,
-              values=None, default_seed=None, compile=True):
+              values=None, default_seed=None, compile=True, allowed=None):
         """Generate (and compile) the network; returns the build folder.
 
         ``values`` bakes a protocol into the build's TimedArrays and
@@ -178,7 +180,7 @@ class CppStandaloneBackend:
         from .spiking import SEED_ENV, build_network, shape_key
 
         self.check()
-        key = shape_key(params, n_areas, n_windows, set_area, self.device_name) + (
+        key = shape_key(params, n_areas, n_windows, set_area, self.device_name, allowed) + (
             f"-{monitors!r}" if monitors else "")
         if directory is None and values is None and key == self.key and self.network is not None:
             return self.directory
@@ -189,7 +191,8 @@ class CppStandaloneBackend:
         t0 = time.perf_counter()
         _reset_device(self.device_name, build_on_run=False, directory=str(directory))
         self.prepare_prefs()
-        network = build_network(params, n_areas, n_windows, set_area, values=values, monitors=monitors)
+        network = build_network(params, n_areas, n_windows, set_area, values=values, monitors=monitors,
+                                allowed=allowed)
         self.insert_seed_code(b2.device, default_seed)
         network.net.run(n_windows * params.clock.T_win)
         try:
@@ -200,7 +203,8 @@ class CppStandaloneBackend:
         self.key, self.network, self.directory = key, network, directory
         return directory
 
-    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None):
+    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None,
+            allowed=None):
         """Run ``protocol`` (or, for experiments that drive input sets directly,
         the TimedArray ``values``) with ``seed``; ``monitors`` adds state
         monitors (see :func:`~spiking_direct.engines.spiking.build_network`)."""
@@ -210,7 +214,8 @@ class CppStandaloneBackend:
 
         fresh = self.key is None
         before = self.key
-        self.build(params, protocol.n_areas, protocol.n_windows, set_area, progress=progress, monitors=monitors)
+        self.build(params, protocol.n_areas, protocol.n_windows, set_area, progress=progress, monitors=monitors,
+                   allowed=allowed)
         built_now = fresh or before != self.key
         values = values if values is not None else timed_values(protocol, n_sets, set_area)
         run_args = {}
@@ -371,10 +376,11 @@ class CudaStandaloneBackend(CppStandaloneBackend):
             prefs.codegen.cpp.library_dirs = list(prefs.codegen.cpp.library_dirs) + [link_dir, lib]
             prefs.codegen.cpp.runtime_library_dirs = list(prefs.codegen.cpp.runtime_library_dirs) + [lib]
 
-    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None):
+    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None,
+            allowed=None):
         self.check(need_gpu=True)
         return super().run(protocol, n_sets, set_area, params, seed, progress=progress, values=values,
-                           monitors=monitors)
+                           monitors=monitors, allowed=allowed)
 
 
 def _cuda_seed_code(device, default_seed=None) -> None:

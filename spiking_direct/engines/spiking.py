@@ -71,6 +71,7 @@ class SpikingParams:
     inp: InputParams = field(default_factory=InputParams)
     static: StaticParams = field(default_factory=StaticParams)
     stdp: STDPParams = field(default_factory=STDPParams)
+    connectivity: str = "all"     # inter-area synapses: "all" ordered pairs, or "linked" (pairs the protocol couples)
 
     @property
     def k_eff(self) -> int:
@@ -85,6 +86,8 @@ class SpikingParams:
             raise SpikingError(f"area size n must be >= 2, got {self.n}")
         if not 1 <= self.k_eff <= self.n:
             raise SpikingError(f"k must be between 1 and n = {self.n}, got k = {self.k_eff}")
+        if self.connectivity not in ("all", "linked"):
+            raise SpikingError(f"connectivity must be 'all' or 'linked', got {self.connectivity!r}")
         self.stdp.validate()
 
     def to_dict(self) -> dict:
@@ -138,12 +141,14 @@ class Network:
 
 
 def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area: np.ndarray,
-                  values: dict | None = None, monitors: dict | None = None) -> Network:
+                  values: dict | None = None, monitors: dict | None = None,
+                  allowed: np.ndarray | None = None) -> Network:
     """Create the Brian2 objects (on the currently selected device).
 
     ``monitors`` optionally adds a ``StateMonitor`` of excitatory variables:
     ``{"vars": ("ge",), "neurons": (start, stop), "dt_ms": 0.5}``; it is
-    returned as ``Network.state``.
+    returned as ``Network.state``. ``allowed`` (A x A bool) restricts the
+    inter-area synapses to those ordered pairs of areas (``connectivity="linked"``).
     """
     import brian2 as b2
 
@@ -181,6 +186,9 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
         "p_ie": params.static.p_ie,
         "p_inter": params.stdp.p_inter,
     }
+    if allowed is not None:
+        ns["allowed_pair"] = b2.TimedArray(np.asarray(allowed, dtype=float).reshape(1, A * A), dt=clock.T_win,
+                                           name="allowed_pair")
 
     # every group runs on the default clock (brian2cuda's synapse templates assume it)
     b2.defaultclock.dt = clock.dt
@@ -228,7 +236,11 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     ee_eqs, ee_pre, ee_post = stdp_model(params.stdp)
     S_ee = b2.Synapses(E, E, ee_eqs, on_pre=ee_pre, on_post=ee_post, delay=params.stdp.delay,
                        namespace=ns, name="syn_ee")
-    S_ee.connect(j="k for k in sample(N_post, p=p_inter) if area_post != area_pre")
+    if allowed is None:
+        S_ee.connect(j="k for k in sample(N_post, p=p_inter) if area_post != area_pre")
+    else:  # ``allowed_pair``: a one-bin TimedArray used as a lookup table of the connected pairs
+        S_ee.connect(j="k for k in sample(N_post, p=p_inter) "
+                       "if allowed_pair(0*second, area_pre * n_areas + area_post) > 0.5")
     S_ee.w = "rand() * w_init"
 
     spikes = b2.SpikeMonitor(E, record=True, name="exc_spikes")
@@ -280,9 +292,11 @@ def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict)
 # --------------------------------------------------------------------------
 # Running
 # --------------------------------------------------------------------------
-def shape_key(params: SpikingParams, n_areas: int, n_windows: int, set_area, backend: str) -> str:
+def shape_key(params: SpikingParams, n_areas: int, n_windows: int, set_area, backend: str,
+              allowed: np.ndarray | None = None) -> str:
     """Hash of everything that fixes the generated code and array sizes."""
     blob = json.dumps({"params": params.to_dict(), "n_areas": n_areas, "n_windows": n_windows,
+                       "allowed": None if allowed is None else np.asarray(allowed, bool).astype(int).tolist(),
                        "set_area": list(map(int, set_area)), "backend": backend,
                        "version": _versions_key()}, sort_keys=True)
     return hashlib.sha1(blob.encode()).hexdigest()[:16]
@@ -300,7 +314,21 @@ def run_spiking(protocol: Protocol, n_sets: int, set_area: np.ndarray, params: S
                 seed: int, backend: str = "cpp_standalone", progress=None, **kwargs) -> Recording:
     """Run ``protocol`` on the spiking network and return the Recording.
 
+    With ``params.connectivity == "linked"`` only the ordered pairs of areas
+    the protocol couples (both directions) get inter-area synapses.
+
     ``kwargs`` go to the backend's ``run`` (``values=`` to drive the TimedArrays
     directly, ``monitors=`` to record state variables)."""
     be = backends.get(backend)
+    if params.connectivity == "linked" and "allowed" not in kwargs:
+        kwargs["allowed"] = linked_pairs(protocol)
     return be.run(protocol, n_sets, set_area, params, seed, progress=progress, **kwargs)
+
+
+def linked_pairs(protocol: Protocol) -> np.ndarray:
+    """(A, A) bool: the ordered pairs coupled by the protocol, in both directions."""
+    A = protocol.n_areas
+    allowed = np.zeros((A, A), dtype=bool)
+    for u, v in protocol.coupled_links:
+        allowed[u, v] = allowed[v, u] = True
+    return allowed
