@@ -44,8 +44,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="0-4")
     ap.add_argument("--quick", action="store_true", help="seed 0 only")
+    ap.add_argument("--plot-only", action="store_true", help="redraw the figure from the saved tables")
     args = ap.parse_args()
     seeds = [0] if args.quick else parse_seeds(args.seeds)
+    out = ROOT / "experiments" / "results"
+    if args.plot_only:
+        df = pd.read_csv(out / "alzheimer_spiking.csv")
+        plot(df, pd.read_csv(out / "alzheimer_spiking_links.csv"), sorted(df["seed"].unique()))
+        return
 
     # ----------------------------------------------------------- Build + Run
     rows, per_link = [], []
@@ -81,7 +87,6 @@ def main() -> None:
     # ------------------------------------------------------------------ Save
     df = pd.DataFrame(rows)
     links = pd.DataFrame(per_link)
-    out = ROOT / "experiments" / "results"
     out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / "alzheimer_spiking.csv", index=False)
     links.to_csv(out / "alzheimer_spiking_links.csv", index=False)
@@ -91,14 +96,17 @@ def main() -> None:
     pd.set_option("display.width", 200)
     print(summary[cols].round(3).to_string())
     print(f"total wall time {time.perf_counter() - t_start:.0f} s")
+    plot(df, links, seeds)
 
-    # ------------------------------------------------------------------ Plot
+
+# ---------------------------------------------------------------------- Plot
+def plot(df: pd.DataFrame, links: pd.DataFrame, seeds) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(16, 5.2), constrained_layout=True)
+    fig, axes = plt.subplots(1, 3, figsize=(16, 6.2), constrained_layout=True)
     order = list(links["link"].drop_duplicates())
     colours = dict(zip(CONDITIONS, ["tab:green", "tab:grey", "tab:blue", "tab:red"]))
     x = np.arange(len(order))
@@ -111,7 +119,9 @@ def main() -> None:
     axes[0].set_xticks(x, order, rotation=60, ha="right", fontsize=8)
     axes[0].set_ylabel("Δ = mean weight forward − reverse (mV)")
     axes[0].set_title(f"synaptic asymmetry per true link ({len(seeds)} seeds, mean ± sd)")
-    axes[0].legend(fontsize=8)
+    lo, hi = axes[0].get_ylim()
+    axes[0].set_ylim(lo, hi + 0.35 * (hi - lo))
+    axes[0].legend(fontsize=8, loc="upper center", ncol=2)
     main_links = links[links["condition"] == "DIRECT (lead 5 ms)"]
     for col, marker, label in (("overlap_forward", "o", "forward u→v"), ("overlap_reverse", "x", "reverse v→u")):
         g = main_links.groupby("link")[col]
@@ -133,7 +143,7 @@ def main() -> None:
     axes[2].set_xticks(xm, ["Δ AUROC", "Δprop AUROC", "Δ P@K", "Δprop P@K"])
     axes[2].set_ylim(0, 1.1)
     axes[2].set_title("structure recovery and negative controls")
-    axes[2].legend(fontsize=7, loc="upper right")
+    axes[2].legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     fig.suptitle("Spiking DIRECT on the Alzheimer SCM (cpp_standalone, one build)")
     fig.savefig(ROOT / "figures" / "alzheimer_spiking.png", dpi=130)
     print("wrote figures/alzheimer_spiking.png")
