@@ -104,6 +104,7 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
     cap["assembly_stability"] = float(np.mean(list(asm.stability.values()))) if asm.stability else None
     lk = np.array([[i, j] for i, j in model.link_indices()])
     summary = {
+        "n_links": int(len(lk)),
         "overlap_forward_mean": float(np.mean(prop.overlap[lk[:, 0], lk[:, 1]])),
         "overlap_forward_min": float(np.min(prop.overlap[lk[:, 0], lk[:, 1]])),
         "overlap_reverse_mean": float(np.mean(prop.overlap[lk[:, 1], lk[:, 0]])),
@@ -113,6 +114,8 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
         "responders_max": float(np.nanmax(prop.responders)),
         "fired_forward_mean": float(np.mean(prop.fired[lk[:, 0], lk[:, 1]])),
         "fired_max": float(np.nanmax(prop.fired)),
+        "delta_links_mean": float(np.mean(delta[lk[:, 0], lk[:, 1]])),
+        "delta_prop_links_mean": float(np.mean(delta_prop[lk[:, 0], lk[:, 1]])),
         "delta_positive_links": int(np.sum(delta[lk[:, 0], lk[:, 1]] > 0)),
         "delta_prop_positive_links": int(np.sum(delta_prop[lk[:, 0], lk[:, 1]] > 0)),
     }
