@@ -28,7 +28,8 @@ forward direction to be potentiated.
 ``gain`` is ``plasticity_gain(t, pair)``, a protocol ``TimedArray`` indexed
 by the synapse's ordered pair of areas (``area_pre * n_areas + area_post``):
 the spiking form of DIRECT's ``beta`` and of its gain schedule, one value per
-window and connection. ``fiber_on(t, pair)`` gates transmission per pair.
+window and connection. ``fiber_on(t, pair)`` gates transmission per pair, and
+a target area the protocol keeps inactive receives nothing (``area_active``).
 Needs ``n_areas`` and the traces of :func:`stdp_traces` on both sides.
 """
 
@@ -52,7 +53,8 @@ class ModelError(ValueError):
 class StaticParams:
     """Fixed-weight synapses of the local circuit and the input."""
 
-    w_ie: Quantity = Q(3.0 * mV)      # inhibitory -> excitatory (current jump per interneuron spike)
+    W_ie: Quantity = Q(300 * mV)      # total inhibition an excitatory cell receives when its area's interneurons fire
+                                      # (per synapse W_ie / (p_ie * n_inh): independent of the area size)
     p_ie: float = 0.5            # connection probability inhibitory -> excitatory (same area)
     p_ei: float = 1.0            # connection probability excitatory -> inhibitory (same area)
     k_scale: float = 0.9         # E->I weight = (v_th_I - E_L_I) / (k_scale * k * p_ei): sets the cap
@@ -126,5 +128,6 @@ def stdp_model(params: STDPParams) -> tuple[Equations, str, str]:
     else:  # multiplicative (soft bounds)
         dep = "w = clip(w - gain * A_minus * w * apost_post, 0*mV, w_max)"
         pot = "w = clip(w + gain * A_plus * (w_max - w) * apre_pre, 0*mV, w_max)"
-    on_pre = "ge_post += w * fiber_on(t, area_pre * n_areas + area_post)\n" + dep
+    # an area the protocol keeps inhibited ignores its fibres (area_active of the target)
+    on_pre = "ge_post += w * fiber_on(t, area_pre * n_areas + area_post) * area_active(t, area_post)\n" + dep
     return eqs, on_pre, pot

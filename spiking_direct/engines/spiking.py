@@ -179,7 +179,7 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
         "n_E": n,
         "n_I": n_i,
         "w_ei": w_ei,
-        "w_ie": params.static.w_ie,
+        "w_ie": params.static.W_ie / (params.static.p_ie * n_i),
         "w_in": params.inp.w_in,
         "p_in": params.inp.p_in,
         "p_ei": params.static.p_ei,
