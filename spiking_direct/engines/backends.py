@@ -182,7 +182,10 @@ class CppStandaloneBackend:
         self.check()
         key = shape_key(params, n_areas, n_windows, set_area, self.device_name, allowed) + (
             f"-{monitors!r}" if monitors else "")
-        if directory is None and values is None and key == self.key and self.network is not None:
+        from brian2.devices.device import all_devices, get_device
+
+        ours = get_device() is all_devices.get(self.device_name)  # another backend may have switched devices
+        if directory is None and values is None and key == self.key and self.network is not None and ours:
             return self.directory
         directory = Path(directory) if directory is not None else self._tmp_root / key
         directory.mkdir(parents=True, exist_ok=True)
