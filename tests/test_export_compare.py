@@ -47,5 +47,16 @@ def test_rate_and_spiking_engines_agree_on_alzheimer(tmp_path):
         assert seed["metrics"][engine]["delta"]["precision_at_k"] == 1.0
         assert seed["metrics"][engine]["delta_prop"]["precision_at_k"] == 1.0
     assert seed["same_top_k_links_delta"] and seed["same_top_k_links_delta_prop"]
-    assert comp["spearman_delta_prop_mean"] >= 0.8
+    # both engines order the three groups of ordered pairs the same way: links > unlinked > reverses
+    import numpy as np
+
+    for engine in ("rate", "spiking"):
+        res = json.loads((tmp_path / "cmp" / engine / "seed_0" / "result.json").read_text())
+        dp = np.array(res["matrices"]["delta_prop"], dtype=float)
+        truth = np.array(res["matrices"]["truth"], dtype=bool)
+        unlinked = ~truth & ~truth.T & ~np.eye(len(dp), dtype=bool)
+        assert dp[truth].min() > dp[unlinked].max() >= dp[unlinked].min() > dp[truth.T].max()
+    # the rank correlation over all 90 pairs is reported, not asserted: within the unlinked group the
+    # spiking engine gives exact zeros (silent targets) and the rate engine chance-level noise
+    assert np.isfinite(comp["spearman_delta_prop_mean"])
     assert (tmp_path / "cmp" / "comparison.png").exists()
