@@ -94,7 +94,13 @@ The DIRECT engine
   window), neurons numbered ``area * n + local``.
 * Inter-area weights are one CSR matrix over all ``A * n`` neurons whose
   diagonal blocks are empty; a per-row block pointer gives the entries of any
-  (pre area, post area) block without scanning.
+  (pre area, post area) block without scanning. ``connectivity="linked"``
+  (:class:`RateParams`) keeps only the blocks of the ordered pairs of areas
+  the protocol couples, both directions (:func:`linked_pairs`); the fibre of
+  any other pair does not exist: it neither transmits nor learns.
+  ``info["n_synapses_inter"]`` counts the inter-area synapses,
+  ``info["memory_inter_bytes"]`` is their memory (weights, column indices,
+  row and block pointers).
 """
 
 from __future__ import annotations
@@ -113,6 +119,8 @@ from ..recording import Recording
 
 __all__ = [
     "TIE_BREAKS",
+    "CONNECTIVITIES",
+    "linked_pairs",
     "bernoulli_pairs",
     "bernoulli_csr",
     "row_entries",
@@ -128,6 +136,7 @@ __all__ = [
 ]
 
 TIE_BREAKS = ("priority", "random", "index")
+CONNECTIVITIES = ("all", "linked")
 
 #: Synapses drawn per chunk when sampling connectivity.
 _CHUNK = 1 << 23
@@ -730,6 +739,15 @@ class RateParams:
     beta_in : plasticity of the input -> area synapses (>= 0; 0 keeps them at weight 1)
     extra_rounds : rounds per window after the offset rounds (>= 0)
     tie_break : k-cap tie rule, one of :data:`TIE_BREAKS`
+    connectivity : inter-area synapses, one of :data:`CONNECTIVITIES`: ``"all"``
+        (a fibre for every ordered pair of distinct areas) or ``"linked"``
+        (only the ordered pairs the protocol couples, both directions:
+        :func:`linked_pairs`; the same meaning as the spiking engine's
+        ``SpikingParams.connectivity``). With ``"linked"`` the weights cost
+        ``2 L n^2 p_inter`` synapses for ``L`` links instead of
+        ``A (A - 1) n^2 p_inter``; a probe of a pair without a fibre leaves
+        the target silent, and the readouts of such pairs carry no learning
+        (their ``delta`` is 0 by construction).
     """
 
     n: int = 1000
@@ -742,6 +760,7 @@ class RateParams:
     beta_in: float = 0.0
     extra_rounds: int = 0
     tie_break: str = "priority"
+    connectivity: str = "all"
 
     def __post_init__(self):
         if int(self.n) != self.n or self.n < 2:
@@ -761,6 +780,8 @@ class RateParams:
             raise ValueError(f"extra_rounds must be an integer >= 0, got {self.extra_rounds}")
         if self.tie_break not in TIE_BREAKS:
             raise ValueError(f"unknown tie_break {self.tie_break!r}; choose from {list(TIE_BREAKS)}")
+        if self.connectivity not in CONNECTIVITIES:
+            raise ValueError(f"connectivity must be one of {list(CONNECTIVITIES)}, got {self.connectivity!r}")
 
     @property
     def k_eff(self) -> int:
@@ -774,28 +795,61 @@ class RateParams:
         return {**asdict(self), "k_eff": self.k_eff, "n_in_eff": self.n_in_eff}
 
 
+def linked_pairs(protocol: Protocol) -> np.ndarray:
+    """(A, A) bool: the ordered pairs of areas the protocol couples, in both
+    directions (the same as ``spiking_direct.engines.spiking.linked_pairs``,
+    without importing Brian2)."""
+    A = int(protocol.n_areas)
+    allowed = np.zeros((A, A), dtype=bool)
+    for u, v in protocol.coupled_links:
+        allowed[u, v] = allowed[v, u] = True
+    return allowed
+
+
 class _InterArea:
     """All inter-area synapses as one CSR over ``A * n`` neurons (empty diagonal
-    blocks), with ``block[i, b]`` = first entry of row ``i`` in post area ``b``."""
+    blocks), with ``block[i, b]`` = first entry of row ``i`` in post area ``b``.
 
-    def __init__(self, A: int, n: int, p: float, rng: np.random.Generator):
+    ``allowed`` (A x A bool, default: every ordered pair of distinct areas)
+    says which (pre area, post area) blocks get synapses; the others stay
+    empty (no synapse, so the fibre does not exist). With every pair allowed
+    the draws are those of the all-pairs network."""
+
+    def __init__(self, A: int, n: int, p: float, rng: np.random.Generator, allowed: np.ndarray | None = None):
         self.A, self.n = A, n
+        if allowed is None:
+            allowed = ~np.eye(A, dtype=bool)
+        allowed = np.asarray(allowed, dtype=bool).copy()
+        if allowed.shape != (A, A):
+            raise ValueError(f"allowed must have shape ({A}, {A}), got {allowed.shape}")
+        np.fill_diagonal(allowed, False)
+        self.allowed = allowed
         self.block = np.zeros((A * n, A + 1), dtype=np.int64)
         idx = []
         start = 0
-        for a in range(A):  # rows of area a: the columns of every other area, sorted
-            indptr, cols, per = _bernoulli(n, (A - 1) * n, p, rng, seg=n)
-            cols += np.int32(n) * (cols >= a * n)     # skip the (empty) diagonal block
-            per = np.insert(per, a, 0, axis=1)        # (n, A) synapses per post area
+        for a in range(A):  # rows of area a: the columns of its allowed post areas, sorted
+            targets = np.flatnonzero(allowed[a])
             rows = slice(a * n, (a + 1) * n)
+            self.block[rows, :] = start
+            if targets.size == 0:
+                continue
+            indptr, cols, per = _bernoulli(n, targets.size * n, p, rng, seg=n)
+            seg = cols // np.int32(n)                              # which allowed target, 0..len-1
+            cols += ((targets.astype(np.int32) - np.arange(targets.size, dtype=np.int32)) * np.int32(n))[seg]
+            full = np.zeros((n, A), dtype=np.int64)               # synapses per post area
+            full[:, targets] = per
             self.block[rows, 0] = start + indptr[:-1]
-            np.cumsum(per, axis=1, out=self.block[rows, 1:])
+            np.cumsum(full, axis=1, out=self.block[rows, 1:])
             self.block[rows, 1:] += self.block[rows, :1]
             start += int(indptr[-1])
             idx.append(cols)
         self.indptr = np.concatenate([self.block[:, 0], [start]])
         self.indices = np.concatenate(idx) if idx else np.zeros(0, np.int32)
         self.data = np.ones(self.indices.size, dtype=np.float32)
+
+    def connected(self, pre_area: int, post_area: int) -> bool:
+        """Whether the fibre ``pre_area -> post_area`` exists (its block may still be empty by chance)."""
+        return bool(self.allowed[pre_area, post_area])
 
     @property
     def nbytes(self) -> int:
@@ -840,7 +894,8 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
     # randomness, in a fixed order: priorities, input fibres, inter-area, recurrent
     priority = rng.permutation(A * n) if params.tie_break == "priority" else None
     inputs = [Fibre.random(n_in, n, params.p_in, rng, params.beta_in) for _ in range(encoding.n_sets)]
-    inter = _InterArea(A, n, params.p_inter, rng)
+    allowed = linked_pairs(protocol) if params.connectivity == "linked" else None
+    inter = _InterArea(A, n, params.p_inter, rng, allowed)
     recurrent = ([Fibre.random(n, n, params.p_rec, rng, params.beta_rec) for _ in range(A)]
                  if params.p_rec > 0 else None)
     w_initial = inter.data.copy()
@@ -898,7 +953,7 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
                     hebb_in.append((a, f, cells))
                 if r < len(levels):
                     for pre, pw in prev.items():
-                        if protocol.fiber[w, pre, a] and pre != a:
+                        if protocol.fiber[w, pre, a] and pre != a and inter.connected(pre, a):
                             x += inter.input(inter.entries(pre, pw, a), a)
                             has_input = True
                 elif recurrent is not None and a in last:
@@ -912,7 +967,7 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
             for pre, pw in prev.items():
                 for post, cw in cur.items():
                     g = float(protocol.gain[w, pre, post])
-                    if pre != post and g > 0:
+                    if pre != post and g > 0 and inter.connected(pre, post):
                         n_updates += inter.hebbian(inter.entries(pre, pw, post), post, cw, g)
             for a, f, pre_cells in hebb_in:
                 if f.beta > 0:
@@ -935,7 +990,10 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
         "params": params.to_dict(),
         "n_areas": A,
         "n_sets": int(encoding.n_sets),
+        "connectivity": params.connectivity,
+        "n_inter_pairs": int(inter.allowed.sum()),
         "n_inter_synapses": int(inter.indices.size),
+        "n_synapses_inter": int(inter.indices.size),
         "n_input_synapses": int(sum(f.nnz for f in inputs)),
         "n_recurrent_synapses": int(sum(f.nnz for f in recurrent)) if recurrent else 0,
         "weight_bytes": {
@@ -943,6 +1001,9 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
             "input": int(sum(f.nbytes for f in inputs)),
             "recurrent": int(sum(f.nbytes for f in recurrent)) if recurrent else 0,
         },
+        # the inter-area weights alone (float32 values) and with their CSR structure
+        "weights_inter_bytes": int(inter.data.nbytes),
+        "memory_inter_bytes": inter.nbytes,
         "n_hebbian_updates": int(n_updates),
         "tie_break": params.tie_break,
         "rounds": "offset levels of the active areas (0 = smallest offset), then extra_rounds",
