@@ -17,7 +17,10 @@ additive STDP with all-to-all exponential traces on E->E; independent
 Poisson background to every cell; 2 s of biological time at dt = 0.1 ms;
 one thread. Weights are scaled by ``s = 4000 / N_E`` (the in-degree grows with
 N at fixed p), so the mean recurrent input, and the rates, stay about the
-same across sizes.
+same across sizes: E->E uniform in [0, 1 mV x s], E->I 1 mV x s, I->E and
+I->I -3 mV x s (current jumps in ``ge``/``gi`` units); background 100 Poisson
+sources x 10 Hz x 2 mV per cell (calibrated on NEST at N_E = 4000 for a few
+Hz: E 3-4 Hz, I 12-15 Hz).
 
 What is identical
 ~~~~~~~~~~~~~~~~~
@@ -34,8 +37,12 @@ What is identical
   A_plus = 1.5, A_minus = 1.6 of ``STDPParams``, hard bounds [0, w_max]);
   NEST ``stdp_synapse_hom`` with mu_plus = mu_minus = 0 (additive),
   lambda = gain * A_plus, alpha = A_minus / A_plus, Wmax = w_max, tau_plus =
-  tau_minus = 20 ms; the gain (DIRECT's beta) is 0.1, inside DIRECT's schedule
-  (0.09-0.16). Initial E->E weights uniform in [0, w_init] as in DIRECT.
+  tau_minus = 20 ms; the gain (DIRECT's beta, ``plasticity_gain``) is 0.01:
+  with DIRECT's 0.09-0.16 the weights, and so the rates, drifted upwards
+  within seconds (NEST runs its repeats on one network), and a drifting rate
+  makes timings incomparable; the gain changes no work per event. Initial
+  E->E weights uniform in [0, w_init], w_init = 1 mV x s, w_max = 10 mV x s
+  (``STDPParams`` defaults scaled by s, below), as in DIRECT.
 * Static weights: one weight per projection (Brian2: namespace constants in
   ``on_pre``, as DIRECT's E->I and I->E synapses; NEST ``static_synapse_hom_w``).
 * Drive: Brian2 ``PoissonInput`` of 100 sources per cell at ``nu_ext`` each;
@@ -107,14 +114,21 @@ size is not compared. ``--profile`` (automatic when the 3x target is missed at
 16 000) rebuilds our side with Brian2's ``profile=True`` and prints the time per
 code object.
 
+``--no-noise`` is a variant without membrane noise in either simulator
+(sigma = 0, no ``noise_generator``): NEST's per-target noise events are a large
+part of its cost, and Brian2 still draws one Gaussian per cell and step even
+with sigma = 0 (its optimiser does not drop a stochastic term), so this
+variant is the conservative one for our side.
+
 Usage::
 
     python benchmarks/peer_nest.py --quick      # N_E = 4000, 16000
     python benchmarks/peer_nest.py              # N_E = 4000, 8000, 16000, 32000
+    python benchmarks/peer_nest.py --no-noise --sizes 16000 --repeats 2
+    python benchmarks/peer_nest.py --profile-only   # Brian2 profile at 16000
 
-Writes ``benchmarks/results/peer_nest[_quick].csv`` (summary),
-``..._runs.csv`` (every repeat), ``..._profile.csv`` and
-``benchmarks/results/peer_nest[_quick].png``.
+Writes ``benchmarks/results/peer_nest[_quick][_nonoise].csv`` (summary),
+``..._runs.csv`` (every repeat), ``..._profile.csv`` and ``....png``.
 """
 
 from __future__ import annotations
