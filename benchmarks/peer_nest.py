@@ -204,24 +204,7 @@ class Net:
         return self.J_inh0 * self.s
 
 
-def machine() -> str:
-    model = "?"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    fam = ""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        info = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
-        fam = f", family {info.get('CPU family', '?').strip()} model {info.get('Model', '?').strip()}"
-    except (OSError, ValueError):
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{model}{fam}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, {platform.system()} {platform.release()}"
+from spiking_direct.results import machine  # noqa: E402
 
 
 def busy_processes(own: set[int]) -> str:

@@ -207,17 +207,7 @@ def fits(rows: list[dict]) -> list[dict]:
     return out
 
 
-def machine() -> str:
-    model = "?"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{model}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, {platform.system()} {platform.release()}"
+from spiking_direct.results import machine  # noqa: E402
 
 
 def plot(rows: list[dict], path: Path, mach: str) -> None:

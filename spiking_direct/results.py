@@ -15,8 +15,30 @@ import numpy as np
 SCHEMA_VERSION = 1
 
 
+def machine() -> str:
+    """The CPU model, cores, memory and OS of this machine (for benchmark tables and result files)."""
+    import subprocess
+    model = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    fam = ""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        info = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+        fam = f", family {info.get('CPU family', '?').strip()} model {info.get('Model', '?').strip()}"
+    except (OSError, ValueError):
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{model}{fam}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, {platform.system()} {platform.release()}"
+
+
 def versions() -> dict:
-    out = {"python": sys.version.split()[0], "platform": platform.platform()}
+    out = {"python": sys.version.split()[0], "platform": platform.platform(), "machine": machine()}
     for pkg in ("spiking_direct", "brian2", "brian2cuda", "numpy", "scipy", "networkx", "pgmpy", "scikit-learn",
                 "pandas", "matplotlib"):
         try:
