@@ -23,6 +23,22 @@ electing ``k`` random winners. At every window boundary the state of every
 cell is reset (membrane, synaptic currents, plasticity traces), so nothing
 carries from one window into the next (the end-of-window reset).
 
+Membrane noise
+--------------
+``noise = "colored"`` (the default): a background current ``I_noise``, an
+Ornstein-Uhlenbeck process with correlation time ``tau_noise`` (the summed
+input of many weak, unmodelled synapses), advanced by its exact update every
+``noise_dt`` and held in between; it is redrawn from its stationary
+distribution at every window boundary. ``noise = "white"``: Gaussian white
+noise integrated by Euler-Maruyama at every step. In both, ``sigma`` is the
+standard deviation of the free membrane (no input, no threshold): for
+coloured noise the current's standard deviation is
+``sigma * sqrt((tau_noise + tau_m) / tau_noise)`` (the variance of an
+OU-driven leaky integrator). The coloured form draws one random number per
+cell every ``noise_dt`` instead of every ``dt``; that made the Alzheimer
+simulation about 4x faster (``benchmarks/README.md``), the white form
+stays selectable.
+
 Equations are integrated with the Euler(-Maruyama) method at ``dt`` = 0.1 ms.
 All inhibition is current-based, so the system is not stiff: the fastest
 time constant (``tau_i`` = 5 ms) is 50 ``dt``. (Large shunting conductances
@@ -36,7 +52,10 @@ from dataclasses import asdict, dataclass
 
 from ._units import Q, Quantity
 
+import numpy as np
 from brian2 import Equations, Hz, mV, ms, second
+
+NOISE_MODELS = ("colored", "white")
 
 
 def _namespace(obj) -> dict:
@@ -78,22 +97,49 @@ class ExcitatoryParams:
     sigma: Quantity = Q(0.7 * mV)      # membrane noise (standard deviation of the free membrane)
     ramp_amp: Quantity = Q(13 * mV)    # threshold drop at the end of the sweep (< v_th - E_L: no input, no spike)
     hold: Quantity = Q(20 * mV)        # threshold raise before the sweep: input is summed, nobody fires
+    noise: str = "colored"             # membrane noise model: "colored" (OU current) or "white" (see module doc)
+    tau_noise: Quantity = Q(5 * ms)    # correlation time of the coloured noise current
+    noise_dt: Quantity = Q(1 * ms)     # update interval of the coloured noise current (held in between)
+
+    def validate(self) -> None:
+        if self.noise not in NOISE_MODELS:
+            raise ValueError(f"unknown noise model {self.noise!r}; choose from {list(NOISE_MODELS)}")
+        if self.noise == "colored" and not (self.tau_noise > 0 * ms and self.noise_dt > 0 * ms):
+            raise ValueError("tau_noise and noise_dt must be > 0 for coloured noise")
 
     def namespace(self) -> dict:
-        return _namespace(self)
+        ns = _namespace(self)
+        ns.pop("noise")
+        # coloured noise: current sd giving a free-membrane sd of ``sigma``; exact OU step over ``noise_dt``
+        ns["sigma_noise"] = self.sigma * np.sqrt(float((self.tau_noise + self.tau_m) / self.tau_noise))
+        decay = float(np.exp(-float(self.noise_dt / self.tau_noise)))
+        ns["noise_decay"] = decay
+        ns["noise_kick"] = float(np.sqrt(1.0 - decay ** 2))
+        return ns
 
 
-def excitatory_model() -> tuple[Equations, str, str]:
+#: statement advancing the coloured noise current by ``noise_dt`` (exact OU update)
+NOISE_UPDATE = "I_noise = I_noise * noise_decay + sigma_noise * noise_kick * randn()"
+
+
+def excitatory_model(noise: str = "colored") -> tuple[Equations, str, str]:
     """Equations, threshold and reset of the excitatory cells.
 
     Needs in the namespace the parameters of :class:`ExcitatoryParams` and
     :class:`WindowClock` and the protocol's ``TimedArray`` objects
     ``area_active(t, area)`` (1 if the area may fire in the window) and
-    ``area_offset(t, area)`` (its clock offset).
+    ``area_offset(t, area)`` (its clock offset). With ``noise="colored"`` the
+    group must run :data:`NOISE_UPDATE` every ``noise_dt`` and
+    :func:`excitatory_window_reset` at every window boundary.
     """
+    if noise == "colored":
+        membrane = "dv/dt = (E_L - v + ge - gi + I_noise) / tau_m : volt (unless refractory)\nI_noise : volt"
+    elif noise == "white":
+        membrane = "dv/dt = (E_L - v + ge - gi) / tau_m + sigma * sqrt(2 / tau_m) * xi : volt (unless refractory)"
+    else:
+        raise ValueError(f"unknown noise model {noise!r}; choose from {list(NOISE_MODELS)}")
     eqs = Equations(
-        """
-        dv/dt = (E_L - v + ge - gi) / tau_m + sigma * sqrt(2 / tau_m) * xi : volt (unless refractory)
+        membrane + """
         dge/dt = -ge / tau_e : volt
         dgi/dt = -gi / tau_i : volt
         area : integer (constant)
@@ -105,8 +151,14 @@ def excitatory_model() -> tuple[Equations, str, str]:
     return eqs, "v > theta", "v = v_reset"
 
 
-#: statements of the window-boundary reset, per group
-EXCITATORY_WINDOW_RESET = "v = E_L; ge = 0*mV; gi = 0*mV"
+def excitatory_window_reset(noise: str = "colored") -> str:
+    """Statements of the window-boundary reset of the excitatory cells (the
+    coloured noise current is redrawn from its stationary distribution)."""
+    reset = "v = E_L; ge = 0*mV; gi = 0*mV"
+    return reset + ("; I_noise = sigma_noise * randn()" if noise == "colored" else "")
+
+
+#: statements of the window-boundary reset of the inhibitory cells
 INHIBITORY_WINDOW_RESET = "v = E_L_I"
 
 

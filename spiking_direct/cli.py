@@ -49,7 +49,8 @@ def _progress(quiet: bool):
 def _config(args):
     from .config import RunConfig, apply_overrides
 
-    cfg = RunConfig(model=args.scm, engine=args.engine, backend=args.backend, seed=0)
+    cfg = RunConfig(model=args.scm, engine=args.engine, backend=args.backend, seed=0,
+                    data=getattr(args, "data", None))
     cfg = apply_overrides(cfg, args.set)
     cfg.validate()
     return cfg
@@ -87,6 +88,29 @@ def cmd_run(args) -> int:
 
         write_json(base / "seeds.json", {"scm": args.scm, "engine": cfg.engine, "seeds": rows})
         print(f"wrote {base / 'seeds.json'}")
+    return 0
+
+
+def cmd_intervene(args) -> int:
+    import pandas as pd
+
+    from .interventions import answer, load
+
+    data = load(args.dir)
+    do = {}
+    for item in args.do:
+        if "=" not in item:
+            raise CLIError(f"--do expects VARIABLE=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        do[key.strip()] = value.strip()
+    if not do:
+        raise CLIError("give the intervention with --do VARIABLE=VALUE")
+    rows = answer(data, do)
+    table = pd.DataFrame(rows)
+    with pd.option_context("display.max_rows", None, "display.width", 120):
+        print(f"do({', '.join(f'{k} = {v}' for k, v in do.items())}) on the trained network in {args.dir} "
+              f"({data.get('engine')}, seed {data.get('seed')}):")
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}", na_rep="-"))
     return 0
 
 
@@ -144,9 +168,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default=None, help="output folder (default runs/<scm>_<engine>_<backend>)")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a parameter, e.g. lead=5ms, spiking.stdp.w_max=12mV, control=zero_lead")
+    r.add_argument("--data", default=None, metavar="FILE.csv",
+                   help="data table the coupling draws value pairs from (columns = variables; default: sampled)")
     r.add_argument("--no-figures", action="store_true", help="skip the figures")
     r.add_argument("--quiet", action="store_true", help="no progress messages")
     r.set_defaults(func=cmd_run)
+
+    iv = sub.add_parser("intervene", help="answer do(X = x) with a trained run (one with intervene_reps > 0)")
+    iv.add_argument("dir", help="the run folder (with interventions.json)")
+    iv.add_argument("--do", action="append", default=[], metavar="VARIABLE=VALUE", help="the intervention")
+    iv.set_defaults(func=cmd_intervene)
 
     cp = sub.add_parser("compare", help="run the rate and spiking engines on the same model and seeds")
     cp.add_argument("scm", nargs="?", default="alzheimer")
@@ -194,12 +225,14 @@ def main(argv: list[str] | None = None) -> int:
     from .engines.spiking import SpikingError
     from .models.synapses import ModelError
     from .protocol import ProtocolError
+    from .interventions import InterventionError
+    from .truth import DataError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except (CLIError, CausalModelError, ConfigError, EncodingError, BackendError, SpikingError, ModelError,
-            ProtocolError, ExportError, SweepError) as exc:
+            ProtocolError, ExportError, SweepError, InterventionError, DataError) as exc:
         print(f"spiking-direct: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

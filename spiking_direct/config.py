@@ -30,6 +30,8 @@ SHORT_KEYS = {
     "schedule": ("protocol.schedule",),
     "control": ("protocol.control",),
     "couple_steps": ("protocol.couple_steps",),
+    "intervene_reps": ("protocol.intervene_reps",),
+    "data_rows": ("protocol.data_rows",),
     "w_max": ("spiking.stdp.w_max",),
     "p_inter": ("spiking.stdp.p_inter", "rate.p_inter"),
 }
@@ -52,6 +54,7 @@ class RunConfig:
     protocol: ProtocolParams = field(default_factory=ProtocolParams)
     spiking: SpikingParams = field(default_factory=SpikingParams)
     rate: object = None                  # RateParams (filled in lazily)
+    data: str | None = None              # CSV data table (columns = variables); None: sampled from the model
 
     def __post_init__(self):
         if self.rate is None:
@@ -86,6 +89,7 @@ class RunConfig:
             "encoding": self.encoding,
             "separation": float(self.separation),
             "protocol": dataclasses.asdict(self.protocol),
+            "data": self.data,
         }
         if self.engine == "spiking":
             out["spiking"] = self.spiking.to_dict()

@@ -33,8 +33,13 @@ def prepare(config: RunConfig, model: CausalModel | None = None):
         get(config.backend).check()
     model = model or get_model(config.model)
     encoding = Encoding.for_model(model, config.encoding, config.separation)
+    table = None
+    if config.data is not None:
+        from .truth import load_table
+
+        table = load_table(config.data, model)
     rng = np.random.default_rng(int(config.seed))
-    return model, encoding, direct_protocol(model, encoding, config.protocol, rng)
+    return model, encoding, direct_protocol(model, encoding, config.protocol, rng, table=table)
 
 
 def simulate(config: RunConfig, model: CausalModel | None = None, progress=None) -> tuple[CausalModel, Recording]:
@@ -119,7 +124,11 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
         "delta_positive_links": int(np.sum(delta[lk[:, 0], lk[:, 1]] > 0)),
         "delta_prop_positive_links": int(np.sum(delta_prop[lk[:, 0], lk[:, 1]] > 0)),
     }
+    from .interventions import analyse_interventions
+
+    iv = analyse_interventions(rec, asm, model)
     return {
+        "interventions": iv,
         "metrics": {k: m_delta[k] for k in ("precision_at_k", "recall_at_k", "auroc", "average_precision", "shd")},
         "metrics_delta": m_delta,
         "metrics_delta_prop": m_prop,
@@ -151,6 +160,10 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
     timing = dict(rec.timing)
     timing["analyse_s"] = t2 - t1
     timing["total_s"] = t2 - t0
+    interventions = res.pop("interventions")
+    if interventions is not None:
+        res["interventions_metrics"] = interventions.get("metrics")
+    table = rec.protocol.table
     result = {
         "schema_version": SCHEMA_VERSION,
         "scm": model.name,
@@ -160,6 +173,8 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
         "backend": config.backend if config.engine == "spiking" else None,
         "seed": int(config.seed),
         "params": config.to_dict(),
+        "data": {"source": config.data or "sampled from the model with the run's seed",
+                 "rows": int(table.shape[0]) if table is not None else None},
         "versions": versions(),
         **res,
         "protocol": rec.protocol.summary(),
@@ -170,7 +185,13 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         save_recording(out / "recording.npz", rec)
+        if interventions is not None:
+            write_json(out / "interventions.json", {**interventions, "scm": model.name, "engine": config.engine,
+                                                    "backend": result["backend"], "seed": int(config.seed),
+                                                    "params": result["params"], "versions": result["versions"]})
         write_json(out / "result.json", result)
+    if interventions is not None:
+        result["interventions"] = interventions   # in memory only (written to interventions.json)
         if figures:
             from . import plots
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 DPI = 130
-PHASE_COLOURS = {"identify": "tab:blue", "couple": "tab:orange", "probe": "tab:green"}
+PHASE_COLOURS = {"identify": "tab:blue", "couple": "tab:orange", "probe": "tab:green", "intervene": "tab:purple"}
 KIND_COLOURS = {"correct": "tab:green", "reversed": "tab:orange", "wrong": "tab:red", "true": "0.25",
                 "missed": "0.6"}
 _PREFIX = {"": 1.0, "m": 1e-3, "u": 1e-6, "µ": 1e-6, "n": 1e-9, "k": 1e3}
@@ -539,9 +539,52 @@ def delta_matrices(folder: Path) -> Path:
     return _save(fig, folder, "delta_matrices")
 
 
-FIGURES = (raster_coupling, weights_per_link, learned_graph, gain_schedule, winners_per_window, delta_matrices)
+def interventions_figure(folder: Path) -> Path | None:
+    """Predicted against true ACE, one point per ordered pair (colour: directed path or not),
+    and the backdoor estimate from the data table against the truth (``interventions.json``)."""
+    import json
+
+    path = Path(folder) / "interventions.json"
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text())
+    pairs = [p for p in data["pairs"] if p.get("ace_exact") is not None]
+    if not pairs:
+        return None
+    fig = _figure(figsize=(10, 4.6))
+    axes = fig.subplots(1, 2)
+    for ax, key, label in ((axes[0], "ace_predicted", "predicted by the trained network"),
+                           (axes[1], "ace_backdoor", "backdoor estimate from the data table")):
+        for has_path, colour, name in ((False, "0.55", "no directed path"), (True, "tab:red", "directed path")):
+            sel = [p for p in pairs if p["has_path"] == has_path]
+            x = [p["ace_exact"] for p in sel]
+            y = [np.nan if p.get(key) is None else p[key] for p in sel]
+            ax.scatter(x, y, s=22, c=colour, alpha=0.8, label=f"{name} ({len(sel)})", edgecolors="none")
+        ax.axline((0, 0), slope=1, color="k", lw=0.8, ls="--")
+        ax.axhline(0, color="0.8", lw=0.6)
+        ax.axvline(0, color="0.8", lw=0.6)
+        ax.set_xlabel("true ACE (exact, mutilated model)")
+        ax.set_ylabel(f"ACE {label}")
+        ax.set_xlim(-1.05, 1.05)
+        ax.set_ylim(-1.05, 1.05)
+        ax.legend(fontsize=8, loc="upper left")
+    m = data.get("metrics") or {}
+    fmt = (lambda v: "n/a" if v is None else f"{v:.2f}")
+    axes[0].set_title(f"sign agreement {fmt(m.get('sign_agreement'))} (|true| >= {m.get('min_effect')}), "
+                      f"AUROC path {fmt(m.get('auroc_path'))}, Spearman {fmt(m.get('spearman'))}", fontsize=9)
+    mb = data.get("metrics_backdoor_vs_exact") or {}
+    axes[1].set_title(f"Spearman {fmt(mb.get('spearman'))}, {data['data'].get('rows')} rows", fontsize=9)
+    fig.suptitle(f"do() queries: {data['contrast']}\n{data.get('scm')}, {data.get('engine')}, seed {data.get('seed')}",
+                 fontsize=10)
+    fig.tight_layout()
+    return _save(fig, folder, "interventions")
+
+
+FIGURES = (raster_coupling, weights_per_link, learned_graph, gain_schedule, winners_per_window, delta_matrices,
+           interventions_figure)
 
 
 def all_figures(folder: Path) -> list[Path]:
-    """Make every figure of the run in ``folder``; returns the PNG paths."""
-    return [f(Path(folder)) for f in FIGURES]
+    """Make every figure of the run in ``folder``; returns the PNG paths (figures that do
+    not apply to the run, such as interventions without an intervene phase, are skipped)."""
+    return [path for f in FIGURES if (path := f(Path(folder))) is not None]

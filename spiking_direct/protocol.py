@@ -10,7 +10,7 @@ gain, i.e. ``beta``). Both engines read the same arrays; the spiking engine
 turns them into named ``TimedArray`` objects, so the whole protocol is one
 compiled schedule.
 
-The DIRECT protocol (:func:`direct_protocol`) has three phases:
+The DIRECT protocol (:func:`direct_protocol`) has four phases:
 
 ``identify``
     every input set is presented to its area, all areas in parallel (fibres
@@ -28,6 +28,27 @@ The DIRECT protocol (:func:`direct_protocol`) has three phases:
     off; every other area is active (its clock lags by ``probe_lag``) and
     receives only the probed area's fibres. The responders in each target area
     give the propagation readout for every ordered pair at once.
+``intervene``
+    ``do(X = x)`` queries on the trained network, plasticity off, one block
+    of ``intervene_reps`` windows for every variable ``X`` and every value
+    ``x``. ``X``'s area is clamped to the assembly of ``x`` (its input set
+    fires) and every fibre into it is off (the graph surgery); the other
+    *roots* (areas without an incoming link in the specification the network
+    was trained on) fire the values of a row drawn from the data table, so
+    they follow its frequencies; every other area is active and listens to
+    the fibres of every area, its clock lagging by ``intervene_lag`` times
+    its depth in the trained specification (the longest chain of links from
+    a root), so that an area fires after the areas upstream of it. The same rows are
+    used for every value of ``X`` (common random numbers: the contrast
+    between two values of ``X`` is not blurred by different root draws).
+    Activity then spreads through the learned synapses within the window, one
+    depth level after the other. Only for the ``index`` encoding (each value
+    has its own assembly).
+
+The data table: coupling draws its value pairs (and the intervene phase its
+root values) from rows of a table, given by the caller (``table=``, e.g. a
+CSV checked by :func:`spiking_direct.truth.load_table`) or sampled from the
+model with the run's generator (``data_rows`` rows).
 """
 
 from __future__ import annotations
@@ -41,9 +62,12 @@ import numpy as np
 from .causal import CausalModel
 from .encoding import Encoding
 
-PHASES = ("identify", "couple", "probe")
+PHASES = ("identify", "couple", "probe", "intervene")
 
-CONTROLS = ("none", "no_plasticity", "zero_lead", "reversed_lead", "shuffled_links")
+#: negative controls. ``reversed_links`` trains every link in the reverse
+#: direction (target leads, and the specification's roots are the true sinks):
+#: "the same network trained with every link reversed".
+CONTROLS = ("none", "no_plasticity", "zero_lead", "reversed_lead", "shuffled_links", "reversed_links")
 
 
 class ProtocolError(ValueError):
@@ -94,11 +118,17 @@ class ProtocolParams:
     parallel_coupling: bool = True   # couple links that share no area in the same windows
     data_rows: int = 1000            # rows of the sampled table that coupling draws value pairs from
     control: str = "none"            # negative control (CONTROLS)
+    intervene_reps: int = 0          # do() windows per (variable, value) query (6 is a good start); 0: no intervene phase
+    intervene_lag: float = 0.004     # clock lag per depth level of the specification in do() windows (s)
 
     def validate(self) -> None:
         for name in ("identify_reps", "couple_steps", "probe_reps", "ramp_steps", "data_rows"):
             if int(getattr(self, name)) < 1:
                 raise ProtocolError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if int(self.intervene_reps) < 0:
+            raise ProtocolError(f"intervene_reps must be >= 0, got {self.intervene_reps}")
+        if not self.intervene_lag > 0:
+            raise ProtocolError(f"intervene_lag must be > 0 s, got {self.intervene_lag}")
         if self.lead < 0:
             raise ProtocolError(
                 f"lead must be >= 0 s, got {self.lead}; to let the target lead use control='reversed_lead'"
@@ -132,6 +162,8 @@ class Protocol:
     fiber : (W, A, A) bool, fibre pre -> post transmits
     probe_source : (W,) int, probed area in probe windows, else -1
     coupled : list of lists of (u, v) area pairs coupled in each window
+    query_var, query_value : (W,) int, the ``do(X = x)`` query of an intervene
+        window (area of ``X``, value index ``x``), else -1
     """
 
     n_areas: int
@@ -146,6 +178,16 @@ class Protocol:
     coupled: list
     params: ProtocolParams = field(default_factory=ProtocolParams)
     coupled_links: tuple = ()        # the (u, v) pairs the coupling phase trained
+    query_var: np.ndarray | None = None
+    query_value: np.ndarray | None = None
+    table: np.ndarray | None = None  # the data table (rows, A) the coupling and the roots drew from
+
+    def __post_init__(self):
+        W = int(np.asarray(self.phase).shape[0])
+        if self.query_var is None:
+            self.query_var = np.full(W, -1, dtype=np.int32)
+        if self.query_value is None:
+            self.query_value = np.full(W, -1, dtype=np.int32)
 
     @property
     def n_windows(self) -> int:
@@ -165,6 +207,7 @@ class Protocol:
         coupled = np.array([(w, u, v) for w, pairs in enumerate(self.coupled) for (u, v) in pairs],
                            dtype=np.int64).reshape(-1, 3)
         return {**{name: getattr(self, name) for name in self._ARRAYS}, "coupled": coupled,
+                "query_var": self.query_var, "query_value": self.query_value,
                 "coupled_links": np.array(self.coupled_links, dtype=np.int64).reshape(-1, 2),
                 "n_areas": np.int64(self.n_areas)}
 
@@ -174,9 +217,12 @@ class Protocol:
         coupled: list = [[] for _ in range(W)]
         for w, u, v in np.asarray(arrays["coupled"]).reshape(-1, 3):
             coupled[int(w)].append((int(u), int(v)))
+        keys = set(arrays.keys()) if hasattr(arrays, "keys") else set(arrays)
+        query = {name: np.asarray(arrays[name]) for name in ("query_var", "query_value") if name in keys}
         return cls(int(arrays["n_areas"]), *(np.asarray(arrays[name]) for name in cls._ARRAYS), coupled,
                    params or ProtocolParams(),
-                   tuple((int(u), int(v)) for u, v in np.asarray(arrays["coupled_links"]).reshape(-1, 2)))
+                   tuple((int(u), int(v)) for u, v in np.asarray(arrays["coupled_links"]).reshape(-1, 2)),
+                   **query)
 
     def summary(self) -> dict:
         return {
@@ -209,21 +255,38 @@ def direct_protocol(
     encoding: Encoding,
     params: ProtocolParams,
     rng: np.random.Generator,
+    table: np.ndarray | None = None,
 ) -> Protocol:
-    """Write the DIRECT protocol for ``model`` (see module docstring)."""
+    """Write the DIRECT protocol for ``model`` (see module docstring).
+
+    ``table``: (rows, n_variables) value indices the coupling draws its value
+    pairs from (default: ``data_rows`` rows sampled from the model with ``rng``).
+    """
     params.validate()
     A = model.n_variables
     links = list(model.link_indices())
     if params.control == "shuffled_links":
         shuffled = model.shuffled(rng)
         links = list(shuffled.link_indices())
+    elif params.control == "reversed_links":
+        links = [(v, u) for (u, v) in links]
     groups = _edge_groups(links, params.parallel_coupling)
+    card = np.array([model.cardinality(v) for v in model.variables])
+    if table is not None:
+        table = np.asarray(table)
+        if table.ndim != 2 or table.shape[1] != A or table.shape[0] < 1:
+            raise ProtocolError(f"the data table must have shape (rows >= 1, {A}), got {table.shape}")
+        if table.min() < 0 or np.any(table.max(axis=0) >= card):
+            raise ProtocolError("the data table holds value indices outside the variables' values")
 
     sets_of = [encoding.sets_of(a) for a in range(A)]
     n_identify = params.identify_reps * max(len(s) for s in sets_of)
     n_couple = params.couple_steps * len(groups)
     n_probe = params.probe_reps * sum(len(s) for s in sets_of)
-    W = n_identify + n_couple + n_probe
+    # do() queries need one assembly per value: index encoding only
+    reps = int(params.intervene_reps) if encoding.kind == "index" else 0
+    n_intervene = reps * int(card.sum())
+    W = n_identify + n_couple + n_probe + n_intervene
 
     phase = np.zeros(W, dtype=np.int8)
     stim_set = np.full((W, A), -1, dtype=np.int32)
@@ -233,6 +296,8 @@ def direct_protocol(
     gain = np.zeros((W, A, A))
     fiber = np.zeros((W, A, A), dtype=bool)
     probe_source = np.full(W, -1, dtype=np.int32)
+    query_var = np.full(W, -1, dtype=np.int32)
+    query_value = np.full(W, -1, dtype=np.int32)
     coupled: list = [[] for _ in range(W)]
 
     w = 0
@@ -247,11 +312,10 @@ def direct_protocol(
                 active[w, a] = True
         w += 1
 
-    # couple: value pairs drawn from a table sampled from the model
-    if model.has_cpds:
+    # couple: value pairs drawn from the data table (given, or sampled from the model)
+    if table is None and model.has_cpds:
         table = model.sample_indices(params.data_rows, rng)
-    else:  # structure-only model: every value pair equally often
-        card = np.array([model.cardinality(v) for v in model.variables])
+    elif table is None:  # structure-only model: every value pair equally often
         table = (rng.random((params.data_rows, A)) * card).astype(int)
     lead = 0.0 if params.control == "zero_lead" else params.lead
     betas = params.gains(np.arange(1, params.couple_steps + 1))
@@ -291,6 +355,40 @@ def direct_protocol(
                 fiber[w, a, a] = False
                 probe_source[w] = a
                 w += 1
+
+    # intervene: do(X = x) for every variable and value; roots of the trained specification follow the table
+    if reps:
+        has_parent = np.zeros(A, dtype=bool)
+        for _, v in links:
+            has_parent[v] = True
+        roots = np.flatnonzero(~has_parent)
+        spec = nx.DiGraph(links)
+        spec.add_nodes_from(range(A))
+        depth = np.zeros(A)
+        for a in nx.topological_sort(spec):
+            for b in spec.successors(a):
+                depth[b] = max(depth[b], depth[a] + 1)
+        root_rows = rng.integers(0, table.shape[0], size=(A, reps))  # shared by every value of X
+        for x_area in range(A):
+            for x in range(int(card[x_area])):
+                for r in range(reps):
+                    phase[w] = PHASES.index("intervene")
+                    query_var[w], query_value[w] = x_area, x
+                    row = table[root_rows[x_area, r]]
+                    clamped = {int(a): int(row[a]) for a in roots if a != x_area}
+                    clamped[x_area] = x
+                    active[w, :] = True
+                    offset[w, :] = params.intervene_lag * depth
+                    listeners = np.ones(A, dtype=bool)
+                    for a, val in clamped.items():
+                        set_id, strength = encoding.stimulus(a, val)
+                        stim_set[w, a] = set_id
+                        stim_strength[w, a] = strength
+                        offset[w, a] = 0.0
+                        listeners[a] = False
+                    fiber[w][:, listeners] = True        # every area's fibres reach the listeners ...
+                    fiber[w][np.arange(A), np.arange(A)] = False
+                    w += 1                                # ... and no fibre reaches a clamped area
     assert w == W
     return Protocol(
         n_areas=A,
@@ -305,4 +403,7 @@ def direct_protocol(
         coupled=coupled,
         params=params,
         coupled_links=tuple(links),
+        query_var=query_var,
+        query_value=query_value,
+        table=table,
     )

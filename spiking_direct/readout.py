@@ -186,3 +186,108 @@ def cap_statistics(rec: Recording) -> dict:
         }
     out["k"] = int(rec.k)
     return out
+
+
+#: an area answers a do() window when at least this fraction of ``k`` of its
+#: responders lie in the assemblies of its values (otherwise: no answer)
+MIN_ANSWER_FRACTION = 0.25
+
+
+@dataclass
+class InterventionReadout:
+    """What the trained network answers to ``do(X = x)``, for every query of the intervene phase.
+
+    ``dist[(X, x)]``: (A, c_max) predicted distribution of every variable (rows
+    padded with NaN beyond a variable's cardinality; all NaN for a variable
+    that never answered); ``answered[(X, x)]``: (A,) fraction of the query's
+    windows in which each area gave a value (1 for clamped areas, whose value
+    is the one presented); ``windows[(X, x)]``: number of windows.
+    """
+
+    dist: dict
+    answered: dict
+    windows: dict
+    cardinality: np.ndarray
+
+    def ace(self) -> np.ndarray:
+        """``ACE[X, Y] = P(Y = y_0 | do(X = x_0)) - P(Y = y_0 | do(X = x_last))`` (NaN if undefined)."""
+        A = len(self.cardinality)
+        out = np.full((A, A), np.nan)
+        for x_area in range(A):
+            hi = self.dist.get((x_area, 0))
+            lo = self.dist.get((x_area, int(self.cardinality[x_area]) - 1))
+            if hi is None or lo is None:
+                continue
+            out[x_area] = hi[:, 0] - lo[:, 0]
+        np.fill_diagonal(out, np.nan)
+        return out
+
+
+def value_sets(asm: Assemblies, n_areas: int) -> list[list[int]]:
+    """Input sets of every area in value order (the index encoding numbers them so)."""
+    return [sorted(int(s) for s in asm.members if asm.set_area[s] == a) for a in range(n_areas)]
+
+
+def interventions(rec: Recording, asm: Assemblies, min_fraction: float = MIN_ANSWER_FRACTION
+                  ) -> InterventionReadout | None:
+    """Read the intervene windows as a population code.
+
+    Per window and listening area, the responders (top ``k`` by the module's
+    tie rule) that lie in the assembly of each value, ``h_v``; if they add up
+    to at least ``min_fraction * k`` the window answers the distribution
+    ``h_v / sum(h)`` (a cell in two value assemblies counts for both),
+    otherwise it gives no answer. A query's predicted distribution is the mean
+    over its answering windows. Clamped areas answer the value presented.
+    ``None`` when the protocol has no intervene phase."""
+    p = rec.protocol
+    wins = p.windows("intervene")
+    if wins.size == 0:
+        return None
+    A, n, k = p.n_areas, rec.n, rec.k
+    sets = value_sets(asm, A)
+    card = np.array([len(s) for s in sets])
+    cmax = int(card.max())
+    set_value = {s: v for a in range(A) for v, s in enumerate(sets[a])}
+    need = max(1, int(np.ceil(min_fraction * k)))
+    # spikes of the intervene windows, grouped by window
+    sel = np.isin(rec.spike_window, wins)
+    sw, sn, st = rec.spike_window[sel], rec.spike_neuron[sel], rec.spike_time[sel]
+    order = np.argsort(sw, kind="stable")
+    sw, sn, st = sw[order], sn[order], st[order]
+    bounds = np.searchsorted(sw, wins), np.searchsorted(sw, wins, side="right")
+    shares = np.full((p.n_windows, A, cmax), np.nan)
+    for i, w in enumerate(wins):
+        neurons, times = sn[bounds[0][i]:bounds[1][i]], st[bounds[0][i]:bounds[1][i]]
+        areas = neurons // n
+        for a in range(A):
+            s = int(p.stim_set[w, a])
+            if s >= 0:
+                if s in set_value:
+                    shares[w, a, :card[a]] = 0.0
+                    shares[w, a, set_value[s]] = 1.0
+                continue
+            loc = neurons[areas == a] - a * n
+            if loc.size == 0:
+                continue
+            counts = np.bincount(loc, minlength=n).astype(float)
+            first = np.full(n, np.inf)
+            np.minimum.at(first, loc, times[areas == a])
+            resp = rank_neurons(counts, first, k)
+            hits = np.array([np.isin(resp, asm.members[s_v]).sum() for s_v in sets[a]], dtype=float)
+            if hits.sum() >= need:
+                shares[w, a, :card[a]] = hits / hits.sum()
+    dist, answered, n_windows = {}, {}, {}
+    for x_area in range(A):
+        for x in range(int(card[x_area])):
+            q = wins[(p.query_var[wins] == x_area) & (p.query_value[wins] == x)]
+            if q.size == 0:
+                continue
+            sh = shares[q]                        # (windows, A, cmax)
+            ok = ~np.isnan(sh[:, :, 0])
+            got = ok.mean(axis=0)
+            d = np.full((A, cmax), np.nan)
+            for a in range(A):
+                if ok[:, a].any():
+                    d[a, :card[a]] = sh[ok[:, a], a, :card[a]].mean(axis=0)
+            dist[(x_area, x)], answered[(x_area, x)], n_windows[(x_area, x)] = d, got, int(q.size)
+    return InterventionReadout(dist, answered, n_windows, card)

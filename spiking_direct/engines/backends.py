@@ -240,8 +240,8 @@ class CppStandaloneBackend:
         rec = to_recording(self.network, protocol,
                            {"build_s": self.build_s if built_now else 0.0, "simulate_s": simulate_s,
                             "reused_build": not built_now},
-                           {"backend": self.device_name, "build_dir": str(self.directory),
-                            "n_synapses_ee": int(len(rec_i := self.network.syn_ee.i[:]))})
+                           {"backend": self.device_name, "build_dir": str(self.directory)})
+        rec.info["n_synapses_ee"] = int(rec.syn_pre.size)
         rec.timing["read_s"] = time.perf_counter() - t1
         # clean up this run's outputs and run-argument arrays
         shutil.rmtree(Path(self.directory) / results, ignore_errors=True)
@@ -250,7 +250,6 @@ class CppStandaloneBackend:
                 os.remove(Path(self.directory) / "static_arrays" / fname)
             except OSError:
                 pass
-        del rec_i
         return rec
 
 

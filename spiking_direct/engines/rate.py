@@ -69,8 +69,10 @@ The DIRECT engine
 * An area firing in round ``r`` receives input from its stimulus (the cells of
   input set ``stim_set[w, a]``; a fraction ``stim_strength[w, a]`` of them,
   at least one cell when the strength is > 0, chosen with the generator) and
-  from the round ``r - 1`` winners of every area ``pre`` whose fibre into it
-  is on (``fiber[w, pre, a]``). An active area with no input source at all
+  from the winners of every area ``pre`` that fired in an earlier round of
+  the window and whose fibre into it is on (``fiber[w, pre, a]``); with two
+  offset levels (couple, probe) that is the round ``r - 1`` winners, in the
+  depth-staggered intervene windows an area hears every area upstream. An active area with no input source at all
   (no stimulus cell and no transmitting fibre from the previous round) stays
   silent; every other active area fires exactly ``k`` winners (a probe target
   without a stimulus takes the top ``k`` of the fibre input: the readout).
@@ -952,7 +954,7 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
                     has_input = True
                     hebb_in.append((a, f, cells))
                 if r < len(levels):
-                    for pre, pw in prev.items():
+                    for pre, pw in last.items():   # every earlier round of this window
                         if protocol.fiber[w, pre, a] and pre != a and inter.connected(pre, a):
                             x += inter.input(inter.entries(pre, pw, a), a)
                             has_input = True

@@ -47,7 +47,7 @@ from ..models import (
     static_model,
     stdp_model,
 )
-from ..models.neurons import EXCITATORY_WINDOW_RESET, INHIBITORY_WINDOW_RESET
+from ..models.neurons import INHIBITORY_WINDOW_RESET, NOISE_UPDATE, excitatory_window_reset
 from ..models.synapses import stdp_traces
 from . import backends
 
@@ -88,6 +88,10 @@ class SpikingParams:
             raise SpikingError(f"k must be between 1 and n = {self.n}, got k = {self.k_eff}")
         if self.connectivity not in ("all", "linked"):
             raise SpikingError(f"connectivity must be 'all' or 'linked', got {self.connectivity!r}")
+        try:
+            self.exc.validate()
+        except ValueError as exc:
+            raise SpikingError(str(exc)) from None
         self.stdp.validate()
 
     def to_dict(self) -> dict:
@@ -192,13 +196,17 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
 
     # every group runs on the default clock (brian2cuda's synapse templates assume it)
     b2.defaultclock.dt = clock.dt
-    exc_eqs, exc_thr, exc_reset = excitatory_model()
+    noise = params.exc.noise
+    exc_eqs, exc_thr, exc_reset = excitatory_model(noise)
     tr_eqs, tr_spike, tr_reset = stdp_traces()
     E = b2.NeuronGroup(A * n, exc_eqs + tr_eqs, threshold=exc_thr, reset=f"{exc_reset}; {tr_spike}",
                        refractory="tau_ref", method="euler", namespace=ns, name="exc")
     E.area = np.repeat(np.arange(A), n)
     E.v = params.exc.E_L
-    E.run_regularly(f"{EXCITATORY_WINDOW_RESET}; {tr_reset}", dt=clock.T_win, when="start", name="exc_window_reset")
+    E.run_regularly(f"{excitatory_window_reset(noise)}; {tr_reset}", dt=clock.T_win, when="start", order=0,
+                    name="exc_window_reset")
+    if noise == "colored":
+        E.run_regularly(NOISE_UPDATE, dt=params.exc.noise_dt, when="start", order=1, name="exc_noise")
 
     inh_eqs, inh_thr, inh_reset = inhibitory_model()
     I = b2.NeuronGroup(A * n_i, inh_eqs, threshold=inh_thr, reset=inh_reset, refractory="tau_ref_I",
@@ -214,16 +222,16 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     Inp.area = np.repeat(np.asarray(set_area), n_in)
 
     s_eqs, s_pre = static_model("ge")
-    S_in = b2.Synapses(Inp, E, s_eqs, on_pre=s_pre, namespace=ns, name="syn_input")
+    S_in = b2.Synapses(Inp, E, s_eqs, on_pre=s_pre, delay=0 * b2.ms, namespace=ns, name="syn_input")
     S_in.connect(j="k for k in sample(area_pre * n_E, (area_pre + 1) * n_E, p=p_in)")
     S_in.w = "w_in * (0.5 + rand())"
 
-    S_ei = b2.Synapses(E, I, on_pre="v_post += w_ei", namespace=ns, name="syn_ei")
+    S_ei = b2.Synapses(E, I, on_pre="v_post += w_ei", delay=0 * b2.ms, namespace=ns, name="syn_ei")
     if params.static.p_ei >= 1:
         S_ei.connect(j="k for k in range(area_pre * n_I, (area_pre + 1) * n_I)")
     else:
         S_ei.connect(j="k for k in sample(area_pre * n_I, (area_pre + 1) * n_I, p=p_ei)")
-    S_ie = b2.Synapses(I, E, on_pre="gi_post += w_ie", namespace=ns, name="syn_ie")
+    S_ie = b2.Synapses(I, E, on_pre="gi_post += w_ie", delay=0 * b2.ms, namespace=ns, name="syn_ie")
     S_ie.connect(j="k for k in sample(area_pre * n_E, (area_pre + 1) * n_E, p=p_ie)")
     # zero-latency cap: an interneuron that reaches threshold through this step's
     # excitatory spikes fires in the same step, and its inhibition lands before
@@ -234,7 +242,11 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     S_ie.pre.order = 1
 
     ee_eqs, ee_pre, ee_post = stdp_model(params.stdp)
-    S_ee = b2.Synapses(E, E, ee_eqs, on_pre=ee_pre, on_post=ee_post, delay=params.stdp.delay,
+    # both pathways' delays are scalars (a per-synapse delay array would double the memory of S_ee);
+    # weights are stored as float32: S_ee holds most of the network's memory (18 M synapses for
+    # the Alzheimer default) and float32 resolves 1e-7 of w_max, far below any STDP step
+    S_ee = b2.Synapses(E, E, ee_eqs, on_pre=ee_pre, on_post=ee_post,
+                       delay={"pre": params.stdp.delay, "post": 0 * b2.ms}, dtype={"w": np.float32},
                        namespace=ns, name="syn_ee")
     if allowed is None:
         S_ee.connect(j="k for k in sample(N_post, p=p_inter) if area_post != area_pre")
@@ -261,10 +273,11 @@ def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict)
 
     params = network.params
     dt = float(params.clock.dt / b2.second)
-    steps = np.round(np.asarray(network.spikes.t / b2.second) / dt).astype(np.int64)
+    steps = np.round(np.asarray(network.spikes.t_[:]) / dt).astype(np.int64)  # t_: seconds, unitless
     win = steps // params.clock.win_steps
     keep = win < protocol.n_windows
     S = network.syn_ee
+    syn_pre = np.asarray(S.i[:], dtype=np.int32)
     state = None
     if network.state is not None:
         mon = network.state
@@ -278,10 +291,11 @@ def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict)
         spike_window=win[keep].astype(np.int32),
         spike_neuron=np.asarray(network.spikes.i[:])[keep].astype(np.int32),
         spike_time=((steps % params.clock.win_steps) * dt)[keep],
-        syn_pre=np.asarray(S.i[:], dtype=np.int32),
+        syn_pre=syn_pre,
         syn_post=np.asarray(S.j[:], dtype=np.int32),
-        w_initial=np.full(len(S.i[:]), float(params.stdp.w_init / b2.mV) / 2.0),
-        w_final=np.asarray(S.w[:] / b2.mV),
+        # initial weights are drawn in the binary and not read back: their expectation (a read-only view)
+        w_initial=np.broadcast_to(np.float32(float(params.stdp.w_init / b2.mV) / 2.0), syn_pre.shape),
+        w_final=np.asarray(S.w_[:], dtype=np.float32) * np.float32(1e3),  # w_: volts, unitless -> mV
         weight_unit="mV",
         timing=timing,
         info=info,

@@ -1,0 +1,183 @@
+"""do() queries answered by a trained network, beside the true and the backdoor-adjusted effects.
+
+The intervene phase of the protocol (``intervene_reps`` > 0) asks the trained
+network ``do(X = x)`` for every variable and value; the readout
+(:func:`~spiking_direct.readout.interventions`) turns its windows into a
+predicted distribution of every variable. This module puts the prediction
+beside the ground truth and scores it:
+
+* ``exact``: the true interventional distribution of the causal model
+  (:func:`spiking_direct.truth.exact_ace`, exact enumeration of the mutilated
+  model);
+* ``backdoor``: the backdoor-adjusted estimate from the run's data table
+  (adjustment set: the parents of ``X``);
+* ``association``: the observational contrast of the same table (what a
+  merely correlational reading would answer).
+
+Contrast (every engine, every model): ``ACE(X -> Y) = P(Y = y_0 | do(X = x_0))
+- P(Y = y_0 | do(X = x_last))``, value index 0 being a variable's first
+value (``x_0`` against its last value ``x_last``).
+
+Scores (:func:`intervention_metrics`): sign agreement over the ordered pairs
+with a directed path and ``|true ACE| >= MIN_EFFECT``; AUROC of ``|predicted
+ACE|`` for "has a directed path"; Spearman correlation of predicted and true
+ACE over every ordered pair; and the direction check: for every true link
+``u -> v``, ``|ACE(v -> u)|`` below the smallest ``|ACE|`` of the true links.
+A predicted ACE that is undefined (the target never answered) counts as 0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from . import readout
+from .causal import CausalModel, CausalModelError
+
+#: pairs with a smaller true effect are left out of the sign agreement
+MIN_EFFECT = 0.05
+
+CONTRAST = "ACE(X -> Y) = P(Y = y_0 | do(X = x_0)) - P(Y = y_0 | do(X = x_last)); index 0 = a variable's first value"
+
+
+class InterventionError(ValueError):
+    """A do() query that the run cannot answer."""
+
+
+def intervention_metrics(pred: np.ndarray, true: np.ndarray, paths: np.ndarray, links: list[tuple[int, int]],
+                         min_effect: float = MIN_EFFECT) -> dict:
+    """Scores of a predicted ACE matrix against the true one (see the module docstring)."""
+    from scipy.stats import spearmanr
+    from sklearn.metrics import roc_auc_score
+
+    A = pred.shape[0]
+    off = ~np.eye(A, dtype=bool)
+    p = np.nan_to_num(pred, nan=0.0)
+    sel = paths & (np.abs(true) >= min_effect) & off
+    agree = np.sign(p[sel]) == np.sign(true[sel])
+    y = paths[off]
+    auroc = float(roc_auc_score(y, np.abs(p[off]))) if 0 < y.sum() < y.size else None
+    rho = spearmanr(p[off], true[off]).statistic if np.ptp(p[off]) > 0 and np.ptp(true[off]) > 0 else np.nan
+    link_abs = np.array([abs(p[u, v]) for u, v in links]) if links else np.array([])
+    rev_abs = np.array([abs(p[v, u]) for u, v in links]) if links else np.array([])
+    return {
+        "sign_agreement": float(agree.mean()) if sel.any() else None,
+        "n_sign_pairs": int(sel.sum()),
+        "sign_disagreements": [[int(i), int(j)] for (i, j), ok in zip(np.argwhere(sel), agree) if not ok],
+        "auroc_path": auroc,
+        "spearman": float(rho) if np.isfinite(rho) else None,
+        "min_abs_ace_links": float(link_abs.min()) if link_abs.size else None,
+        "max_abs_ace_reverse": float(rev_abs.max()) if rev_abs.size else None,
+        "direction_ok": bool(rev_abs.size and rev_abs.max() < link_abs.min()),
+        "n_direction_ok": int(np.sum(rev_abs < link_abs.min())) if link_abs.size else 0,
+        "min_effect": min_effect,
+        "undefined_predictions": int(np.isnan(pred[off]).sum()),
+    }
+
+
+def analyse_interventions(rec, asm, model: CausalModel) -> dict | None:
+    """The ``interventions.json`` content of one run (None without an intervene phase)."""
+    from . import truth
+
+    iv = readout.interventions(rec, asm)
+    if iv is None:
+        return None
+    A, V = model.n_variables, model.variables
+    card = np.array([model.cardinality(v) for v in V])
+    if not np.array_equal(card, iv.cardinality):
+        raise InterventionError("the run's assemblies do not match the variables' values "
+                                "(interventions need the index encoding)")
+    pred = iv.ace()
+    paths = truth.directed_paths(model)
+    table = rec.protocol.table
+    exact, exact_dist, note = None, None, None
+    if model.has_cpds:
+        try:
+            exact = truth.exact_ace(model)
+            exact_dist = truth.interventional_distributions(model)
+        except CausalModelError as exc:
+            note = f"no exact ground truth: {exc}"
+    else:
+        note = "no exact ground truth: the model has no CPDs"
+    backdoor = truth.backdoor_ace(table, model) if table is not None else None
+    association = truth.observational_contrast(table, model) if table is not None else None
+    links = list(model.link_indices())
+
+    def val(d, a):
+        return {name: (None if np.isnan(d[a, i]) else float(d[a, i])) for i, name in enumerate(model.values[V[a]])}
+
+    queries = []
+    for (x_area, x), d in sorted(iv.dist.items()):
+        q = {"do": {V[x_area]: model.values[V[x_area]][x]}, "windows": iv.windows[(x_area, x)],
+             "predicted": {V[a]: val(d, a) for a in range(A)},
+             "answered": {V[a]: float(iv.answered[(x_area, x)][a]) for a in range(A)}}
+        if exact_dist is not None:
+            q["exact"] = {V[a]: dict(zip(model.values[V[a]], map(float, exact_dist[(V[x_area], x)][V[a]])))
+                          for a in range(A)}
+        queries.append(q)
+
+    def num(m, i, j):
+        return None if m is None or not np.isfinite(m[i, j]) else float(m[i, j])
+
+    pairs = [{"source": V[i], "target": V[j], "has_path": bool(paths[i, j]), "is_link": (i, j) in links,
+              "ace_predicted": num(pred, i, j), "ace_exact": num(exact, i, j),
+              "ace_backdoor": num(backdoor, i, j), "association": num(association, i, j)}
+             for i in range(A) for j in range(A) if i != j]
+    out = {"contrast": CONTRAST, "variables": list(V), "queries": queries, "pairs": pairs,
+           "answer_rule": f"population code: share of the top-k responders in each value's assembly, "
+                          f"when >= {readout.MIN_ANSWER_FRACTION} k of them lie in the value assemblies",
+           "data": {"rows": int(table.shape[0]) if table is not None else None}}
+    if exact is not None:
+        out["metrics"] = intervention_metrics(pred, exact, paths, links)
+        if backdoor is not None:
+            out["metrics_backdoor_vs_exact"] = intervention_metrics(backdoor, exact, paths, links)
+            # pairs where association and interventional effect disagree: which one the network follows
+            diff = np.abs(np.nan_to_num(association) - exact) >= MIN_EFFECT
+            np.fill_diagonal(diff, False)
+            p = np.nan_to_num(pred)
+            follows = []
+            for i, j in np.argwhere(diff):
+                e_int, e_obs = abs(p[i, j] - exact[i, j]), abs(p[i, j] - association[i, j])
+                follows.append({"source": V[i], "target": V[j], "exact": float(exact[i, j]),
+                                "association": float(association[i, j]), "predicted": float(p[i, j]),
+                                "follows": "intervention" if e_int < e_obs else
+                                ("association" if e_obs < e_int else "neither")})
+            out["association_vs_intervention"] = follows
+    if note:
+        out["note"] = note
+    return out
+
+
+def answer(interventions: dict, do: dict) -> list[dict]:
+    """Rows (variable, value, predicted, exact, answered) for one single-variable ``do``
+    query of an ``interventions.json`` content."""
+    if len(do) != 1:
+        raise InterventionError(f"one intervened variable per query, got {len(do)}: {do}")
+    (var, value), = do.items()
+    if var not in interventions["variables"]:
+        raise InterventionError(f"unknown variable {var!r}; variables: {interventions['variables']}")
+    for q in interventions["queries"]:
+        if q["do"] == {var: value}:
+            rows = []
+            for v, dist in q["predicted"].items():
+                for name, p in dist.items():
+                    rows.append({"variable": v, "value": name, "predicted": p,
+                                 "exact": q.get("exact", {}).get(v, {}).get(name),
+                                 "answered": q["answered"][v]})
+            return rows
+    known = sorted({str(q["do"][var]) for q in interventions["queries"] if var in q["do"]})
+    raise InterventionError(f"unknown value {value!r} of {var}; values: {known}")
+
+
+def load(run_dir: str | Path) -> dict:
+    """The ``interventions.json`` of a run folder, or a clear error."""
+    import json
+
+    path = Path(run_dir) / "interventions.json"
+    if not path.exists():
+        if not (Path(run_dir) / "result.json").exists():
+            raise InterventionError(f"{run_dir} is not a run folder (no result.json)")
+        raise InterventionError(f"{run_dir} has no interventions.json: the run had no intervene phase; "
+                                "run it again with --set intervene_reps=6")
+    return json.loads(path.read_text())
