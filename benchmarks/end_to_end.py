@@ -1,12 +1,19 @@
-"""End-to-end cost of DIRECT on the Alzheimer SCM: compile once, run many.
+"""End-to-end cost of DIRECT: compile once, run many (Alzheimer SCM and a 32-variable random DAG).
 
-Measures, on this machine:
+Measures, on this machine, for each model (``alzheimer``; ``random:32:2:0``, a
+random DAG with 32 variables and about 2 links per variable) and engine:
+
 1. ``spiking-direct run alzheimer`` with defaults in a fresh process (import,
    compilation, simulation, analysis, figures): the wall time a user waits;
-2. in one process, the first seed (compilation included) against a second
-   seed re-run from the same build (``run_args``; no compilation);
-3. the rate engine on the same protocol;
-with peak memory (the Python process and the simulation binary).
+2. spiking ``cpp_standalone``: the first seed (compilation included) against a
+   second seed re-run from the same build (``run_args``; no compilation);
+3. spiking ``runtime`` (numpy, no compiler; Alzheimer only, skipped by ``--quick``);
+4. the rate engine on the same protocol;
+
+with build and simulate time, biological seconds per simulate second,
+inter-area synaptic events per second (every E spike's outgoing synapses, the
+transmission/depression pathway, plus its incoming ones, the potentiation
+pathway) and peak memory (the Python process and the simulation binary).
 
     python benchmarks/end_to_end.py [--quick]
 
@@ -16,8 +23,6 @@ Prints a table and writes ``benchmarks/results/end_to_end.csv``.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -26,6 +31,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,35 +51,54 @@ def main() -> None:
                          "wall_s": time.perf_counter() - t0})
 
         from spiking_direct import pipeline
-        from spiking_direct.config import RunConfig
+        from spiking_direct.config import RunConfig, apply_overrides
 
-        for seed in (0, 1):
+        def one(label, cfg):
             t0 = time.perf_counter()
-            res = pipeline.run(replace(RunConfig(), seed=seed), figures=False)
+            model, rec = pipeline.simulate(cfg)
+            res = pipeline.finish(cfg, model, rec, t0, figures=False)
             t = res["timing"]
-            rows.append({"what": f"spiking cpp_standalone seed {seed}" + (" (compile + run)" if seed == 0 else
-                                                                            " (same build, run_args)"),
-                         "wall_s": time.perf_counter() - t0, "build_s": t.get("build_s"),
-                         "simulate_s": t.get("simulate_s"), "analyse_s": t.get("analyse_s"),
-                         "delta_p_at_k": res["metrics_delta"]["precision_at_k"],
-                         "bio_s": res["protocol"]["n_windows"] * 0.040})
-        t0 = time.perf_counter()
-        res = pipeline.run(RunConfig(engine="rate"), figures=False)
-        rows.append({"what": "rate engine seed 0", "wall_s": time.perf_counter() - t0,
-                     "build_s": res["timing"].get("build_s"), "simulate_s": res["timing"].get("simulate_s"),
-                     "delta_p_at_k": res["metrics_delta"]["precision_at_k"]})
+            bio = rec.protocol.n_windows * (0.040 if cfg.engine == "spiking" else 0.0)
+            events = (np.bincount(rec.syn_pre, minlength=rec.n_areas * rec.n)[rec.spike_neuron].sum()
+                      + np.bincount(rec.syn_post, minlength=rec.n_areas * rec.n)[rec.spike_neuron].sum())
+            sim = t.get("simulate_s") or np.nan
+            rows.append({"what": label, "model": cfg.model, "wall_s": time.perf_counter() - t0,
+                         "build_s": t.get("build_s"), "simulate_s": sim, "analyse_s": t.get("analyse_s"),
+                         "windows": rec.protocol.n_windows, "bio_s": bio or None,
+                         "bio_per_sim_s": bio / sim if bio else None,
+                         "n_synapses_inter": int(rec.syn_pre.size), "spikes": int(rec.spike_neuron.size),
+                         "syn_events_per_s": float(events) / sim,
+                         "delta_p_at_k": res["metrics_delta"]["precision_at_k"]})
+            print(f"{label:<55} {rows[-1]['wall_s']:7.1f} s", flush=True)
+
+        for model in ("alzheimer", "random:32:2:0"):
+            for seed in (0, 1):
+                one(f"{model}: spiking cpp_standalone seed {seed}" + (" (compile + run)" if seed == 0 else
+                                                                     " (same build, run_args)"),
+                    replace(RunConfig(model=model), seed=seed))
+            if model == "alzheimer" and not args.quick:
+                one(f"{model}: spiking runtime (numpy) seed 0", replace(RunConfig(model=model), backend="runtime"))
+            one(f"{model}: rate engine seed 0", apply_overrides(RunConfig(model=model), ["engine=rate"]))
     df = pd.DataFrame(rows)
-    first, second = df.loc[df["what"].str.contains("seed 0 \\(compile"), "wall_s"].iloc[0], \
-        df.loc[df["what"].str.contains("seed 1"), "wall_s"].iloc[0]
+    ratios = {}
+    for model in df["model"].dropna().unique():
+        sub = df[df["model"] == model]
+        ratios[model] = (sub.loc[sub["what"].str.contains("seed 1"), "wall_s"].iloc[0]
+                         / sub.loc[sub["what"].str.contains("seed 0 \\(compile"), "wall_s"].iloc[0])
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / "end_to_end.csv", index=False)
     pd.set_option("display.width", 200)
-    print(f"machine: {platform.node()} ({os.cpu_count()} cores, {platform.processor() or platform.machine()})")
+    from spiking_direct.results import machine
+
+    df["machine"] = machine()
+    df.to_csv(out / "end_to_end.csv", index=False)
+    print(f"machine: {machine()}")
     print(df.round(2).to_string(index=False))
-    print(f"second seed / first seed wall time: {second / first:.3f}")
+    for model, r in ratios.items():
+        print(f"{model}: second seed / first seed wall time: {r:.3f}")
     print(f"peak memory: python {peak_self:.0f} MB, simulation binaries (largest child) {peak_child:.0f} MB")
 
 

@@ -14,7 +14,6 @@ the manifest) and writes the usual ``result.json`` and figures.
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 

@@ -193,6 +193,9 @@ def structure_metrics(scores: np.ndarray, truth: np.ndarray) -> dict:
             "auroc": 0.5,
             "average_precision": k / n_pairs,
             "shd": expected_random_shd(truth, k),
+            # a ranking that knows which pairs are linked but not the direction (e.g. a network
+            # coupled on the skeleton without a lead): P@K = true ordered pairs / skeleton ordered pairs
+            "precision_at_k_given_skeleton": k / int((truth | truth.T)[rows, cols].sum()),
         },
     }
 

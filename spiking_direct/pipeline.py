@@ -190,13 +190,13 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
                                                     "backend": result["backend"], "seed": int(config.seed),
                                                     "params": result["params"], "versions": result["versions"]})
         write_json(out / "result.json", result)
-    if interventions is not None:
-        result["interventions"] = interventions   # in memory only (written to interventions.json)
         if figures:
             from . import plots
 
             plots.all_figures(out)
         progress(f"wrote {out / 'result.json'}")
+    if interventions is not None:
+        result["interventions"] = interventions   # in memory only (written to interventions.json)
     return result
 
 

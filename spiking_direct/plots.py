@@ -576,7 +576,6 @@ def interventions_figure(folder: Path) -> Path | None:
     axes[1].set_title(f"Spearman {fmt(mb.get('spearman'))}, {data['data'].get('rows')} rows", fontsize=9)
     fig.suptitle(f"do() queries: {data['contrast']}\n{data.get('scm')}, {data.get('engine')}, seed {data.get('seed')}",
                  fontsize=10)
-    fig.tight_layout()
     return _save(fig, folder, "interventions")
 
 

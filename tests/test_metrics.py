@@ -104,6 +104,8 @@ def test_chance_levels_hand_example():
     assert chance["precision_at_k"] == chance["recall_at_k"] == pytest.approx(1 / 3)
     assert chance["average_precision"] == pytest.approx(1 / 3)
     assert chance["auroc"] == 0.5
+    # knowing the skeleton {0-1, 1-2} but not the direction: 2 true of 4 ordered skeleton pairs
+    assert chance["precision_at_k_given_skeleton"] == pytest.approx(0.5)
     # expected SHD over all 15 equally likely 2-edge graphs, enumerated
     rows, cols = ordered_pairs(3)
     values = []

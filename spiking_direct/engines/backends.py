@@ -55,6 +55,13 @@ def get(name: str):
 
 
 MAKE_JOBS_ENV = "SPIKING_DIRECT_MAKE_JOBS"
+#: set to 1 to build standalone networks with Brian2's per-code-object profiling;
+#: each run then reports ``info["profile_s"]`` (seconds per code object)
+PROFILE_ENV = "SPIKING_DIRECT_PROFILE"
+
+
+def profiling() -> bool:
+    return os.environ.get(PROFILE_ENV, "0") not in ("", "0", "false", "no")
 
 
 def make_jobs() -> int:
@@ -181,7 +188,7 @@ class CppStandaloneBackend:
 
         self.check()
         key = shape_key(params, n_areas, n_windows, set_area, self.device_name, allowed) + (
-            f"-{monitors!r}" if monitors else "")
+            f"-{monitors!r}" if monitors else "") + ("-profile" if profiling() else "")
         from brian2.devices.device import all_devices, get_device
 
         ours = get_device() is all_devices.get(self.device_name)  # another backend may have switched devices
@@ -197,7 +204,7 @@ class CppStandaloneBackend:
         network = build_network(params, n_areas, n_windows, set_area, values=values, monitors=monitors,
                                 allowed=allowed)
         self.insert_seed_code(b2.device, default_seed)
-        network.net.run(n_windows * params.clock.T_win)
+        network.net.run(n_windows * params.clock.T_win, profile=profiling())
         try:
             b2.device.build(directory=str(directory), compile=compile, run=False, with_output=False)
         except Exception as exc:  # compilation failed
@@ -242,6 +249,10 @@ class CppStandaloneBackend:
                             "reused_build": not built_now},
                            {"backend": self.device_name, "build_dir": str(self.directory)})
         rec.info["n_synapses_ee"] = int(rec.syn_pre.size)
+        prof = Path(self.directory) / results / "profiling_info.txt"
+        if prof.exists():
+            rec.info["profile_s"] = {name: float(sec) for name, sec in
+                                     (line.split() for line in prof.read_text().splitlines() if line.strip())}
         rec.timing["read_s"] = time.perf_counter() - t1
         # clean up this run's outputs and run-argument arrays
         shutil.rmtree(Path(self.directory) / results, ignore_errors=True)

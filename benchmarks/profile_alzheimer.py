@@ -1,0 +1,53 @@
+"""Where the time of a spiking DIRECT run goes, per Brian2 code object, and the fix it led to.
+
+Runs the Alzheimer protocol (defaults, cpp_standalone, seed 0) with Brian2's
+profiling (``SPIKING_DIRECT_PROFILE=1``) twice: with per-step white membrane
+noise (``spiking.exc.noise=white``, the model before the fix) and with the
+default coloured noise (an OU current advanced every 1 ms). With white noise
+one Gaussian draw per cell and 0.1 ms step made the excitatory state update
+most of the run; the coloured form draws one per cell and 1 ms.
+
+    python benchmarks/profile_alzheimer.py
+
+Prints the table and writes ``benchmarks/results/profile_alzheimer.csv``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    os.environ["SPIKING_DIRECT_PROFILE"] = "1"
+    from spiking_direct import pipeline
+    from spiking_direct.config import RunConfig, apply_overrides
+    from spiking_direct.results import machine
+
+    rows, totals = [], []
+    for noise in ("white", "colored"):
+        cfg = apply_overrides(replace(RunConfig(), seed=0), [f"spiking.exc.noise={noise}"])
+        model, rec = pipeline.simulate(cfg)
+        prof = rec.info["profile_s"]
+        loop = sum(prof.values())
+        for name, sec in sorted(prof.items(), key=lambda kv: -kv[1]):
+            rows.append({"noise": noise, "code_object": name, "seconds": sec, "fraction": sec / loop})
+        totals.append({"noise": noise, "simulate_s": rec.timing["simulate_s"], "profiled_loop_s": loop,
+                       "build_s": rec.timing["build_s"]})
+    df = pd.DataFrame(rows)
+    out = ROOT / "benchmarks" / "results"
+    df.assign(machine=machine()).to_csv(out / "profile_alzheimer.csv", index=False)
+    top = df[df.groupby("noise")["seconds"].rank(ascending=False) <= 5]
+    pd.set_option("display.width", 160)
+    print(f"machine: {machine()}")
+    print(top.round(3).to_string(index=False))
+    print(pd.DataFrame(totals).round(2).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
