@@ -23,6 +23,7 @@ Prints a table and writes ``benchmarks/results/end_to_end.csv``.
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import subprocess
 import sys
@@ -37,10 +38,59 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 
 
+GROUPS = [("alzheimer", "cpp_standalone"), ("alzheimer", "runtime"), ("alzheimer", "rate"),
+          ("random:32:2:0", "cpp_standalone"), ("random:32:2:0", "rate")]
+
+
+def worker(model: str, kind: str) -> list[dict]:
+    """The rows of one (model, engine/backend) group, measured in this process."""
+    from spiking_direct import pipeline
+    from spiking_direct.config import RunConfig, apply_overrides
+
+    rows = []
+
+    def one(label, cfg):
+        t0 = time.perf_counter()
+        model_, rec = pipeline.simulate(cfg)
+        res = pipeline.finish(cfg, model_, rec, t0, figures=False)
+        t = res["timing"]
+        bio = rec.protocol.n_windows * (0.040 if cfg.engine == "spiking" else 0.0)
+        events = (np.bincount(rec.syn_pre, minlength=rec.n_areas * rec.n)[rec.spike_neuron].sum()
+                  + np.bincount(rec.syn_post, minlength=rec.n_areas * rec.n)[rec.spike_neuron].sum())
+        sim = t.get("simulate_s") or np.nan
+        rows.append({"what": label, "model": cfg.model, "wall_s": time.perf_counter() - t0,
+                     "build_s": t.get("build_s"), "simulate_s": sim, "analyse_s": t.get("analyse_s"),
+                     "windows": rec.protocol.n_windows, "bio_s": bio or None,
+                     "bio_per_sim_s": bio / sim if bio else None,
+                     "n_synapses_inter": int(rec.syn_pre.size), "spikes": int(rec.spike_neuron.size),
+                     "syn_events_per_s": float(events) / sim,
+                     "delta_p_at_k": res["metrics_delta"]["precision_at_k"]})
+        print(f"{label:<62} {rows[-1]['wall_s']:7.1f} s", file=sys.stderr, flush=True)
+
+    if kind == "cpp_standalone":
+        for seed in (0, 1):
+            one(f"{model}: spiking cpp_standalone seed {seed}" + (" (compile + run)" if seed == 0 else
+                                                                 " (same build, run_args)"),
+                replace(RunConfig(model=model), seed=seed))
+    elif kind == "runtime":
+        one(f"{model}: spiking runtime (numpy) seed 0", replace(RunConfig(model=model), backend="runtime"))
+    else:
+        one(f"{model}: rate engine seed 0", apply_overrides(RunConfig(model=model), ["engine=rate"]))
+    peak_py = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_bin = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    for r in rows:   # peaks of the group's process (a second seed re-uses the first one's build)
+        r["peak_python_mb"], r["peak_binary_mb"] = peak_py, (peak_bin if kind != "rate" else None)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="skip the fresh-process CLI run")
+    ap.add_argument("--quick", action="store_true", help="skip the fresh-process CLI run and the runtime backend")
+    ap.add_argument("--worker", nargs=2, metavar=("MODEL", "KIND"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.worker:
+        print(json.dumps(worker(*args.worker)))
+        return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         if not args.quick:
@@ -48,58 +98,31 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "spiking_direct.cli", "run", "alzheimer", "--out",
                             f"{tmp}/cli", "--quiet"], check=True, stdout=subprocess.DEVNULL)
             rows.append({"what": "spiking-direct run alzheimer (fresh process, defaults, with figures)",
-                         "wall_s": time.perf_counter() - t0})
-
-        from spiking_direct import pipeline
-        from spiking_direct.config import RunConfig, apply_overrides
-
-        def one(label, cfg):
-            t0 = time.perf_counter()
-            model, rec = pipeline.simulate(cfg)
-            res = pipeline.finish(cfg, model, rec, t0, figures=False)
-            t = res["timing"]
-            bio = rec.protocol.n_windows * (0.040 if cfg.engine == "spiking" else 0.0)
-            events = (np.bincount(rec.syn_pre, minlength=rec.n_areas * rec.n)[rec.spike_neuron].sum()
-                      + np.bincount(rec.syn_post, minlength=rec.n_areas * rec.n)[rec.spike_neuron].sum())
-            sim = t.get("simulate_s") or np.nan
-            rows.append({"what": label, "model": cfg.model, "wall_s": time.perf_counter() - t0,
-                         "build_s": t.get("build_s"), "simulate_s": sim, "analyse_s": t.get("analyse_s"),
-                         "windows": rec.protocol.n_windows, "bio_s": bio or None,
-                         "bio_per_sim_s": bio / sim if bio else None,
-                         "n_synapses_inter": int(rec.syn_pre.size), "spikes": int(rec.spike_neuron.size),
-                         "syn_events_per_s": float(events) / sim,
-                         "delta_p_at_k": res["metrics_delta"]["precision_at_k"]})
-            print(f"{label:<55} {rows[-1]['wall_s']:7.1f} s", flush=True)
-
-        for model in ("alzheimer", "random:32:2:0"):
-            for seed in (0, 1):
-                one(f"{model}: spiking cpp_standalone seed {seed}" + (" (compile + run)" if seed == 0 else
-                                                                     " (same build, run_args)"),
-                    replace(RunConfig(model=model), seed=seed))
-            if model == "alzheimer" and not args.quick:
-                one(f"{model}: spiking runtime (numpy) seed 0", replace(RunConfig(model=model), backend="runtime"))
-            one(f"{model}: rate engine seed 0", apply_overrides(RunConfig(model=model), ["engine=rate"]))
+                         "wall_s": time.perf_counter() - t0,
+                         "peak_binary_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024})
+    for model, kind in GROUPS:
+        if args.quick and kind == "runtime":
+            continue
+        out = subprocess.run([sys.executable, __file__, "--worker", model, kind], check=True,
+                             stdout=subprocess.PIPE, text=True)
+        rows.extend(json.loads(out.stdout.strip().splitlines()[-1]))
     df = pd.DataFrame(rows)
     ratios = {}
     for model in df["model"].dropna().unique():
         sub = df[df["model"] == model]
         ratios[model] = (sub.loc[sub["what"].str.contains("seed 1"), "wall_s"].iloc[0]
                          / sub.loc[sub["what"].str.contains("seed 0 \\(compile"), "wall_s"].iloc[0])
-    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out / "end_to_end.csv", index=False)
-    pd.set_option("display.width", 200)
     from spiking_direct.results import machine
 
     df["machine"] = machine()
-    df.to_csv(out / "end_to_end.csv", index=False)
+    df.to_csv(out / f"end_to_end{'_quick' if args.quick else ''}.csv", index=False)
+    pd.set_option("display.width", 250)
     print(f"machine: {machine()}")
-    print(df.round(2).to_string(index=False))
+    print(df.drop(columns="machine").round(2).to_string(index=False))
     for model, r in ratios.items():
         print(f"{model}: second seed / first seed wall time: {r:.3f}")
-    print(f"peak memory: python {peak_self:.0f} MB, simulation binaries (largest child) {peak_child:.0f} MB")
 
 
 if __name__ == "__main__":
