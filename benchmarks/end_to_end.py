@@ -79,7 +79,7 @@ def worker(model: str, kind: str) -> list[dict]:
     peak_py = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_bin = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     for r in rows:   # peaks of the group's process (a second seed re-uses the first one's build)
-        r["peak_python_mb"], r["peak_binary_mb"] = peak_py, (peak_bin if kind != "rate" else None)
+        r["peak_python_mb"], r["peak_binary_mb"] = peak_py, (peak_bin if kind == "cpp_standalone" else None)
     return rows
 
 
