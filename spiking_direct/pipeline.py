@@ -160,9 +160,8 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
     timing = dict(rec.timing)
     timing["analyse_s"] = t2 - t1
     timing["total_s"] = t2 - t0
-    interventions = res.pop("interventions")
-    if interventions is not None:
-        res["interventions_metrics"] = interventions.get("metrics")
+    interventions = res["interventions"]   # written to interventions.json, not to result.json
+    res["interventions_metrics"] = interventions.get("metrics") if interventions is not None else None
     table = rec.protocol.table
     result = {
         "schema_version": SCHEMA_VERSION,
@@ -189,14 +188,12 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
             write_json(out / "interventions.json", {**interventions, "scm": model.name, "engine": config.engine,
                                                     "backend": result["backend"], "seed": int(config.seed),
                                                     "params": result["params"], "versions": result["versions"]})
-        write_json(out / "result.json", result)
+        write_json(out / "result.json", {k: v for k, v in result.items() if k != "interventions"})
         if figures:
             from . import plots
 
             plots.all_figures(out)
         progress(f"wrote {out / 'result.json'}")
-    if interventions is not None:
-        result["interventions"] = interventions   # in memory only (written to interventions.json)
     return result
 
 

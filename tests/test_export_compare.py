@@ -60,3 +60,14 @@ def test_rate_and_spiking_engines_agree_on_alzheimer(tmp_path):
     # spiking engine gives exact zeros (silent targets) and the rate engine chance-level noise
     assert np.isfinite(comp["spearman_delta_prop_mean"])
     assert (tmp_path / "cmp" / "comparison.png").exists()
+
+
+def test_a_run_leaves_no_seed_in_the_environment(alzheimer_run):
+    """Brian2 exports the run's environment variables into os.environ; the backend takes the
+    seed back out, so an exported ./main started later from this process runs its own seed."""
+    import os
+
+    from spiking_direct.engines.spiking import SEED_ENV
+
+    alzheimer_run(seed=1)
+    assert SEED_ENV not in os.environ

@@ -232,7 +232,10 @@ class CppStandaloneBackend:
         for name, ta in self.network.timed.items():
             run_args[ta] = values[name] * (b2.second if name == "area_offset" else 1)
         results = f"results_{uuid.uuid4().hex[:12]}"
-        os.environ[SEED_ENV] = b2.device.run_environment_variables[SEED_ENV] = str(int(seed))
+        # Brian2 exports run_environment_variables into os.environ and leaves them there; the
+        # seed must not leak into later processes (an exported ./main would run with it)
+        previous = os.environ.get(SEED_ENV)
+        b2.device.run_environment_variables[SEED_ENV] = str(int(seed))
         if progress:
             progress(f"running {protocol.n_windows} windows "
                      f"({float(protocol.n_windows * params.clock.T_win):.1f} s of biological time), seed {seed}")
@@ -242,6 +245,11 @@ class CppStandaloneBackend:
                           run_args=run_args)
         except Exception as exc:
             raise BackendError(f"{self.device_name} run failed: {exc}") from exc
+        finally:
+            if previous is None:
+                os.environ.pop(SEED_ENV, None)
+            else:
+                os.environ[SEED_ENV] = previous
         simulate_s = time.perf_counter() - t0
         t1 = time.perf_counter()
         rec = to_recording(self.network, protocol,
