@@ -276,7 +276,7 @@ def brian2_worker(net: Net, repeats: int, profile: bool, workdir: Path) -> dict:
     ns = {**clock.namespace(), **exc.namespace(), **stdp.namespace(), **timed, "n_areas": 1,
           "J_ei": net.J_ei * mV, "J_inh": net.J_inh * mV, "w_ext": net.w_ext * mV, "p_conn": net.p}
 
-    exc_eqs, thr, reset = excitatory_model()
+    exc_eqs, thr, reset = excitatory_model(theta="cell")
     tr_eqs, tr_spike, _tr_reset = stdp_traces()
     E = b2.NeuronGroup(net.n_e, exc_eqs + tr_eqs, threshold=thr, reset=f"{reset}; {tr_spike}",
                        refractory="tau_ref", method="euler", namespace=ns, name="exc")

@@ -35,9 +35,12 @@ standard deviation of the free membrane (no input, no threshold): for
 coloured noise the current's standard deviation is
 ``sigma * sqrt((tau_noise + tau_m) / tau_noise)`` (the variance of an
 OU-driven leaky integrator). The coloured form draws one random number per
-cell every ``noise_dt`` instead of every ``dt``; that made the Alzheimer
-simulation about 4x faster (``benchmarks/README.md``), the white form
-stays selectable.
+cell every ``noise_dt`` (2 ms) instead of every ``dt``; that made the
+Alzheimer simulation about 4x faster (``benchmarks/README.md``), the white
+form stays selectable. The hold is short against the membrane's 10 ms, so
+the free-membrane SD is the same for a 1 ms and a 2 ms hold (0.70 mV both,
+``tests/test_noise.py``); the 2 ms hold halves the noise update's cost and
+left Alzheimer learning unchanged (5 seeds, ``benchmarks/README.md``).
 
 Equations are integrated with the Euler(-Maruyama) method at ``dt`` = 0.1 ms.
 All inhibition is current-based, so the system is not stiff: the fastest
@@ -99,7 +102,7 @@ class ExcitatoryParams:
     hold: Quantity = Q(20 * mV)        # threshold raise before the sweep: input is summed, nobody fires
     noise: str = "colored"             # membrane noise model: "colored" (OU current) or "white" (see module doc)
     tau_noise: Quantity = Q(5 * ms)    # correlation time of the coloured noise current
-    noise_dt: Quantity = Q(1 * ms)     # update interval of the coloured noise current (held in between)
+    noise_dt: Quantity = Q(2 * ms)     # update interval of the coloured noise current (held in between)
 
     def validate(self) -> None:
         if self.noise not in NOISE_MODELS:
@@ -122,7 +125,17 @@ class ExcitatoryParams:
 NOISE_UPDATE = "I_noise = I_noise * noise_decay + sigma_noise * noise_kick * randn()"
 
 
-def excitatory_model(noise: str = "colored") -> tuple[Equations, str, str]:
+#: the window-clock threshold of an area's cells: held ``hold`` above ``v_th`` until the
+#: area's ramp starts, then swept down by ``hold + ramp_amp`` over ``T_ramp`` (active areas only)
+WINDOW_THRESHOLD = (
+    "v_th + hold - area_active(t, area) * (hold + ramp_amp)"
+    " * clip(((timestep(t, dt) % win_steps) * dt - area_offset(t, area) - t_ramp) / T_ramp, 0, 1)"
+)
+
+THRESHOLD_FORMS = ("area", "cell")
+
+
+def excitatory_model(noise: str = "colored", theta: str = "area") -> tuple[Equations, str, str]:
     """Equations, threshold and reset of the excitatory cells.
 
     Needs in the namespace the parameters of :class:`ExcitatoryParams` and
@@ -131,7 +144,18 @@ def excitatory_model(noise: str = "colored") -> tuple[Equations, str, str]:
     ``area_offset(t, area)`` (its clock offset). With ``noise="colored"`` the
     group must run :data:`NOISE_UPDATE` every ``noise_dt`` and
     :func:`excitatory_window_reset` at every window boundary.
+
+    ``theta`` says where the threshold :data:`WINDOW_THRESHOLD` is computed:
+    ``"area"`` (the network's form): once per area and step by the group of
+    :func:`area_clock_model`, and read by each cell through a linked variable
+    (``E.theta = linked_var(clock_group, "theta", index=area)``); ``"cell"``:
+    by every cell at every step, a subexpression (for a single group without
+    an area clock). Both give the same threshold to the last bit; the area
+    form saves two ``TimedArray`` look-ups per cell and step (the largest part
+    of the excitatory thresholder's time).
     """
+    if theta not in THRESHOLD_FORMS:
+        raise ValueError(f"unknown threshold form {theta!r}; choose from {list(THRESHOLD_FORMS)}")
     if noise == "colored":
         membrane = "dv/dt = (E_L - v + ge - gi + I_noise) / tau_m : volt (unless refractory)\nI_noise : volt"
     elif noise == "white":
@@ -143,12 +167,27 @@ def excitatory_model(noise: str = "colored") -> tuple[Equations, str, str]:
         dge/dt = -ge / tau_e : volt
         dgi/dt = -gi / tau_i : volt
         area : integer (constant)
-        t_in = (timestep(t, dt) % win_steps) * dt : second
-        t_area = t_in - area_offset(t, area) : second
-        theta = v_th + hold - area_active(t, area) * (hold + ramp_amp) * clip((t_area - t_ramp) / T_ramp, 0, 1) : volt
         """
     )
+    if theta == "area":
+        eqs += Equations("theta : volt (linked)")
+    else:
+        eqs += Equations(f"theta = {WINDOW_THRESHOLD} : volt")
     return eqs, "v > theta", "v = v_reset"
+
+
+def area_clock_model() -> tuple[Equations, str]:
+    """One cell per area holding the area's window-clock threshold: equations, and the
+    statement to run every time step before the thresholds (``when="before_thresholds"``).
+    Its ``area`` must be set to the cell's index; the excitatory cells link their
+    ``theta`` to it (see :func:`excitatory_model`)."""
+    eqs = Equations(
+        """
+        theta : volt
+        area : integer (constant)
+        """
+    )
+    return eqs, f"theta = {WINDOW_THRESHOLD}"
 
 
 def excitatory_window_reset(noise: str = "colored") -> str:

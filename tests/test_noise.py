@@ -13,7 +13,7 @@ from spiking_direct.models import ExcitatoryParams, WindowClock, excitatory_mode
 from spiking_direct.models.neurons import NOISE_UPDATE
 
 
-def _free_membrane_sd(noise: str, sigma=0.7 * mV, seed=1) -> tuple[float, float]:
+def _free_membrane_sd(noise: str, sigma=0.7 * mV, seed=1, noise_dt=None) -> tuple[float, float]:
     """SD over cells and time of the membrane of 400 inactive cells (no input, never
     fire), and the lag-1 ms autocorrelation of v - E_L."""
     b2.start_scope()
@@ -22,11 +22,13 @@ def _free_membrane_sd(noise: str, sigma=0.7 * mV, seed=1) -> tuple[float, float]
     b2.seed(seed)
     clock = WindowClock()
     exc = ExcitatoryParams(noise=noise, sigma=sigma)
+    if noise_dt is not None:
+        exc = ExcitatoryParams(noise=noise, sigma=sigma, noise_dt=noise_dt)
     b2.defaultclock.dt = clock.dt
     ns = {**clock.namespace(), **exc.namespace(),
           "area_active": b2.TimedArray(np.zeros((1, 1)), dt=10 * b2.second),
           "area_offset": b2.TimedArray(np.zeros((1, 1)) * b2.second, dt=10 * b2.second)}
-    eqs, thr, reset = excitatory_model(noise)
+    eqs, thr, reset = excitatory_model(noise, theta="cell")
     G = b2.NeuronGroup(400, eqs, threshold=thr, reset=reset, refractory="tau_ref", method="euler", namespace=ns)
     G.v = exc.E_L
     G.ge = G.gi = 0 * mV
@@ -47,6 +49,15 @@ def _free_membrane_sd(noise: str, sigma=0.7 * mV, seed=1) -> tuple[float, float]
 def test_free_membrane_sd_is_sigma(noise):
     sd, _ = _free_membrane_sd(noise)
     assert sd == pytest.approx(0.7, rel=0.08)
+
+
+def test_coloured_noise_sd_does_not_depend_on_update_interval():
+    """Holding the OU current for 1 ms or 2 ms (the default) gives the same membrane SD:
+    the update is the exact OU step, and the membrane (10 ms) averages over the hold."""
+    sd_1, _ = _free_membrane_sd("colored", noise_dt=1 * ms)
+    sd_2, _ = _free_membrane_sd("colored", noise_dt=2 * ms)
+    assert sd_1 == pytest.approx(0.7, rel=0.08)
+    assert sd_2 == pytest.approx(sd_1, rel=0.05)
 
 
 def test_coloured_noise_is_slower_than_white():

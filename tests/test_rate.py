@@ -383,6 +383,23 @@ def test_silent_area_and_partial_strength():
     assert not np.array_equal(a, b)
 
 
+def test_graded_stimulus_elects_the_full_strength_assembly():
+    """``stimulus="graded"``: a weaker volley scales the whole set's input, and a k-cap is
+    invariant to scale, so the winners are those of the full-strength volley (the
+    sampled default draws a subset of cells and elects a different set, test above)."""
+    full = run_rate(_two_area_protocol(0.1), ENC2, RateParams(n=400, stimulus="graded"), seed=0)
+    prot = _two_area_protocol(0.1)
+    prot.stim_strength[1:4:2] = 0.2
+    weak = run_rate(prot, ENC2, RateParams(n=400, stimulus="graded"), seed=0)
+    for w in (1, 3):
+        a = np.sort(full.spike_neuron[full.spike_window == w])
+        b = np.sort(weak.spike_neuron[weak.spike_window == w])
+        assert a.size == 2 * weak.k      # both areas fire k
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="stimulus must be one of"):
+        RateParams(stimulus="poisson")
+
+
 def test_extra_rounds_strengthen_both_directions():
     prot = _two_area_protocol(0.1)
     rec = run_rate(prot, ENC2, RateParams(n=300, extra_rounds=1, p_rec=0.1, beta_rec=0.05), seed=2)

@@ -6,6 +6,8 @@ effect vanishes without plasticity or without a lead, and flips with the lead
 reversed.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -73,3 +75,24 @@ def test_reversed_lead_reverses_the_learned_directions(alzheimer_run):
     reversed_truth = alzheimer().adjacency().T
     assert structure_metrics(delta_matrix(res), reversed_truth)["precision_at_k"] == 1.0
     assert res["summary"]["overlap_reverse_mean"] > res["summary"]["overlap_forward_mean"]
+
+
+def test_results_scratch_folder_gives_the_same_result_and_is_cleaned(alzheimer_run, tmp_path, monkeypatch):
+    """A standalone run writes its results to a memory file system (``/dev/shm``, or
+    ``$SPIKING_DIRECT_SCRATCH``) through a link in the build folder: same numbers as writing
+    into the build folder (``SPIKING_DIRECT_SCRATCH=none``), and nothing is left behind."""
+    from spiking_direct.engines import backends
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setenv(backends.SCRATCH_ENV, str(scratch))
+    a = alzheimer_run(seed=1, fresh=True)
+    assert a["engine_info"]["results_scratch"] == str(scratch)
+    assert list(scratch.iterdir()) == []
+    build = Path(a["engine_info"]["build_dir"])
+    assert not [p for p in build.iterdir() if p.name.startswith("results_")]
+    monkeypatch.setenv(backends.SCRATCH_ENV, "none")
+    b = alzheimer_run(seed=1, fresh=True)
+    assert b["engine_info"]["results_scratch"] is None
+    np.testing.assert_array_equal(np.array(a["matrices"]["S"], dtype=float), np.array(b["matrices"]["S"], dtype=float))
+    np.testing.assert_array_equal(np.array(a["matrices"]["overlap"]), np.array(b["matrices"]["overlap"]))

@@ -68,7 +68,9 @@ The DIRECT engine
   control) or two (couple, probe) rounds.
 * An area firing in round ``r`` receives input from its stimulus (the cells of
   input set ``stim_set[w, a]``; a fraction ``stim_strength[w, a]`` of them,
-  at least one cell when the strength is > 0, chosen with the generator) and
+  at least one cell when the strength is > 0, chosen with the generator;
+  with ``stimulus="graded"`` every cell of the set, its input scaled by the
+  strength) and
   from the winners of every area ``pre`` that fired in an earlier round of
   the window and whose fibre into it is on (``fiber[w, pre, a]``); with two
   offset levels (couple, probe) that is the round ``r - 1`` winners, in the
@@ -139,6 +141,7 @@ __all__ = [
 
 TIE_BREAKS = ("priority", "random", "index")
 CONNECTIVITIES = ("all", "linked")
+STIMULI = ("sampled", "graded")
 
 #: Synapses drawn per chunk when sampling connectivity.
 _CHUNK = 1 << 23
@@ -750,6 +753,15 @@ class RateParams:
         ``A (A - 1) n^2 p_inter``; a probe of a pair without a fibre leaves
         the target silent, and the readouts of such pairs carry no learning
         (their ``delta`` is 0 by construction).
+    stimulus : how a stimulus weaker than full strength (the rate code's
+        other values) is presented, one of :data:`STIMULI`. ``"sampled"``
+        (default): that fraction of the set's cells fires, drawn anew each
+        window: a spike count, as in the spiking engine, whose input cells
+        fire with that probability. ``"graded"``: every cell fires at that
+        fraction of the full rate, so the input is the full input scaled. A
+        k-cap is invariant to the scale of its input, so under ``"graded"``
+        every value of a rate-coded variable elects the same assembly and
+        the separation has no effect on what is learned.
     """
 
     n: int = 1000
@@ -763,6 +775,7 @@ class RateParams:
     extra_rounds: int = 0
     tie_break: str = "priority"
     connectivity: str = "all"
+    stimulus: str = "sampled"
 
     def __post_init__(self):
         if int(self.n) != self.n or self.n < 2:
@@ -782,6 +795,8 @@ class RateParams:
             raise ValueError(f"extra_rounds must be an integer >= 0, got {self.extra_rounds}")
         if self.tie_break not in TIE_BREAKS:
             raise ValueError(f"unknown tie_break {self.tie_break!r}; choose from {list(TIE_BREAKS)}")
+        if self.stimulus not in STIMULI:
+            raise ValueError(f"stimulus must be one of {list(STIMULI)}, got {self.stimulus!r}")
         if self.connectivity not in CONNECTIVITIES:
             raise ValueError(f"connectivity must be one of {list(CONNECTIVITIES)}, got {self.connectivity!r}")
 
@@ -930,6 +945,8 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
                 continue
             if strength >= 1.0:
                 cells = None
+            elif params.stimulus == "graded":
+                cells = strength   # every cell fires, at this fraction of the full rate
             else:
                 m = max(1, int(round(strength * n_in)))
                 cells = np.sort(rng.choice(n_in, size=m, replace=False))
@@ -950,7 +967,11 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
                 has_input = False
                 if a in stim:
                     f, cells = stim[a]
-                    x += f.input(cells)
+                    if isinstance(cells, float):   # graded: the full set's input, scaled
+                        x += cells * f.input(None)
+                        cells = None
+                    else:
+                        x += f.input(cells)
                     has_input = True
                     hebb_in.append((a, f, cells))
                 if r < len(levels):
