@@ -36,6 +36,7 @@ __all__ = [
     "alzheimer",
     "random_dag",
     "from_bif",
+    "from_json",
     "get_model",
     "available_models",
     "shipped_bif_names",

@@ -17,7 +17,7 @@ from .encoding import Encoding
 from .metrics import structure_metrics
 from .protocol import PHASES, direct_protocol
 from .recording import Recording
-from .results import SCHEMA_VERSION, versions, write_json, write_npz
+from .results import SCHEMA_VERSION, Result, versions, write_json, write_npz
 
 
 def _noop(msg: str) -> None:
@@ -142,7 +142,7 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
 
 
 def run(config: RunConfig, out: str | Path | None = None, progress=None, figures: bool = True,
-        model: CausalModel | None = None) -> dict:
+        model: CausalModel | None = None) -> Result:
     """Run one DIRECT experiment; write ``out/result.json`` (and figures) if ``out`` is given."""
     progress = progress or _noop
     t0 = time.perf_counter()
@@ -151,7 +151,7 @@ def run(config: RunConfig, out: str | Path | None = None, progress=None, figures
 
 
 def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out=None, progress=None,
-           figures: bool = True) -> dict:
+           figures: bool = True) -> Result:
     """Analyse a Recording and write the result (shared by ``run`` and ``collect``)."""
     progress = progress or _noop
     t1 = time.perf_counter()
@@ -163,7 +163,7 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
     interventions = res["interventions"]   # written to interventions.json, not to result.json
     res["interventions_metrics"] = interventions.get("metrics") if interventions is not None else None
     table = rec.protocol.table
-    result = {
+    result = Result({
         "schema_version": SCHEMA_VERSION,
         "scm": model.name,
         "variables": list(model.variables),
@@ -179,7 +179,7 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
         "protocol": rec.protocol.summary(),
         "engine_info": rec.info,
         "timing": timing,
-    }
+    })
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)

@@ -110,3 +110,38 @@ def write_npz(path: Path, **arrays) -> None:
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     atomic_write_bytes(path, buf.getvalue())
+
+
+class Result(dict):
+    """One run's result: the dict :func:`spiking_direct.pipeline.run` returns (also what
+    ``result.json`` holds), with its do() answers.
+
+    ``Result.load(run_dir)`` reads a run folder (``result.json`` and, when the run had an
+    intervene phase, ``interventions.json``).
+    """
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> "Result":
+        run_dir = Path(run_dir)
+        path = run_dir / "result.json"
+        if not path.exists():
+            from .interventions import InterventionError
+
+            raise InterventionError(f"{run_dir} is not a run folder (no result.json)")
+        res = cls(read_json(path))
+        if (run_dir / "interventions.json").exists():
+            res["interventions"] = read_json(run_dir / "interventions.json")
+        return res
+
+    def intervene(self, do: dict):
+        """What the trained network answers to ``do(X = x)`` (one variable), beside the exact
+        interventional distribution: a ``pandas.DataFrame`` with columns variable, value,
+        predicted, exact, answered. ``result.intervene({"APOE4": "Carrier"})``."""
+        import pandas as pd
+
+        from .interventions import InterventionError, answer
+
+        iv = self.get("interventions")
+        if iv is None:
+            raise InterventionError("this run has no intervene phase; run it again with --set intervene_reps=6")
+        return pd.DataFrame(answer(iv, do))

@@ -15,6 +15,7 @@ from spiking_direct.config import RunConfig, apply_overrides
 from spiking_direct.encoding import Encoding
 from spiking_direct.interventions import InterventionError, answer, intervention_metrics
 from spiking_direct.protocol import PHASES, ProtocolParams, direct_protocol
+from spiking_direct.results import Result
 
 
 def _protocol(**kw):
@@ -104,6 +105,27 @@ def test_rate_run_writes_interventions_and_answers_queries(rate_runs):
     no_path = [abs(p["ace_predicted"] or 0) for p in data["pairs"] if not p["has_path"]]
     assert max(no_path) < 0.15
     assert m["auroc_path"] >= 0.9
+
+
+def test_result_intervene_in_memory_and_from_a_run_folder(rate_runs, tmp_path):
+    """``result.intervene({X: x})``: the object pipeline.run returns, and Result.load(run_dir),
+    give the same table as the command line's answer()."""
+    folder, res = rate_runs["direct"]
+    table = res.intervene({"APOE4": "Carrier"})
+    assert list(table.columns) == ["variable", "value", "predicted", "exact", "answered"]
+    loaded = Result.load(folder).intervene({"APOE4": "Carrier"})
+    assert table.equals(loaded)
+    row = table[(table.variable == "APOE4") & (table.value == "Carrier")].iloc[0]
+    assert row.predicted == 1.0 and row.exact == 1.0
+    with pytest.raises(InterventionError, match="unknown value"):
+        res.intervene({"APOE4": "Maybe"})
+    plain = pipeline.run(apply_overrides(RunConfig(), ["engine=rate"]), out=tmp_path / "plain", figures=False)
+    with pytest.raises(InterventionError, match="no intervene phase"):
+        plain.intervene({"APOE4": "Carrier"})
+    with pytest.raises(InterventionError, match="no intervene phase"):
+        Result.load(tmp_path / "plain").intervene({"APOE4": "Carrier"})
+    with pytest.raises(InterventionError, match="not a run folder"):
+        Result.load(tmp_path)
 
 
 def test_direction_changes_answers(rate_runs):
