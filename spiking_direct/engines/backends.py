@@ -167,6 +167,12 @@ def _results_in_memory(link: Path, size: int) -> Path | None:
     return scratch
 
 
+def expected_synapses(params, n_areas: int, allowed=None) -> float:
+    """Mean number of inter-area synapses of a network: ordered pairs of areas x n^2 x p_inter."""
+    pairs = n_areas * (n_areas - 1) if allowed is None else int(np.sum(allowed))
+    return pairs * params.n ** 2 * params.stdp.p_inter
+
+
 @register("cpp_standalone")
 class CppStandaloneBackend:
     """Compile once per network shape, run many times with ``run_args``."""
@@ -213,8 +219,7 @@ class CppStandaloneBackend:
         (mean + 6 sd) before the binary creates them: without it each array grows by
         doubling, copying and touching twice its final size (0.11 s of a 3.3 s
         Alzheimer run on the benchmark machine). More synapses than reserved still work."""
-        pairs = n_areas * (n_areas - 1) if allowed is None else int(np.sum(allowed))
-        mean = pairs * params.n ** 2 * params.stdp.p_inter
+        mean = expected_synapses(params, n_areas, allowed)
         size = int(mean + 6 * np.sqrt(mean) + 16)
         device.insert_code("after_start", " ".join(
             f"brian::_dynamic_array_syn_ee_{name}.reserve({size});" for name in ("_synaptic_pre", "_synaptic_post", "w")))
@@ -278,9 +283,8 @@ class CppStandaloneBackend:
         for name, ta in self.network.timed.items():
             run_args[ta] = values[name] * (b2.second if name == "area_offset" else 1)
         results = f"results_{uuid.uuid4().hex[:12]}"
-        pairs = protocol.n_areas * (protocol.n_areas - 1) if allowed is None else int(np.sum(allowed))
-        expected = pairs * params.n ** 2 * params.stdp.p_inter * 12  # i, j, w: 4 bytes each per synapse
-        scratch = _results_in_memory(Path(self.directory) / results, int(expected))
+        size = 12 * expected_synapses(params, protocol.n_areas, allowed)  # i, j, w: 4 bytes each per synapse
+        scratch = _results_in_memory(Path(self.directory) / results, int(size))
         # Brian2 exports run_environment_variables into os.environ and leaves them there; the
         # seed must not leak into later processes (an exported ./main would run with it)
         previous = os.environ.get(SEED_ENV)
