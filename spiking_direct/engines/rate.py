@@ -937,20 +937,20 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
         levels = np.unique(protocol.offset[w, act])
         round_of = np.searchsorted(levels, protocol.offset[w, act])
         # stimulus cells of this window (drawn once per window, area order)
-        stim: dict[int, tuple[Fibre, np.ndarray | None]] = {}
+        # (fibre, firing cells or None for all, input scale)
+        stim: dict[int, tuple[Fibre, np.ndarray | None, float]] = {}
         for a in act:
             s = int(protocol.stim_set[w, a])
             strength = float(protocol.stim_strength[w, a])
             if s < 0 or strength <= 0:
                 continue
             if strength >= 1.0:
-                cells = None
-            elif params.stimulus == "graded":
-                cells = strength   # every cell fires, at this fraction of the full rate
+                stim[int(a)] = (inputs[s], None, 1.0)
+            elif params.stimulus == "graded":   # every cell fires, at this fraction of the full rate
+                stim[int(a)] = (inputs[s], None, strength)
             else:
                 m = max(1, int(round(strength * n_in)))
-                cells = np.sort(rng.choice(n_in, size=m, replace=False))
-            stim[int(a)] = (inputs[s], cells)
+                stim[int(a)] = (inputs[s], np.sort(rng.choice(n_in, size=m, replace=False)), 1.0)
         prev: dict[int, np.ndarray] = {}   # winners of the previous round
         last: dict[int, np.ndarray] = {}   # latest winners of every area in this window
         n_rounds = len(levels) + params.extra_rounds
@@ -966,12 +966,8 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
                 x = np.zeros(n)
                 has_input = False
                 if a in stim:
-                    f, cells = stim[a]
-                    if isinstance(cells, float):   # graded: the full set's input, scaled
-                        x += cells * f.input(None)
-                        cells = None
-                    else:
-                        x += f.input(cells)
+                    f, cells, scale = stim[a]
+                    x += scale * f.input(cells)
                     has_input = True
                     hebb_in.append((a, f, cells))
                 if r < len(levels):
