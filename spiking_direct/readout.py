@@ -96,19 +96,28 @@ def identify_assemblies(rec: Recording) -> Assemblies:
     return Assemblies(members, union, stability, set_area)
 
 
-def synaptic_strength(rec: Recording, asm: Assemblies, final: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """``S[u, v]``: mean weight from the assembly of ``u`` to that of ``v``, and synapse counts."""
+def synaptic_strength(rec: Recording, asm: Assemblies, final: bool = True,
+                      chunk: int = 1 << 21) -> tuple[np.ndarray, np.ndarray]:
+    """``S[u, v]``: mean weight from the assembly of ``u`` to that of ``v``, and synapse counts.
+
+    The synapse arrays (18 M entries for the Alzheimer default) are walked in
+    chunks of ``chunk`` synapses, so the temporaries are a few MB that the
+    allocator reuses instead of array-sized new memory (whose page faults cost
+    about as much as the sums themselves on the benchmark machine)."""
     A, n = rec.n_areas, rec.n
     w = rec.w_final if final else rec.w_initial
     member = np.zeros(A * n, dtype=bool)
     for a, idx in asm.union.items():
         member[a * n + idx] = True
-    sel = member[rec.syn_pre] & member[rec.syn_post]
-    pa, qa = rec.syn_pre[sel] // n, rec.syn_post[sel] // n
-    total = np.zeros((A, A))
-    count = np.zeros((A, A))
-    np.add.at(total, (pa, qa), w[sel])
-    np.add.at(count, (pa, qa), 1)
+    total = np.zeros(A * A)
+    count = np.zeros(A * A)
+    for lo in range(0, rec.syn_pre.size, chunk):
+        pre, post = rec.syn_pre[lo:lo + chunk], rec.syn_post[lo:lo + chunk]
+        sel = member[pre] & member[post]
+        pair = (pre[sel] // n) * A + post[sel] // n
+        total += np.bincount(pair, weights=w[lo:lo + chunk][sel], minlength=A * A)
+        count += np.bincount(pair, minlength=A * A)
+    total, count = total.reshape(A, A), count.reshape(A, A)
     with np.errstate(invalid="ignore", divide="ignore"):
         S = np.where(count > 0, total / np.maximum(count, 1), np.nan)
     np.fill_diagonal(S, np.nan)

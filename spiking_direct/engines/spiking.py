@@ -276,7 +276,10 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
 
 def standalone_reader(results_dir):
     """A reader for :func:`to_recording` on standalone devices: maps a variable's
-    result file read-only (``np.memmap``) instead of copying it into new memory.
+    result file (``np.memmap``; read-only unless ``writable``) instead of copying
+    it into new memory. A writable map writes through to this run's own result
+    file, which the backend deletes after reading; :func:`to_recording` converts
+    the weights to mV in it instead of allocating a second 72 MB array.
 
     The inter-area synapse arrays are most of what a run writes (3 x 72 MB for
     the Alzheimer default); a copy into freshly allocated memory costs its page
@@ -288,11 +291,11 @@ def standalone_reader(results_dir):
 
     device = b2.get_device()
 
-    def read(var):
+    def read(var, writable=False):
         path = Path(results_dir) / device.get_array_filename(var)
         if path.stat().st_size == 0:
             return np.zeros(0, dtype=var.dtype)
-        return np.memmap(path, dtype=var.dtype, mode="r")
+        return np.memmap(path, dtype=var.dtype, mode="r+" if writable else "r")
 
     return read
 
@@ -300,8 +303,9 @@ def standalone_reader(results_dir):
 def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict, read=None) -> Recording:
     """Read monitors and weights back (on any backend) into a Recording.
 
-    ``read(variable)`` returns a synapse variable's values as an array (the
-    raw, unit-less values; default: through Brian2, which copies them); see
+    ``read(variable, writable=False)`` returns a synapse variable's values as an
+    array (the raw, unit-less values; default: through Brian2, which copies
+    them); a ``writable`` array may be modified in place. See
     :func:`standalone_reader`."""
     import brian2 as b2
 
@@ -312,11 +316,15 @@ def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict,
     keep = win < protocol.n_windows
     S = network.syn_ee
     if read is None:
-        def read(var):
+        def read(var, writable=False):
             return np.array(var.get_value())  # a copy: the runtime device hands out its live array
     syn_pre = read(S.variables["_synaptic_pre"])
     syn_post = read(S.variables["_synaptic_post"])
-    w_volt = read(S.variables["w"])
+    w_mv = read(S.variables["w"], writable=True)
+    if w_mv.dtype == np.float32 and w_mv.flags.writeable:
+        np.multiply(w_mv, np.float32(1e3), out=w_mv)  # volts -> mV in place (no new memory)
+    else:
+        w_mv = np.multiply(w_mv, 1e3, dtype=np.float32)
     if syn_pre.dtype != np.int32:
         syn_pre, syn_post = syn_pre.astype(np.int32), syn_post.astype(np.int32)
     state = None
@@ -336,7 +344,7 @@ def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict,
         syn_post=syn_post,
         # initial weights are drawn in the binary and not read back: their expectation (a read-only view)
         w_initial=np.broadcast_to(np.float32(float(params.stdp.w_init / b2.mV) / 2.0), syn_pre.shape),
-        w_final=np.multiply(w_volt, np.float32(1e3), dtype=np.float32),  # volts -> mV
+        w_final=w_mv,
         weight_unit="mV",
         timing=timing,
         info=info,
