@@ -24,8 +24,9 @@ top-k by input >= 0.8), under four drive conditions of the tested area:
 
 at n = 500, 1000 and 2000 excitatory neurons per area with the package's
 size rules (``SpikingParams.for_size``: k = round(sqrt(n)); time step
-``cap_dt(n)`` = 0.1 ms up to n = 1000, 0.05 ms at n = 2000, where at 0.1 ms the
-cap's one-step latency let own + upstream reach 53 +- 7 winners for k = 45), 2 seeds each, REPS = 24 windows per condition and seed.
+``cap_dt(n)`` = 0.1 ms up to n = 1000, 0.05 ms at n = 2000, where at 0.1 ms
+the cap's one-step latency let own + upstream reach 53 +- 7 winners for
+k = 45), 2 seeds each, REPS = 24 windows per condition and seed.
 Two further conditions are run alongside, outside the claim:
 ``own+up10`` is ``own+up`` with the tested area lagging 10 ms (the probe
 phase's lag), so that the upstream volley lands before its threshold sweep
