@@ -170,24 +170,40 @@ def excitatory_model(noise: str = "colored", theta: str = "area") -> tuple[Equat
         """
     )
     if theta == "area":
-        eqs += Equations("theta : volt (linked)")
+        eqs += Equations("theta : volt (linked)\nlearns : 1 (linked)")
     else:
         eqs += Equations(f"theta = {WINDOW_THRESHOLD} : volt")
     return eqs, "v > theta", "v = v_reset"
 
 
 def area_clock_model() -> tuple[Equations, str]:
-    """One cell per area holding the area's window-clock threshold: equations, and the
-    statement to run every time step before the thresholds (``when="before_thresholds"``).
+    """One cell per area holding the area's window-clock threshold and whether
+    the area learns in this window: equations, and the statement to run every
+    time step before the thresholds (``when="before_thresholds"``).
     Its ``area`` must be set to the cell's index; the excitatory cells link their
-    ``theta`` to it (see :func:`excitatory_model`)."""
+    ``theta`` (and ``learns``, see :data:`LEARN_EVENT`) to it (see
+    :func:`excitatory_model`). Needs the ``TimedArray`` ``area_learns(t, area)``."""
     eqs = Equations(
         """
         theta : volt
+        learns : 1
         area : integer (constant)
         """
     )
-    return eqs, f"theta = {WINDOW_THRESHOLD}"
+    return eqs, f"theta = {WINDOW_THRESHOLD}; learns = area_learns(t, area)"
+
+
+#: condition of the excitatory cells' ``learn`` event: the cell spiked in this
+#: step (the spike thresholder has just set ``lastspike = t``; the event is
+#: checked after it, Brian2's default slot for custom events) and some fibre
+#: into its area has a non-zero plasticity gain in this window
+#: (``learns``, linked to the area clock). The potentiation pathway of the STDP
+#: synapses runs on this event instead of on every spike: with zero gain on
+#: every fibre into the area, potentiation is the identity (``w + 0``, already
+#: inside ``[0, w_max]``), so skipping it changes no weight and saves walking
+#: every incoming synapse of every spike of the identify, probe and intervene
+#: windows and of the areas a coupling window does not train.
+LEARN_EVENT = "lastspike == t and learns > 0.5"
 
 
 def excitatory_window_reset(noise: str = "colored") -> str:

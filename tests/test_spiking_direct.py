@@ -96,3 +96,31 @@ def test_results_scratch_folder_gives_the_same_result_and_is_cleaned(alzheimer_r
     assert b["engine_info"]["results_scratch"] is None
     np.testing.assert_array_equal(np.array(a["matrices"]["S"], dtype=float), np.array(b["matrices"]["S"], dtype=float))
     np.testing.assert_array_equal(np.array(a["matrices"]["overlap"]), np.array(b["matrices"]["overlap"]))
+
+
+def test_potentiation_gate_changes_no_weight(alzheimer_run):
+    """Potentiation runs on the ``learn`` event (a spike in an area with a learning fibre),
+    not on every spike. Opening the gate everywhere (potentiation on every spike, the
+    ungated model) gives the same weights to the last bit; closing it everywhere
+    removes all potentiation, so the gate is live."""
+    from spiking_direct.config import RunConfig
+    from spiking_direct.engines.spiking import derived_values, run_spiking, timed_values
+    from spiking_direct.pipeline import prepare
+
+    alzheimer_run(seed=0)   # the shared build
+    cfg = RunConfig(model="alzheimer", engine="spiking", backend="cpp_standalone", seed=0)
+    model, enc, protocol = prepare(cfg)
+    values = timed_values(protocol, enc.n_sets, enc.set_area())
+    learns = derived_values(values, protocol.n_areas)["area_learns"]
+    assert 0 < learns.mean() < 1   # some windows and areas skip potentiation
+
+    def weights(gate):
+        v = dict(values) if gate is None else {**values, "area_learns": gate}
+        rec = run_spiking(protocol, enc.n_sets, enc.set_area(), cfg.spiking, 0, backend="cpp_standalone", values=v)
+        assert rec.timing["reused_build"]
+        return np.asarray(rec.w_final, dtype=np.float64)
+
+    gated = weights(None)
+    np.testing.assert_array_equal(gated, weights(np.ones_like(learns)))
+    closed = weights(np.zeros_like(learns))   # weights in mV, drawn in [0, w_init = 1 mV]
+    assert gated.max() > 5.0 and closed.max() <= 1.0   # nothing grows without potentiation

@@ -49,7 +49,7 @@ from ..models import (
     static_model,
     stdp_model,
 )
-from ..models.neurons import INHIBITORY_WINDOW_RESET, NOISE_UPDATE, excitatory_window_reset
+from ..models.neurons import INHIBITORY_WINDOW_RESET, LEARN_EVENT, NOISE_UPDATE, excitatory_window_reset
 from ..models.synapses import stdp_traces
 from . import backends
 
@@ -157,6 +157,19 @@ def _jsonable(obj):
 # Network construction (shared by every backend)
 # --------------------------------------------------------------------------
 TIMED_ARRAYS = ("stim_strength", "area_active", "area_offset", "plasticity_gain", "fiber_on")
+#: TimedArrays computed from the five above (see :func:`derived_values`)
+DERIVED_ARRAYS = ("area_learns",)
+
+
+def derived_values(values: dict, n_areas: int) -> dict:
+    """The derived TimedArray values of a protocol's five: ``area_learns[w, b]``
+    = 1 if any fibre into area ``b`` has a non-zero plasticity gain in window
+    ``w`` (gates the potentiation pathway, see ``models.neurons.LEARN_EVENT``).
+    Where ``values`` already holds one, the caller's wins (tests open the gate
+    everywhere to check that it changes nothing)."""
+    gain = np.asarray(values["plasticity_gain"], dtype=float)
+    W = gain.shape[0]
+    return {"area_learns": (gain.reshape(W, n_areas, n_areas) != 0).any(axis=1).astype(float)}
 
 
 def timed_values(protocol: Protocol, n_sets: int, set_area: np.ndarray, stim: bool = True) -> dict:
@@ -212,9 +225,10 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
             "plasticity_gain": np.zeros((n_windows, A * A)),
             "fiber_on": np.zeros((n_windows, A * A)),
         }
+    values = {**derived_values(values, A), **values}   # a value given explicitly wins
     timed = {
         name: b2.TimedArray(values[name] * (b2.second if name == "area_offset" else 1), dt=clock.T_win, name=name)
-        for name in TIMED_ARRAYS
+        for name in TIMED_ARRAYS + DERIVED_ARRAYS
     }
     w_ei = (params.inh.v_th_I - params.inh.E_L_I) / (params.static.k_scale * k_cap * params.static.p_ei)
     ns = {
@@ -244,7 +258,8 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     exc_eqs, exc_thr, exc_reset = excitatory_model(noise)
     tr_eqs, tr_spike, tr_reset = stdp_traces()
     E = b2.NeuronGroup(A * n, exc_eqs + tr_eqs, threshold=exc_thr, reset=f"{exc_reset}; {tr_spike}",
-                       refractory="tau_ref", method="euler", namespace=ns, name="exc")
+                       refractory="tau_ref", events={"learn": LEARN_EVENT}, method="euler", namespace=ns,
+                       name="exc")
     E.area = np.repeat(np.arange(A), n)
     E.v = params.exc.E_L
     # the window-clock threshold, computed once per area and step and read by the cells
@@ -253,6 +268,7 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     C.area = np.arange(A)
     C.run_regularly(clk_update, when="before_thresholds", name="area_clock_update")
     E.theta = b2.linked_var(C, "theta", index=np.repeat(np.arange(A), n))
+    E.learns = b2.linked_var(C, "learns", index=np.repeat(np.arange(A), n))
     E.run_regularly(f"{excitatory_window_reset(noise)}; {tr_reset}", dt=clock.T_win, when="start", order=0,
                     name="exc_window_reset")
     if noise == "colored":
@@ -295,7 +311,9 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     # both pathways' delays are scalars (a per-synapse delay array would double the memory of S_ee);
     # weights are stored as float32: S_ee holds most of the network's memory (18 M synapses for
     # the Alzheimer default) and float32 resolves 1e-7 of w_max, far below any STDP step
-    S_ee = b2.Synapses(E, E, ee_eqs, on_pre=ee_pre, on_post=ee_post,
+    # potentiation runs on the ``learn`` event (a spike in an area some fibre of which learns in
+    # this window), not on every spike: identical weights, far fewer synapses walked
+    S_ee = b2.Synapses(E, E, ee_eqs, on_pre=ee_pre, on_post=ee_post, on_event={"post": "learn"},
                        delay={"pre": params.stdp.delay, "post": 0 * b2.ms}, dtype={"w": np.float32},
                        namespace=ns, name="syn_ee")
     if allowed is None:
