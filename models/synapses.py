@@ -100,10 +100,27 @@ class STDPParams:
         return ns
 
 
-def stdp_traces() -> tuple[Equations, str, str]:
+def stdp_traces(params: STDPParams | None = None) -> tuple[Equations, str, str]:
     """Trace equations to add to the excitatory neuron model, the statement that
     increments them on a spike, and the statement that resets them at a
-    window boundary."""
+    window boundary.
+
+    Both traces start at 0 in every window and add 1 on every spike of their
+    cell, so with ``tau_pre == tau_post`` (the default) they are one and the
+    same function of time: given ``params`` with equal time constants, one
+    trace ``a`` is integrated and ``apre`` and ``apost`` are its aliases
+    (subexpressions, inlined by Brian2 into the synaptic code): one state
+    variable fewer per cell and step, identical weights. Without ``params``,
+    or with different time constants, the two traces are integrated apart."""
+    if params is not None and params.tau_pre == params.tau_post:
+        eqs = Equations(
+            """
+            da/dt = -a / tau_pre : 1
+            apre = a : 1
+            apost = a : 1
+            """
+        )
+        return eqs, "a += 1", "a = 0"
     eqs = Equations(
         """
         dapre/dt = -apre / tau_pre : 1

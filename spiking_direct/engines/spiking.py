@@ -256,7 +256,7 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     b2.defaultclock.dt = clock.dt
     noise = params.exc.noise
     exc_eqs, exc_thr, exc_reset = excitatory_model(noise)
-    tr_eqs, tr_spike, tr_reset = stdp_traces()
+    tr_eqs, tr_spike, tr_reset = stdp_traces(params.stdp)
     E = b2.NeuronGroup(A * n, exc_eqs + tr_eqs, threshold=exc_thr, reset=f"{exc_reset}; {tr_spike}",
                        refractory="tau_ref", events={"learn": LEARN_EVENT}, method="euler", namespace=ns,
                        name="exc")
