@@ -92,6 +92,9 @@ class STDPParams:
             raise ModelError(f"p_inter must be in (0, 1], got {self.p_inter}")
         if self.A_plus < 0 or self.A_minus < 0:
             raise ModelError("A_plus and A_minus must be >= 0")
+        if not 0 * mV <= self.w_init <= self.w_max:
+            raise ModelError(f"w_init must be in [0, w_max = {self.w_max}], got {self.w_init} "
+                             "(initial weights are drawn in [0, w_init] and must lie inside the bounds)")
 
     def namespace(self) -> dict:
         ns = dict(asdict(self))

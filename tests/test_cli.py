@@ -33,6 +33,7 @@ BAD = {
     "unknown engine": (["run", "--engine", "quantum"], "unknown engine"),
     "unknown parameter": (["run", "--set", "spiking.stdp.w_maxx=3mV"], "unknown parameter"),
     "wrong unit": (["run", "--set", "spiking.stdp.w_max=3ms"], "wrong unit"),
+    "initial weights above the bound": (["run", "--set", "spiking.stdp.w_init=12mV"], "w_init must be"),
     "unknown model": (["run", "nonexistent_network"], "nonexistent_network"),
 }
 

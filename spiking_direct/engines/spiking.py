@@ -5,7 +5,8 @@ inhibitory group holds every area's interneurons, one group holds every
 input cell, and four ``Synapses`` objects connect them: input -> E, E -> I
 and I -> E inside each area, and one plastic E -> E object for every ordered
 pair of distinct areas. The protocol enters as five named two-dimensional
-``TimedArray`` objects (one value per window and area or pair of areas), so
+``TimedArray`` objects (one value per window and area or pair of areas; a
+sixth, ``area_learns``, is derived from the gains), so
 the compiled network runs any protocol with the same number of windows and
 areas: seeds, leads, gain schedules and stimuli change through
 ``run_args`` without recompiling.
