@@ -94,19 +94,11 @@ def _unlinked_diagnostics(a: np.ndarray, b: np.ndarray, truth: np.ndarray) -> di
     a0, b0 = a.copy(), b.copy()
     a0[unlinked] = b0[unlinked] = 0.0
     return {
-        "spearman_delta_prop_link_pairs": _spearman_flat(a[linked], b[linked]),
+        "spearman_delta_prop_link_pairs": spearman(a, b, pairs=linked),
         "spearman_delta_prop_unlinked_zeroed": spearman(a0, b0),
         "unlinked_pairs": int(unlinked.sum()),
         "unlinked_exact_zero": [int(np.sum(a[unlinked] == 0)), int(np.sum(b[unlinked] == 0))],
     }
-
-
-def _spearman_flat(x: np.ndarray, y: np.ndarray) -> float:
-    from scipy.stats import spearmanr
-
-    if x.size < 2 or np.all(x == x[0]) or np.all(y == y[0]):
-        return float("nan")
-    return float(spearmanr(x, y).statistic)
 
 
 def _top_k_set(scores: np.ndarray, k: int) -> set:

@@ -200,8 +200,9 @@ def structure_metrics(scores: np.ndarray, truth: np.ndarray) -> dict:
     }
 
 
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman rank correlation of two score matrices over off-diagonal pairs.
+def spearman(a: np.ndarray, b: np.ndarray, pairs: np.ndarray | None = None) -> float:
+    """Spearman rank correlation of two score matrices over off-diagonal pairs
+    (or over the pairs where the boolean matrix ``pairs`` is true).
 
     Returns NaN (a float) when either input is constant over those pairs.
     """
@@ -209,8 +210,8 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     b = _check_scores(b)
     if a.shape != b.shape:
         raise ValueError(f"shape mismatch: {a.shape} vs {b.shape}")
-    idx = ordered_pairs(a.shape[0])
+    idx = ordered_pairs(a.shape[0]) if pairs is None else np.nonzero(np.asarray(pairs, dtype=bool))
     x, y = a[idx], b[idx]
-    if np.all(x == x[0]) or np.all(y == y[0]):
+    if x.size < 2 or np.all(x == x[0]) or np.all(y == y[0]):
         return float("nan")
     return float(spearmanr(x, y).statistic)

@@ -104,14 +104,14 @@ def test_potentiation_gate_changes_no_weight(alzheimer_run):
     ungated model) gives the same weights to the last bit; closing it everywhere
     removes all potentiation, so the gate is live."""
     from spiking_direct.config import RunConfig
-    from spiking_direct.engines.spiking import derived_values, run_spiking, timed_values
+    from spiking_direct.engines.spiking import run_spiking, timed_values, with_derived
     from spiking_direct.pipeline import prepare
 
     alzheimer_run(seed=0)   # the shared build
     cfg = RunConfig(model="alzheimer", engine="spiking", backend="cpp_standalone", seed=0)
     model, enc, protocol = prepare(cfg)
     values = timed_values(protocol, enc.n_sets, enc.set_area())
-    learns = derived_values(values, protocol.n_areas)["area_learns"]
+    learns = with_derived(values, protocol.n_areas)["area_learns"]
     assert 0 < learns.mean() < 1   # some windows and areas skip potentiation
 
     def weights(gate):

@@ -271,7 +271,7 @@ class CppStandaloneBackend:
         monitors (see :func:`~spiking_direct.engines.spiking.build_network`)."""
         import brian2 as b2
 
-        from .spiking import SEED_ENV, derived_values, standalone_reader, timed_values, to_recording
+        from .spiking import SEED_ENV, standalone_reader, timed_values, to_recording, with_derived
 
         fresh = self.key is None
         before = self.key
@@ -279,7 +279,7 @@ class CppStandaloneBackend:
                    allowed=allowed)
         built_now = fresh or before != self.key
         values = values if values is not None else timed_values(protocol, n_sets, set_area)
-        values = {**derived_values(values, protocol.n_areas), **values}
+        values = with_derived(values, protocol.n_areas)
         run_args = {}
         for name, ta in self.network.timed.items():
             run_args[ta] = values[name] * (b2.second if name == "area_offset" else 1)

@@ -158,19 +158,21 @@ def _jsonable(obj):
 # Network construction (shared by every backend)
 # --------------------------------------------------------------------------
 TIMED_ARRAYS = ("stim_strength", "area_active", "area_offset", "plasticity_gain", "fiber_on")
-#: TimedArrays computed from the five above (see :func:`derived_values`)
+#: TimedArrays computed from the five above (see :func:`with_derived`)
 DERIVED_ARRAYS = ("area_learns",)
 
 
-def derived_values(values: dict, n_areas: int) -> dict:
-    """The derived TimedArray values of a protocol's five: ``area_learns[w, b]``
+def with_derived(values: dict, n_areas: int) -> dict:
+    """``values`` plus the TimedArray values derived from them: ``area_learns[w, b]``
     = 1 if any fibre into area ``b`` has a non-zero plasticity gain in window
     ``w`` (gates the potentiation pathway, see ``models.neurons.LEARN_EVENT``).
-    Where ``values`` already holds one, the caller's wins (tests open the gate
+    A derived value that ``values`` already holds is kept (tests open the gate
     everywhere to check that it changes nothing)."""
+    if "area_learns" in values:
+        return dict(values)
     gain = np.asarray(values["plasticity_gain"], dtype=float)
     W = gain.shape[0]
-    return {"area_learns": (gain.reshape(W, n_areas, n_areas) != 0).any(axis=1).astype(float)}
+    return {**values, "area_learns": (gain.reshape(W, n_areas, n_areas) != 0).any(axis=1).astype(float)}
 
 
 def timed_values(protocol: Protocol, n_sets: int, set_area: np.ndarray, stim: bool = True) -> dict:
@@ -226,7 +228,7 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
             "plasticity_gain": np.zeros((n_windows, A * A)),
             "fiber_on": np.zeros((n_windows, A * A)),
         }
-    values = {**derived_values(values, A), **values}   # a value given explicitly wins
+    values = with_derived(values, A)
     timed = {
         name: b2.TimedArray(values[name] * (b2.second if name == "area_offset" else 1), dt=clock.T_win, name=name)
         for name in TIMED_ARRAYS + DERIVED_ARRAYS
