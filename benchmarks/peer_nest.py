@@ -48,7 +48,7 @@ What is identical
 * Drive: Brian2 ``PoissonInput`` of 100 sources per cell at ``nu_ext`` each;
   NEST one ``poisson_generator`` of rate 100 * nu_ext (independent train per
   target), same weight.
-* Membrane noise: the sigma = 0.7 mV white noise of :class:`ExcitatoryParams`
+* Membrane noise: sigma = 0.7 mV white noise (pinned: the package default until session 6)
   (Euler-Maruyama, one Gaussian per cell per step in Brian2); NEST a
   ``noise_generator`` (independent per target, new value every 0.1 ms) whose
   std (C_m sigma sqrt(2 / (tau_m dt)) = 247.5 pA) gives the same free-membrane
@@ -155,6 +155,7 @@ import numpy as np  # noqa: E402
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_SPEEDUP = 3.0
 TARGET_N_E = 16000
+SIGMA_MV = 0.7           # membrane noise (mV), both simulators: the default when the comparison was recorded
 
 
 # --------------------------------------------------------------------------
@@ -264,7 +265,7 @@ def brian2_worker(net: Net, repeats: int, profile: bool, workdir: Path) -> dict:
     # offset 0, ramp before the window start and ramp_amp 0 -> theta == v_th
     base_clock = WindowClock()
     clock = WindowClock(t_ramp=-base_clock.T_ramp)
-    exc = ExcitatoryParams(ramp_amp=0 * mV) if net.noise else ExcitatoryParams(ramp_amp=0 * mV, sigma=0 * mV)
+    exc = ExcitatoryParams(ramp_amp=0 * mV, sigma=(SIGMA_MV if net.noise else 0.0) * mV)
     stdp = STDPParams(w_max=net.w_max * mV, w_init=net.w_init * mV, delay=net.delay_ms * ms)
     W = int(np.ceil(net.T_ms / float(clock.T_win / ms))) + 1
     timed = {
@@ -359,7 +360,7 @@ def nest_worker(net: Net, repeats: int) -> dict:
     E = nest.Create("iaf_psc_exp", net.n_e, params=neuron)
     I = nest.Create("iaf_psc_exp", net.n_i, params=neuron)
     d = net.delay_ms
-    sigma = float(exc.sigma) / mV_
+    sigma = SIGMA_MV
     noise_std = net.C_m_pF * sigma * np.sqrt(2.0 / (tau_m * net.dt_ms))   # pA: same free-membrane sd
     noise = nest.Create("noise_generator", params={"mean": 0.0, "std": noise_std, "dt": net.dt_ms})
     pg = nest.Create("poisson_generator", params={"rate": net.n_ext * net.nu_ext})

