@@ -32,7 +32,7 @@ the case ``experiments/cap_drive.py`` measures.
 
 Usage
 -----
-    python experiments/propagation.py           # the 4 x 4 sweep (16 builds, ~11 min on 2 cores)
+    python experiments/propagation.py           # the 4 x 4 sweep (16 builds, ~4 min on 2 cores)
     python experiments/propagation.py --quick   # the 2 x 2 corners only
     python experiments/propagation.py --replot  # redraw the figure from the CSV
 """

@@ -46,7 +46,7 @@ left Alzheimer learning unchanged (5 seeds, ``benchmarks/README.md``).
 the most input only as far as the noise lets it, and a half-strength input
 halves the spread of the inputs against the same noise. Measured
 (``experiments/cap_drive.py``, 2 seeds x 24 windows): top-k overlap under
-half drive 0.75-0.81 at 0.7 mV, 0.83-0.86 at 0.5 mV (n = 1000, 2000); the
+half drive 0.75-0.81 at 0.7 mV, 0.86-0.88 at 0.5 mV (n = 1000, 2000); the
 Alzheimer forward overlap went from 0.86-0.91 to 0.90-0.93 (5 seeds) and
 every negative control stays at chance (``experiments/alzheimer_spiking.py``).
 

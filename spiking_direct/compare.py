@@ -123,10 +123,11 @@ def plot_comparison(comparison: dict, runs: dict, path: Path) -> Path:
             ax.bar(x + off, [l[f"{engine}_{key}_mean"] for l in links], 0.4,
                    yerr=[l[f"{engine}_{key}_sd"] for l in links], color=colour, label=engine, capsize=2)
         ax.set_xticks(x, names, rotation=60, ha="right", fontsize=8)
-        ax.set_ylim(0, 1.05)
+        ax.set_ylim(0, 1.22)   # room above the bars for the legend
+        ax.set_yticks(np.linspace(0, 1, 6))
         ax.set_ylabel(label)
         ax.set_title(f"{label} per true link (mean ± sd, {len(comparison['seeds'])} seeds)")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper center", ncol=2)
     ax = axes[2]
     for res_r, res_s in zip(runs["rate"], runs["spiking"]):
         pr = np.array(res_r["matrices"]["delta_prop"], dtype=float)

@@ -47,7 +47,10 @@ Output, under ``DIR``::
     sweep.png                    metrics per grid point and engine (mean +- sd over seeds)
 
 A rerun skips the runs whose ``result.json`` exists (resume) and, unless
-``retry_failed``, the runs that failed before.
+``retry_failed``, the runs that failed before. A ``result.json`` whose
+recorded parameters differ from the run's resolved parameters (the package's
+defaults changed since) is *stale*: it is renamed ``result.stale.json`` and
+the run is done again.
 """
 
 from __future__ import annotations
@@ -561,12 +564,17 @@ def _fmt_time(s: float | None) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
-def _status_of(run_dir: Path) -> str:
+def _status_of(run_dir: Path, params: dict | None = None) -> str:
+    """``ok`` (a readable ``result.json``), ``stale`` (one whose recorded parameters differ
+    from ``params``, the run's fully resolved ``RunConfig.to_dict()``: computed under other
+    package defaults, so it must not be reused), ``failed`` or ``pending``."""
     from .results import read_json
 
     if (run_dir / "result.json").is_file():
         try:
-            read_json(run_dir / "result.json")
+            res = read_json(run_dir / "result.json")
+            if params is not None and res.get("params") != json.loads(json.dumps(params)):
+                return "stale"
             return "ok"
         except (OSError, ValueError):
             pass
@@ -770,14 +778,23 @@ def run_sweep(sweep: Sweep, out: str | Path, scheduler: str | None = None, worke
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "sweep.json", sweep.to_dict())
-    status = {s.key: _status_of(out / "runs" / s.key) for s in sweep}
-    pending = [s for s in sweep if status[s.key] == "pending" or (retry_failed and status[s.key] == "failed")]
+    status = {s.key: _status_of(out / "runs" / s.key, configs[s.key].to_dict()) for s in sweep}
+    pending = [s for s in sweep if status[s.key] in ("pending", "stale")
+               or (retry_failed and status[s.key] == "failed")]
     n_ok = sum(v == "ok" for v in status.values())
+    n_stale = sum(v == "stale" for v in status.values())
     n_failed = sum(v == "failed" for v in status.values()) if not retry_failed else 0
     progress(f"sweep{' ' + sweep.name if sweep.name else ''}: {len(sweep)} runs -> {out}")
     if n_ok or n_failed:
         progress(f"skipping {n_ok} finished run(s)" + (
             f" and {n_failed} failed run(s) (--retry-failed to re-run them)" if n_failed else ""))
+    if n_stale:
+        progress(f"re-running {n_stale} finished run(s) whose result.json records other parameters "
+                 "(package defaults changed since); the old results are kept as result.stale.json")
+        for key, st in status.items():
+            if st == "stale":
+                run_dir = out / "runs" / key
+                os.replace(run_dir / "result.json", run_dir / "result.stale.json")
     if pending:
         scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
         n_workers = max(1, min(int(workers) if workers else default_workers(), len(pending)))

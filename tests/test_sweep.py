@@ -242,3 +242,26 @@ def test_resume_after_kill(tmp_path, scheduler):
         leftovers += list((out / "runs" / key).glob(".*"))
     assert not leftovers
     assert len(pd.read_csv(out / "summary.csv")) == len(sw)
+
+
+def test_result_under_other_parameters_is_rerun(tmp_path, scheduler):
+    """A finished run whose result.json records other parameters (the package's defaults changed
+    since) is not reused: it is kept as result.stale.json and run again; an unchanged one is skipped."""
+    sw = Sweep.grid(models=["alzheimer"], engines=["rate"], seeds=[0, 1], fixed=SMALL)
+    out = tmp_path / "sweep"
+    run_sweep(sw, out, scheduler=scheduler, progress=_quiet)
+    before = _results(out)
+    stale_key = sw.runs[0].key
+    path = out / "runs" / stale_key / "result.json"
+    res = json.loads(path.read_text())
+    res["params"]["protocol"]["lead"] = 0.123        # as if computed under another default
+    path.write_text(json.dumps(res))
+    lines: list[str] = []
+    df = run_sweep(sw, out, scheduler=scheduler, progress=lines.append)
+    after = _results(out)
+    assert (df["status"] == "ok").all() and set(after) == set(before)
+    assert after[stale_key] != before[stale_key]                          # re-run
+    assert all(after[k] == before[k] for k in before if k != stale_key)   # not re-run
+    assert json.loads(path.read_text())["params"]["protocol"]["lead"] != 0.123
+    assert json.loads((path.parent / "result.stale.json").read_text())["params"]["protocol"]["lead"] == 0.123
+    assert any("re-running 1 finished run" in line for line in lines)
