@@ -93,7 +93,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
+import io
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -106,6 +106,7 @@ from spiking_direct.engines import backends
 from spiking_direct.engines.spiking import SpikingParams
 from spiking_direct.models import STDPParams
 from spiking_direct.protocol import PHASES, Protocol, ProtocolParams
+from spiking_direct.results import atomic_write_bytes, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "experiments" / "results"
@@ -370,24 +371,26 @@ def pooled(windows, n_values):
 # --------------------------------------------------------------------------
 # Save
 # --------------------------------------------------------------------------
+def _write_csv(path, rows):
+    """``rows`` (dicts with the same keys) as CSV, floats to 4 decimals, written atomically."""
+    buf = io.StringIO()
+    wr = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    wr.writeheader()
+    for r in rows:
+        wr.writerow({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()})
+    atomic_write_bytes(path, buf.getvalue().encode())
+    return path
+
+
 def save(rows, windows, drives, timing, suffix=""):
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"cap_drive{suffix}.csv"
-    with open(path, "w", newline="") as f:
-        wr = csv.DictWriter(f, fieldnames=list(rows[0]))
-        wr.writeheader()
-        for r in rows:
-            wr.writerow({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()})
-    wpath = RESULTS / f"cap_drive_windows{suffix}.csv"
-    with open(wpath, "w", newline="") as f:
-        wr = csv.DictWriter(f, fieldnames=list(windows[0]))
-        wr.writeheader()
-        for r in windows:
-            wr.writerow({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()})
+    path = _write_csv(RESULTS / f"cap_drive{suffix}.csv", rows)
+    wpath = _write_csv(RESULTS / f"cap_drive_windows{suffix}.csv", windows)
     meta = RESULTS / f"cap_drive{suffix}.json"
-    meta.write_text(json.dumps({"drives": drives, "timing": timing, "w_init_mV": float(W_INIT / mV),
-                                "lag_ms": float(LAG / ms), "lag_extra_ms": float(LAG5 / ms), "sigma_mV": float(params_for(1000).exc.sigma / mV), "reps": REPS, "monitor_dt_ms": MON_DT_MS},
-                               indent=1, default=float))
+    write_json(meta, {"drives": drives, "timing": timing, "w_init_mV": float(W_INIT / mV),
+                      "lag_ms": float(LAG / ms), "lag_extra_ms": float(LAG5 / ms),
+                      "sigma_mV": float(params_for(1000).exc.sigma / mV), "reps": REPS,
+                      "monitor_dt_ms": MON_DT_MS})
     return path, wpath, meta
 
 
