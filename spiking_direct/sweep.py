@@ -568,12 +568,13 @@ def _status_of(run_dir: Path, params: dict | None = None) -> str:
     """``ok`` (a readable ``result.json``), ``stale`` (one whose recorded parameters differ
     from ``params``, the run's fully resolved ``RunConfig.to_dict()``: computed under other
     package defaults, so it must not be reused), ``failed`` or ``pending``."""
-    from .results import read_json
+    from .results import _clean, _default, read_json
 
     if (run_dir / "result.json").is_file():
         try:
             res = read_json(run_dir / "result.json")
-            if params is not None and res.get("params") != json.loads(json.dumps(params)):
+            # compare as written (the same serialisation as results.write_json)
+            if params is not None and res.get("params") != json.loads(json.dumps(_clean(params), default=_default)):
                 return "stale"
             return "ok"
         except (OSError, ValueError):
