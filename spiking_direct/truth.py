@@ -342,12 +342,7 @@ def backdoor_ace(table: np.ndarray, model: CausalModel) -> np.ndarray:
     For each ``x`` separately, the strata ``z`` in which ``X = x`` never occurs
     are dropped and the ``P(z)`` of the remaining strata renormalised to sum
     to 1 (so without positivity the estimate covers only the observed strata).
-
-    Returns
-    -------
-    numpy.ndarray
-        Float ``(A, A)`` indexed ``[X, Y]``, NaN on the diagonal and in every
-        row ``X`` whose ``x_0`` or ``x_last`` never occurs in the table.
+    Returns an array shaped and NaN-marked like :func:`observational_contrast`'s.
     """
     tab = _check_table(table, model)
     positive = pd.DataFrame((tab == 0).astype(float))

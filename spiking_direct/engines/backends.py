@@ -457,26 +457,27 @@ class CudaStandaloneBackend(CppStandaloneBackend):
             prefs.codegen.cpp.library_dirs = list(prefs.codegen.cpp.library_dirs) + [link_dir, lib]
             prefs.codegen.cpp.runtime_library_dirs = list(prefs.codegen.cpp.runtime_library_dirs) + [lib]
 
+    @staticmethod
+    def insert_seed_code(device, default_seed=None) -> None:
+        """cuRAND and host generators of brian2cuda, reseeded like the C++ ones."""
+        from .spiking import SEED_ENV
+
+        fallback = f"{int(default_seed)}ULL" if default_seed is not None else None
+        value = f"(_s ? std::stoull(_s) : {fallback})" if fallback else "std::stoull(_s)"
+        cond = "if (_s || true)" if fallback else "if (_s)"
+        device.insert_code(
+            "after_start",
+            f'{{ const char* _s = std::getenv("{SEED_ENV}"); {cond} {{'
+            f" brian::random_number_buffer.set_seed({value}); }} }}",
+        )
+
+    @staticmethod
+    def insert_reserve_code(device, params, n_areas, allowed=None) -> None:
+        """Nothing: the reservation is written for cpp_standalone's synapse arrays."""
+
     def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None,
             allowed=None):
         self.check(need_gpu=True)
         return super().run(protocol, n_sets, set_area, params, seed, progress=progress, values=values,
                            monitors=monitors, allowed=allowed)
 
-
-def _cuda_seed_code(device, default_seed=None) -> None:
-    """cuRAND and host generators of brian2cuda, reseeded like the C++ ones."""
-    from .spiking import SEED_ENV
-
-    fallback = f"{int(default_seed)}ULL" if default_seed is not None else None
-    value = f"(_s ? std::stoull(_s) : {fallback})" if fallback else "std::stoull(_s)"
-    cond = "if (_s || true)" if fallback else "if (_s)"
-    device.insert_code(
-        "after_start",
-        f'{{ const char* _s = std::getenv("{SEED_ENV}"); {cond} {{'
-        f" brian::random_number_buffer.set_seed({value}); }} }}",
-    )
-
-
-CudaStandaloneBackend.insert_seed_code = staticmethod(_cuda_seed_code)
-CudaStandaloneBackend.insert_reserve_code = staticmethod(lambda device, params, n_areas, allowed=None: None)
