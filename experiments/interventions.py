@@ -44,13 +44,20 @@ from spiking_direct.config import RunConfig, apply_overrides
 ROOT = Path(__file__).resolve().parents[1]
 
 # ---------------------------------------------------------------- Parameters
-INTERVENE_REPS = 6          # do() windows per (variable, value)
+INTERVENE_REPS = 30         # do() windows per (variable, value): 6 left the readout too coarse (sign 0.62 vs 0.76)
+COUPLE_STEPS = 50           # coupling rows per link: 20 (the link-level default) carry the wrong sign in 1 link of 5
+EXPOSURE = (20, 50, 100)    # coupling rows per link of the data-exposure sweep (Alzheimer, DIRECT)
 ENGINES = {"spiking": ["engine=spiking"], "rate": ["engine=rate"]}
 CONDITIONS = ("DIRECT", "reversed_links", "shuffled columns")
 
 
-def run_one(model_name: str, engine: str, condition: str, seed: int, tmp: Path) -> tuple[dict, dict]:
-    overrides = ENGINES[engine] + [f"intervene_reps={INTERVENE_REPS}"]
+def _fmt(x) -> str:
+    return "-" if x is None or x != x else f"{x:.2f}"
+
+
+def run_one(model_name: str, engine: str, condition: str, seed: int, tmp: Path,
+            couple_steps: int = COUPLE_STEPS) -> tuple[dict, dict]:
+    overrides = ENGINES[engine] + [f"intervene_reps={INTERVENE_REPS}", f"couple_steps={couple_steps}"]
     if condition == "reversed_links":
         overrides.append("control=reversed_links")
     cfg = apply_overrides(replace(RunConfig(model=model_name), seed=seed), overrides)
@@ -80,36 +87,46 @@ def main() -> None:
     # ---------------------------------------------------------------- Run
     rows, pair_rows = [], []
     t_start = time.perf_counter()
+    engines = args.engines.split(",")
+    jobs = [(m, e, c, s, COUPLE_STEPS) for m in models for e in engines for c in conditions for s in seeds]
+    if not args.quick:   # data exposure: the same runs with fewer and more coupling rows per link
+        jobs += [("alzheimer", e, "DIRECT", s, cs) for e in engines for cs in EXPOSURE if cs != COUPLE_STEPS
+                 for s in seeds]
     with tempfile.TemporaryDirectory() as tmp:
-        for model_name in models:
-            for engine in args.engines.split(","):
-                for condition in conditions:
-                    for seed in seeds:
-                        t0 = time.perf_counter()
-                        res, iv = run_one(model_name, engine, condition, seed, Path(tmp))
-                        m = iv["metrics"]
-                        follows = pd.Series([f["follows"] for f in iv.get("association_vs_intervention", [])])
-                        row = {"model": model_name, "engine": engine, "condition": condition, "seed": seed,
-                               **{k: m[k] for k in ("sign_agreement", "n_sign_pairs", "auroc_path", "spearman",
-                                                    "min_abs_ace_links", "max_abs_ace_reverse", "direction_ok",
-                                                    "n_direction_ok", "undefined_predictions")},
-                               "max_abs_ace_no_path": max(abs(p["ace_predicted"] or 0.0) for p in iv["pairs"]
-                                                          if not p["has_path"]),
-                               "backdoor_spearman": iv["metrics_backdoor_vs_exact"]["spearman"],
-                               "n_assoc_differs": int(follows.size),
-                               "follows_intervention": int((follows == "intervention").sum()),
-                               "follows_association": int((follows == "association").sum()),
-                               "delta_p_at_k": res["metrics_delta"]["precision_at_k"],
-                               "wall_s": time.perf_counter() - t0}
-                        rows.append(row)
-                        for p in iv["pairs"]:
-                            pair_rows.append({"model": model_name, "engine": engine, "condition": condition,
-                                              "seed": seed, **p})
-                        print(f"{model_name:>9} {engine:>7} {condition:>16} seed {seed}: sign "
-                              f"{row['sign_agreement']:.2f} ({row['n_sign_pairs']}) AUROC {row['auroc_path']:.3f} "
-                              f"Spearman {row['spearman'] if row['spearman'] is not None else float('nan'):.2f} "
-                              f"direction {row['n_direction_ok']} | max |ACE| no path "
-                              f"{row['max_abs_ace_no_path']:.2f} | {row['wall_s']:.1f} s", flush=True)
+        for model_name, engine, condition, seed, couple_steps in jobs:
+            t0 = time.perf_counter()
+            res, iv = run_one(model_name, engine, condition, seed, Path(tmp), couple_steps)
+            m = iv["metrics"]
+            cs = iv.get("metrics_coupling_sample", {})
+            follows = pd.Series([f["follows"] for f in iv.get("association_vs_intervention", [])])
+            row = {"model": model_name, "engine": engine, "condition": condition, "seed": seed,
+                   "couple_steps": couple_steps,
+                   **{k: m[k] for k in ("sign_agreement", "n_sign_pairs", "auroc_path", "spearman",
+                                        "min_abs_ace_links", "max_abs_ace_reverse", "direction_ok",
+                                        "n_direction_ok", "undefined_predictions")},
+                   "max_abs_ace_no_path": max(abs(p["ace_predicted"] or 0.0) for p in iv["pairs"]
+                                              if not p["has_path"]),
+                   "backdoor_spearman": iv["metrics_backdoor_vs_exact"]["spearman"],
+                   **{f"coupling_{k}": cs.get(k) for k in (
+                       "n_links", "sample_sign_agreement", "network_sign_agreement",
+                       "network_follows_sample", "spearman_network_vs_sample")},
+                   "n_assoc_differs": int(follows.size),
+                   "follows_intervention": int((follows == "intervention").sum()),
+                   "follows_association": int((follows == "association").sum()),
+                   "delta_p_at_k": res["metrics_delta"]["precision_at_k"],
+                   "wall_s": time.perf_counter() - t0}
+            rows.append(row)
+            for p in iv["pairs"]:
+                pair_rows.append({"model": model_name, "engine": engine, "condition": condition,
+                                  "seed": seed, "couple_steps": couple_steps, **p})
+            print(f"{model_name:>9} {engine:>7} {condition:>16} rows {couple_steps:>3} seed {seed}: sign "
+                  f"{row['sign_agreement']:.2f} ({row['n_sign_pairs']}) AUROC {row['auroc_path']:.3f} "
+                  f"Spearman {row['spearman'] if row['spearman'] is not None else float('nan'):.2f} "
+                  f"direction {row['n_direction_ok']} | max |ACE| no path "
+                  f"{row['max_abs_ace_no_path']:.2f} | links: rows' sign right "
+                  f"{_fmt(row['coupling_sample_sign_agreement'])}, network's "
+                  f"{_fmt(row['coupling_network_sign_agreement'])}, network follows rows "
+                  f"{_fmt(row['coupling_network_follows_sample'])} | {row['wall_s']:.1f} s", flush=True)
 
     # ---------------------------------------------------------------- Save
     out = ROOT / "experiments" / "results"
@@ -117,10 +134,17 @@ def main() -> None:
     df.to_csv(out / f"interventions{suffix}.csv", index=False)
     pairs = pd.DataFrame(pair_rows)
     pairs.to_csv(out / f"interventions_pairs{suffix}.csv", index=False)
-    summary = df.groupby(["model", "engine", "condition"])[
-        ["sign_agreement", "auroc_path", "spearman", "n_direction_ok", "max_abs_ace_no_path"]].agg(["mean", "min"])
+    main_rows = df[df.couple_steps == COUPLE_STEPS]
+    summary = main_rows.groupby(["model", "engine", "condition"])[
+        ["sign_agreement", "auroc_path", "spearman", "n_direction_ok", "max_abs_ace_no_path",
+         "coupling_sample_sign_agreement", "coupling_network_sign_agreement",
+         "coupling_network_follows_sample"]].agg(["mean", "min"])
+    exposure = df[(df.model == "alzheimer") & (df.condition == "DIRECT")].groupby(["engine", "couple_steps"])[
+        ["sign_agreement", "auroc_path", "spearman", "n_direction_ok", "coupling_sample_sign_agreement",
+         "coupling_network_sign_agreement", "coupling_network_follows_sample"]].mean()
     with pd.option_context("display.width", 200, "display.max_columns", None):
         print(summary.round(3))
+        print(f"data exposure (Alzheimer, DIRECT, mean over seeds):\n{exposure.round(3)}")
     print(f"total wall time {time.perf_counter() - t_start:.0f} s")
 
     # ---------------------------------------------------------------- Plot
@@ -130,7 +154,7 @@ def main() -> None:
     fig = Figure(figsize=(4.2 * len(panels), 4.4))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (m, e) in zip(axes, panels):
-        sub = pairs[(pairs.model == m) & (pairs.engine == e)]
+        sub = pairs[(pairs.model == m) & (pairs.engine == e) & (pairs.couple_steps == COUPLE_STEPS)]
         for cond, marker in (("DIRECT", "o"), ("shuffled columns", "x")):
             s = sub[sub.condition == cond]
             for has_path, colour in ((False, "0.55"), (True, "tab:red")):
@@ -139,7 +163,7 @@ def main() -> None:
                            label=f"{cond}, {'path' if has_path else 'no path'}")
         ax.axline((0, 0), slope=1, color="k", lw=0.8, ls="--")
         ax.axhline(0, color="0.85", lw=0.6)
-        r = df[(df.model == m) & (df.engine == e) & (df.condition == "DIRECT")]
+        r = main_rows[(main_rows.model == m) & (main_rows.engine == e) & (main_rows.condition == "DIRECT")]
         ax.set_title(f"{m}, {e}: sign {r.sign_agreement.mean():.2f}, AUROC {r.auroc_path.mean():.2f}, "
                      f"rho {r.spearman.mean():.2f}", fontsize=9)
         ax.set_xlabel("true ACE (exact)")
@@ -147,11 +171,46 @@ def main() -> None:
         ax.set_xlim(-1.05, 1.05)
         ax.set_ylim(-1.05, 1.05)
     axes[0].legend(fontsize=7, loc="upper left")
-    fig.suptitle(f"do() on trained assemblies: one point per ordered pair and seed ({len(seeds)} seeds); "
-                 "x = shuffled-columns control", fontsize=10)
+    fig.suptitle(f"do() on trained assemblies: one point per ordered pair and seed ({len(seeds)} seeds, "
+                 f"{COUPLE_STEPS} coupling rows per link); x = shuffled-columns control", fontsize=10)
     fig.tight_layout()
     fig.savefig(ROOT / "figures" / f"interventions{suffix}.png", dpi=120)
     print(f"wrote figures/interventions{suffix}.png")
+    if not args.quick:
+        plot_exposure(df[(df.model == "alzheimer") & (df.condition == "DIRECT")], engines)
+
+
+def plot_exposure(df: pd.DataFrame, engines: list[str]) -> None:
+    """Sign agreement and Spearman correlation against coupling rows per link:
+    the links' ceiling (the sign of the rows each link was coupled on) beside
+    what the network predicts."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4.2 * len(engines), 3.8))
+    axes = fig.subplots(1, len(engines), squeeze=False)[0]
+    for ax, e in zip(axes, engines):
+        g = df[df.engine == e].groupby("couple_steps")
+        x = np.array(sorted(g.groups))
+        for col, label, style in (
+                ("coupling_sample_sign_agreement", "links: sign of the coupling rows (ceiling)", "k--"),
+                ("coupling_network_sign_agreement", "links: sign predicted by the network", "C0-o"),
+                ("sign_agreement", "every pair with a path: predicted sign", "C1-o"),
+                ("spearman", "Spearman, all ordered pairs", "C2-s")):
+            mean, lo, hi = g[col].mean(), g[col].min(), g[col].max()
+            ax.plot(x, mean[x], style, label=label, lw=1.2, ms=4)
+            ax.fill_between(x, lo[x], hi[x], color=style[:2] if style[0] == "C" else "0.6", alpha=0.12)
+        ax.axhline(0.8, color="0.7", lw=0.6, ls=":")
+        ax.set_xscale("log")
+        ax.minorticks_off()
+        ax.set_xticks(x, [str(v) for v in x])
+        ax.set_ylim(0, 1.05)
+        ax.set_xlabel("coupling rows per link")
+        ax.set_title(f"Alzheimer, {e} engine ({df.seed.nunique()} seeds; band: min-max)", fontsize=9)
+    axes[0].set_ylabel("agreement with the true ACE")
+    axes[0].legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(ROOT / "figures" / "interventions_exposure.png", dpi=120)
+    print("wrote figures/interventions_exposure.png")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,14 @@ ACE|`` for "has a directed path"; Spearman correlation of predicted and true
 ACE over every ordered pair; and the direction check: for every true link
 ``u -> v``, ``|ACE(v -> u)|`` below the smallest ``|ACE|`` of the true links.
 A predicted ACE that is undefined (the target never answered) counts as 0.
+
+What the network was shown (:func:`coupling_sample_ace`,
+:func:`coupling_sample_metrics`): each link ``u -> v`` is coupled on
+``couple_steps`` rows of the table, and its value-level synapses can only
+learn the contrast of those rows. Its sign agreement with the true ACE is
+the ceiling of any learner that follows its coupling rows; comparing the
+network's predicted sign with it separates what the data exposure limits
+from what the network gets wrong.
 """
 
 from __future__ import annotations
@@ -76,6 +84,50 @@ def intervention_metrics(pred: np.ndarray, true: np.ndarray, paths: np.ndarray, 
     }
 
 
+def coupling_sample_ace(protocol, model: CausalModel) -> np.ndarray:
+    """(A, A) float: for every coupled link ``(u, v)`` of ``protocol`` the contrast
+    ``P(v = y_0 | u = x_0) - P(v = y_0 | u = x_last)`` in the table rows that
+    coupled it (the same contrast as the ACE); NaN for every other pair and
+    where ``x_0`` or ``x_last`` never occurred in those rows."""
+    from . import truth
+
+    A = model.n_variables
+    out = np.full((A, A), np.nan)
+    for u, v in protocol.coupled_links:
+        rows = protocol.coupling_rows((u, v))
+        if rows.shape[0]:
+            out[u, v] = truth.observational_contrast(rows, model)[u, v]
+    return out
+
+
+def coupling_sample_metrics(pred: np.ndarray, sample: np.ndarray, true: np.ndarray, links: list[tuple[int, int]],
+                            min_effect: float = MIN_EFFECT) -> dict:
+    """Over the true links with ``|true ACE| >= min_effect``: how often the coupling
+    rows' contrast has the true sign (``sample_sign_agreement``: the ceiling of a
+    learner that follows its rows), how often the network's predicted ACE has it
+    (``network_sign_agreement``), and how often the network has the sign of its
+    rows (``network_follows_sample``, over links whose rows show a non-zero
+    contrast); Spearman correlation of predicted and sample contrast over those links."""
+    from scipy.stats import spearmanr
+
+    sel = [(u, v) for u, v in links if abs(true[u, v]) >= min_effect and np.isfinite(sample[u, v])]
+    if not sel:
+        return {"n_links": 0}
+    p = np.array([np.nan_to_num(pred[u, v], nan=0.0) for u, v in sel])
+    smp = np.array([sample[u, v] for u, v in sel])
+    t = np.array([true[u, v] for u, v in sel])
+    shown = smp != 0
+    rho = spearmanr(p, smp).statistic if len(sel) > 2 and np.ptp(p) > 0 and np.ptp(smp) > 0 else np.nan
+    return {
+        "n_links": len(sel),
+        "sample_sign_agreement": float(np.mean(np.sign(smp) == np.sign(t))),
+        "network_sign_agreement": float(np.mean(np.sign(p) == np.sign(t))),
+        "network_follows_sample": float(np.mean(np.sign(p[shown]) == np.sign(smp[shown]))) if shown.any() else None,
+        "spearman_network_vs_sample": float(rho) if np.isfinite(rho) else None,
+        "min_effect": min_effect,
+    }
+
+
 def analyse_interventions(rec, asm, model: CausalModel) -> dict | None:
     """The ``interventions.json`` content of one run (None without an intervene phase)."""
     from . import truth
@@ -103,6 +155,7 @@ def analyse_interventions(rec, asm, model: CausalModel) -> dict | None:
     backdoor = truth.backdoor_ace(table, model) if table is not None else None
     association = truth.observational_contrast(table, model) if table is not None else None
     links = list(model.link_indices())
+    sample = coupling_sample_ace(rec.protocol, model) if table is not None else None
 
     def val(d, a):
         return {name: (None if np.isnan(d[a, i]) else float(d[a, i])) for i, name in enumerate(model.values[V[a]])}
@@ -122,7 +175,8 @@ def analyse_interventions(rec, asm, model: CausalModel) -> dict | None:
 
     pairs = [{"source": V[i], "target": V[j], "has_path": bool(paths[i, j]), "is_link": (i, j) in links,
               "ace_predicted": num(pred, i, j), "ace_exact": num(exact, i, j),
-              "ace_backdoor": num(backdoor, i, j), "association": num(association, i, j)}
+              "ace_backdoor": num(backdoor, i, j), "association": num(association, i, j),
+              "ace_coupling_sample": num(sample, i, j)}
              for i in range(A) for j in range(A) if i != j]
     out = {"contrast": CONTRAST, "variables": list(V), "queries": queries, "pairs": pairs,
            "answer_rule": f"population code: share of the top-k responders in each value's assembly, "
@@ -130,6 +184,8 @@ def analyse_interventions(rec, asm, model: CausalModel) -> dict | None:
            "data": {"rows": int(table.shape[0]) if table is not None else None}}
     if exact is not None:
         out["metrics"] = intervention_metrics(pred, exact, paths, links)
+        if sample is not None:
+            out["metrics_coupling_sample"] = coupling_sample_metrics(pred, sample, exact, links)
         if backdoor is not None:
             out["metrics_backdoor_vs_exact"] = intervention_metrics(backdoor, exact, paths, links)
             # pairs where association and interventional effect disagree: which one the network follows
@@ -179,5 +235,5 @@ def load(run_dir: str | Path) -> dict:
         if not (Path(run_dir) / "result.json").exists():
             raise InterventionError(f"{run_dir} is not a run folder (no result.json)")
         raise InterventionError(f"{run_dir} has no interventions.json: the run had no intervene phase; "
-                                "run it again with --set intervene_reps=6")
+                                "run it again with --set intervene_reps=30")
     return json.loads(path.read_text())

@@ -118,7 +118,7 @@ class ProtocolParams:
     parallel_coupling: bool = True   # couple links that share no area in the same windows
     data_rows: int = 1000            # rows of the sampled table that coupling draws value pairs from
     control: str = "none"            # negative control (CONTROLS)
-    intervene_reps: int = 0          # do() windows per (variable, value) query (6 is a good start); 0: no intervene phase
+    intervene_reps: int = 0          # do() windows per (variable, value) query (30: see experiments/interventions.py); 0: no intervene phase
     intervene_lag: float = 0.004     # clock lag per depth level of the specification in do() windows (s)
 
     def validate(self) -> None:
@@ -164,6 +164,8 @@ class Protocol:
     coupled : list of lists of (u, v) area pairs coupled in each window
     query_var, query_value : (W,) int, the ``do(X = x)`` query of an intervene
         window (area of ``X``, value index ``x``), else -1
+    couple_row : (W,) int, the row of ``table`` whose value pairs a coupling
+        window presents, else -1
     """
 
     n_areas: int
@@ -181,13 +183,21 @@ class Protocol:
     query_var: np.ndarray | None = None
     query_value: np.ndarray | None = None
     table: np.ndarray | None = None  # the data table (rows, A) the coupling and the roots drew from
+    couple_row: np.ndarray | None = None
 
     def __post_init__(self):
         W = int(np.asarray(self.phase).shape[0])
-        if self.query_var is None:
-            self.query_var = np.full(W, -1, dtype=np.int32)
-        if self.query_value is None:
-            self.query_value = np.full(W, -1, dtype=np.int32)
+        for name in ("query_var", "query_value", "couple_row"):
+            if getattr(self, name) is None:
+                setattr(self, name, np.full(W, -1, dtype=np.int32))
+
+    def coupling_rows(self, link: tuple[int, int]) -> np.ndarray:
+        """(m, A) value indices of the table rows that coupled ``link`` (a pair of
+        :attr:`coupled_links`), in presentation order; empty without a table."""
+        if self.table is None:
+            return np.zeros((0, self.n_areas), dtype=np.int64)
+        ws = [w for w in self.windows("couple") if tuple(link) in self.coupled[w] and self.couple_row[w] >= 0]
+        return np.asarray(self.table)[self.couple_row[ws]].reshape(-1, self.n_areas)
 
     @property
     def n_windows(self) -> int:
@@ -207,9 +217,10 @@ class Protocol:
         coupled = np.array([(w, u, v) for w, pairs in enumerate(self.coupled) for (u, v) in pairs],
                            dtype=np.int64).reshape(-1, 3)
         return {**{name: getattr(self, name) for name in self._ARRAYS}, "coupled": coupled,
-                "query_var": self.query_var, "query_value": self.query_value,
+                "query_var": self.query_var, "query_value": self.query_value, "couple_row": self.couple_row,
                 "coupled_links": np.array(self.coupled_links, dtype=np.int64).reshape(-1, 2),
-                "n_areas": np.int64(self.n_areas)}
+                "n_areas": np.int64(self.n_areas),
+                **({"table": np.asarray(self.table)} if self.table is not None else {})}
 
     @classmethod
     def from_arrays(cls, arrays, params: "ProtocolParams | None" = None) -> "Protocol":
@@ -218,11 +229,12 @@ class Protocol:
         for w, u, v in np.asarray(arrays["coupled"]).reshape(-1, 3):
             coupled[int(w)].append((int(u), int(v)))
         keys = set(arrays.keys()) if hasattr(arrays, "keys") else set(arrays)
-        query = {name: np.asarray(arrays[name]) for name in ("query_var", "query_value") if name in keys}
+        extra = {name: np.asarray(arrays[name]) for name in ("query_var", "query_value", "couple_row", "table")
+                 if name in keys}
         return cls(int(arrays["n_areas"]), *(np.asarray(arrays[name]) for name in cls._ARRAYS), coupled,
                    params or ProtocolParams(),
                    tuple((int(u), int(v)) for u, v in np.asarray(arrays["coupled_links"]).reshape(-1, 2)),
-                   **query)
+                   **extra)
 
     def summary(self) -> dict:
         return {
@@ -298,6 +310,7 @@ def direct_protocol(
     probe_source = np.full(W, -1, dtype=np.int32)
     query_var = np.full(W, -1, dtype=np.int32)
     query_value = np.full(W, -1, dtype=np.int32)
+    couple_row = np.full(W, -1, dtype=np.int32)
     coupled: list = [[] for _ in range(W)]
 
     w = 0
@@ -326,6 +339,7 @@ def direct_protocol(
         for s in range(params.couple_steps):
             phase[w] = PHASES.index("couple")
             row = table[rows[s]]
+            couple_row[w] = rows[s]
             for (u, v) in group:
                 for area in (u, v):
                     set_id, strength = encoding.stimulus(area, int(row[area]))
@@ -406,4 +420,5 @@ def direct_protocol(
         query_var=query_var,
         query_value=query_value,
         table=table,
+        couple_row=couple_row,
     )

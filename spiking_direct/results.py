@@ -143,5 +143,5 @@ class Result(dict):
 
         iv = self.get("interventions")
         if iv is None:
-            raise InterventionError("this run has no intervene phase; run it again with --set intervene_reps=6")
+            raise InterventionError("this run has no intervene phase; run it again with --set intervene_reps=30")
         return pd.DataFrame(answer(iv, do))

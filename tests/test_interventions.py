@@ -13,7 +13,8 @@ from spiking_direct.causal import alzheimer
 from spiking_direct.cli import main
 from spiking_direct.config import RunConfig, apply_overrides
 from spiking_direct.encoding import Encoding
-from spiking_direct.interventions import InterventionError, answer, intervention_metrics
+from spiking_direct.interventions import (InterventionError, answer, coupling_sample_ace, coupling_sample_metrics,
+                                         intervention_metrics)
 from spiking_direct.protocol import PHASES, ProtocolParams, direct_protocol
 from spiking_direct.results import Result
 
@@ -73,6 +74,48 @@ def test_metrics_on_a_perfect_and_a_reversed_prediction():
     assert perfect["spearman"] == pytest.approx(1.0) and perfect["direction_ok"]
     flipped = intervention_metrics(np.nan_to_num(exact).T, exact, paths, links)
     assert flipped["sign_agreement"] == 0.0 and not flipped["direction_ok"] and flipped["n_direction_ok"] == 0
+
+
+def test_coupling_rows_are_the_value_pairs_the_coupling_windows_present():
+    model = alzheimer()
+    enc = Encoding.for_model(model)
+    table = model.sample_indices(300, np.random.default_rng(5))
+    p = direct_protocol(model, enc, ProtocolParams(couple_steps=7), np.random.default_rng(0), table=table)
+    value_of = {enc.stimulus(a, x)[0]: x for a in range(model.n_variables) for x in range(model.cardinality(
+        model.variables[a]))}
+    for u, v in p.coupled_links:
+        rows = p.coupling_rows((u, v))
+        ws = [w for w in p.windows("couple") if (u, v) in p.coupled[w]]
+        assert rows.shape == (7, model.n_variables) and len(ws) == 7
+        assert [value_of[int(p.stim_set[w, u])] for w in ws] == list(rows[:, u])
+        assert [value_of[int(p.stim_set[w, v])] for w in ws] == list(rows[:, v])
+    assert np.all(p.couple_row[p.phase != PHASES.index("couple")] == -1)
+    # the rows survive the arrays an exported build stores
+    q = type(p).from_arrays(p.to_arrays(), p.params)
+    np.testing.assert_array_equal(q.coupling_rows(p.coupled_links[0]), p.coupling_rows(p.coupled_links[0]))
+
+
+def test_coupling_sample_contrast_and_what_the_network_follows():
+    model = alzheimer()
+    V = model.variables
+    u, v = V.index("APOE4"), V.index("Amyloid")
+    table = model.sample_indices(400, np.random.default_rng(1))
+    # rows in which APOE4 = x_0 always goes with Amyloid = y_0 and x_last never does
+    table[:, v] = np.where(table[:, u] == 0, 0, 1)
+    enc = Encoding.for_model(model)
+    p = direct_protocol(model, enc, ProtocolParams(couple_steps=40), np.random.default_rng(2), table=table)
+    sample = coupling_sample_ace(p, model)
+    assert sample[u, v] == 1.0
+    linked = np.zeros_like(sample, dtype=bool)
+    for a, b in p.coupled_links:
+        linked[a, b] = True
+    assert np.isnan(sample[~linked]).all() and np.isfinite(sample[linked]).all()
+    exact, links = truth.exact_ace(model), list(model.link_indices())
+    follows = coupling_sample_metrics(sample, sample, exact, links)     # a learner that copies its rows
+    assert follows["network_follows_sample"] == 1.0
+    assert follows["network_sign_agreement"] == follows["sample_sign_agreement"]
+    against = coupling_sample_metrics(-sample, sample, exact, links)    # one that learns the opposite
+    assert against["network_follows_sample"] == 0.0
 
 
 @pytest.fixture(scope="module")
