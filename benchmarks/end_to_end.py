@@ -115,10 +115,10 @@ def main() -> None:
                          / sub.loc[sub["what"].str.contains("seed 0 \\(compile"), "wall_s"].iloc[0])
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    from spiking_direct.results import machine
+    from spiking_direct.results import machine, write_csv
 
     df["machine"] = machine()
-    df.to_csv(out / f"end_to_end{'_quick' if args.quick else ''}.csv", index=False)
+    write_csv(out / f"end_to_end{'_quick' if args.quick else ''}.csv", df)
     pd.set_option("display.width", 250)
     print(f"machine: {machine()}")
     print(df.drop(columns="machine").round(2).to_string(index=False))

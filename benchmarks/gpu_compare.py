@@ -33,6 +33,7 @@ from spiking_direct import pipeline
 from spiking_direct.config import RunConfig, apply_overrides
 from spiking_direct.engines.backends import visible_gpus
 from spiking_direct.metrics import rank_pairs, spearman
+from spiking_direct.results import write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,7 +80,7 @@ def main() -> None:
     df = pd.DataFrame(rows)
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out / "gpu_compare.csv", index=False)
+    write_csv(out / "gpu_compare.csv", df)
     pd.set_option("display.width", 200)
     print(df.round(3).to_string(index=False))
 

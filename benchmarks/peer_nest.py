@@ -140,7 +140,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUME
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import platform  # noqa: E402
 import resource  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
@@ -205,7 +204,7 @@ class Net:
         return self.J_inh0 * self.s
 
 
-from spiking_direct.results import machine  # noqa: E402
+from spiking_direct.results import machine, write_csv  # noqa: E402
 
 
 def busy_processes(own: set[int]) -> str:
@@ -631,8 +630,8 @@ def main(argv=None) -> int:
 
         if rows:
             print_table(rows, mach)
-            pd.DataFrame(rows).to_csv(RESULTS / f"peer_nest{suffix}.csv", index=False)
-            pd.DataFrame(runs).to_csv(RESULTS / f"peer_nest{suffix}_runs.csv", index=False)
+            write_csv(RESULTS / f"peer_nest{suffix}.csv", pd.DataFrame(rows))
+            write_csv(RESULTS / f"peer_nest{suffix}_runs.csv", pd.DataFrame(runs))
             plot(rows, RESULTS / f"peer_nest{suffix}.png", mach)
             print(f"wrote {RESULTS / f'peer_nest{suffix}.csv'}, ..._runs.csv and {RESULTS / f'peer_nest{suffix}.png'}")
 
@@ -657,7 +656,7 @@ def main(argv=None) -> int:
                       f"{pr['runs'][0]['sim_s']:.2f} s wall):")
                 for p in prof_rows:
                     print(f"  {p['code_object']:45s} {p['seconds']:8.3f} s  {100 * p['fraction']:5.1f} %")
-                pd.DataFrame(prof_rows).to_csv(RESULTS / f"peer_nest{suffix}_profile.csv", index=False)
+                write_csv(RESULTS / f"peer_nest{suffix}_profile.csv", pd.DataFrame(prof_rows))
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

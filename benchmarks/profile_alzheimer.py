@@ -29,7 +29,7 @@ def main() -> None:
     os.environ["SPIKING_DIRECT_PROFILE"] = "1"
     from spiking_direct import pipeline
     from spiking_direct.config import RunConfig, apply_overrides
-    from spiking_direct.results import machine
+    from spiking_direct.results import machine, write_csv
 
     rows, totals = [], []
     variants = {"white": ["spiking.exc.noise=white"],
@@ -47,7 +47,7 @@ def main() -> None:
                        "build_s": rec.timing["build_s"]})
     df = pd.DataFrame(rows)
     out = ROOT / "benchmarks" / "results"
-    df.assign(machine=machine()).to_csv(out / "profile_alzheimer.csv", index=False)
+    write_csv(out / "profile_alzheimer.csv", df.assign(machine=machine()))
     top = df[df.groupby("noise")["seconds"].rank(ascending=False) <= 6]
     pd.set_option("display.width", 160)
     print(f"machine: {machine()}")

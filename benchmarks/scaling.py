@@ -56,7 +56,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUME
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import platform  # noqa: E402
 import resource  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
@@ -207,7 +206,7 @@ def fits(rows: list[dict]) -> list[dict]:
     return out
 
 
-from spiking_direct.results import machine  # noqa: E402
+from spiking_direct.results import machine, write_csv  # noqa: E402
 
 
 def plot(rows: list[dict], path: Path, mach: str) -> None:
@@ -328,7 +327,7 @@ def main(argv=None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     df = pd.DataFrame(rows)
     df["machine"] = mach
-    df.to_csv(RESULTS / f"scaling{suffix}.csv", index=False)
+    write_csv(RESULTS / f"scaling{suffix}.csv", df)
     report_fits(rows, suffix)
     plot(rows, RESULTS / f"scaling{suffix}.png", mach)
     print(f"wrote {RESULTS / f'scaling{suffix}.csv'}, scaling{suffix}_fits.csv, scaling{suffix}.png")
@@ -339,7 +338,7 @@ def report_fits(rows: list[dict], suffix: str) -> None:
     import pandas as pd
 
     fr = fits(rows)
-    pd.DataFrame(fr).to_csv(RESULTS / f"scaling{suffix}_fits.csv", index=False)
+    write_csv(RESULTS / f"scaling{suffix}_fits.csv", pd.DataFrame(fr))
     print("\ngrowth exponents (log-log slope of y against the swept variable; in brackets: upper 3 points only)")
     keys = [("n_synapses_ee", "synapses"), ("simulate_s", "simulate"), ("sim_per_bio_s", "sim/bio"),
             ("loop_per_bio_s", "loop/bio"), ("total_s", "total"), ("peak_rss_mb", "peak RSS"),

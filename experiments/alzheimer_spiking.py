@@ -28,6 +28,7 @@ import pandas as pd
 from spiking_direct import pipeline
 from spiking_direct.cli import parse_seeds
 from spiking_direct.config import RunConfig, apply_overrides
+from spiking_direct.results import write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,8 +89,8 @@ def main() -> None:
     df = pd.DataFrame(rows)
     links = pd.DataFrame(per_link)
     out.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out / "alzheimer_spiking.csv", index=False)
-    links.to_csv(out / "alzheimer_spiking_links.csv", index=False)
+    write_csv(out / "alzheimer_spiking.csv", df)
+    write_csv(out / "alzheimer_spiking_links.csv", links)
     summary = df.groupby("condition", sort=False).agg(["mean", "std", "min", "max"])
     cols = ["delta_p_at_k", "delta_auroc", "prop_p_at_k", "prop_auroc", "overlap_forward_mean",
             "overlap_forward_min", "overlap_reverse_max", "overlap_nonlinked_mean", "total_s"]

@@ -52,7 +52,6 @@ variables each engine handles at Precision@K >= 0.95 and the findings.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -61,6 +60,7 @@ import numpy as np
 import pandas as pd
 
 from spiking_direct.causal import get_model
+from spiking_direct.results import write_csv
 from spiking_direct.sweep import RunSpec, Sweep, run_sweep, summarize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -639,13 +639,13 @@ def main() -> None:
     if table.empty:
         print("no finished runs yet")
         return
-    table.to_csv(res_dir / f"capacity{suffix}.csv", index=False)
-    links.to_csv(res_dir / f"capacity_links{suffix}.csv", index=False)
+    write_csv(res_dir / f"capacity{suffix}.csv", table)
+    write_csv(res_dir / f"capacity_links{suffix}.csv", links)
     ok = table[table["status"] == "ok"].copy()
     summ = point_summary(ok)
-    summ.to_csv(res_dir / f"capacity_summary{suffix}.csv", index=False)
+    write_csv(res_dir / f"capacity_summary{suffix}.csv", summ)
     cap = capacity_table(ok)
-    cap.to_csv(res_dir / f"capacity_largest{suffix}.csv", index=False)
+    write_csv(res_dir / f"capacity_largest{suffix}.csv", cap)
 
     pd.set_option("display.width", 250)
     pd.set_option("display.max_rows", 500)

@@ -27,6 +27,7 @@ import pandas as pd
 from spiking_direct.cli import parse_seeds
 from spiking_direct.compare import compare
 from spiking_direct.config import RunConfig
+from spiking_direct.results import write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,8 +60,8 @@ def main() -> None:
     df = pd.DataFrame(rows)
     res = ROOT / "experiments" / "results"
     res.mkdir(parents=True, exist_ok=True)
-    df.to_csv(res / "compare_engines.csv", index=False)
-    pd.DataFrame(comp["links"]).to_csv(res / "compare_engines_links.csv", index=False)
+    write_csv(res / "compare_engines.csv", df)
+    write_csv(res / "compare_engines_links.csv", pd.DataFrame(comp["links"]))
     shutil.copy(out / "comparison.png", ROOT / "figures" / "compare_engines.png")
     pd.set_option("display.width", 220)
     print(df.round(3).to_string(index=False))

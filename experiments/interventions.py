@@ -40,6 +40,7 @@ from spiking_direct import pipeline, truth
 from spiking_direct.causal import get_model
 from spiking_direct.cli import parse_seeds
 from spiking_direct.config import RunConfig, apply_overrides
+from spiking_direct.results import write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,9 +132,9 @@ def main() -> None:
     # ---------------------------------------------------------------- Save
     out = ROOT / "experiments" / "results"
     df = pd.DataFrame(rows)
-    df.to_csv(out / f"interventions{suffix}.csv", index=False)
+    write_csv(out / f"interventions{suffix}.csv", df)
     pairs = pd.DataFrame(pair_rows)
-    pairs.to_csv(out / f"interventions_pairs{suffix}.csv", index=False)
+    write_csv(out / f"interventions_pairs{suffix}.csv", pairs)
     main_rows = df[df.couple_steps == COUPLE_STEPS]
     summary = main_rows.groupby(["model", "engine", "condition"])[
         ["sign_agreement", "auroc_path", "spearman", "n_direction_ok", "max_abs_ace_no_path",

@@ -34,6 +34,7 @@ import pandas as pd
 
 from spiking_direct import pipeline
 from spiking_direct.config import apply_overrides
+from spiking_direct.results import write_csv
 from spiking_direct.sweep import Sweep, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,11 +97,11 @@ def main() -> None:
     res = pd.DataFrame(rows)
     out = ROOT / "experiments" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    res.to_csv(out / "robustness.csv", index=False)
+    write_csv(out / "robustness.csv", res)
     pd.set_option("display.width", 200)
     print(res.round(3).to_string(index=False))
     print("timing:", {k: round(v, 1) if isinstance(v, float) else v for k, v in timing.items()})
-    pd.DataFrame([timing]).to_csv(out / "robustness_timing.csv", index=False)
+    write_csv(out / "robustness_timing.csv", pd.DataFrame([timing]))
     plot(res)
 
 

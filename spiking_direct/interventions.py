@@ -42,9 +42,13 @@ import numpy as np
 
 from . import readout
 from .causal import CausalModel, CausalModelError
+from .metrics import spearman
 
 #: pairs with a smaller true effect are left out of the sign agreement
 MIN_EFFECT = 0.05
+
+#: how to get do() answers from a run that has none
+RERUN_HINT = "run it again with --set intervene_reps=30"
 
 CONTRAST = "ACE(X -> Y) = P(Y = y_0 | do(X = x_0)) - P(Y = y_0 | do(X = x_last)); index 0 = a variable's first value"
 
@@ -56,7 +60,6 @@ class InterventionError(ValueError):
 def intervention_metrics(pred: np.ndarray, true: np.ndarray, paths: np.ndarray, links: list[tuple[int, int]],
                          min_effect: float = MIN_EFFECT) -> dict:
     """Scores of a predicted ACE matrix against the true one (see the module docstring)."""
-    from scipy.stats import spearmanr
     from sklearn.metrics import roc_auc_score
 
     A = pred.shape[0]
@@ -66,7 +69,7 @@ def intervention_metrics(pred: np.ndarray, true: np.ndarray, paths: np.ndarray, 
     agree = np.sign(p[sel]) == np.sign(true[sel])
     y = paths[off]
     auroc = float(roc_auc_score(y, np.abs(p[off]))) if 0 < y.sum() < y.size else None
-    rho = spearmanr(p[off], true[off]).statistic if np.ptp(p[off]) > 0 and np.ptp(true[off]) > 0 else np.nan
+    rho = spearman(p, true)
     link_abs = np.array([abs(p[u, v]) for u, v in links]) if links else np.array([])
     rev_abs = np.array([abs(p[v, u]) for u, v in links]) if links else np.array([])
     return {
@@ -108,8 +111,6 @@ def coupling_sample_metrics(pred: np.ndarray, sample: np.ndarray, true: np.ndarr
     (``network_sign_agreement``), and how often the network has the sign of its
     rows (``network_follows_sample``, over links whose rows show a non-zero
     contrast); Spearman correlation of predicted and sample contrast over those links."""
-    from scipy.stats import spearmanr
-
     sel = [(u, v) for u, v in links if abs(true[u, v]) >= min_effect and np.isfinite(sample[u, v])]
     if not sel:
         return {"n_links": 0}
@@ -117,7 +118,9 @@ def coupling_sample_metrics(pred: np.ndarray, sample: np.ndarray, true: np.ndarr
     smp = np.array([sample[u, v] for u, v in sel])
     t = np.array([true[u, v] for u, v in sel])
     shown = smp != 0
-    rho = spearmanr(p, smp).statistic if len(sel) > 2 and np.ptp(p) > 0 and np.ptp(smp) > 0 else np.nan
+    mask = np.zeros(pred.shape, dtype=bool)
+    mask[tuple(np.array(sel).T)] = True
+    rho = spearman(np.nan_to_num(pred, nan=0.0), np.nan_to_num(sample, nan=0.0), pairs=mask)
     return {
         "n_links": len(sel),
         "sample_sign_agreement": float(np.mean(np.sign(smp) == np.sign(t))),
@@ -235,5 +238,5 @@ def load(run_dir: str | Path) -> dict:
         if not (Path(run_dir) / "result.json").exists():
             raise InterventionError(f"{run_dir} is not a run folder (no result.json)")
         raise InterventionError(f"{run_dir} has no interventions.json: the run had no intervene phase; "
-                                "run it again with --set intervene_reps=30")
+                                f"{RERUN_HINT}")
     return json.loads(path.read_text())

@@ -99,6 +99,18 @@ def write_json(path: Path, obj: dict) -> None:
     atomic_write_bytes(path, json.dumps(_clean(obj), indent=1, default=_default).encode())
 
 
+def as_written(obj):
+    """``obj`` as :func:`write_json` writes it and :func:`read_json` reads it back
+    (non-finite floats as None, NumPy values as plain ones): for comparing a live
+    object with a stored one."""
+    return json.loads(json.dumps(_clean(obj), default=_default))
+
+
+def write_csv(path: Path, frame) -> None:
+    """A ``pandas.DataFrame`` as CSV (no index), written atomically."""
+    atomic_write_bytes(path, frame.to_csv(index=False).encode())
+
+
 def read_json(path: Path) -> dict:
     with open(path) as fh:
         return json.load(fh)
@@ -139,9 +151,9 @@ class Result(dict):
         predicted, exact, answered. ``result.intervene({"APOE4": "Carrier"})``."""
         import pandas as pd
 
-        from .interventions import InterventionError, answer
+        from .interventions import RERUN_HINT, InterventionError, answer
 
         iv = self.get("interventions")
         if iv is None:
-            raise InterventionError("this run has no intervene phase; run it again with --set intervene_reps=30")
+            raise InterventionError(f"this run has no intervene phase; {RERUN_HINT}")
         return pd.DataFrame(answer(iv, do))

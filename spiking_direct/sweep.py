@@ -568,13 +568,13 @@ def _status_of(run_dir: Path, params: dict | None = None) -> str:
     """``ok`` (a readable ``result.json``), ``stale`` (one whose recorded parameters differ
     from ``params``, the run's fully resolved ``RunConfig.to_dict()``: computed under other
     package defaults, so it must not be reused), ``failed`` or ``pending``."""
-    from .results import _clean, _default, read_json
+    from .results import as_written, read_json
 
     if (run_dir / "result.json").is_file():
         try:
             res = read_json(run_dir / "result.json")
             # compare as written (the same serialisation as results.write_json)
-            if params is not None and res.get("params") != json.loads(json.dumps(_clean(params), default=_default)):
+            if params is not None and res.get("params") != as_written(params):
                 return "stale"
             return "ok"
         except (OSError, ValueError):
@@ -905,10 +905,10 @@ def summarize(sweep: Sweep, out: str | Path):
 
 def write_table(df, out: str | Path) -> None:
     """``summary.csv`` and ``summary.parquet`` (both written atomically)."""
-    from .results import atomic_write_bytes
+    from .results import atomic_write_bytes, write_csv
 
     out = Path(out)
-    atomic_write_bytes(out / "summary.csv", df.to_csv(index=False).encode())
+    write_csv(out / "summary.csv", df)
     buf = io.BytesIO()
     df.to_parquet(buf, index=False)
     atomic_write_bytes(out / "summary.parquet", buf.getvalue())
