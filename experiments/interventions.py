@@ -13,16 +13,25 @@ from the same data table is shown beside it):
 * Spearman correlation of predicted and true ACE over every ordered pair;
 * direction: ``|ACE(v -> u)|`` below the smallest ``|ACE|`` of the true links.
 
+Two learning rules (``RULES``), each in every condition: ``counting``, DIRECT
+as published (the adaptive_soft ramp; the rate engine's multiplicative
+Hebbian rule, the spiking engine's additive STDP), whose weights grow with
+how often two values occur *together*; and ``conditional``, the ``harmonic``
+gain schedule with the rate engine's ``outstar`` rule and STDP with a
+presynaptic depression term (van Rossum weight dependence, ``A_pre = 1``),
+whose weights are running means of what the target did after each source
+value: estimates of ``P(y | x)``, which is what a do() answer needs.
+
 Conditions, per engine and seed: DIRECT; ``reversed_links`` (the same network
 trained with every link reversed); ``shuffled columns`` (a data table whose
 columns are permuted independently, given through ``--data``: every
 dependence is gone, so predicted effects should vanish).
 
 Writes ``experiments/results/interventions.csv`` (one row per model, engine,
-condition and seed), ``experiments/results/interventions_pairs.csv`` and
+rule, condition, coupling rows and seed), ``experiments/results/interventions_pairs.csv`` and
 ``figures/interventions.png``.
 
-    python experiments/interventions.py [--models alzheimer,sachs] [--seeds 0-2] [--quick]
+    python experiments/interventions.py [--models alzheimer,sachs] [--seeds 0-2] [--rules counting,conditional] [--quick]
 """
 
 from __future__ import annotations
@@ -39,16 +48,17 @@ import pandas as pd
 from spiking_direct import pipeline, truth
 from spiking_direct.causal import get_model
 from spiking_direct.cli import parse_seeds
-from spiking_direct.config import RunConfig, apply_overrides
+from spiking_direct.config import LEARNING_RULES, RunConfig, apply_overrides
 from spiking_direct.results import write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 
 # ---------------------------------------------------------------- Parameters
 INTERVENE_REPS = 30         # do() windows per (variable, value): 6 left the readout too coarse (sign 0.62 vs 0.76)
-COUPLE_STEPS = 50           # coupling rows per link: 20 (the link-level default) carry the wrong sign in 1 link of 5
-EXPOSURE = (20, 50, 100)    # coupling rows per link of the data-exposure sweep (Alzheimer, DIRECT)
+COUPLE_STEPS = 100          # coupling rows per link: 20 (the link-level default) carry the wrong sign in 1 link of 4
+EXPOSURE = (20, 50, 100, 200)   # coupling rows per link of the data-exposure sweep (Alzheimer, DIRECT)
 ENGINES = {"spiking": ["engine=spiking"], "rate": ["engine=rate"]}
+RULES = LEARNING_RULES      # counting (DIRECT as published) and conditional (weights estimate P(y | x))
 CONDITIONS = ("DIRECT", "reversed_links", "shuffled columns")
 
 
@@ -56,9 +66,9 @@ def _fmt(x) -> str:
     return "-" if x is None or x != x else f"{x:.2f}"
 
 
-def run_one(model_name: str, engine: str, condition: str, seed: int, tmp: Path,
+def run_one(model_name: str, engine: str, rule: str, condition: str, seed: int, tmp: Path,
             couple_steps: int = COUPLE_STEPS) -> tuple[dict, dict]:
-    overrides = ENGINES[engine] + [f"intervene_reps={INTERVENE_REPS}", f"couple_steps={couple_steps}"]
+    overrides = ENGINES[engine] + list(RULES[rule]) + [f"intervene_reps={INTERVENE_REPS}", f"couple_steps={couple_steps}"]
     if condition == "reversed_links":
         overrides.append("control=reversed_links")
     cfg = apply_overrides(replace(RunConfig(model=model_name), seed=seed), overrides)
@@ -78,6 +88,7 @@ def main() -> None:
     ap.add_argument("--models", default="alzheimer,sachs")
     ap.add_argument("--seeds", default="0-2")
     ap.add_argument("--engines", default="spiking,rate")
+    ap.add_argument("--rules", default=",".join(RULES))
     ap.add_argument("--quick", action="store_true", help="seed 0, alzheimer, DIRECT only")
     args = ap.parse_args()
     models = ["alzheimer"] if args.quick else args.models.split(",")
@@ -89,18 +100,23 @@ def main() -> None:
     rows, pair_rows = [], []
     t_start = time.perf_counter()
     engines = args.engines.split(",")
-    jobs = [(m, e, c, s, COUPLE_STEPS) for m in models for e in engines for c in conditions for s in seeds]
+    rules = args.rules.split(",")
+    unknown = sorted(set(rules) - set(RULES))
+    if unknown:
+        ap.error(f"unknown rule(s) {unknown}; choose from {list(RULES)}")
+    jobs = [(m, e, r, c, s, COUPLE_STEPS) for m in models for e in engines for r in rules for c in conditions
+            for s in seeds]
     if not args.quick:   # data exposure: the same runs with fewer and more coupling rows per link
-        jobs += [("alzheimer", e, "DIRECT", s, cs) for e in engines for cs in EXPOSURE if cs != COUPLE_STEPS
-                 for s in seeds]
+        jobs += [("alzheimer", e, r, "DIRECT", s, cs) for e in engines for r in rules for cs in EXPOSURE
+                 if cs != COUPLE_STEPS for s in seeds]
     with tempfile.TemporaryDirectory() as tmp:
-        for model_name, engine, condition, seed, couple_steps in jobs:
+        for model_name, engine, rule, condition, seed, couple_steps in jobs:
             t0 = time.perf_counter()
-            res, iv = run_one(model_name, engine, condition, seed, Path(tmp), couple_steps)
+            res, iv = run_one(model_name, engine, rule, condition, seed, Path(tmp), couple_steps)
             m = iv["metrics"]
             cs = iv.get("metrics_coupling_sample", {})
             follows = pd.Series([f["follows"] for f in iv.get("association_vs_intervention", [])])
-            row = {"model": model_name, "engine": engine, "condition": condition, "seed": seed,
+            row = {"model": model_name, "engine": engine, "rule": rule, "condition": condition, "seed": seed,
                    "couple_steps": couple_steps,
                    **{k: m[k] for k in ("sign_agreement", "n_sign_pairs", "auroc_path", "spearman",
                                         "min_abs_ace_links", "max_abs_ace_reverse", "direction_ok",
@@ -118,9 +134,9 @@ def main() -> None:
                    "wall_s": time.perf_counter() - t0}
             rows.append(row)
             for p in iv["pairs"]:
-                pair_rows.append({"model": model_name, "engine": engine, "condition": condition,
+                pair_rows.append({"model": model_name, "engine": engine, "rule": rule, "condition": condition,
                                   "seed": seed, "couple_steps": couple_steps, **p})
-            print(f"{model_name:>9} {engine:>7} {condition:>16} rows {couple_steps:>3} seed {seed}: sign "
+            print(f"{model_name:>9} {engine:>7} {rule:>11} {condition:>16} rows {couple_steps:>3} seed {seed}: sign "
                   f"{row['sign_agreement']:.2f} ({row['n_sign_pairs']}) AUROC {row['auroc_path']:.3f} "
                   f"Spearman {row['spearman'] if row['spearman'] is not None else float('nan'):.2f} "
                   f"direction {row['n_direction_ok']} | max |ACE| no path "
@@ -136,11 +152,11 @@ def main() -> None:
     pairs = pd.DataFrame(pair_rows)
     write_csv(out / f"interventions_pairs{suffix}.csv", pairs)
     main_rows = df[df.couple_steps == COUPLE_STEPS]
-    summary = main_rows.groupby(["model", "engine", "condition"])[
+    summary = main_rows.groupby(["model", "engine", "rule", "condition"])[
         ["sign_agreement", "auroc_path", "spearman", "n_direction_ok", "max_abs_ace_no_path",
          "coupling_sample_sign_agreement", "coupling_network_sign_agreement",
          "coupling_network_follows_sample"]].agg(["mean", "min"])
-    exposure = df[(df.model == "alzheimer") & (df.condition == "DIRECT")].groupby(["engine", "couple_steps"])[
+    exposure = df[(df.model == "alzheimer") & (df.condition == "DIRECT")].groupby(["engine", "rule", "couple_steps"])[
         ["sign_agreement", "auroc_path", "spearman", "n_direction_ok", "coupling_sample_sign_agreement",
          "coupling_network_sign_agreement", "coupling_network_follows_sample"]].mean()
     with pd.option_context("display.width", 200, "display.max_columns", None):
@@ -151,64 +167,69 @@ def main() -> None:
     # ---------------------------------------------------------------- Plot
     from matplotlib.figure import Figure
 
-    panels = [(m, e) for m in models for e in args.engines.split(",")]
-    fig = Figure(figsize=(4.2 * len(panels), 4.4))
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    for ax, (m, e) in zip(axes, panels):
-        sub = pairs[(pairs.model == m) & (pairs.engine == e) & (pairs.couple_steps == COUPLE_STEPS)]
-        for cond, marker in (("DIRECT", "o"), ("shuffled columns", "x")):
-            s = sub[sub.condition == cond]
-            for has_path, colour in ((False, "0.55"), (True, "tab:red")):
-                t = s[s.has_path == has_path]
-                ax.scatter(t.ace_exact, t.ace_predicted.fillna(0.0), s=14, c=colour, marker=marker, alpha=0.7,
-                           label=f"{cond}, {'path' if has_path else 'no path'}")
-        ax.axline((0, 0), slope=1, color="k", lw=0.8, ls="--")
-        ax.axhline(0, color="0.85", lw=0.6)
-        r = main_rows[(main_rows.model == m) & (main_rows.engine == e) & (main_rows.condition == "DIRECT")]
-        ax.set_title(f"{m}, {e}: sign {r.sign_agreement.mean():.2f}, AUROC {r.auroc_path.mean():.2f}, "
-                     f"rho {r.spearman.mean():.2f}", fontsize=9)
-        ax.set_xlabel("true ACE (exact)")
-        ax.set_ylabel("predicted ACE (trained network)")
-        ax.set_xlim(-1.05, 1.05)
-        ax.set_ylim(-1.05, 1.05)
-    axes[0].legend(fontsize=7, loc="upper left")
+    panels = [(m, e) for m in models for e in engines]
+    fig = Figure(figsize=(4.2 * len(panels), 4.4 * len(rules)))
+    grid = fig.subplots(len(rules), len(panels), squeeze=False)
+    for rule, axes in zip(rules, grid):
+        for ax, (m, e) in zip(axes, panels):
+            sub = pairs[(pairs.model == m) & (pairs.engine == e) & (pairs.rule == rule)
+                        & (pairs.couple_steps == COUPLE_STEPS)]
+            for cond, marker in (("DIRECT", "o"), ("shuffled columns", "x")):
+                s = sub[sub.condition == cond]
+                for has_path, colour in ((False, "0.55"), (True, "tab:red")):
+                    t = s[s.has_path == has_path]
+                    ax.scatter(t.ace_exact, t.ace_predicted.fillna(0.0), s=14, c=colour, marker=marker,
+                               alpha=0.7, label=f"{cond}, {'path' if has_path else 'no path'}")
+            ax.axline((0, 0), slope=1, color="k", lw=0.8, ls="--")
+            ax.axhline(0, color="0.85", lw=0.6)
+            r = main_rows[(main_rows.model == m) & (main_rows.engine == e) & (main_rows.rule == rule)
+                          & (main_rows.condition == "DIRECT")]
+            ax.set_title(f"{m}, {e}, {rule} rule:\nsign {r.sign_agreement.mean():.2f}, "
+                         f"AUROC {r.auroc_path.mean():.2f}, rho {r.spearman.mean():.2f}", fontsize=9)
+            ax.set_xlabel("true ACE (exact)")
+            ax.set_ylabel("predicted ACE (trained network)")
+            ax.set_xlim(-1.05, 1.05)
+            ax.set_ylim(-1.05, 1.05)
+    grid[0][0].legend(fontsize=7, loc="upper left")
     fig.suptitle(f"do() on trained assemblies: one point per ordered pair and seed ({len(seeds)} seeds, "
                  f"{COUPLE_STEPS} coupling rows per link); x = shuffled-columns control", fontsize=10)
     fig.tight_layout()
     fig.savefig(ROOT / "figures" / f"interventions{suffix}.png", dpi=120)
     print(f"wrote figures/interventions{suffix}.png")
     if not args.quick:
-        plot_exposure(df[(df.model == "alzheimer") & (df.condition == "DIRECT")], engines)
+        plot_exposure(df[(df.model == "alzheimer") & (df.condition == "DIRECT")], engines, rules)
 
 
-def plot_exposure(df: pd.DataFrame, engines: list[str]) -> None:
-    """Sign agreement and Spearman correlation against coupling rows per link:
-    the links' ceiling (the sign of the rows each link was coupled on) beside
-    what the network predicts."""
+def plot_exposure(df: pd.DataFrame, engines: list[str], rules: list[str]) -> None:
+    """Sign agreement and Spearman correlation against coupling rows per link,
+    one panel per engine and rule: the links' ceiling (the sign of the rows
+    each link was coupled on) beside what the network predicts."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(4.2 * len(engines), 3.8))
-    axes = fig.subplots(1, len(engines), squeeze=False)[0]
-    for ax, e in zip(axes, engines):
-        g = df[df.engine == e].groupby("couple_steps")
-        x = np.array(sorted(g.groups))
-        for col, label, style in (
-                ("coupling_sample_sign_agreement", "links: sign of the coupling rows (ceiling)", "k--"),
-                ("coupling_network_sign_agreement", "links: sign predicted by the network", "C0-o"),
-                ("sign_agreement", "every pair with a path: predicted sign", "C1-o"),
-                ("spearman", "Spearman, all ordered pairs", "C2-s")):
-            mean, lo, hi = g[col].mean(), g[col].min(), g[col].max()
-            ax.plot(x, mean[x], style, label=label, lw=1.2, ms=4)
-            ax.fill_between(x, lo[x], hi[x], color=style[:2] if style[0] == "C" else "0.6", alpha=0.12)
-        ax.axhline(0.8, color="0.7", lw=0.6, ls=":")
-        ax.set_xscale("log")
-        ax.minorticks_off()
-        ax.set_xticks(x, [str(v) for v in x])
-        ax.set_ylim(0, 1.05)
-        ax.set_xlabel("coupling rows per link")
-        ax.set_title(f"Alzheimer, {e} engine ({df.seed.nunique()} seeds; band: min-max)", fontsize=9)
-    axes[0].set_ylabel("agreement with the true ACE")
-    axes[0].legend(fontsize=7, loc="lower right")
+    fig = Figure(figsize=(4.2 * len(engines), 3.8 * len(rules)))
+    grid = fig.subplots(len(rules), len(engines), squeeze=False)
+    for rule, axes in zip(rules, grid):
+        for ax, e in zip(axes, engines):
+            g = df[(df.engine == e) & (df.rule == rule)].groupby("couple_steps")
+            x = np.array(sorted(g.groups))
+            for col, label, style in (
+                    ("coupling_sample_sign_agreement", "links: sign of the coupling rows (ceiling)", "k--"),
+                    ("coupling_network_sign_agreement", "links: sign predicted by the network", "C0-o"),
+                    ("sign_agreement", "every pair with a path: predicted sign", "C1-o"),
+                    ("spearman", "Spearman, all ordered pairs", "C2-s")):
+                mean, lo, hi = g[col].mean(), g[col].min(), g[col].max()
+                ax.plot(x, mean[x], style, label=label, lw=1.2, ms=4)
+                ax.fill_between(x, lo[x], hi[x], color=style[:2] if style[0] == "C" else "0.6", alpha=0.12)
+            ax.axhline(0.8, color="0.7", lw=0.6, ls=":")
+            ax.set_xscale("log")
+            ax.minorticks_off()
+            ax.set_xticks(x, [str(v) for v in x])
+            ax.set_ylim(0, 1.05)
+            ax.set_xlabel("coupling rows per link")
+            ax.set_ylabel("agreement with the true ACE")
+            ax.set_title(f"Alzheimer, {e} engine, {rule} rule ({df.seed.nunique()} seeds; band: min-max)",
+                         fontsize=9)
+    grid[0][0].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(ROOT / "figures" / "interventions_exposure.png", dpi=120)
     print("wrote figures/interventions_exposure.png")

@@ -64,7 +64,7 @@ from dataclasses import asdict, dataclass
 from ._units import Q, Quantity
 
 import numpy as np
-from brian2 import Equations, Hz, mV, ms, second
+from brian2 import Equations, mV, ms
 
 NOISE_MODELS = ("colored", "white")
 

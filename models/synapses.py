@@ -16,6 +16,25 @@ weight ``additive``
     clipped to ``[0, w_max]`` (hard bounds).
 weight ``multiplicative``
     soft bounds: potentiation scales with ``w_max - w``, depression with ``w``.
+weight ``van_rossum``
+    additive potentiation, multiplicative depression (van Rossum, Bi &
+    Turrigiano 2000): ``dw = +gain * A_plus * w_max * apre`` on a
+    postsynaptic spike, ``dw = -gain * A_minus * w * apost`` on a presynaptic
+    one, clipped to ``[0, w_max]``.
+presynaptic term ``A_pre`` (default 0: none)
+    a non-Hebbian term on every presynaptic spike, whatever the postsynaptic
+    cell does (Kempter, Gerstner & van Hemmen 1999, their ``w_in``):
+    ``dw = -gain * A_pre * w`` (``multiplicative``, ``van_rossum``) or
+    ``-gain * A_pre * w_max`` (``additive``). With a depression that scales
+    with ``w`` it gives each synapse a fixed point that grows with the
+    fraction ``P`` of the presynaptic cell's learning windows in which the
+    postsynaptic cell fires after it (``a``, ``d``: potentiation and
+    depression per window): ``w* = w_max (a/d) P`` under ``van_rossum``
+    (linear in ``P`` up to ``w_max``: the spiking form of Grossberg's
+    outstar, ``dw = g pre (c post - w)``), ``w* = w_max a P / (a P + d)``
+    under ``multiplicative``. The weight then follows ``P(post | pre)``
+    instead of saturating at ``w_max`` for every pair seen often enough.
+    Under ``additive`` the same term makes the weight bistable.
 
 Delay semantics: a presynaptic spike reaches the synapse after the axonal
 ``delay``; its transmission *and* its plasticity update happen on arrival.
@@ -42,7 +61,7 @@ from ._units import Q, Quantity
 from brian2 import Equations, mV, ms
 
 TIMING_RULES = ("pair_exp",)
-WEIGHT_RULES = ("additive", "multiplicative")
+WEIGHT_RULES = ("additive", "multiplicative", "van_rossum")
 
 
 class ModelError(ValueError):
@@ -78,6 +97,7 @@ class STDPParams:
     tau_post: Quantity = Q(20 * ms)    # postsynaptic trace time constant
     A_plus: float = 1.5           # potentiation per unit gain, in units of w_max (x trace)
     A_minus: float = 1.6          # depression per unit gain, in units of w_max (x trace)
+    A_pre: float = 0.0            # non-Hebbian depression per presynaptic spike and unit gain (0: none)
     w_max: Quantity = Q(10.0 * mV)     # upper weight bound
     w_init: Quantity = Q(1.0 * mV)     # initial weights are drawn uniformly in [0, w_init] per run
     p_inter: float = 0.2          # connection probability between two areas (every ordered pair)
@@ -90,8 +110,8 @@ class STDPParams:
             raise ModelError(f"unsupported STDP weight rule {self.weight!r}; supported: {list(WEIGHT_RULES)}")
         if not 0 < self.p_inter <= 1:
             raise ModelError(f"p_inter must be in (0, 1], got {self.p_inter}")
-        if self.A_plus < 0 or self.A_minus < 0:
-            raise ModelError("A_plus and A_minus must be >= 0")
+        if self.A_plus < 0 or self.A_minus < 0 or self.A_pre < 0:
+            raise ModelError("A_plus, A_minus and A_pre must be >= 0")
         if not 0 * mV <= self.w_init <= self.w_max:
             raise ModelError(f"w_init must be in [0, w_max = {self.w_max}], got {self.w_init} "
                              "(initial weights are drawn in [0, w_init] and must lie inside the bounds)")
@@ -142,12 +162,18 @@ def stdp_model(params: STDPParams) -> tuple[Equations, str, str]:
         gain = plasticity_gain(t, area_pre * n_areas + area_post) : 1
         """
     )
+    # the presynaptic term only where it is on: without it the code is as it was, bit for bit
     if params.weight == "additive":
-        dep = "w = clip(w - gain * A_minus * w_max * apost_post, 0*mV, w_max)"
+        dep = ("w = clip(w - gain * w_max * (A_minus * apost_post + A_pre), 0*mV, w_max)" if params.A_pre > 0
+               else "w = clip(w - gain * A_minus * w_max * apost_post, 0*mV, w_max)")
         pot = "w = clip(w + gain * A_plus * w_max * apre_pre, 0*mV, w_max)"
-    else:  # multiplicative (soft bounds)
-        dep = "w = clip(w - gain * A_minus * w * apost_post, 0*mV, w_max)"
-        pot = "w = clip(w + gain * A_plus * (w_max - w) * apre_pre, 0*mV, w_max)"
+    else:  # depression scales with w
+        dep = ("w = clip(w - gain * w * (A_minus * apost_post + A_pre), 0*mV, w_max)" if params.A_pre > 0
+               else "w = clip(w - gain * A_minus * w * apost_post, 0*mV, w_max)")
+        if params.weight == "multiplicative":  # soft bounds
+            pot = "w = clip(w + gain * A_plus * (w_max - w) * apre_pre, 0*mV, w_max)"
+        else:  # van_rossum: additive potentiation
+            pot = "w = clip(w + gain * A_plus * w_max * apre_pre, 0*mV, w_max)"
     # an area the protocol keeps inhibited ignores its fibres (area_active of the target)
     on_pre = "ge_post += w * fiber_on(t, area_pre * n_areas + area_post) * area_active(t, area_post)\n" + dep
     return eqs, on_pre, pot

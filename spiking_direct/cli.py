@@ -46,11 +46,11 @@ def _progress(quiet: bool):
 
 
 def _config(args):
-    from .config import RunConfig, apply_overrides
+    from .config import LEARNING_RULES, RunConfig, apply_overrides
 
     cfg = RunConfig(model=args.scm, engine=args.engine, backend=args.backend, seed=0,
                     data=getattr(args, "data", None))
-    cfg = apply_overrides(cfg, args.set)
+    cfg = apply_overrides(cfg, list(LEARNING_RULES[getattr(args, "learning", "counting")]) + args.set)
     cfg.validate()
     return cfg
 
@@ -153,6 +153,14 @@ def cmd_models(args) -> int:
     return 0
 
 
+def _learning(parser) -> None:
+    from .config import LEARNING_RULES
+
+    parser.add_argument("--learning", default="counting", choices=list(LEARNING_RULES),
+                        help="learning rule of the coupling phase: counting (DIRECT as published, default) or "
+                             "conditional (weights estimate P(y | x): use it for do() queries); --set items win")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="spiking-direct",
                                 description="Spiking neural assemblies that learn causal directions (DIRECT).")
@@ -169,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a parameter, e.g. lead=5ms, spiking.stdp.w_max=12mV, control=zero_lead")
     r.add_argument("--data", default=None, metavar="FILE.csv",
                    help="data table the coupling draws value pairs from (columns = variables; default: sampled)")
+    _learning(r)
     r.add_argument("--no-figures", action="store_true", help="skip the figures")
     r.add_argument("--quiet", action="store_true", help="no progress messages")
     r.set_defaults(func=cmd_run)
@@ -184,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--backend", default="cpp_standalone")
     cp.add_argument("--out", default=None, help="output folder (default runs/<scm>_compare)")
     cp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    _learning(cp)
     cp.add_argument("--no-figures", action="store_true")
     cp.add_argument("--quiet", action="store_true")
     cp.set_defaults(func=cmd_compare, engine="spiking")
@@ -194,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", required=True, help="new folder to write")
     b.add_argument("--seed", type=int, default=0, help="seed baked into the build (default 0)")
     b.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    _learning(b)
     b.add_argument("--compile", action="store_true", help="also compile it here")
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=cmd_build, engine="spiking")

@@ -37,6 +37,23 @@ SHORT_KEYS = {
 }
 
 
+#: Learning rules of the coupling phase, as the overrides they stand for
+#: (``--learning NAME`` on the command line; ``--set`` items given with it win).
+#: ``counting``: DIRECT as published (adaptive_soft ramp, the rate engine's
+#: multiplicative Hebbian rule, additive STDP): the weights grow with how often
+#: two values occur together. ``conditional``: the ``harmonic`` gain schedule
+#: with the rate engine's outstar rule and STDP with a presynaptic depression
+#: term (van Rossum weight dependence, ``A_pre = 1``): each weight is the
+#: running mean of what its target did after its source value, an estimate of
+#: ``P(target value | source value)``, which is what do() queries need (see
+#: ``experiments/interventions.py``).
+LEARNING_RULES: dict[str, tuple[str, ...]] = {
+    "counting": (),
+    "conditional": ("schedule=harmonic", "rate.rule=outstar",
+                    "spiking.stdp.weight=van_rossum", "spiking.stdp.A_pre=1"),
+}
+
+
 def _rate_params_cls():
     from .engines.rate import RateParams
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .protocol import VALUE_SCHEDULES
+
 DPI = 130
 PHASE_COLOURS = {"identify": "tab:blue", "couple": "tab:orange", "probe": "tab:green", "intervene": "tab:purple"}
 KIND_COLOURS = {"correct": "tab:green", "reversed": "tab:orange", "wrong": "tab:red", "true": "0.25",
@@ -395,6 +397,7 @@ _FORMULAS = {
     "adaptive_soft": "β(s) = warm + (max − warm)·min(1, (s−1)/(ramp−1))",
     "constant": "β(s) = max",
     "step": "β(s) = warm if s ≤ ramp else max",
+    "harmonic": "β = 1/m, m-th presentation of the presynaptic value on the link",
 }
 
 
@@ -433,10 +436,10 @@ def gain_schedule(folder: Path) -> Path:
         ax.legend(title="coupled pairs (β set for u→v and v→u;\npairs coupled together share a line)",
                   loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, title_fontsize=8, frameon=False)
     sched = p.get("schedule", "?")
+    ramp = ("" if sched in VALUE_SCHEDULES else
+            f"warm_beta = {p.get('warm_beta')}, max_beta = {p.get('max_beta')}, ramp_steps = {p.get('ramp_steps')}, ")
     ax.set_title(f"Gain schedule '{sched}': {_FORMULAS.get(sched, '')}\n"
-                 f"warm_beta = {p.get('warm_beta')}, max_beta = {p.get('max_beta')}, "
-                 f"ramp_steps = {p.get('ramp_steps')}, couple_steps = {p.get('couple_steps')}; "
-                 f"{_run_tag(result)}", fontsize=10)
+                 f"{ramp}couple_steps = {p.get('couple_steps')}; {_run_tag(result)}", fontsize=10)
     return _save(fig, folder, "gain_schedule")
 
 

@@ -100,6 +100,18 @@ def step(s: np.ndarray, warm_beta: float, max_beta: float, ramp_steps: int) -> n
 
 SCHEDULES: dict[str, Callable] = {"adaptive_soft": adaptive_soft, "constant": constant, "step": step}
 
+#: Schedules that depend on what a window presents, not on the step alone.
+#: ``harmonic``: the gain of the connection ``a -> b`` in a coupling window is
+#: ``1 / m``, with ``m`` the number of coupling windows of the link so far (this
+#: one included) in which area ``a`` presented the input set it presents now.
+#: Under a rule that moves each weight a fraction ``gain`` of the way towards
+#: what the postsynaptic cell did (the rate engine's ``outstar``, or STDP with
+#: soft bounds and a presynaptic term), each value's assembly then averages,
+#: with equal weight, what its target did over all of its presentations: a
+#: running mean, i.e. an estimate of ``P(target value | source value)``
+#: instead of a count. ``warm_beta``, ``max_beta`` and ``ramp_steps`` do not apply.
+VALUE_SCHEDULES = ("harmonic",)
+
 
 @dataclass(frozen=True)
 class ProtocolParams:
@@ -135,14 +147,18 @@ class ProtocolParams:
             )
         if self.probe_lag < 0:
             raise ProtocolError(f"probe_lag must be >= 0 s, got {self.probe_lag}")
-        if self.schedule not in SCHEDULES:
-            raise ProtocolError(f"unknown gain schedule {self.schedule!r}; choose from {sorted(SCHEDULES)}")
+        if self.schedule not in SCHEDULES and self.schedule not in VALUE_SCHEDULES:
+            raise ProtocolError(f"unknown gain schedule {self.schedule!r}; "
+                                f"choose from {sorted(SCHEDULES) + list(VALUE_SCHEDULES)}")
         if self.control not in CONTROLS:
             raise ProtocolError(f"unknown control {self.control!r}; choose from {list(CONTROLS)}")
         if not (0 <= self.warm_beta and 0 <= self.max_beta):
             raise ProtocolError("warm_beta and max_beta must be >= 0")
 
     def gains(self, steps: np.ndarray) -> np.ndarray:
+        """The gain of coupling step ``steps`` (``harmonic``: of a set presented for the ``steps``-th time)."""
+        if self.schedule == "harmonic":
+            return 1.0 / np.asarray(steps, dtype=float)
         return SCHEDULES[self.schedule](steps, self.warm_beta, self.max_beta, self.ramp_steps)
 
 
@@ -334,6 +350,8 @@ def direct_protocol(
     betas = params.gains(np.arange(1, params.couple_steps + 1))
     if params.control == "no_plasticity":
         betas = np.zeros_like(betas)
+    harmonic = params.schedule == "harmonic"
+    shown: dict = {}   # (pre area, post area, input set of the pre area) -> coupling windows so far
     for group in groups:
         rows = rng.integers(0, table.shape[0], size=params.couple_steps)
         for s in range(params.couple_steps):
@@ -349,7 +367,12 @@ def direct_protocol(
                 leader, lagger = (v, u) if params.control == "reversed_lead" else (u, v)
                 offset[w, leader] = 0.0
                 offset[w, lagger] = lead
-                gain[w, u, v] = gain[w, v, u] = betas[s]
+                if harmonic:
+                    for a, b in ((u, v), (v, u)):
+                        m = shown[a, b, stim_set[w, a]] = shown.get((a, b, stim_set[w, a]), 0) + 1
+                        gain[w, a, b] = betas[m - 1]   # m <= couple_steps
+                else:
+                    gain[w, u, v] = gain[w, v, u] = betas[s]
                 if params.couple_transmit:
                     fiber[w, leader, lagger] = True
                 coupled[w].append((u, v))

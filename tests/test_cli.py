@@ -88,3 +88,23 @@ def test_run_writes_result_and_figures(alzheimer_run, tmp_path, capsys):
     figures = sorted(p.name for p in (out / "figures").glob("*.png"))
     assert len(figures) >= 5
     assert "delta P@K 1.00" in capsys.readouterr().out
+
+
+def test_learning_rule_option_expands_to_its_parameters_and_set_wins():
+    from brian2 import mV
+
+    from spiking_direct.cli import _config, build_parser
+
+    parse = build_parser().parse_args
+    cfg = _config(parse(["run", "--learning", "conditional"]))
+    assert cfg.protocol.schedule == "harmonic"
+    assert cfg.spiking.stdp.weight == "van_rossum" and cfg.spiking.stdp.A_pre == 1.0
+    assert cfg.rate.rule == "outstar"
+    default = _config(parse(["run"]))
+    assert default.protocol.schedule == "adaptive_soft" and default.spiking.stdp.A_pre == 0.0
+    assert default.rate.rule == "multiplicative"
+    mine = _config(parse(["run", "--learning", "conditional", "--set", "spiking.stdp.A_pre=0.5",
+                          "--set", "spiking.stdp.w_max=12mV"]))
+    assert mine.spiking.stdp.A_pre == 0.5 and mine.spiking.stdp.w_max == 12 * mV
+    with pytest.raises(SystemExit):
+        parse(["run", "--learning", "hebbian"])

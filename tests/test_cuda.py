@@ -8,7 +8,6 @@ where brian2cuda or nvcc is not installed.
 
 import shutil
 
-import numpy as np
 import pytest
 
 pytestmark = pytest.mark.cuda

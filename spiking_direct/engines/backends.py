@@ -234,7 +234,7 @@ class CppStandaloneBackend:
         """
         import brian2 as b2
 
-        from .spiking import SEED_ENV, build_network, shape_key
+        from .spiking import build_network, shape_key
 
         self.check()
         key = shape_key(params, n_areas, n_windows, set_area, self.device_name, allowed) + (

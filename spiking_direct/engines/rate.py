@@ -142,6 +142,7 @@ __all__ = [
 TIE_BREAKS = ("priority", "random", "index")
 CONNECTIVITIES = ("all", "linked")
 STIMULI = ("sampled", "graded")
+RULES = ("multiplicative", "outstar")
 
 #: Synapses drawn per chunk when sampling connectivity.
 _CHUNK = 1 << 23
@@ -762,6 +763,21 @@ class RateParams:
         k-cap is invariant to the scale of its input, so under ``"graded"``
         every value of a rate-coded variable elects the same assembly and
         the separation has no effect on what is learned.
+    rule : plasticity of the inter-area fibres in coupling windows, one of
+        :data:`RULES`. ``"multiplicative"`` (default, the NEMO rule):
+        ``W[i, j] *= 1 + beta`` for a winner ``i`` and a winner ``j`` of the
+        next round. ``"outstar"`` (Grossberg's outstar, presynaptically
+        gated): for every synapse of a winner ``i`` into the next round's
+        area, ``W[i, j] += beta * (1 + outstar_gain * [j wins] - W[i, j])``:
+        the weight moves a fraction ``beta`` of the way towards what ``j``
+        did, so it tends to ``1 + outstar_gain * P(j wins | i fired)``. With
+        the ``harmonic`` gain schedule (``beta = 1/m`` at the ``m``-th
+        presentation of ``i``'s value) it is exactly that running mean; the
+        multiplicative rule instead counts the co-activations, so the
+        weights encode how often two values occur *together* (a joint
+        frequency, which grows without bound with exposure).
+    outstar_gain : weight above 1 that a synapse tends to when its target
+        always fires after its source (``rule="outstar"``; > 0)
     """
 
     n: int = 1000
@@ -776,6 +792,8 @@ class RateParams:
     tie_break: str = "priority"
     connectivity: str = "all"
     stimulus: str = "sampled"
+    rule: str = "multiplicative"
+    outstar_gain: float = 30.0
 
     def __post_init__(self):
         if int(self.n) != self.n or self.n < 2:
@@ -799,6 +817,10 @@ class RateParams:
             raise ValueError(f"stimulus must be one of {list(STIMULI)}, got {self.stimulus!r}")
         if self.connectivity not in CONNECTIVITIES:
             raise ValueError(f"connectivity must be one of {list(CONNECTIVITIES)}, got {self.connectivity!r}")
+        if self.rule not in RULES:
+            raise ValueError(f"rule must be one of {list(RULES)}, got {self.rule!r}")
+        if not float(self.outstar_gain) > 0:
+            raise ValueError(f"outstar_gain must be > 0, got {self.outstar_gain}")
 
     @property
     def k_eff(self) -> int:
@@ -886,6 +908,15 @@ class _InterArea:
         hit = e[mask[self.indices[e]]]
         self.data[hit] *= np.float32(1.0 + gain)
         return int(hit.size)
+
+    def outstar(self, e: np.ndarray, post_area: int, post_local: np.ndarray, gain: float, c: float) -> int:
+        """``W += gain * (1 + c [post wins] - W)`` on the synapses ``e`` (of the
+        presynaptic winners into ``post_area``); returns how many were updated."""
+        mask = np.zeros(self.A * self.n, dtype=bool)
+        mask[post_area * self.n + post_local] = True
+        target = np.where(mask[self.indices[e]], np.float32(1.0 + c), np.float32(1.0))
+        self.data[e] += np.float32(gain) * (target - self.data[e])
+        return int(e.size)
 
 
 def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None = None, seed: int = 0,
@@ -987,7 +1018,9 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
                 for post, cw in cur.items():
                     g = float(protocol.gain[w, pre, post])
                     if pre != post and g > 0 and inter.connected(pre, post):
-                        n_updates += inter.hebbian(inter.entries(pre, pw, post), post, cw, g)
+                        e = inter.entries(pre, pw, post)
+                        n_updates += (inter.outstar(e, post, cw, g, params.outstar_gain) if params.rule == "outstar"
+                                      else inter.hebbian(e, post, cw, g))
             for a, f, pre_cells in hebb_in:
                 if f.beta > 0:
                     f.hebbian(pre_cells, cur[a])

@@ -23,11 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
-import time
-import uuid
 import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
