@@ -227,7 +227,7 @@ def plot_exposure(df: pd.DataFrame, engines: list[str], rules: list[str]) -> Non
             ax.set_ylim(0, 1.05)
             ax.set_xlabel("coupling rows per link")
             ax.set_ylabel("agreement with the true ACE")
-            ax.set_title(f"Alzheimer, {e} engine, {rule} rule ({df.seed.nunique()} seeds; band: min-max)",
+            ax.set_title(f"Alzheimer, {e} engine, {rule} rule\n({df.seed.nunique()} seeds; band: min-max)",
                          fontsize=9)
     grid[0][0].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
