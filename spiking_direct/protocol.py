@@ -105,8 +105,8 @@ SCHEDULES: dict[str, Callable] = {"adaptive_soft": adaptive_soft, "constant": co
 #: ``1 / m``, with ``m`` the number of coupling windows of the link so far (this
 #: one included) in which area ``a`` presented the input set it presents now.
 #: Under a rule that moves each weight a fraction ``gain`` of the way towards
-#: what the postsynaptic cell did (the rate engine's ``outstar``, or STDP with
-#: soft bounds and a presynaptic term), each value's assembly then averages,
+#: what the postsynaptic cell did (the rate engine's ``outstar``, or STDP with the
+#: van Rossum weight dependence and a presynaptic term), each value's assembly then averages,
 #: with equal weight, what its target did over all of its presentations: a
 #: running mean, i.e. an estimate of ``P(target value | source value)``
 #: instead of a count. ``warm_beta``, ``max_beta`` and ``ramp_steps`` do not apply.
