@@ -13,7 +13,7 @@ from the same data table is shown beside it):
 * Spearman correlation of predicted and true ACE over every ordered pair;
 * direction: ``|ACE(v -> u)|`` below the smallest ``|ACE|`` of the true links.
 
-Two learning rules (``RULES``), each in every condition: ``counting``, DIRECT
+Two learning rules (``config.LEARNING_RULES``), each in every condition: ``counting``, DIRECT
 as published (the adaptive_soft ramp; the rate engine's multiplicative
 Hebbian rule, the spiking engine's additive STDP), whose weights grow with
 how often two values occur *together*; and ``conditional``, the ``harmonic``
@@ -58,7 +58,6 @@ INTERVENE_REPS = 30         # do() windows per (variable, value): 6 left the rea
 COUPLE_STEPS = 100          # coupling rows per link: 20 (the link-level default) carry the wrong sign in 1 link of 4
 EXPOSURE = (20, 50, 100, 200)   # coupling rows per link of the data-exposure sweep (Alzheimer, DIRECT)
 ENGINES = {"spiking": ["engine=spiking"], "rate": ["engine=rate"]}
-RULES = LEARNING_RULES      # counting (DIRECT as published) and conditional (weights estimate P(y | x))
 CONDITIONS = ("DIRECT", "reversed_links", "shuffled columns")
 
 
@@ -68,7 +67,7 @@ def _fmt(x) -> str:
 
 def run_one(model_name: str, engine: str, rule: str, condition: str, seed: int, tmp: Path,
             couple_steps: int = COUPLE_STEPS) -> tuple[dict, dict]:
-    overrides = ENGINES[engine] + list(RULES[rule]) + [f"intervene_reps={INTERVENE_REPS}", f"couple_steps={couple_steps}"]
+    overrides = ENGINES[engine] + list(LEARNING_RULES[rule]) + [f"intervene_reps={INTERVENE_REPS}", f"couple_steps={couple_steps}"]
     if condition == "reversed_links":
         overrides.append("control=reversed_links")
     cfg = apply_overrides(replace(RunConfig(model=model_name), seed=seed), overrides)
@@ -88,7 +87,7 @@ def main() -> None:
     ap.add_argument("--models", default="alzheimer,sachs")
     ap.add_argument("--seeds", default="0-2")
     ap.add_argument("--engines", default="spiking,rate")
-    ap.add_argument("--rules", default=",".join(RULES))
+    ap.add_argument("--rules", default=",".join(LEARNING_RULES))
     ap.add_argument("--quick", action="store_true", help="seed 0, alzheimer, DIRECT only")
     args = ap.parse_args()
     models = ["alzheimer"] if args.quick else args.models.split(",")
@@ -101,9 +100,9 @@ def main() -> None:
     t_start = time.perf_counter()
     engines = args.engines.split(",")
     rules = args.rules.split(",")
-    unknown = sorted(set(rules) - set(RULES))
+    unknown = sorted(set(rules) - set(LEARNING_RULES))
     if unknown:
-        ap.error(f"unknown rule(s) {unknown}; choose from {list(RULES)}")
+        ap.error(f"unknown rule(s) {unknown}; choose from {list(LEARNING_RULES)}")
     jobs = [(m, e, r, c, s, COUPLE_STEPS) for m in models for e in engines for r in rules for c in conditions
             for s in seeds]
     if not args.quick:   # data exposure: the same runs with fewer and more coupling rows per link

@@ -433,7 +433,9 @@ def gain_schedule(folder: Path) -> Path:
     ax.set_xlabel("window index (coupling phase)")
     ax.set_ylabel("plasticity gain β (dimensionless)")
     if drawn:
-        ax.legend(title="coupled pairs (β set for u→v and v→u;\npairs coupled together share a line)",
+        both = ("β of u→v; v→u follows v's values" if p.get("schedule") in VALUE_SCHEDULES
+                else "β set for u→v and v→u")
+        ax.legend(title=f"coupled pairs ({both};\npairs coupled together share a line)",
                   loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, title_fontsize=8, frameon=False)
     sched = p.get("schedule", "?")
     ramp = ("" if sched in VALUE_SCHEDULES else

@@ -902,19 +902,21 @@ class _InterArea:
         cols = self.indices[e].astype(np.int64) - post_area * self.n
         return np.bincount(cols, weights=self.data[e], minlength=self.n)
 
-    def hebbian(self, e: np.ndarray, post_area: int, post_local: np.ndarray, gain: float) -> int:
+    def _hits_post(self, e: np.ndarray, post_area: int, post_local: np.ndarray) -> np.ndarray:
+        """For each synapse of ``e``: does it end on one of the cells ``post_local`` of ``post_area``?"""
         mask = np.zeros(self.A * self.n, dtype=bool)
         mask[post_area * self.n + post_local] = True
-        hit = e[mask[self.indices[e]]]
+        return mask[self.indices[e]]
+
+    def hebbian(self, e: np.ndarray, post_area: int, post_local: np.ndarray, gain: float) -> int:
+        hit = e[self._hits_post(e, post_area, post_local)]
         self.data[hit] *= np.float32(1.0 + gain)
         return int(hit.size)
 
     def outstar(self, e: np.ndarray, post_area: int, post_local: np.ndarray, gain: float, c: float) -> int:
         """``W += gain * (1 + c [post wins] - W)`` on the synapses ``e`` (of the
         presynaptic winners into ``post_area``); returns how many were updated."""
-        mask = np.zeros(self.A * self.n, dtype=bool)
-        mask[post_area * self.n + post_local] = True
-        target = np.where(mask[self.indices[e]], np.float32(1.0 + c), np.float32(1.0))
+        target = np.where(self._hits_post(e, post_area, post_local), np.float32(1.0 + c), np.float32(1.0))
         self.data[e] += np.float32(gain) * (target - self.data[e])
         return int(e.size)
 
