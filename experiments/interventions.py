@@ -22,16 +22,21 @@ presynaptic depression term (van Rossum weight dependence, ``A_pre = 1``),
 whose weights are running means of what the target did after each source
 value: estimates of ``P(y | x)``, which is what a do() answer needs.
 
-Conditions, per engine and seed: DIRECT; ``reversed_links`` (the same network
-trained with every link reversed); ``shuffled columns`` (a data table whose
-columns are permuted independently, given through ``--data``: every
+Conditions, per engine and seed: DIRECT; and on Alzheimer with the
+conditional rule the negative controls ``reversed_links`` (the same network
+trained with every link reversed) and ``shuffled columns`` (a data table
+whose columns are permuted independently, given through ``--data``: every
 dependence is gone, so predicted effects should vanish).
+
+The runs are independent: they go to ``--workers`` Dask worker processes
+(each spiking worker compiles one build per network shape and re-runs it).
 
 Writes ``experiments/results/interventions.csv`` (one row per model, engine,
 rule, condition, coupling rows and seed), ``experiments/results/interventions_pairs.csv`` and
 ``figures/interventions.png``.
 
-    python experiments/interventions.py [--models alzheimer,sachs] [--seeds 0-2] [--rules counting,conditional] [--quick]
+    python experiments/interventions.py [--models alzheimer,sachs] [--seeds 0-2] [--rules counting,conditional]
+                                        [--workers 2] [--quick]
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import dask
 import numpy as np
 import pandas as pd
 
@@ -54,10 +60,11 @@ from spiking_direct.results import write_csv
 ROOT = Path(__file__).resolve().parents[1]
 
 # ---------------------------------------------------------------- Parameters
-INTERVENE_REPS = 30         # do() windows per (variable, value): 6 left the readout too coarse (sign 0.62 vs 0.76)
-COUPLE_STEPS = 100          # coupling rows per link: 20 (the link-level default) carry the wrong sign in 1 link of 4
-EXPOSURE = (20, 50, 100, 200)   # coupling rows per link of the data-exposure sweep (Alzheimer, DIRECT)
+INTERVENE_REPS = 60         # do() windows per (variable, value): 30 left Spearman 0.64 in a seed where 90 gave 0.71
+COUPLE_STEPS = 400          # coupling rows per link: at 200 one link's rows still miss half its true effect (0.065 vs 0.18)
+EXPOSURE = (20, 50, 100, 200, 400)   # coupling rows per link of the data-exposure sweep (Alzheimer, DIRECT)
 ENGINES = {"spiking": ["engine=spiking"], "rate": ["engine=rate"]}
+CONTROL_MODELS, CONTROL_RULES = ("alzheimer",), ("conditional",)   # where the controls run (the DIRECT runs: everywhere)
 CONDITIONS = ("DIRECT", "reversed_links", "shuffled columns")
 
 
@@ -75,11 +82,53 @@ def run_one(model_name: str, engine: str, rule: str, condition: str, seed: int, 
         model = get_model(model_name)
         rng = np.random.default_rng(10_000 + seed)
         table = truth.shuffle_columns(model.sample_indices(cfg.protocol.data_rows, rng), rng)
-        path = tmp / f"{model_name}_shuffled_{seed}.csv"
+        path = tmp / f"{model_name}_shuffled_{engine}_{rule}_{seed}.csv"   # one file per job: workers run in parallel
         truth.write_table(table, model, path)
         cfg = replace(cfg, data=str(path))
     res = pipeline.run(cfg, figures=False)
     return res, res["interventions"]
+
+
+def _cost(job) -> float:
+    """Rough relative cost of a job (for the order in which the workers take them)."""
+    model_name, engine, _, _, _, couple_steps = job
+    return (3.0 if model_name != "alzheimer" else 1.0) * (20.0 if engine == "spiking" else 1.0) * (couple_steps + 200)
+
+
+def run_job(job, tmp: str) -> tuple[dict, list[dict]]:
+    """One run: its row of ``interventions.csv`` and its rows of ``interventions_pairs.csv``."""
+    model_name, engine, rule, condition, seed, couple_steps = job
+    t0 = time.perf_counter()
+    res, iv = run_one(model_name, engine, rule, condition, seed, Path(tmp), couple_steps)
+    m = iv["metrics"]
+    cs = iv.get("metrics_coupling_sample", {})
+    follows = pd.Series([f["follows"] for f in iv.get("association_vs_intervention", [])])
+    row = {"model": model_name, "engine": engine, "rule": rule, "condition": condition, "seed": seed,
+           "couple_steps": couple_steps,
+           **{k: m[k] for k in ("sign_agreement", "n_sign_pairs", "auroc_path", "spearman",
+                                "min_abs_ace_links", "max_abs_ace_reverse", "direction_ok",
+                                "n_direction_ok", "undefined_predictions")},
+           "max_abs_ace_no_path": max(abs(p["ace_predicted"] or 0.0) for p in iv["pairs"] if not p["has_path"]),
+           "backdoor_spearman": iv["metrics_backdoor_vs_exact"]["spearman"],
+           **{f"coupling_{k}": cs.get(k) for k in (
+               "n_links", "sample_sign_agreement", "network_sign_agreement",
+               "network_follows_sample", "spearman_network_vs_sample")},
+           "n_assoc_differs": int(follows.size),
+           "follows_intervention": int((follows == "intervention").sum()),
+           "follows_association": int((follows == "association").sum()),
+           "delta_p_at_k": res["metrics_delta"]["precision_at_k"],
+           "wall_s": time.perf_counter() - t0}
+    pair_rows = [{"model": model_name, "engine": engine, "rule": rule, "condition": condition,
+                  "seed": seed, "couple_steps": couple_steps, **p} for p in iv["pairs"]]
+    print(f"{model_name:>9} {engine:>7} {rule:>11} {condition:>16} rows {couple_steps:>3} seed {seed}: sign "
+          f"{row['sign_agreement']:.2f} ({row['n_sign_pairs']}) AUROC {row['auroc_path']:.3f} "
+          f"Spearman {row['spearman'] if row['spearman'] is not None else float('nan'):.2f} "
+          f"direction {row['n_direction_ok']} | max |ACE| no path "
+          f"{row['max_abs_ace_no_path']:.2f} | links: rows' sign right "
+          f"{_fmt(row['coupling_sample_sign_agreement'])}, network's "
+          f"{_fmt(row['coupling_network_sign_agreement'])}, network follows rows "
+          f"{_fmt(row['coupling_network_follows_sample'])} | {row['wall_s']:.1f} s", flush=True)
+    return row, pair_rows
 
 
 def main() -> None:
@@ -88,6 +137,7 @@ def main() -> None:
     ap.add_argument("--seeds", default="0-2")
     ap.add_argument("--engines", default="spiking,rate")
     ap.add_argument("--rules", default=",".join(LEARNING_RULES))
+    ap.add_argument("--workers", type=int, default=2, help="Dask worker processes (one run each at a time)")
     ap.add_argument("--quick", action="store_true", help="seed 0, alzheimer, DIRECT only")
     args = ap.parse_args()
     models = ["alzheimer"] if args.quick else args.models.split(",")
@@ -104,45 +154,18 @@ def main() -> None:
     if unknown:
         ap.error(f"unknown rule(s) {unknown}; choose from {list(LEARNING_RULES)}")
     jobs = [(m, e, r, c, s, COUPLE_STEPS) for m in models for e in engines for r in rules for c in conditions
-            for s in seeds]
+            for s in seeds if c == "DIRECT" or (m in CONTROL_MODELS and r in CONTROL_RULES)]
     if not args.quick:   # data exposure: the same runs with fewer and more coupling rows per link
         jobs += [("alzheimer", e, r, "DIRECT", s, cs) for e in engines for r in rules for cs in EXPOSURE
                  if cs != COUPLE_STEPS for s in seeds]
+    jobs.sort(key=_cost, reverse=True)   # longest first: the workers finish together
+    print(f"{len(jobs)} runs on {args.workers} worker process(es)", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for model_name, engine, rule, condition, seed, couple_steps in jobs:
-            t0 = time.perf_counter()
-            res, iv = run_one(model_name, engine, rule, condition, seed, Path(tmp), couple_steps)
-            m = iv["metrics"]
-            cs = iv.get("metrics_coupling_sample", {})
-            follows = pd.Series([f["follows"] for f in iv.get("association_vs_intervention", [])])
-            row = {"model": model_name, "engine": engine, "rule": rule, "condition": condition, "seed": seed,
-                   "couple_steps": couple_steps,
-                   **{k: m[k] for k in ("sign_agreement", "n_sign_pairs", "auroc_path", "spearman",
-                                        "min_abs_ace_links", "max_abs_ace_reverse", "direction_ok",
-                                        "n_direction_ok", "undefined_predictions")},
-                   "max_abs_ace_no_path": max(abs(p["ace_predicted"] or 0.0) for p in iv["pairs"]
-                                              if not p["has_path"]),
-                   "backdoor_spearman": iv["metrics_backdoor_vs_exact"]["spearman"],
-                   **{f"coupling_{k}": cs.get(k) for k in (
-                       "n_links", "sample_sign_agreement", "network_sign_agreement",
-                       "network_follows_sample", "spearman_network_vs_sample")},
-                   "n_assoc_differs": int(follows.size),
-                   "follows_intervention": int((follows == "intervention").sum()),
-                   "follows_association": int((follows == "association").sum()),
-                   "delta_p_at_k": res["metrics_delta"]["precision_at_k"],
-                   "wall_s": time.perf_counter() - t0}
-            rows.append(row)
-            for p in iv["pairs"]:
-                pair_rows.append({"model": model_name, "engine": engine, "rule": rule, "condition": condition,
-                                  "seed": seed, "couple_steps": couple_steps, **p})
-            print(f"{model_name:>9} {engine:>7} {rule:>11} {condition:>16} rows {couple_steps:>3} seed {seed}: sign "
-                  f"{row['sign_agreement']:.2f} ({row['n_sign_pairs']}) AUROC {row['auroc_path']:.3f} "
-                  f"Spearman {row['spearman'] if row['spearman'] is not None else float('nan'):.2f} "
-                  f"direction {row['n_direction_ok']} | max |ACE| no path "
-                  f"{row['max_abs_ace_no_path']:.2f} | links: rows' sign right "
-                  f"{_fmt(row['coupling_sample_sign_agreement'])}, network's "
-                  f"{_fmt(row['coupling_network_sign_agreement'])}, network follows rows "
-                  f"{_fmt(row['coupling_network_follows_sample'])} | {row['wall_s']:.1f} s", flush=True)
+        tasks = [dask.delayed(run_job)(job, tmp) for job in jobs]
+        done = dask.compute(*tasks, scheduler="processes", num_workers=args.workers)
+    for row, prs in done:
+        rows.append(row)
+        pair_rows.extend(prs)
 
     # ---------------------------------------------------------------- Save
     out = ROOT / "experiments" / "results"

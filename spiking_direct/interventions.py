@@ -48,7 +48,7 @@ from .metrics import spearman
 MIN_EFFECT = 0.05
 
 #: how to get do() answers from a run that has none
-RERUN_HINT = "run it again with --set intervene_reps=30"
+RERUN_HINT = "run it again with --set intervene_reps=60"
 
 CONTRAST = "ACE(X -> Y) = P(Y = y_0 | do(X = x_0)) - P(Y = y_0 | do(X = x_last)); index 0 = a variable's first value"
 

@@ -46,6 +46,33 @@ def test_intervene_windows_clamp_the_variable_and_cut_its_inputs():
     assert p.offset[w, V.index("CognitiveDecline")] > p.offset[w, V.index("Amyloid")] > 0
 
 
+def test_intervene_lag_per_level_and_the_span_that_deep_specifications_share():
+    model, p = _protocol()
+    V = model.variables
+    w = p.windows("intervene")[0]
+    # Alzheimer is two levels deep: 8 ms per level fits in the 24 ms span
+    assert p.offset[w, V.index("Amyloid")] == pytest.approx(0.008)
+    assert p.offset[w, V.index("CognitiveDecline")] == pytest.approx(0.016)
+    _, tight = _protocol(intervene_span=0.010)              # 10 ms over 2 levels: 5 ms per level
+    assert tight.offset[w, V.index("CognitiveDecline")] == pytest.approx(0.010)
+    assert tight.offset[w, V.index("Amyloid")] == pytest.approx(0.005)
+    with pytest.raises(ValueError, match="intervene_span"):
+        ProtocolParams(intervene_span=0).validate()
+
+
+def test_spiking_engine_refuses_offsets_that_leave_an_area_no_time_to_fire():
+    from spiking_direct.engines.spiking import SpikingError, check_timing
+
+    cfg = apply_overrides(RunConfig(), ["intervene_reps=2"])
+    _, _, p = pipeline.prepare(replace(cfg, backend="runtime"))
+    check_timing(p, cfg.spiking)                            # the defaults fit: 16 ms <= 40 - 4 - 12 ms
+    late = apply_overrides(cfg, ["protocol.intervene_lag=0.015", "protocol.intervene_span=0.030"])
+    with pytest.raises(SpikingError, match=r"30.0 ms .*intervene phase.*<= T_win - t_ramp - T_ramp = 24.0 ms"):
+        pipeline.prepare(replace(late, backend="runtime"))
+    # the rate engine has no window clock: the same protocol is fine there
+    pipeline.prepare(replace(late, engine="rate"))
+
+
 def test_every_value_of_x_sees_the_same_root_draws():
     model, p = _protocol()
     wins = p.windows("intervene")

@@ -433,6 +433,29 @@ def _versions_key() -> str:
     return f"spiking_direct {__version__}, brian2 {brian2.__version__}"
 
 
+def check_timing(protocol: Protocol, params: SpikingParams) -> None:
+    """Refuse a protocol whose clock offsets leave an area no time to fire.
+
+    An area's cells fire during its excitability ramp, which ends
+    ``t_ramp + T_ramp`` after the area's clock offset; an offset beyond
+    ``T_win - t_ramp - T_ramp`` cuts that ramp short (and one beyond ``T_win``
+    silences the area for the whole window), so the run would answer less
+    than it was asked, silently."""
+    from ..protocol import PHASES
+
+    clock = params.clock
+    room = float(clock.T_win - clock.t_ramp - clock.T_ramp)   # seconds (float() of a Brian2 time)
+    if protocol.offset.size == 0:
+        return
+    worst = float(protocol.offset.max())
+    if worst > room + 1e-12:
+        w, a = np.unravel_index(int(np.argmax(protocol.offset)), protocol.offset.shape)
+        raise SpikingError(
+            f"a clock offset of {worst * 1e3:.1f} ms (window {w}, {PHASES[protocol.phase[w]]} phase, area {a}) leaves "
+            f"the area no time to fire: offsets must be <= T_win - t_ramp - T_ramp = {room * 1e3:.1f} ms; "
+            f"lower the protocol's lags (probe_lag, intervene_lag, intervene_span) or lengthen spiking.clock.T_win")
+
+
 def run_spiking(protocol: Protocol, n_sets: int, set_area: np.ndarray, params: SpikingParams,
                 seed: int, backend: str = "cpp_standalone", progress=None, **kwargs) -> Recording:
     """Run ``protocol`` on the spiking network and return the Recording.
@@ -442,6 +465,7 @@ def run_spiking(protocol: Protocol, n_sets: int, set_area: np.ndarray, params: S
 
     ``kwargs`` go to the backend's ``run`` (``values=`` to drive the TimedArrays
     directly, ``monitors=`` to record state variables)."""
+    check_timing(protocol, params)
     be = backends.get(backend)
     if params.connectivity == "linked" and "allowed" not in kwargs:
         kwargs["allowed"] = linked_pairs(protocol)
