@@ -89,12 +89,6 @@ def run_one(model_name: str, engine: str, rule: str, condition: str, seed: int, 
     return res, res["interventions"]
 
 
-def _cost(job) -> float:
-    """Rough relative cost of a job (for the order in which the workers take them)."""
-    model_name, engine, _, _, _, couple_steps = job
-    return (3.0 if model_name != "alzheimer" else 1.0) * (20.0 if engine == "spiking" else 1.0) * (couple_steps + 200)
-
-
 def run_job(job, tmp: str) -> tuple[dict, list[dict]]:
     """One run: its row of ``interventions.csv`` and its rows of ``interventions_pairs.csv``."""
     model_name, engine, rule, condition, seed, couple_steps = job
@@ -158,7 +152,6 @@ def main() -> None:
     if not args.quick:   # data exposure: the same runs with fewer and more coupling rows per link
         jobs += [("alzheimer", e, r, "DIRECT", s, cs) for e in engines for r in rules for cs in EXPOSURE
                  if cs != COUPLE_STEPS for s in seeds]
-    jobs.sort(key=_cost, reverse=True)   # longest first: the workers finish together
     print(f"{len(jobs)} runs on {args.workers} worker process(es)", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         tasks = [dask.delayed(run_job)(job, tmp) for job in jobs]

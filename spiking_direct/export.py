@@ -71,7 +71,7 @@ def _result_files(network) -> dict:
 def export_build(config: RunConfig, out: str | Path, compile: bool = False, progress=None) -> Path:
     """Write a self-contained build folder for ``config`` (compiled here too if ``compile``)."""
     from .engines import backends
-    from .engines.spiking import timed_values
+    from .engines.spiking import check_timing, timed_values
     from .pipeline import prepare
 
     if config.engine != "spiking" or config.backend not in ("cpp_standalone", "cuda_standalone"):
@@ -80,6 +80,7 @@ def export_build(config: RunConfig, out: str | Path, compile: bool = False, prog
     if out.exists() and any(out.iterdir()):
         raise ExportError(f"{out} exists and is not empty; choose a new folder")
     model, encoding, protocol = prepare(config)
+    check_timing(protocol, config.spiking)   # run_spiking's check: an export does not go through it
     be = backends.get(config.backend)
     values = timed_values(protocol, encoding.n_sets, encoding.set_area())
     be.build(config.spiking, protocol.n_areas, protocol.n_windows, encoding.set_area(), directory=out,

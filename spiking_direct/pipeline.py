@@ -39,12 +39,7 @@ def prepare(config: RunConfig, model: CausalModel | None = None):
 
         table = load_table(config.data, model)
     rng = np.random.default_rng(int(config.seed))
-    protocol = direct_protocol(model, encoding, config.protocol, rng, table=table)
-    if config.engine == "spiking":
-        from .engines.spiking import check_timing
-
-        check_timing(protocol, config.spiking)
-    return model, encoding, protocol
+    return model, encoding, direct_protocol(model, encoding, config.protocol, rng, table=table)
 
 
 def simulate(config: RunConfig, model: CausalModel | None = None, progress=None) -> tuple[CausalModel, Recording]:

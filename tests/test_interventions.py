@@ -68,9 +68,10 @@ def test_spiking_engine_refuses_offsets_that_leave_an_area_no_time_to_fire():
     check_timing(p, cfg.spiking)                            # the defaults fit: 16 ms <= 40 - 4 - 12 ms
     late = apply_overrides(cfg, ["protocol.intervene_lag=0.015", "protocol.intervene_span=0.030"])
     with pytest.raises(SpikingError, match=r"30.0 ms .*intervene phase.*<= T_win - t_ramp - T_ramp = 24.0 ms"):
-        pipeline.prepare(replace(late, backend="runtime"))
+        pipeline.simulate(replace(late, backend="runtime"))      # refused before anything is built
     # the rate engine has no window clock: the same protocol is fine there
-    pipeline.prepare(replace(late, engine="rate"))
+    _, _, p_late = pipeline.prepare(replace(late, engine="rate"))
+    assert p_late.offset.max() == pytest.approx(0.030)
 
 
 def test_every_value_of_x_sees_the_same_root_draws():
