@@ -42,7 +42,7 @@ __all__ = [
     "shipped_bif_names",
 ]
 
-#: Largest joint state space :meth:`CausalModel.exact_distribution` enumerates.
+#: Largest joint state space :meth:`CausalModel.exact_distribution` enumerates (beyond: variable elimination).
 MAX_EXACT_STATES = 2**20
 
 #: Tolerance on the row sums of a CPD's output.
@@ -117,6 +117,8 @@ class CausalModel:
         self._cpds = _check_cpds(self._name, self._variables, cpds)
         #: The pgmpy network this model was read from (``from_bif`` only).
         self.bayesian_network: Any = None
+        self._pgmpy: Any = None          # the model's CPDs as a pgmpy network (built on first use)
+        self._eliminators: dict = {}     # pgmpy VariableElimination per set of intervened variables
 
     # -- plain data ---------------------------------------------------------
     @property
@@ -278,8 +280,12 @@ class CausalModel:
     def exact_distribution(self, do: Mapping[str, str] | None = None) -> dict[str, np.ndarray]:
         """Exact marginal distribution of every variable, optionally under ``do()``.
 
-        Enumerates the joint state space of the variables not under ``do``
-        (vectorised), which must hold at most ``2**20`` states.
+        Up to :data:`MAX_EXACT_STATES` joint states of the variables not under
+        ``do``, the joint state space is enumerated (vectorised); larger models
+        (alarm, insurance, child, big random DAGs) go through pgmpy's variable
+        elimination on the mutilated network (:meth:`to_pgmpy`; the intervened
+        variables lose their incoming links and are observed at their value).
+        Both are exact (they agree to round-off, ``tests/test_truth.py``).
 
         Returns
         -------
@@ -292,10 +298,7 @@ class CausalModel:
         cards = [len(self._values[v]) for v in free]
         n_states = math.prod(cards)
         if n_states > MAX_EXACT_STATES:
-            raise CausalModelError(
-                f"model {self._name!r}: the joint state space has {n_states} states, "
-                f"more than the {MAX_EXACT_STATES} exact enumeration allows"
-            )
+            return self._eliminated_distribution(fixed)
         flat = np.arange(n_states, dtype=np.int64)
         columns: dict[str, np.ndarray] = {}
         stride = n_states
@@ -314,6 +317,80 @@ class CausalModel:
             v: np.bincount(columns[v], weights=weight, minlength=len(self._values[v]))
             for v in self._variables
         }
+
+    def cpd_table(self, v: str) -> np.ndarray:
+        """The CPD of ``v`` as a table indexed ``[parent_1, ..., parent_m, value]``
+        (parents in :meth:`parents` order, every axis in model value order)."""
+        cpds = self._require_cpds()
+        parents = self._parents[self._check_variable(v)]
+        shape = [len(self._values[p]) for p in parents]
+        grid = np.indices(shape).reshape(len(shape), -1) if parents else np.zeros((0, 1), dtype=np.int64)
+        n = grid.shape[1]
+        probs = self._cpd_probabilities(cpds, v, dict(zip(parents, grid)), n)
+        return probs.reshape(shape + [len(self._values[v])])
+
+    def to_pgmpy(self):
+        """The model as a pgmpy ``DiscreteBayesianNetwork`` (built once from
+        :meth:`cpd_table`; states named by the model's values)."""
+        if self._pgmpy is None:
+            from pgmpy.factors.discrete import TabularCPD
+            from pgmpy.models import DiscreteBayesianNetwork
+
+            self._require_cpds()
+            net = DiscreteBayesianNetwork(self._links)
+            net.add_nodes_from(self._variables)
+            for v in self._variables:
+                parents = list(self._parents[v])
+                table = self.cpd_table(v)   # [parents..., value]; pgmpy wants [value, parents... (flattened)]
+                net.add_cpds(TabularCPD(
+                    v, table.shape[-1], np.moveaxis(table, -1, 0).reshape(table.shape[-1], -1),
+                    evidence=parents or None,
+                    evidence_card=[len(self._values[p]) for p in parents] or None,
+                    state_names={x: list(self._values[x]) for x in [v, *parents]}))
+            self._pgmpy = net
+        return self._pgmpy
+
+    def _eliminated_distribution(self, fixed: Mapping[str, int]) -> dict[str, np.ndarray]:
+        """:meth:`exact_distribution` by pgmpy's variable elimination: in the
+        network mutilated by ``do`` (incoming links of the intervened variables
+        removed, their CPDs uniform) the interventional distribution is the
+        conditional one given the intervened values."""
+        import logging
+        import warnings
+
+        key = frozenset(fixed)
+        pgmpy_logger = logging.getLogger("pgmpy")
+        level = pgmpy_logger.level
+        pgmpy_logger.setLevel(logging.ERROR)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if key not in self._eliminators:
+                    from pgmpy.factors.discrete import TabularCPD
+                    from pgmpy.inference import VariableElimination
+
+                    net = self.to_pgmpy().do(sorted(key)) if key else self.to_pgmpy()
+                    for v in key:  # an observed value must have positive probability
+                        card = len(self._values[v])
+                        net.remove_cpds(v)
+                        net.add_cpds(TabularCPD(v, card, np.full((card, 1), 1.0 / card),
+                                                state_names={v: list(self._values[v])}))
+                    self._eliminators[key] = VariableElimination(net)
+                infer = self._eliminators[key]
+                evidence = {v: self._values[v][k] for v, k in fixed.items()}
+                out = {}
+                for v in self._variables:
+                    if v in fixed:
+                        dist = np.zeros(len(self._values[v]))
+                        dist[fixed[v]] = 1.0
+                    else:
+                        factor = infer.query([v], evidence=evidence or None, show_progress=False)
+                        states = list(factor.state_names[v])
+                        dist = np.asarray(factor.values, dtype=float)[[states.index(x) for x in self._values[v]]]
+                    out[v] = dist
+        finally:
+            pgmpy_logger.setLevel(level)
+        return out
 
     # -- controls -----------------------------------------------------------
     def shuffled(self, rng: np.random.Generator, max_tries: int = 100) -> "CausalModel":

@@ -54,6 +54,29 @@ LEARNING_RULES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: the parameters the learning rules set (every rule sets all of them, to its own value or the default)
+LEARNING_KEYS = ("protocol.schedule", "rate.rule", "spiking.stdp.weight", "spiking.stdp.A_pre")
+
+
+def _get_path(obj, path: str):
+    for name in path.split("."):
+        obj = getattr(obj, name)
+    return obj
+
+
+def learning_rule(config: "RunConfig") -> str:
+    """The name of the entry of :data:`LEARNING_RULES` the config runs, or ``"custom"``
+    when its learning parameters (:data:`LEARNING_KEYS`, those of the config's
+    engine) match none of them (e.g. ``--set schedule=...`` on its own)."""
+    keys = [k for k in LEARNING_KEYS if k.split(".")[0] in ("protocol", config.engine)]
+    base = replace(RunConfig(), engine=config.engine)
+    for name, overrides in LEARNING_RULES.items():
+        ref = apply_overrides(base, list(overrides))
+        if all(_get_path(ref, k) == _get_path(config, k) for k in keys):
+            return name
+    return "custom"
+
+
 def _rate_params_cls():
     from .engines.rate import RateParams
 

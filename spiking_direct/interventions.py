@@ -7,8 +7,8 @@ predicted distribution of every variable. This module puts the prediction
 beside the ground truth and scores it:
 
 * ``exact``: the true interventional distribution of the causal model
-  (:func:`spiking_direct.truth.exact_ace`, exact enumeration of the mutilated
-  model);
+  (:func:`spiking_direct.truth.exact_ace`: enumeration of the mutilated model,
+  or pgmpy's variable elimination on it when the joint state space is large);
 * ``backdoor``: the backdoor-adjusted estimate from the run's data table
   (adjustment set: the parents of ``X``);
 * ``association``: the observational contrast of the same table (what a

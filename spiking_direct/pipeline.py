@@ -12,7 +12,7 @@ import numpy as np
 
 from . import readout
 from .causal import CausalModel, get_model
-from .config import RunConfig
+from .config import RunConfig, learning_rule
 from .encoding import Encoding
 from .metrics import structure_metrics
 from .protocol import PHASES, direct_protocol
@@ -172,6 +172,7 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
         "backend": config.backend if config.engine == "spiking" else None,
         "seed": int(config.seed),
         "params": config.to_dict(),
+        "learning": learning_rule(config),
         "data": {"source": config.data or "sampled from the model with the run's seed",
                  "rows": int(table.shape[0]) if table is not None else None},
         "versions": versions(),
@@ -187,7 +188,7 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
         if interventions is not None:
             write_json(out / "interventions.json", {**interventions, "scm": model.name, "engine": config.engine,
                                                     "backend": result["backend"], "seed": int(config.seed),
-                                                    "params": result["params"], "versions": result["versions"]})
+                                                    "learning": result["learning"], "params": result["params"], "versions": result["versions"]})
         write_json(out / "result.json", {k: v for k, v in result.items() if k != "interventions"})
         if figures:
             from . import plots

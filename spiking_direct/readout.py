@@ -32,10 +32,10 @@ def rank_neurons(counts: np.ndarray, first_time: np.ndarray, k: int) -> np.ndarr
 def _counts(rec: Recording, windows: np.ndarray, area: int) -> tuple[np.ndarray, np.ndarray]:
     """Per local neuron of ``area``: number of ``windows`` with a spike, and mean first-spike time."""
     n = rec.n
-    sel = np.isin(rec.spike_window, windows) & (rec.spike_neuron // n == area)
+    sel = rec.spikes_in(windows, area)
     counts = np.zeros(n)
     first = np.full(n, np.inf)
-    if not sel.any():
+    if not sel.size:
         return counts, first
     win = rec.spike_window[sel].astype(np.int64)
     loc = rec.spike_neuron[sel] - area * n
@@ -258,6 +258,13 @@ def interventions(rec: Recording, asm: Assemblies, min_fraction: float = MIN_ANS
     cmax = int(card.max())
     set_value = {s: v for a in range(A) for v, s in enumerate(sets[a])}
     need = max(1, int(np.ceil(min_fraction * k)))
+    # member[a][i, v]: local cell i of area a lies in the assembly of a's value v
+    member = []
+    for a in range(A):
+        m = np.zeros((n, max(card[a], 1)), dtype=bool)
+        for v, s_v in enumerate(sets[a]):
+            m[asm.members[s_v], v] = True
+        member.append(m)
     # spikes of the intervene windows, grouped by window
     sel = np.isin(rec.spike_window, wins)
     sw, sn, st = rec.spike_window[sel], rec.spike_neuron[sel], rec.spike_time[sel]
@@ -282,7 +289,7 @@ def interventions(rec: Recording, asm: Assemblies, min_fraction: float = MIN_ANS
             first = np.full(n, np.inf)
             np.minimum.at(first, loc, times[areas == a])
             resp = rank_neurons(counts, first, k)
-            hits = np.array([np.isin(resp, asm.members[s_v]).sum() for s_v in sets[a]], dtype=float)
+            hits = member[a][resp, :card[a]].sum(axis=0).astype(float)
             if hits.sum() >= need:
                 shares[w, a, :card[a]] = hits / hits.sum()
     dist, answered, n_windows = {}, {}, {}

@@ -57,12 +57,43 @@ class Recording:
     def spike_area(self) -> np.ndarray:
         return self.spike_neuron // self.n
 
+    def _cached(self, name: str, make):
+        """A derived array computed once per recording (the spikes never change after the run)."""
+        cache = self.__dict__.setdefault("_derived", {})
+        if name not in cache:
+            cache[name] = make()
+        return cache[name]
+
     def window_area_counts(self) -> np.ndarray:
         """(W, A) number of distinct neurons of each area that fired in each window."""
-        W, A = self.protocol.n_windows, self.n_areas
-        key = np.unique(self.spike_window.astype(np.int64) * (A * self.n) + self.spike_neuron)
-        win = key // (A * self.n)
-        area = (key % (A * self.n)) // self.n
-        out = np.zeros((W, A), dtype=np.int64)
-        np.add.at(out, (win, area), 1)
-        return out
+        def make():
+            W, A = self.protocol.n_windows, self.n_areas
+            key = np.unique(self.spike_window.astype(np.int64) * (A * self.n) + self.spike_neuron)
+            win = key // (A * self.n)
+            area = (key % (A * self.n)) // self.n
+            out = np.zeros((W, A), dtype=np.int64)
+            np.add.at(out, (win, area), 1)
+            return out
+
+        return self._cached("window_area_counts", make)
+
+    def spikes_in(self, windows: np.ndarray, area: int) -> np.ndarray:
+        """Indices of the spikes of ``area`` in ``windows`` (ascending window, then
+        recording order), from an index of the spikes by (window, area) built once:
+        a readout asking for every ordered pair of areas then costs its spikes,
+        not a pass over the whole recording per pair."""
+        def make():
+            W, A = self.protocol.n_windows, self.n_areas
+            key = self.spike_window.astype(np.int64) * A + self.spike_neuron // self.n
+            order = np.argsort(key, kind="stable")
+            return order, np.searchsorted(key[order], np.arange(W * A + 1))
+
+        order, bounds = self._cached("spike_index", make)
+        slot = np.unique(np.asarray(windows, dtype=np.int64)) * self.n_areas + int(area)
+        lo, hi = bounds[slot], bounds[slot + 1]
+        size = hi - lo
+        if size.sum() == 0:
+            return np.zeros(0, dtype=np.int64)
+        # concatenated ranges lo[i]:hi[i] without a Python loop
+        start = np.repeat(lo - np.concatenate([[0], np.cumsum(size)[:-1]]), size)
+        return order[start + np.arange(size.sum())]

@@ -261,7 +261,7 @@ def interventional_distributions(model: CausalModel) -> dict[tuple[str, int], di
     Raises
     ------
     CausalModelError
-        If the model has no CPDs or is too large to enumerate exactly.
+        If the model has no CPDs.
     """
     values = model.values
     return {
@@ -287,7 +287,7 @@ def exact_ace(model: CausalModel) -> np.ndarray:
     Raises
     ------
     CausalModelError
-        If the model has no CPDs or is too large to enumerate exactly.
+        If the model has no CPDs.
     """
     variables = model.variables
     values = model.values

@@ -241,10 +241,20 @@ def test_bad_do(do, message):
         m.exact_distribution(do=do)
 
 
-def test_exact_distribution_refuses_huge_joint():
+def test_exact_distribution_beyond_enumeration_goes_through_elimination():
+    """2**21 joint states (over the enumeration limit): the marginals come from
+    variable elimination and match 100 000 samples of the model (within 0.01,
+    more than 6 standard errors), observationally and under do()."""
     m = random_dag(21, 2.0, np.random.default_rng(0))
-    with pytest.raises(CausalModelError, match="more than"):
-        m.exact_distribution()
+    rng = np.random.default_rng(1)
+    cause = max(m.variables, key=lambda v: len(nx.descendants(m.graph, v)))   # the widest-reaching do()
+    for do in (None, {cause: m.values[cause][0]}):
+        dist = m.exact_distribution(do)
+        table = m.sample_indices(100_000, rng, do=do)
+        for i, v in enumerate(m.variables):
+            assert dist[v].sum() == pytest.approx(1.0, abs=1e-12)
+            freq = np.bincount(table[:, i], minlength=m.cardinality(v)) / len(table)
+            np.testing.assert_allclose(dist[v], freq, atol=0.01, err_msg=f"{do} {v}")
 
 
 # -- shuffled negative control ---------------------------------------------------

@@ -80,6 +80,7 @@ def test_run_writes_result_and_figures(alzheimer_run, tmp_path, capsys):
     for key in ("scm", "engine", "backend", "seed", "params", "versions", "metrics", "links", "pairs", "cap",
                 "timing"):
         assert key in res
+    assert res["learning"] == "counting"
     assert set(res["metrics"]) == {"precision_at_k", "recall_at_k", "auroc", "average_precision", "shd"}
     assert res["seed"] == 2 and res["backend"] == "cpp_standalone" and res["versions"]["brian2"] == "2.8.0"
     assert len(res["pairs"]) == 90 and len(res["links"]) == 10
@@ -94,6 +95,7 @@ def test_learning_rule_option_expands_to_its_parameters_and_set_wins():
     from brian2 import mV
 
     from spiking_direct.cli import _config, build_parser
+    from spiking_direct.config import learning_rule
 
     parse = build_parser().parse_args
     cfg = _config(parse(["run", "--learning", "conditional"]))
@@ -108,3 +110,10 @@ def test_learning_rule_option_expands_to_its_parameters_and_set_wins():
     assert mine.spiking.stdp.A_pre == 0.5 and mine.spiking.stdp.w_max == 12 * mV
     with pytest.raises(SystemExit):
         parse(["run", "--learning", "hebbian"])
+    # the result names the rule a config runs; a changed learning parameter makes it "custom"
+    assert learning_rule(cfg) == "conditional" and learning_rule(default) == "counting"
+    assert learning_rule(mine) == "custom"
+    assert learning_rule(_config(parse(["run", "--set", "schedule=harmonic"]))) == "custom"
+    rate = _config(parse(["run", "--engine", "rate", "--learning", "conditional"]))
+    assert learning_rule(rate) == "conditional"
+    assert learning_rule(_config(parse(["run", "--engine", "rate", "--set", "rate.rule=outstar"]))) == "custom"

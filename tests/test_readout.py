@@ -59,3 +59,21 @@ def test_window_area_counts_counts_distinct_neurons():
     counts = rec.window_area_counts()
     assert counts.tolist() == [[3, 3], [3, 3], [3, 4]]
     assert PHASES[rec.protocol.phase[2]] == "probe"
+
+
+def test_spikes_in_selects_exactly_the_spikes_of_the_windows_and_area():
+    """The (window, area) spike index gives the same spikes as a full scan,
+    for any set of windows (unsorted, repeated, empty, without spikes)."""
+    rec = tiny_recording()
+    rng = np.random.default_rng(0)
+    S = 5000
+    W, A, n = rec.protocol.n_windows, rec.n_areas, rec.n
+    rec.spike_window = np.sort(rng.integers(0, W, S)).astype(np.int32)   # before the index is first built
+    rec.spike_neuron = rng.integers(0, A * n, S).astype(np.int32)
+    rec.spike_time = rng.random(S)
+    for windows in ([2, 0], [1, 1], [], [0, 1, 2]):
+        for area in range(A):
+            got = rec.spikes_in(np.array(windows, dtype=int), area)
+            want = np.flatnonzero(np.isin(rec.spike_window, windows) & (rec.spike_neuron // n == area))
+            assert np.array_equal(np.sort(got), want), (windows, area)
+            assert np.all(np.diff(rec.spike_window[got]) >= 0)   # ascending window
