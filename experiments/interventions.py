@@ -146,6 +146,8 @@ def main() -> None:
                     help="parameter override for every run (as spiking-direct run --set)")
     ap.add_argument("--no-exposure", action="store_true", help="skip the Alzheimer data-exposure sweep")
     ap.add_argument("--tag", default=None, help="write interventions_TAG*.csv and figures/interventions_TAG.png")
+    ap.add_argument("--plot-only", action="store_true",
+                    help="run nothing: tabulate and plot the CSVs of an earlier run (same --tag / --quick)")
     args = ap.parse_args()
     models = ["alzheimer"] if args.quick else args.models.split(",")
     seeds = [0] if args.quick else parse_seeds(args.seeds)
@@ -154,13 +156,26 @@ def main() -> None:
     extra = tuple(args.set)
 
     # ---------------------------------------------------------------- Run
-    rows, pair_rows = [], []
     t_start = time.perf_counter()
+    out = ROOT / "experiments" / "results"
+    if args.plot_only:
+        df = pd.read_csv(out / f"interventions{suffix}.csv")
+        pairs = pd.read_csv(out / f"interventions_pairs{suffix}.csv")
+        models, seeds = list(dict.fromkeys(df.model)), sorted(df.seed.unique())
+    else:
+        df, pairs = run_all(args, models, seeds, conditions, extra)
+        write_csv(out / f"interventions{suffix}.csv", df)
+        write_csv(out / f"interventions_pairs{suffix}.csv", pairs)
+    report_and_plot(df, pairs, models, seeds, extra, suffix, t_start)
+
+
+def run_all(args, models, seeds, conditions, extra) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every run of the experiment on Dask worker processes: the per-run and per-pair tables."""
     engines = args.engines.split(",")
     rules = args.rules.split(",")
     unknown = sorted(set(rules) - set(LEARNING_RULES))
     if unknown:
-        ap.error(f"unknown rule(s) {unknown}; choose from {list(LEARNING_RULES)}")
+        raise SystemExit(f"unknown rule(s) {unknown}; choose from {list(LEARNING_RULES)}")
     jobs = [(m, e, r, c, s, COUPLE_STEPS) for m in models for e in engines for r in rules for c in conditions
             for s in seeds if c == "DIRECT" or (m in CONTROL_MODELS and r in CONTROL_RULES)]
     if not (args.quick or args.no_exposure):   # data exposure: the same runs with fewer and more coupling rows per link
@@ -170,16 +185,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tasks = [dask.delayed(run_job)(job, tmp, extra) for job in jobs]
         done = dask.compute(*tasks, scheduler="processes", num_workers=args.workers)
-    for row, prs in done:
-        rows.append(row)
-        pair_rows.extend(prs)
+    rows = [row for row, _ in done]
+    pair_rows = [p for _, prs in done for p in prs]
+    return pd.DataFrame(rows), pd.DataFrame(pair_rows)
 
-    # ---------------------------------------------------------------- Save
-    out = ROOT / "experiments" / "results"
-    df = pd.DataFrame(rows)
-    write_csv(out / f"interventions{suffix}.csv", df)
-    pairs = pd.DataFrame(pair_rows)
-    write_csv(out / f"interventions_pairs{suffix}.csv", pairs)
+
+def report_and_plot(df: pd.DataFrame, pairs: pd.DataFrame, models, seeds, extra, suffix: str, t_start: float) -> None:
+    """Print the summary tables and draw the figures of one experiment's tables."""
+    engines, rules = list(dict.fromkeys(df.engine)), list(dict.fromkeys(df.rule))
+    # ---------------------------------------------------------------- Tables
     main_rows = df[df.couple_steps == COUPLE_STEPS]
     summary = main_rows.groupby(["model", "engine", "rule", "condition"])[
         ["sign_agreement", "auroc_path", "spearman", "n_direction_ok", "max_abs_ace_no_path",
@@ -208,6 +222,8 @@ def main() -> None:
                 s = sub[sub.condition == cond]
                 for has_path, colour in ((False, "0.55"), (True, "tab:red")):
                     t = s[s.has_path == has_path]
+                    if t.empty:
+                        continue
                     ax.scatter(t.ace_exact, t.ace_predicted.fillna(0.0), s=14, c=colour, marker=marker,
                                alpha=0.7, label=f"{cond}, {'path' if has_path else 'no path'}")
             ax.axline((0, 0), slope=1, color="k", lw=0.8, ls="--")
@@ -221,13 +237,13 @@ def main() -> None:
             ax.set_xlim(-1.05, 1.05)
             ax.set_ylim(-1.05, 1.05)
     grid[0][0].legend(fontsize=7, loc="upper left")
-    fig.suptitle(f"do() on trained assemblies: one point per ordered pair and seed ({len(seeds)} seeds, "
-                 f"{COUPLE_STEPS} coupling rows per link{', ' + ', '.join(extra) if extra else ''}); "
-                 f"x = shuffled-columns control", fontsize=10)
+    fig.suptitle(f"do() on trained assemblies: one point per ordered pair and seed\n({len(seeds)} seeds, "
+                 f"{COUPLE_STEPS} coupling rows per link{', ' + ', '.join(extra) if extra else ''}; "
+                 f"x = shuffled-columns control)", fontsize=10)
     fig.tight_layout()
     fig.savefig(ROOT / "figures" / f"interventions{suffix}.png", dpi=120)
     print(f"wrote figures/interventions{suffix}.png")
-    if not (args.quick or args.no_exposure):
+    if df.couple_steps.nunique() > 1:   # the tables hold a data-exposure sweep
         plot_exposure(df[(df.model == "alzheimer") & (df.condition == "DIRECT")], engines, rules)
 
 
