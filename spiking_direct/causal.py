@@ -18,10 +18,13 @@ Value index 0 is the variable's "positive" value.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import importlib.resources
+import logging
 import math
 import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -49,6 +52,20 @@ MAX_EXACT_STATES = 2**20
 _ROW_SUM_TOL = 1e-6
 
 CPD = Callable[[dict[str, np.ndarray]], np.ndarray]
+
+
+@contextlib.contextmanager
+def quiet_pgmpy():
+    """pgmpy's warnings and log messages (below ERROR) silenced for the block."""
+    logger = logging.getLogger("pgmpy")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 class CausalModelError(ValueError):
@@ -355,41 +372,31 @@ class CausalModel:
         network mutilated by ``do`` (incoming links of the intervened variables
         removed, their CPDs uniform) the interventional distribution is the
         conditional one given the intervened values."""
-        import logging
-        import warnings
-
         key = frozenset(fixed)
-        pgmpy_logger = logging.getLogger("pgmpy")
-        level = pgmpy_logger.level
-        pgmpy_logger.setLevel(logging.ERROR)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                if key not in self._eliminators:
-                    from pgmpy.factors.discrete import TabularCPD
-                    from pgmpy.inference import VariableElimination
+        with quiet_pgmpy():
+            if key not in self._eliminators:
+                from pgmpy.factors.discrete import TabularCPD
+                from pgmpy.inference import VariableElimination
 
-                    net = self.to_pgmpy().do(sorted(key)) if key else self.to_pgmpy()
-                    for v in key:  # an observed value must have positive probability
-                        card = len(self._values[v])
-                        net.remove_cpds(v)
-                        net.add_cpds(TabularCPD(v, card, np.full((card, 1), 1.0 / card),
-                                                state_names={v: list(self._values[v])}))
-                    self._eliminators[key] = VariableElimination(net)
-                infer = self._eliminators[key]
-                evidence = {v: self._values[v][k] for v, k in fixed.items()}
-                out = {}
-                for v in self._variables:
-                    if v in fixed:
-                        dist = np.zeros(len(self._values[v]))
-                        dist[fixed[v]] = 1.0
-                    else:
-                        factor = infer.query([v], evidence=evidence or None, show_progress=False)
-                        states = list(factor.state_names[v])
-                        dist = np.asarray(factor.values, dtype=float)[[states.index(x) for x in self._values[v]]]
-                    out[v] = dist
-        finally:
-            pgmpy_logger.setLevel(level)
+                net = self.to_pgmpy().do(sorted(key)) if key else self.to_pgmpy()
+                for v in key:  # an observed value must have positive probability
+                    card = len(self._values[v])
+                    net.remove_cpds(v)
+                    net.add_cpds(TabularCPD(v, card, np.full((card, 1), 1.0 / card),
+                                            state_names={v: list(self._values[v])}))
+                self._eliminators[key] = VariableElimination(net)
+            infer = self._eliminators[key]
+            evidence = {v: self._values[v][k] for v, k in fixed.items()}
+            out = {}
+            for v in self._variables:
+                if v in fixed:
+                    dist = np.zeros(len(self._values[v]))
+                    dist[fixed[v]] = 1.0
+                else:
+                    factor = infer.query([v], evidence=evidence or None, show_progress=False)
+                    states = list(factor.state_names[v])
+                    dist = np.asarray(factor.values, dtype=float)[[states.index(x) for x in self._values[v]]]
+                out[v] = dist
         return out
 
     # -- controls -----------------------------------------------------------

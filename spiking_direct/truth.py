@@ -26,17 +26,15 @@ value names.
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
-import warnings
 from collections.abc import Iterable
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from spiking_direct.causal import CausalModel, CausalModelError
+from spiking_direct.causal import CausalModel, CausalModelError, quiet_pgmpy
 
 __all__ = [
     "DataError",
@@ -421,32 +419,25 @@ def pgmpy_ace(model: CausalModel, pairs: Iterable[tuple[str, str]]) -> dict[tupl
         if x == y:
             raise CausalModelError(f"pgmpy_ace: pair ({x!r}, {y!r}) names one variable twice")
     values = model.values
-    pgmpy_logger = logging.getLogger("pgmpy")
-    old_level = pgmpy_logger.level
-    pgmpy_logger.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from pgmpy.inference import CausalInference  # slow, noisy import
+    with quiet_pgmpy():
+        from pgmpy.inference import CausalInference  # slow, noisy import
 
-            infer = CausalInference(bn)
-            out: dict[tuple[str, str], float] = {}
-            for x, y in pairs:
-                if y in nx.ancestors(model.graph, x):
-                    out[(x, y)] = 0.0
-                    continue
-                plus, minus = contrast(model, x)
-                p = [
-                    _factor_probability(
-                        infer.query(variables=[y], do={x: values[x][k]}, show_progress=False),
-                        y,
-                        values[y][0],
-                    )
-                    for k in (plus, minus)
-                ]
-                out[(x, y)] = p[0] - p[1]
-    finally:
-        pgmpy_logger.setLevel(old_level)
+        infer = CausalInference(bn)
+        out: dict[tuple[str, str], float] = {}
+        for x, y in pairs:
+            if y in nx.ancestors(model.graph, x):
+                out[(x, y)] = 0.0
+                continue
+            plus, minus = contrast(model, x)
+            p = [
+                _factor_probability(
+                    infer.query(variables=[y], do={x: values[x][k]}, show_progress=False),
+                    y,
+                    values[y][0],
+                )
+                for k in (plus, minus)
+            ]
+            out[(x, y)] = p[0] - p[1]
     return out
 
 
