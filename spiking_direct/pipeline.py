@@ -188,7 +188,8 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
         if interventions is not None:
             write_json(out / "interventions.json", {**interventions, "scm": model.name, "engine": config.engine,
                                                     "backend": result["backend"], "seed": int(config.seed),
-                                                    "learning": result["learning"], "params": result["params"], "versions": result["versions"]})
+                                                    "learning": result["learning"], "params": result["params"],
+                                                    "versions": result["versions"]})
         write_json(out / "result.json", {k: v for k, v in result.items() if k != "interventions"})
         if figures:
             from . import plots
