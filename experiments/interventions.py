@@ -32,8 +32,10 @@ The runs are independent: they go to ``--workers`` Dask worker processes
 (each spiking worker compiles one build per network shape and re-runs it).
 
 Writes ``experiments/results/interventions.csv`` (one row per model, engine,
-rule, condition, coupling rows and seed), ``experiments/results/interventions_pairs.csv`` and
-``figures/interventions.png``.
+rule, condition, coupling rows and seed), ``experiments/results/interventions_pairs.csv``,
+``interventions_by_distance.csv`` (sign and size of the predicted effects by the
+number of links between cause and effect), ``interventions_link_direction.csv``
+(each link's predicted effect against its reverse's) and ``figures/interventions.png``.
 
     python experiments/interventions.py [--models alzheimer,sachs] [--seeds 0-2] [--rules counting,conditional]
                                         [--workers 2] [--quick]
@@ -63,6 +65,7 @@ from spiking_direct import pipeline, truth
 from spiking_direct.causal import get_model
 from spiking_direct.cli import parse_seeds
 from spiking_direct.config import LEARNING_RULES, RunConfig, apply_overrides
+from spiking_direct.interventions import MIN_EFFECT
 from spiking_direct.results import write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -190,6 +193,41 @@ def run_all(args, models, seeds, conditions, extra) -> tuple[pd.DataFrame, pd.Da
     return pd.DataFrame(rows), pd.DataFrame(pair_rows)
 
 
+def by_distance(pairs: pd.DataFrame) -> pd.DataFrame:
+    """How predicted effects hold up with the number of links between cause and
+    effect (shortest directed path; 3 stands for 3 or more): over the DIRECT pairs
+    with a path and ``|true ACE| >= MIN_EFFECT``, all seeds pooled, the fraction
+    with the right sign and the median ``|predicted| / |true|``."""
+    import networkx as nx
+
+    d = pairs[(pairs.condition == "DIRECT") & (pairs.couple_steps == COUPLE_STEPS) & pairs.has_path
+              & (pairs.ace_exact.abs() >= MIN_EFFECT)].copy()
+    hops = {m: dict(nx.all_pairs_shortest_path_length(get_model(m).graph)) for m in d.model.unique()}
+    d["links_apart"] = [min(hops[m][s][t], 3) for m, s, t in zip(d.model, d.source, d.target)]
+    pred = d.ace_predicted.fillna(0.0)
+    d["sign_right"] = np.sign(pred) == np.sign(d.ace_exact)
+    d["kept"] = pred.abs() / d.ace_exact.abs()
+    return (d.groupby(["model", "engine", "rule", "links_apart"])
+            .agg(pairs=("sign_right", "size"), sign_right=("sign_right", "mean"),
+                 median_kept=("kept", "median")).reset_index())
+
+
+def link_direction(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Per run, over the true links with ``|true ACE| >= MIN_EFFECT``: on how many the
+    predicted effect of the cause on the effect exceeds that of the effect on the
+    cause (each link against its own reverse; the table's ``n_direction_ok`` compares
+    every reverse with the weakest link, which a link with a near-zero true effect
+    makes vacuous in large specifications such as alarm)."""
+    d = pairs[(pairs.condition == "DIRECT") & (pairs.couple_steps == COUPLE_STEPS)]
+    rows = []
+    for key, g in d.groupby(["model", "engine", "rule", "seed"]):
+        pred = {(s, t): abs(0.0 if v != v else v) for s, t, v in zip(g.source, g.target, g.ace_predicted)}
+        links = g[g.is_link & (g.ace_exact.abs() >= MIN_EFFECT)]
+        beat = sum(pred[(s, t)] > pred[(t, s)] for s, t in zip(links.source, links.target))
+        rows.append(dict(zip(["model", "engine", "rule", "seed"], key), links=len(links), forward_beats_reverse=beat))
+    return pd.DataFrame(rows)
+
+
 def report_and_plot(df: pd.DataFrame, pairs: pd.DataFrame, models, seeds, extra, suffix: str, t_start: float) -> None:
     """Print the summary tables and draw the figures of one experiment's tables."""
     engines, rules = list(dict.fromkeys(df.engine)), list(dict.fromkeys(df.rule))
@@ -206,6 +244,13 @@ def report_and_plot(df: pd.DataFrame, pairs: pd.DataFrame, models, seeds, extra,
         print(summary.round(3))
         if not exposure.empty:
             print(f"data exposure (Alzheimer, DIRECT, mean over seeds):\n{exposure.round(3)}")
+    out = ROOT / "experiments" / "results"
+    dist, direction = by_distance(pairs), link_direction(pairs)
+    write_csv(out / f"interventions_by_distance{suffix}.csv", dist)
+    write_csv(out / f"interventions_link_direction{suffix}.csv", direction)
+    with pd.option_context("display.width", 200, "display.max_columns", None):
+        print(f"by distance (DIRECT, pairs with |true ACE| >= {MIN_EFFECT}, seeds pooled):\n{dist.round(2)}")
+        print(f"each link against its own reverse (links with |true ACE| >= {MIN_EFFECT}):\n{direction}")
     print(f"total wall time {time.perf_counter() - t_start:.0f} s")
 
     # ---------------------------------------------------------------- Plot
