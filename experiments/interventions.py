@@ -148,13 +148,17 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="parameter override for every run (as spiking-direct run --set)")
     ap.add_argument("--no-exposure", action="store_true", help="skip the Alzheimer data-exposure sweep")
+    ap.add_argument("--conditions", default=",".join(CONDITIONS),
+                    help="conditions to run (controls run on CONTROL_MODELS with CONTROL_RULES only)")
     ap.add_argument("--tag", default=None, help="write interventions_TAG*.csv and figures/interventions_TAG.png")
     ap.add_argument("--plot-only", action="store_true",
                     help="run nothing: tabulate and plot the CSVs of an earlier run (same --tag / --quick)")
     args = ap.parse_args()
     models = ["alzheimer"] if args.quick else args.models.split(",")
     seeds = [0] if args.quick else parse_seeds(args.seeds)
-    conditions = ("DIRECT",) if args.quick else CONDITIONS
+    conditions = ("DIRECT",) if args.quick else tuple(args.conditions.split(","))
+    if set(conditions) - set(CONDITIONS):
+        ap.error(f"unknown condition(s) {sorted(set(conditions) - set(CONDITIONS))}; choose from {list(CONDITIONS)}")
     suffix = ("_" + args.tag if args.tag else "") + ("_quick" if args.quick else "")
     extra = tuple(args.set)
 
@@ -257,7 +261,7 @@ def report_and_plot(df: pd.DataFrame, pairs: pd.DataFrame, models, seeds, extra,
     from matplotlib.figure import Figure
 
     panels = [(m, e) for m in models for e in engines]
-    fig = Figure(figsize=(4.2 * len(panels), 4.4 * len(rules)))
+    fig = Figure(figsize=(max(4.2 * len(panels), 9.0), 4.4 * len(rules)))   # wide enough for the title
     grid = fig.subplots(len(rules), len(panels), squeeze=False)
     for rule, axes in zip(rules, grid):
         for ax, (m, e) in zip(axes, panels):
@@ -281,7 +285,12 @@ def report_and_plot(df: pd.DataFrame, pairs: pd.DataFrame, models, seeds, extra,
             ax.set_ylabel("predicted ACE (trained network)")
             ax.set_xlim(-1.05, 1.05)
             ax.set_ylim(-1.05, 1.05)
-    grid[0][0].legend(fontsize=7, loc="upper left")
+            ax.set_aspect("equal", adjustable="box")
+    entries = {}   # every kind of point drawn in some panel, once
+    for ax in grid.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    grid[0][0].legend(entries.values(), entries.keys(), fontsize=7, loc="upper left")
     fig.suptitle(f"do() on trained assemblies: one point per ordered pair and seed\n({len(seeds)} seeds, "
                  f"{COUPLE_STEPS} coupling rows per link{', ' + ', '.join(extra) if extra else ''}; "
                  f"x = shuffled-columns control)", fontsize=10)
