@@ -143,6 +143,10 @@ def _arrow(a: str, b: str) -> str:
     return f"{a}\u2192{b}"
 
 
+#: legend lines per column of a figure whose legend lists every coupled pair
+LEGEND_LINES = 22
+
+
 def _figure(**kw):
     from matplotlib.figure import Figure
 
@@ -359,7 +363,8 @@ def _graph_figure(folder: Path, scores: list[str], name: str) -> Path:
     pos = _layout(truth)
     labels = {"delta": "Δ (synaptic)", "delta_prop": "Δprop (probe propagation)"}
     span = np.ptp([p[1] for p in pos.values()]) if pos else 0.0
-    fig = _figure(figsize=(5.2 * (1 + len(scores)), max(3.4, 0.55 * span + 3)))
+    width = np.ptp([p[0] for p in pos.values()]) if pos else 0.0   # deep graphs get wider panels
+    fig = _figure(figsize=(max(5.2, 0.45 * width + 2) * (1 + len(scores)), max(3.4, 0.55 * span + 3)))
     axes = fig.subplots(1, 1 + len(scores), squeeze=False)[0]
     _draw_graph(axes[0], V, pos, [(int(i), int(j), "true") for i, j in np.argwhere(truth)],
                 f"true graph (K = {K} links)")
@@ -407,8 +412,6 @@ def gain_schedule(folder: Path) -> Path:
     V, gain = result["variables"], z["gain"]
     p = _get(result, "params.protocol", {}) or {}
     pairs = [tuple(l) for l in _get(result, "protocol.coupled_links", [])] or _link_pairs(result)
-    fig = _figure(figsize=(10, 5))
-    ax = fig.add_subplot()
     import matplotlib
 
     series: dict = {}  # pairs coupled in the same windows with the same gains share one line
@@ -416,6 +419,10 @@ def gain_schedule(folder: Path) -> Path:
         w = np.flatnonzero(gain[:, u, v] > 0)
         if w.size:
             series.setdefault((tuple(w), tuple(np.round(gain[w, u, v], 12))), []).append((u, v))
+    # the legend names every coupled pair: more columns (and a wider figure) for many pairs
+    ncol = max(1, int(np.ceil(sum(len(m) for m in series.values()) / LEGEND_LINES)))
+    fig = _figure(figsize=(10 + 2.6 * (ncol - 1), 5))
+    ax = fig.add_subplot()
     cmap = matplotlib.colormaps["tab10" if len(series) <= 10 else "tab20"]
     for i, ((w, g), members) in enumerate(sorted(series.items())):  # legend in window order
         w, g = np.array(w), np.array(g)
@@ -435,7 +442,7 @@ def gain_schedule(folder: Path) -> Path:
     if drawn:
         both = ("β of u→v; v→u follows v's values" if p.get("schedule") in VALUE_SCHEDULES
                 else "β set for u→v and v→u")
-        ax.legend(title=f"coupled pairs ({both};\npairs coupled together share a line)",
+        ax.legend(title=f"coupled pairs ({both};\npairs coupled together share a line)", ncol=ncol,
                   loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, title_fontsize=8, frameon=False)
     sched = p.get("schedule", "?")
     ramp = ("" if sched in VALUE_SCHEDULES else
