@@ -249,11 +249,18 @@ def raster_coupling(folder: Path, n_windows: int = 6) -> Path:
 # --------------------------------------------------------------------------
 # 2. forward vs reverse weight per link
 # --------------------------------------------------------------------------
+#: most true links drawn as named bars; beyond, one point per link (forward against reverse)
+MAX_LINK_BARS = 24
+
+
 def weights_per_link(folder: Path) -> Path:
-    """Bars of the mean assembly-to-assembly weight along and against each true link."""
+    """Bars of the mean assembly-to-assembly weight along and against each true link
+    (for more than :data:`MAX_LINK_BARS` links: forward against reverse, one point per link)."""
     result, _ = load_run(folder)
     links = result.get("links") or []
     unit = weight_unit(result)
+    if len(links) > MAX_LINK_BARS:
+        return _weights_scatter(result, links, unit, folder)
     fig = _figure(figsize=(max(7.0, 0.7 * len(links) + 5), 5))
     ax = fig.add_subplot()
     x = np.arange(len(links))
@@ -275,6 +282,30 @@ def weights_per_link(folder: Path) -> Path:
     ax.set_xlabel("true link")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     ax.set_title(f"Learned weights per true link\n{_run_tag(result)}", fontsize=10)
+    return _save(fig, folder, "weights_per_link")
+
+
+def _weights_scatter(result: dict, links: list, unit: str, folder: Path) -> Path:
+    fwd = np.array([_num(l.get("s_forward")) for l in links])
+    rev = np.array([_num(l.get("s_reverse")) for l in links])
+    ok = np.isfinite(fwd) & np.isfinite(rev)
+    fig = _figure(figsize=(6.4, 5.6))
+    ax = fig.add_subplot()
+    ax.scatter(rev[ok], fwd[ok], s=18, color="tab:blue", alpha=0.75, label="true link")
+    hi = max(np.nanmax(np.r_[fwd[ok], rev[ok]]) if ok.any() else 1.0, 1e-12) * 1.05
+    ax.plot([0, hi], [0, hi], color="k", lw=0.8, ls=":", label="forward = reverse")
+    w0 = initial_mean_weight(result)
+    if np.isfinite(w0):
+        ax.axhline(w0, color="k", ls="--", lw=1, label=f"initial mean weight ({w0:g} {unit})")
+        ax.axvline(w0, color="k", ls="--", lw=1)
+    ax.set_xlim(0, hi)
+    ax.set_ylim(0, hi)
+    ax.set_xlabel(f"reverse  S[target→source] ({unit})")
+    ax.set_ylabel(f"forward  S[source→target] ({unit})")
+    ax.legend(fontsize=8, loc="lower right")
+    missing = f"; {int((~ok).sum())} without a value" if (~ok).any() else ""
+    ax.set_title(f"Learned weights, one point per true link: forward > reverse in "
+                 f"{int(np.sum(fwd[ok] > rev[ok]))} of {len(links)}{missing}\n{_run_tag(result)}", fontsize=10)
     return _save(fig, folder, "weights_per_link")
 
 

@@ -108,3 +108,23 @@ def test_helpers(tmp_path):
     assert np.argwhere(plots._top_k(scores, 2)).tolist() == [[0, 1], [0, 2]]
     counts = plots.window_area_counts(z)
     assert counts.shape == (14, 3) and counts[2, 0] >= 4 and counts[2, 2] == 0
+
+
+def test_many_links_are_drawn_as_points(tmp_path):
+    """Beyond MAX_LINK_BARS true links the weights figure plots forward against
+    reverse (one point per link) instead of a bar pair per link, so it keeps its size."""
+    import json
+
+    from matplotlib.image import imread
+
+    folder = make_run(tmp_path, "spiking")
+    result = json.loads((folder / "result.json").read_text())
+    rng = np.random.default_rng(1)
+    result["links"] = [{"source": f"U{i}", "target": f"V{i}", "s_forward": float(f), "s_reverse": float(r)}
+                       for i, (f, r) in enumerate(zip(rng.uniform(2, 9, 60), rng.uniform(0, 1, 60)))]
+    result["links"][0]["s_reverse"] = None
+    write_json(folder / "result.json", result)
+    img = imread(plots.weights_per_link(folder))
+    h, w = img.shape[:2]
+    assert 400 <= h <= 1000 and 500 <= w <= 1000, img.shape
+    assert img[..., :3].std() > 0.02
