@@ -48,6 +48,9 @@ __all__ = [
 #: Largest joint state space :meth:`CausalModel.exact_distribution` enumerates (beyond: variable elimination).
 MAX_EXACT_STATES = 2**20
 
+#: Decimals the marginals from variable elimination are rounded to (see ``_eliminated_distribution``).
+ELIMINATION_DECIMALS = 12
+
 #: Tolerance on the row sums of a CPD's output.
 _ROW_SUM_TOL = 1e-6
 
@@ -396,6 +399,10 @@ class CausalModel:
                     factor = infer.query([v], evidence=evidence or None, show_progress=False)
                     states = list(factor.state_names[v])
                     dist = np.asarray(factor.values, dtype=float)[[states.index(x) for x in self._values[v]]]
+                    # pgmpy multiplies factors in an order that changes from process to process (sets
+                    # of factor objects), and with it the last bits: rounded, a seed's result files
+                    # are the same in every run
+                    dist = np.round(dist, ELIMINATION_DECIMALS)
                 out[v] = dist
         return out
 

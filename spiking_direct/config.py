@@ -54,8 +54,10 @@ LEARNING_RULES: dict[str, tuple[str, ...]] = {
 }
 
 
-#: the parameters the learning rules set (every rule sets all of them, to its own value or the default)
-LEARNING_KEYS = ("protocol.schedule", "rate.rule", "spiking.stdp.weight", "spiking.stdp.A_pre")
+#: the parameters some learning rule sets (full paths; a rule leaves the others at their defaults)
+LEARNING_KEYS = tuple(dict.fromkeys(
+    target for overrides in LEARNING_RULES.values() for item in overrides
+    for target in SHORT_KEYS.get(item.split("=", 1)[0], (item.split("=", 1)[0],))))
 
 
 def _get_path(obj, path: str):

@@ -149,8 +149,8 @@ def analyse_interventions(rec, asm, model: CausalModel) -> dict | None:
     exact, exact_dist, note = None, None, None
     if model.has_cpds:
         try:
-            exact = truth.exact_ace(model)
             exact_dist = truth.interventional_distributions(model)
+            exact = truth.exact_ace(model, exact_dist)
         except CausalModelError as exc:
             note = f"no exact ground truth: {exc}"
     else:

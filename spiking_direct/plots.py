@@ -259,13 +259,13 @@ def weights_per_link(folder: Path) -> Path:
     result, _ = load_run(folder)
     links = result.get("links") or []
     unit = weight_unit(result)
+    fwd = np.array([_num(l.get("s_forward")) for l in links])
+    rev = np.array([_num(l.get("s_reverse")) for l in links])
     if len(links) > MAX_LINK_BARS:
-        return _weights_scatter(result, links, unit, folder)
+        return _weights_scatter(result, fwd, rev, unit, folder)
     fig = _figure(figsize=(max(7.0, 0.7 * len(links) + 5), 5))
     ax = fig.add_subplot()
     x = np.arange(len(links))
-    fwd = np.array([_num(l.get("s_forward")) for l in links])
-    rev = np.array([_num(l.get("s_reverse")) for l in links])
     ax.bar(x - 0.2, fwd, 0.4, label="forward  S[source→target]", color="tab:blue")
     ax.bar(x + 0.2, rev, 0.4, label="reverse  S[target→source]", color="tab:gray")
     for xi, val in [(xi - 0.2, f) for xi, f in zip(x, fwd)] + [(xi + 0.2, r) for xi, r in zip(x, rev)]:
@@ -285,9 +285,7 @@ def weights_per_link(folder: Path) -> Path:
     return _save(fig, folder, "weights_per_link")
 
 
-def _weights_scatter(result: dict, links: list, unit: str, folder: Path) -> Path:
-    fwd = np.array([_num(l.get("s_forward")) for l in links])
-    rev = np.array([_num(l.get("s_reverse")) for l in links])
+def _weights_scatter(result: dict, fwd: np.ndarray, rev: np.ndarray, unit: str, folder: Path) -> Path:
     ok = np.isfinite(fwd) & np.isfinite(rev)
     fig = _figure(figsize=(6.4, 5.6))
     ax = fig.add_subplot()
@@ -305,7 +303,7 @@ def _weights_scatter(result: dict, links: list, unit: str, folder: Path) -> Path
     ax.legend(fontsize=8, loc="lower right")
     missing = f"; {int((~ok).sum())} without a value" if (~ok).any() else ""
     ax.set_title(f"Learned weights, one point per true link: forward > reverse in "
-                 f"{int(np.sum(fwd[ok] > rev[ok]))} of {len(links)}{missing}\n{_run_tag(result)}", fontsize=10)
+                 f"{int(np.sum(fwd[ok] > rev[ok]))} of {len(fwd)}{missing}\n{_run_tag(result)}", fontsize=10)
     return _save(fig, folder, "weights_per_link")
 
 
@@ -487,12 +485,11 @@ def gain_schedule(folder: Path) -> Path:
 # 5. winners per window
 # --------------------------------------------------------------------------
 def window_area_counts(npz: dict) -> np.ndarray:
-    """(W, A) distinct neurons of each area that fired in each window."""
-    W, A, n = npz["phase"].shape[0], npz["active"].shape[1], int(npz["n"])
-    key = np.unique(npz["spike_window"].astype(np.int64) * (A * n) + npz["spike_neuron"])
-    out = np.zeros((W, A), dtype=np.int64)
-    np.add.at(out, (key // (A * n), (key % (A * n)) // n), 1)
-    return out
+    """(W, A) distinct neurons of each area that fired in each window (of a saved recording)."""
+    from .recording import distinct_per_window_area
+
+    return distinct_per_window_area(npz["spike_window"], npz["spike_neuron"], npz["phase"].shape[0],
+                                    npz["active"].shape[1], int(npz["n"]))
 
 
 def winners_per_window(folder: Path) -> Path:

@@ -14,6 +14,16 @@ import numpy as np
 from .protocol import Protocol
 
 
+def distinct_per_window_area(spike_window: np.ndarray, spike_neuron: np.ndarray, n_windows: int, n_areas: int,
+                             n: int) -> np.ndarray:
+    """(W, A) number of distinct neurons of each area that fired in each window
+    (neurons numbered globally, ``area * n + local``)."""
+    key = np.unique(np.asarray(spike_window, dtype=np.int64) * (n_areas * n) + spike_neuron)
+    out = np.zeros((n_windows, n_areas), dtype=np.int64)
+    np.add.at(out, (key // (n_areas * n), (key % (n_areas * n)) // n), 1)
+    return out
+
+
 @dataclass
 class Recording:
     """Excitatory activity and inter-area weights of one run.
@@ -66,16 +76,8 @@ class Recording:
 
     def window_area_counts(self) -> np.ndarray:
         """(W, A) number of distinct neurons of each area that fired in each window."""
-        def make():
-            W, A = self.protocol.n_windows, self.n_areas
-            key = np.unique(self.spike_window.astype(np.int64) * (A * self.n) + self.spike_neuron)
-            win = key // (A * self.n)
-            area = (key % (A * self.n)) // self.n
-            out = np.zeros((W, A), dtype=np.int64)
-            np.add.at(out, (win, area), 1)
-            return out
-
-        return self._cached("window_area_counts", make)
+        return self._cached("window_area_counts", lambda: distinct_per_window_area(
+            self.spike_window, self.spike_neuron, self.protocol.n_windows, self.n_areas, self.n))
 
     def spikes_in(self, windows: np.ndarray, area: int) -> np.ndarray:
         """Indices of the spikes of ``area`` in ``windows`` (ascending window, then

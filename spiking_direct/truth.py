@@ -269,8 +269,10 @@ def interventional_distributions(model: CausalModel) -> dict[tuple[str, int], di
     }
 
 
-def exact_ace(model: CausalModel) -> np.ndarray:
-    """The true ACE of every ordered pair, from exact interventional distributions.
+def exact_ace(model: CausalModel, distributions: dict | None = None) -> np.ndarray:
+    """The true ACE of every ordered pair, from exact interventional distributions
+    (``distributions``: those of :func:`interventional_distributions`, if at hand;
+    otherwise the two contrast values of every variable are computed here).
 
     Returns
     -------
@@ -294,8 +296,11 @@ def exact_ace(model: CausalModel) -> np.ndarray:
     paths = directed_paths(model)
     for i, v in enumerate(variables):
         plus, minus = contrast(model, v)
-        d_plus = model.exact_distribution(do={v: values[v][plus]})
-        d_minus = model.exact_distribution(do={v: values[v][minus]})
+        if distributions is not None:
+            d_plus, d_minus = distributions[(v, plus)], distributions[(v, minus)]
+        else:
+            d_plus = model.exact_distribution(do={v: values[v][plus]})
+            d_minus = model.exact_distribution(do={v: values[v][minus]})
         for j, w in enumerate(variables):
             if j != i:
                 ace[i, j] = d_plus[w][0] - d_minus[w][0] if paths[i, j] else 0.0
