@@ -184,13 +184,33 @@ def excitatory_model(noise: str = "colored", theta: str = "area") -> tuple[Equat
     return eqs, "v > theta", "v = v_reset"
 
 
-def area_clock_model() -> tuple[Equations, str]:
+def area_clock_model(n_areas: int | None = None) -> tuple[Equations, str]:
     """One cell per area holding the area's window-clock threshold and whether
-    the area learns in this window: equations, and the statement to run every
-    time step before the thresholds (``when="before_thresholds"``).
+    the area learns now: equations, and the statement to run every time step
+    before the thresholds (``when="before_thresholds"``).
     Its ``area`` must be set to the cell's index; the excitatory cells link their
     ``theta`` (and ``learns``, see :data:`LEARN_EVENT`) to it (see
-    :func:`excitatory_model`). Needs the ``TimedArray`` ``area_learns(t, area)``."""
+    :func:`excitatory_model`). Needs the ``TimedArray`` ``area_learns(t, area)``.
+
+    ``area_learns`` is three-valued: 0, no fibre into the area is plastic in
+    this window (no potentiation); 1, it learns; 2, potentiation runs on every
+    spike of the area (the ungated model, which tests compare against).
+
+    With ``n_areas``, the *source gate*: where ``area_learns`` is 1 the area
+    learns only once some area ``a`` with a plastic fibre into it
+    (``plasticity_gain(t, a * n_areas + area) != 0``) has fired in this window
+    (``src_fired``, the number of such areas).
+    ``fired_a`` (``a = 0 .. n_areas - 1``) are linked variables to be linked to
+    the ``fired`` flag of a cell of area ``a`` that every excitatory spike of
+    the area reaches (an interneuron with ``p_ei = 1``, see
+    :data:`EI_ON_PRE`). It changes no weight: potentiation adds
+    ``gain * A_plus * ... * apre_pre``, and ``apre`` is 0 in every cell that has
+    not spiked since the window began (traces are reset at the boundary and a
+    spike raises its own cell's trace at the end of its step), so until a
+    plastic source has fired every potentiation of this area's spikes adds
+    exactly 0. A source spike at step ``t`` opens the gate at ``t + dt``, when
+    its trace first counts. In a coupling window this skips the leading area's
+    spikes until its partner fires: about half of all potentiation walks."""
     eqs = Equations(
         """
         theta : volt
@@ -198,19 +218,27 @@ def area_clock_model() -> tuple[Equations, str]:
         area : integer (constant)
         """
     )
-    return eqs, f"theta = {WINDOW_THRESHOLD}; learns = area_learns(t, area)"
+    if n_areas is None:
+        return eqs, f"theta = {WINDOW_THRESHOLD}; learns = area_learns(t, area)"
+    eqs += Equations("src_fired : 1\n" + "\n".join(f"fired_{a} : 1 (linked)" for a in range(n_areas)))
+    sources = " + ".join(f"fired_{a} * int(plasticity_gain(t, {a} * n_areas + area) != 0)"
+                         for a in range(n_areas))
+    learns = "learns = int(area_learns(t, area) > 1.5 or (area_learns(t, area) > 0.5 and src_fired > 0.5))"
+    return eqs, f"theta = {WINDOW_THRESHOLD}; src_fired = {sources}; {learns}"
 
 
 #: condition of the excitatory cells' ``learn`` event: the cell spiked in this
 #: step (the spike thresholder has just set ``lastspike = t``; the event is
-#: checked after it, Brian2's default slot for custom events) and some fibre
-#: into its area has a non-zero plasticity gain in this window
-#: (``learns``, linked to the area clock). The potentiation pathway of the STDP
-#: synapses runs on this event instead of on every spike: with zero gain on
-#: every fibre into the area, potentiation is the identity (``w + 0``, already
+#: checked after it, Brian2's default slot for custom events) and its area
+#: learns now (``learns``, linked to the area clock: some fibre into the area
+#: is plastic in this window and a cell of such a fibre's source area has
+#: fired, see :func:`area_clock_model`). The potentiation pathway of the STDP
+#: synapses runs on this event instead of on every spike: where no plastic
+#: source has fired, potentiation is the identity (``w + 0``, already
 #: inside ``[0, w_max]``), so skipping it changes no weight and saves walking
 #: every incoming synapse of every spike of the identify, probe and intervene
-#: windows and of the areas a coupling window does not train.
+#: windows, of the areas a coupling window does not train, and of the leading
+#: area of a coupled link until its partner fires.
 LEARN_EVENT = "lastspike == t and learns > 0.5"
 
 
@@ -222,7 +250,12 @@ def excitatory_window_reset(noise: str = "colored") -> str:
 
 
 #: statements of the window-boundary reset of the inhibitory cells
-INHIBITORY_WINDOW_RESET = "v = E_L_I"
+INHIBITORY_WINDOW_RESET = "v = E_L_I; fired = 0"
+
+#: ``on_pre`` of the excitatory -> inhibitory synapses of an area: each spike
+#: counts towards the cap and marks the interneuron's area as having fired in
+#: this window (``fired``, read by the area clock's source gate)
+EI_ON_PRE = "v_post += w_ei; fired_post = 1"
 
 
 @dataclass(frozen=True)
@@ -250,6 +283,7 @@ def inhibitory_model() -> tuple[Equations, str, str]:
     eqs = Equations(
         """
         dv/dt = (E_L_I - v) / tau_I : volt (unless refractory)
+        fired : 1
         area : integer (constant)
         """
     )

@@ -99,10 +99,12 @@ def test_results_scratch_folder_gives_the_same_result_and_is_cleaned(alzheimer_r
 
 
 def test_potentiation_gate_changes_no_weight(alzheimer_run):
-    """Potentiation runs on the ``learn`` event (a spike in an area with a learning fibre),
-    not on every spike. Opening the gate everywhere (potentiation on every spike, the
-    ungated model) gives the same weights to the last bit; closing it everywhere
-    removes all potentiation, so the gate is live."""
+    """Potentiation runs on the ``learn`` event (a spike in an area with a learning fibre,
+    once a plastic source of the area has fired in the window), not on every spike.
+    Opening the gate everywhere (``area_learns = 2``: potentiation on every spike, the
+    ungated model) or only by area (the gate before the source gate) gives the same
+    weights to the last bit; closing it everywhere removes all potentiation, so the
+    gate is live (``tests/test_stdp_gate.py`` checks the source gate event by event)."""
     from spiking_direct.config import RunConfig
     from spiking_direct.engines.spiking import run_spiking, timed_values, with_derived
     from spiking_direct.pipeline import prepare
@@ -121,6 +123,7 @@ def test_potentiation_gate_changes_no_weight(alzheimer_run):
         return np.asarray(rec.w_final, dtype=np.float64)
 
     gated = weights(None)
-    np.testing.assert_array_equal(gated, weights(np.ones_like(learns)))
+    np.testing.assert_array_equal(gated, weights(2 * np.ones_like(learns)))
+    np.testing.assert_array_equal(gated, weights(2 * learns))
     closed = weights(np.zeros_like(learns))   # weights in mV, drawn in [0, w_init = 1 mV]
     assert gated.max() > 5.0 and closed.max() <= 1.0   # nothing grows without potentiation

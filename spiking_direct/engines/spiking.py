@@ -45,7 +45,7 @@ from ..models import (
     static_model,
     stdp_model,
 )
-from ..models.neurons import INHIBITORY_WINDOW_RESET, LEARN_EVENT, NOISE_UPDATE, excitatory_window_reset
+from ..models.neurons import EI_ON_PRE, INHIBITORY_WINDOW_RESET, LEARN_EVENT, NOISE_UPDATE, excitatory_window_reset
 from ..models.synapses import stdp_traces
 from . import backends
 
@@ -161,7 +161,8 @@ DERIVED_ARRAYS = ("area_learns",)
 def with_derived(values: dict, n_areas: int) -> dict:
     """``values`` plus the TimedArray values derived from them: ``area_learns[w, b]``
     = 1 if any fibre into area ``b`` has a non-zero plasticity gain in window
-    ``w`` (gates the potentiation pathway, see ``models.neurons.LEARN_EVENT``).
+    ``w``, else 0 (gates the potentiation pathway together with the source
+    activity, see ``models.neurons.area_clock_model``; 2 opens it on every spike).
     A derived value that ``values`` already holds is kept (tests open the gate
     everywhere to check that it changes nothing)."""
     if "area_learns" in values:
@@ -262,7 +263,9 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     E.area = np.repeat(np.arange(A), n)
     E.v = params.exc.E_L
     # the window-clock threshold, computed once per area and step and read by the cells
-    clk_eqs, clk_update = area_clock_model()
+    # the source gate of potentiation reads whether each area has fired from its first interneuron,
+    # which every excitatory spike of the area reaches only with p_ei = 1 (else the area gate alone)
+    clk_eqs, clk_update = area_clock_model(A if params.static.p_ei >= 1 else None)
     C = b2.NeuronGroup(A, clk_eqs, namespace=ns, name="area_clock")
     C.area = np.arange(A)
     C.run_regularly(clk_update, when="before_thresholds", name="area_clock_update")
@@ -279,6 +282,9 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     I.area = np.repeat(np.arange(A), n_i)
     I.v = params.inh.E_L_I
     I.run_regularly(INHIBITORY_WINDOW_RESET, dt=clock.T_win, when="start", name="inh_window_reset")
+    if params.static.p_ei >= 1:
+        for a in range(A):
+            setattr(C, f"fired_{a}", b2.linked_var(I, "fired", index=np.full(A, a * n_i)))
 
     in_eqs, in_thr = input_model()
     n_in = params.inp.n_per_set
@@ -291,7 +297,7 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     S_in.connect(j="k for k in sample(area_pre * n_E, (area_pre + 1) * n_E, p=p_in)")
     S_in.w = "w_in * (0.5 + rand())"
 
-    S_ei = b2.Synapses(E, I, on_pre="v_post += w_ei", delay=0 * b2.ms, namespace=ns, name="syn_ei")
+    S_ei = b2.Synapses(E, I, on_pre=EI_ON_PRE, delay=0 * b2.ms, namespace=ns, name="syn_ei")
     if params.static.p_ei >= 1:
         S_ei.connect(j="k for k in range(area_pre * n_I, (area_pre + 1) * n_I)")
     else:
