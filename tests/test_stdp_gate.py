@@ -19,14 +19,21 @@ from spiking_direct.engines.spiking import build_network, timed_values, with_der
 from spiking_direct.pipeline import prepare
 
 
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory):
+#: the weight dependences the gate must leave exact: counting (additive STDP), soft
+#: bounds, and the conditional rule (van Rossum with a presynaptic depression term)
+RULES = {"additive": [], "multiplicative": ["spiking.stdp.weight=multiplicative"],
+         "conditional": ["spiking.stdp.weight=van_rossum", "spiking.stdp.A_pre=1", "schedule=harmonic"]}
+
+
+@pytest.fixture(scope="module", params=list(RULES))
+def chain(request, tmp_path_factory):
     spec = tmp_path_factory.mktemp("gate") / "chain.json"
     spec.write_text(json.dumps({"name": "chain3", "variables": ["A", "B", "C"],
                                 "values": {"A": ["a1", "a0"], "B": ["b1", "b0"], "C": ["c1", "c0"]},
                                 "links": [["A", "B"], ["B", "C"]]}))
     cfg = apply_overrides(RunConfig(model=str(spec), backend="runtime", seed=2),
-                          ["n=200", "protocol.couple_steps=6", "protocol.probe_reps=1", "protocol.identify_reps=1"])
+                          ["n=200", "protocol.couple_steps=6", "protocol.probe_reps=1", "protocol.identify_reps=1",
+                           *RULES[request.param]])
     model, enc, protocol = prepare(cfg)
     return cfg, enc, protocol
 
