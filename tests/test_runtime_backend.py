@@ -19,3 +19,37 @@ def test_runtime_backend_learns_a_chain(tmp_path, capsys):
     assert res["metrics_delta"]["precision_at_k"] == 1.0
     assert all(link["delta"] > 0 for link in res["links"])
     assert res["summary"]["overlap_forward_mean"] > res["summary"]["overlap_reverse_mean"]
+
+
+def test_stale_temporary_folders_of_ended_processes_are_swept(tmp_path):
+    """Build and scratch folders carry an owner lock: a later process removes those
+    whose owner has ended (even by kill -9), never one whose owner lives, nor a
+    folder without the lock file."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from spiking_direct.engines.backends import OWNER_LOCK, owned_tempdir, remove_owned, sweep_stale
+
+    prefix = "spiking_direct_test_"
+    code = ("import sys, time; from pathlib import Path; from spiking_direct.engines.backends import owned_tempdir; "
+            f"print(owned_tempdir({prefix!r}, Path(sys.argv[1])), flush=True); time.sleep(60)")
+    live = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    killed = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        live_dir, killed_dir = (p.stdout.readline().strip() for p in (live, killed))
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait()
+        foreign = tmp_path / f"{prefix}foreign"          # not made by owned_tempdir: no lock file
+        foreign.mkdir()
+        mine = owned_tempdir(prefix, tmp_path)           # this process lives
+        removed = sweep_stale(tmp_path, prefix)
+        assert [str(p) for p in removed] == [killed_dir]
+        assert os.path.isdir(live_dir) and os.path.isdir(foreign) and (mine / OWNER_LOCK).exists()
+        remove_owned(mine)
+        assert not mine.exists()
+    finally:
+        live.kill()
+        live.wait()
+    assert [str(p) for p in sweep_stale(tmp_path, prefix)] == [live_dir]   # its owner has ended now

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import atexit
+import fcntl
 import os
 import shutil
 import tempfile
@@ -134,10 +135,74 @@ def _reset_device(name: str, **kwargs):
     b2.start_scope()
 
 
+# --------------------------------------------------------------------------
+# Temporary folders: removed at exit, and by a later process when a killed one left them
+# --------------------------------------------------------------------------
+OWNER_LOCK = ".spiking_direct_owner.lock"
+_owned: dict[Path, tuple[int, int]] = {}   # folder -> (descriptor holding its lock, owner's pid)
+
+
+def owned_tempdir(prefix: str, dir: Path | None = None) -> Path:
+    """A new temporary folder that this process owns for its lifetime: it holds an
+    exclusive ``flock`` on a lock file inside, released by the kernel when the
+    process ends however it ends (a crash or ``kill -9`` too). The folder is
+    removed by :func:`remove_owned` or at a normal exit; :func:`sweep_stale`
+    removes the folders whose owner is gone. A lock, not a process id, says
+    whether the owner lives: it holds across PID namespaces (containers sharing
+    ``/tmp``) and survives PID reuse."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=dir))
+    fd = os.open(folder / OWNER_LOCK, os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    _owned[folder] = (fd, os.getpid())
+    return folder
+
+
+def remove_owned(folder: Path) -> None:
+    """Delete a folder of :func:`owned_tempdir` and release its lock."""
+    shutil.rmtree(folder, ignore_errors=True)
+    fd, _ = _owned.pop(Path(folder), (None, None))
+    if fd is not None:
+        os.close(fd)
+
+
+@atexit.register
+def _remove_all_owned() -> None:
+    # only the creating process: a forked child that exits must not take its parent's folders
+    for folder, (_, pid) in list(_owned.items()):
+        if pid == os.getpid():
+            remove_owned(folder)
+
+
+def sweep_stale(root: Path, prefix: str) -> list[Path]:
+    """Remove the folders ``root/prefix*`` made by :func:`owned_tempdir` whose owning
+    process has ended (their lock can be taken); returns them. Folders without the
+    lock file (someone else's, or being created right now) are left alone."""
+    removed = []
+    try:
+        candidates = [p for p in Path(root).glob(f"{prefix}*") if p.is_dir() and not p.is_symlink()]
+    except OSError:
+        return removed
+    for folder in candidates:
+        try:
+            fd = os.open(folder / OWNER_LOCK, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:   # held: the owner is alive
+            os.close(fd)
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)
+        removed.append(folder)
+    return removed
+
+
 #: a standalone run writes its results (mostly the inter-area synapses) to a folder that is
 #: read back once and deleted; on a memory file system when one has room for it
 SCRATCH_ENV = "SPIKING_DIRECT_SCRATCH"
 _SHM = Path("/dev/shm")
+RESULTS_PREFIX = "spiking_direct_results_"
 
 
 def _results_in_memory(link: Path, size: int) -> Path | None:
@@ -159,10 +224,10 @@ def _results_in_memory(link: Path, size: int) -> Path | None:
             return None
         if shutil.disk_usage(root).free < 2 * size + (256 << 20):
             return None
-        scratch = Path(tempfile.mkdtemp(prefix="spiking_direct_results_", dir=root))
+        sweep_stale(root, RESULTS_PREFIX)   # scratch folders of killed processes hold memory
+        scratch = owned_tempdir(RESULTS_PREFIX, dir=root)   # removed at exit, also after a failed run
     except OSError:
         return None
-    atexit.register(shutil.rmtree, scratch, ignore_errors=True)  # also after a crash of the run
     link.symlink_to(scratch, target_is_directory=True)
     return scratch
 
@@ -194,8 +259,9 @@ class CppStandaloneBackend:
         self.network = None
         self.directory = None
         self.build_s = None
-        self._tmp_root = Path(tempfile.mkdtemp(prefix=f"spiking_direct_{self.device_name}_"))
-        atexit.register(shutil.rmtree, self._tmp_root, ignore_errors=True)
+        prefix = f"spiking_direct_{self.device_name}_"
+        sweep_stale(Path(tempfile.gettempdir()), prefix)   # builds of processes that were killed
+        self._tmp_root = owned_tempdir(prefix)
 
     def prepare_prefs(self):
         import brian2 as b2
@@ -332,7 +398,7 @@ class CppStandaloneBackend:
         rec.timing["read_s"] = time.perf_counter() - t1
         # clean up this run's outputs and run-argument arrays
         if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+            remove_owned(scratch)
             os.unlink(Path(self.directory) / results)
         else:
             shutil.rmtree(Path(self.directory) / results, ignore_errors=True)
