@@ -15,7 +15,7 @@ installed with its ``cuda`` extra::
 (On this project's lent GPU machines, whose system Python is too new for
 Brian2 2.8.0, carry cp312 wheels of ``numpy<2.4``, ``brian2==2.8.0`` and
 ``brian2cuda==1.0a7`` as ``.library/device/README.md`` describes.)
-Writes ``benchmarks/results/gpu_compare.csv``.
+Writes ``benchmarks/results/gpu_compare.csv`` (``--quick``: ``gpu_compare_quick.csv``).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def main() -> None:
     df = pd.DataFrame(rows)
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    write_csv(out / "gpu_compare.csv", df)
+    write_csv(out / f"gpu_compare{'_quick' if args.quick else ''}.csv", df)   # quick never overwrites the full table
     pd.set_option("display.width", 200)
     print(df.round(3).to_string(index=False))
 

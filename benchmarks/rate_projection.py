@@ -28,7 +28,8 @@ Usage::
     python benchmarks/rate_projection.py --quick    # 3 seeds
 
 Writes ``benchmarks/results/rate_projection.csv`` (summary) and
-``benchmarks/results/rate_projection_runs.csv`` (one row per run).
+``benchmarks/results/rate_projection_runs.csv`` (one row per run);
+``--quick`` writes ``rate_projection_quick*.csv`` instead.
 """
 
 from __future__ import annotations
@@ -65,8 +66,11 @@ def main(argv=None) -> int:
     ap.add_argument("--betas", type=float, nargs="+", default=[0.05, 0.1])
     ap.add_argument("--tie-break", default="priority", choices=["priority", "random", "index"])
     ap.add_argument("--no-nemo", action="store_true", help="skip the nemo_lazy rows")
-    ap.add_argument("--out", type=Path, default=RESULTS / "rate_projection.csv")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="summary CSV (default results/rate_projection.csv; --quick: ..._quick.csv)")
     args = ap.parse_args(argv)
+    if args.out is None:   # a quick run never overwrites the full table
+        args.out = RESULTS / f"rate_projection{'_quick' if args.quick else ''}.csv"
     seeds = args.seeds if args.seeds is not None else (3 if args.quick else 20)
 
     runs = []

@@ -10,7 +10,7 @@ seeds: without plasticity (gain 0) or without a lead (0 ms) both rankings fall
 to chance; with the lead reversed every learned direction flips.
 
 Writes ``experiments/results/alzheimer_spiking.csv`` (one row per seed and
-condition), ``figures/alzheimer_spiking.png``.
+condition), ``figures/alzheimer_spiking.png`` (``--quick``: ``*_quick.*``).
 
     python experiments/alzheimer_spiking.py [--seeds 0-4] [--quick]
 """
@@ -49,9 +49,10 @@ def main() -> None:
     args = ap.parse_args()
     seeds = [0] if args.quick else parse_seeds(args.seeds)
     out = ROOT / "experiments" / "results"
+    tag = "_quick" if args.quick else ""   # a quick run never overwrites the published tables and figure
     if args.plot_only:
-        df = pd.read_csv(out / "alzheimer_spiking.csv")
-        plot(df, pd.read_csv(out / "alzheimer_spiking_links.csv"), sorted(df["seed"].unique()))
+        df = pd.read_csv(out / f"alzheimer_spiking{tag}.csv")
+        plot(df, pd.read_csv(out / f"alzheimer_spiking{tag}_links.csv"), sorted(df["seed"].unique()), tag)
         return
 
     # ----------------------------------------------------------- Build + Run
@@ -89,19 +90,19 @@ def main() -> None:
     df = pd.DataFrame(rows)
     links = pd.DataFrame(per_link)
     out.mkdir(parents=True, exist_ok=True)
-    write_csv(out / "alzheimer_spiking.csv", df)
-    write_csv(out / "alzheimer_spiking_links.csv", links)
+    write_csv(out / f"alzheimer_spiking{tag}.csv", df)
+    write_csv(out / f"alzheimer_spiking{tag}_links.csv", links)
     summary = df.groupby("condition", sort=False).agg(["mean", "std", "min", "max"])
     cols = ["delta_p_at_k", "delta_auroc", "prop_p_at_k", "prop_auroc", "overlap_forward_mean",
             "overlap_forward_min", "overlap_reverse_max", "overlap_nonlinked_mean", "total_s"]
     pd.set_option("display.width", 200)
     print(summary[cols].round(3).to_string())
     print(f"total wall time {time.perf_counter() - t_start:.0f} s")
-    plot(df, links, seeds)
+    plot(df, links, seeds, tag)
 
 
 # ---------------------------------------------------------------------- Plot
-def plot(df: pd.DataFrame, links: pd.DataFrame, seeds) -> None:
+def plot(df: pd.DataFrame, links: pd.DataFrame, seeds, tag: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -146,8 +147,8 @@ def plot(df: pd.DataFrame, links: pd.DataFrame, seeds) -> None:
     axes[2].set_title("structure recovery and negative controls")
     axes[2].legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     fig.suptitle("Spiking DIRECT on the Alzheimer SCM (cpp_standalone, one build)")
-    fig.savefig(ROOT / "figures" / "alzheimer_spiking.png", dpi=130)
-    print("wrote figures/alzheimer_spiking.png")
+    fig.savefig(ROOT / "figures" / f"alzheimer_spiking{tag}.png", dpi=130)
+    print(f"wrote figures/alzheimer_spiking{tag}.png")
 
 
 if __name__ == "__main__":
