@@ -198,8 +198,7 @@ def area_clock_model(n_areas: int | None = None) -> tuple[Equations, str]:
 
     With ``n_areas``, the *source gate*: where ``area_learns`` is 1 the area
     learns only once some area ``a`` with a plastic fibre into it
-    (``plasticity_gain(t, a * n_areas + area) != 0``) has fired in this window
-    (``src_fired``, the number of such areas).
+    (``plasticity_gain(t, a * n_areas + area) != 0``) has fired in this window.
     ``fired_a`` (``a = 0 .. n_areas - 1``) are linked variables to be linked to
     the ``fired`` flag of a cell of area ``a`` that every excitatory spike of
     the area reaches (an interneuron with ``p_ei = 1``, see
@@ -210,7 +209,16 @@ def area_clock_model(n_areas: int | None = None) -> tuple[Equations, str]:
     plastic source has fired every potentiation of this area's spikes adds
     exactly 0. A source spike at step ``t`` opens the gate at ``t + dt``, when
     its trace first counts. In a coupling window this skips the leading area's
-    spikes until its partner fires: about half of all potentiation walks."""
+    spikes until its partner fires: about half of all potentiation walks.
+
+    Cost: the condition is evaluated left to right and stops early (C++ ``||``
+    and ``&&``), so the gain look-ups run only for learning areas and only for
+    sources that have fired; what remains is reading ``n_areas`` flags per
+    clock cell and step. Measured (Intel VM, n = 100, second-seed simulate
+    time, gated / area gate only): 64 areas 5.0 / 4.6 s, 128 areas 18.6-19.0 /
+    17.8-18.3 s; where potentiation has more to walk it pays: alarm (37 areas,
+    n = 250) 9.0 / 10.0-10.1 s, Alzheimer (10 areas, n = 1000) 3.8 / 4.3-4.5 s.
+    (A sum of products instead made 128 areas take 27 s.)"""
     eqs = Equations(
         """
         theta : volt
@@ -220,11 +228,11 @@ def area_clock_model(n_areas: int | None = None) -> tuple[Equations, str]:
     )
     if n_areas is None:
         return eqs, f"theta = {WINDOW_THRESHOLD}; learns = area_learns(t, area)"
-    eqs += Equations("src_fired : 1\n" + "\n".join(f"fired_{a} : 1 (linked)" for a in range(n_areas)))
-    sources = " + ".join(f"fired_{a} * int(plasticity_gain(t, {a} * n_areas + area) != 0)"
-                         for a in range(n_areas))
-    learns = "learns = int(area_learns(t, area) > 1.5 or (area_learns(t, area) > 0.5 and src_fired > 0.5))"
-    return eqs, f"theta = {WINDOW_THRESHOLD}; src_fired = {sources}; {learns}"
+    eqs += Equations("\n".join(f"fired_{a} : 1 (linked)" for a in range(n_areas)))
+    sources = " or ".join(f"(fired_{a} > 0.5 and plasticity_gain(t, {a} * n_areas + area) != 0)"
+                          for a in range(n_areas))
+    learns = f"learns = int(area_learns(t, area) > 1.5 or (area_learns(t, area) > 0.5 and ({sources})))"
+    return eqs, f"theta = {WINDOW_THRESHOLD}; {learns}"
 
 
 #: condition of the excitatory cells' ``learn`` event: the cell spiked in this
