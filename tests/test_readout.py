@@ -77,3 +77,30 @@ def test_spikes_in_selects_exactly_the_spikes_of_the_windows_and_area():
             want = np.flatnonzero(np.isin(rec.spike_window, windows) & (rec.spike_neuron // n == area))
             assert np.array_equal(np.sort(got), want), (windows, area)
             assert np.all(np.diff(rec.spike_window[got]) >= 0)   # ascending window
+
+
+def test_synaptic_strength_reads_only_assembly_synapses_when_sorted_by_pre():
+    """Synapses stored by presynaptic cell (as both engines store them) take the
+    binary-search path, any other order the chunked walk: the same counts and
+    means (to rounding: a shuffled order sums in another order), both equal to
+    a direct computation."""
+    rec = tiny_recording()
+    asm = readout.identify_assemblies(rec)
+    rng = np.random.default_rng(1)
+    A, n, m = rec.n_areas, rec.n, 400
+    pre = np.sort(rng.integers(0, A * n, m)).astype(np.int32)
+    post = rng.integers(0, A * n, m).astype(np.int32)
+    w = rng.random(m).astype(np.float32)
+    rec.syn_pre, rec.syn_post, rec.w_final = pre, post, w
+    S_sorted, c_sorted = readout.synaptic_strength(rec, asm, chunk=64)
+    perm = rng.permutation(m)
+    rec.syn_pre, rec.syn_post, rec.w_final = pre[perm], post[perm], w[perm]
+    assert not readout._sorted(rec.syn_pre, 64)
+    S_walk, c_walk = readout.synaptic_strength(rec, asm, chunk=64)
+    np.testing.assert_array_equal(c_sorted, c_walk)
+    np.testing.assert_allclose(S_sorted, S_walk, rtol=1e-12, equal_nan=True)
+    member = {a: set(a * n + asm.union[a]) for a in range(A)}
+    for u, v in ((0, 1), (1, 0)):
+        sel = [i for i in range(m) if pre[i] in member[u] and post[i] in member[v]]
+        assert c_sorted[u, v] == len(sel) > 0
+        np.testing.assert_allclose(S_sorted[u, v], w[sel].astype(np.float64).mean(), rtol=1e-12)
