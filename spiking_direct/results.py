@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import functools
 import os
 import platform
 import sys
@@ -38,6 +39,13 @@ def machine() -> str:
 
 
 def versions() -> dict:
+    """Python, platform, machine and package versions (a fresh dict; looked up once per process:
+    ``lscpu`` and the package metadata cost about 30 ms, which every run in a sweep paid)."""
+    return dict(_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> dict:
     out = {"python": sys.version.split()[0], "platform": platform.platform(), "machine": machine()}
     for pkg in ("spiking_direct", "brian2", "brian2cuda", "numpy", "scipy", "networkx", "pgmpy", "scikit-learn",
                 "pandas", "matplotlib"):
