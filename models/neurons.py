@@ -140,6 +140,9 @@ WINDOW_THRESHOLD = (
     " * clip(((timestep(t, dt) % win_steps) * dt - area_offset(t, area) - t_ramp) / T_ramp, 0, 1)"
 )
 
+#: whether this step is the input volley of an area: ``t_volley`` after the area's clock offset
+VOLLEY_STEP = "timestep(t, dt) % win_steps == timestep(area_offset(t, area) + t_volley, dt)"
+
 THRESHOLD_FORMS = ("area", "cell")
 
 
@@ -185,9 +188,10 @@ def excitatory_model(noise: str = "colored", theta: str = "area") -> tuple[Equat
 
 
 def area_clock_model(n_areas: int | None = None) -> tuple[Equations, str]:
-    """One cell per area holding the area's window-clock threshold and whether
-    the area learns now: equations, and the statement to run every time step
-    before the thresholds (``when="before_thresholds"``).
+    """One cell per area holding the area's window-clock threshold, whether its
+    input volley is due in this step (``volley``, see :func:`input_model`) and
+    whether the area learns now: equations, and the statement to run every
+    time step before the thresholds (``when="before_thresholds"``).
     Its ``area`` must be set to the cell's index; the excitatory cells link their
     ``theta`` (and ``learns``, see :data:`LEARN_EVENT`) to it (see
     :func:`excitatory_model`). Needs the ``TimedArray`` ``area_learns(t, area)``.
@@ -223,16 +227,18 @@ def area_clock_model(n_areas: int | None = None) -> tuple[Equations, str]:
         """
         theta : volt
         learns : 1
+        volley : 1
         area : integer (constant)
         """
     )
+    clock = f"theta = {WINDOW_THRESHOLD}; volley = int({VOLLEY_STEP})"
     if n_areas is None:
-        return eqs, f"theta = {WINDOW_THRESHOLD}; learns = area_learns(t, area)"
+        return eqs, f"{clock}; learns = area_learns(t, area)"
     eqs += Equations("\n".join(f"fired_{a} : 1 (linked)" for a in range(n_areas)))
     sources = " or ".join(f"(fired_{a} > 0.5 and plasticity_gain(t, {a} * n_areas + area) != 0)"
                           for a in range(n_areas))
     learns = f"learns = int(area_learns(t, area) > 1.5 or (area_learns(t, area) > 0.5 and ({sources})))"
-    return eqs, f"theta = {WINDOW_THRESHOLD}; {learns}"
+    return eqs, f"{clock}; {learns}"
 
 
 #: condition of the excitatory cells' ``learn`` event: the cell spiked in this
@@ -314,15 +320,20 @@ class InputParams:
 
 
 def input_model() -> tuple[Equations, str]:
-    """Equations and threshold of the input cells (they never integrate)."""
+    """Equations and threshold of the input cells (they never integrate).
+
+    A cell fires in the step of its area's volley (:data:`VOLLEY_STEP`) with
+    probability ``stim_strength(t, inset)``. The volley step is computed once
+    per area and step by the area clock (:func:`area_clock_model`) and read
+    through the linked variable ``volley``, to be linked with the cell's area as
+    index: two ``TimedArray`` look-ups fewer per input cell and step than
+    evaluating :data:`VOLLEY_STEP` in every cell, and the same spikes from the
+    same seed (``rand()`` is drawn only in the volley step either way)."""
     eqs = Equations(
         """
         area : integer (constant)
         inset : integer (constant)
+        volley : 1 (linked)
         """
     )
-    threshold = (
-        "(timestep(t, dt) % win_steps == timestep(area_offset(t, area) + t_volley, dt))"
-        " and (rand() < stim_strength(t, inset))"
-    )
-    return eqs, threshold
+    return eqs, "volley > 0.5 and rand() < stim_strength(t, inset)"

@@ -291,6 +291,7 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     Inp = b2.NeuronGroup(n_sets * n_in, in_eqs, threshold=in_thr, namespace=ns, name="inputs")
     Inp.inset = np.repeat(np.arange(n_sets), n_in)
     Inp.area = np.repeat(np.asarray(set_area), n_in)
+    Inp.volley = b2.linked_var(C, "volley", index=np.repeat(np.asarray(set_area), n_in))
 
     s_eqs, s_pre = static_model("ge")
     S_in = b2.Synapses(Inp, E, s_eqs, on_pre=s_pre, delay=0 * b2.ms, namespace=ns, name="syn_input")
