@@ -522,7 +522,8 @@ def winners_per_window(folder: Path) -> Path:
     shown = [nm for nm in names if vals[nm].size]
     for i, name in enumerate(shown):
         v, c = vals[name], PHASE_COLOURS.get(name, f"C{i}")
-        label = f"{name}: {np.mean(np.abs(v - k) <= 0.25 * k):.0%} within ±25 %"
+        inside = int(np.sum(np.abs(v - k) <= 0.25 * k))
+        label = f"{name}: {inside} of {len(v)} within ±25 %"   # a count: a rounded 100 % hid the few outside
         if hi - lo < 60:  # integer counts: side-by-side bars, so equal distributions do not hide each other
             edges = np.arange(lo, hi + 2) - 0.5
             frac = np.histogram(v, edges)[0] / v.size
