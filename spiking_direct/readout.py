@@ -106,8 +106,10 @@ def synaptic_strength(rec: Recording, asm: Assemblies, final: bool = True,
     the synapse arrays are walked in chunks of ``chunk`` synapses, so the
     temporaries are a few MB that the allocator reuses instead of array-sized
     new memory (whose page faults cost about as much as the sums themselves on
-    the benchmark machine). Both visit the selected synapses in the same
-    order, so the sums are the same to the bit."""
+    the benchmark machine). Both add the selected synapses in the same order;
+    only the grouping of the partial sums differs (per chunk or in one pass),
+    so the results agree to rounding (to the bit on the Alzheimer runs
+    checked, rate and spiking)."""
     A, n = rec.n_areas, rec.n
     w = rec.w_final if final else rec.w_initial
     member = np.zeros(A * n, dtype=bool)

@@ -203,6 +203,7 @@ def sweep_stale(root: Path, prefix: str) -> list[Path]:
 SCRATCH_ENV = "SPIKING_DIRECT_SCRATCH"
 _SHM = Path("/dev/shm")
 RESULTS_PREFIX = "spiking_direct_results_"
+_swept: set[Path] = set()   # scratch roots already swept of stale folders by this process
 
 
 def _results_in_memory(link: Path, size: int) -> Path | None:
@@ -224,7 +225,9 @@ def _results_in_memory(link: Path, size: int) -> Path | None:
             return None
         if shutil.disk_usage(root).free < 2 * size + (256 << 20):
             return None
-        sweep_stale(root, RESULTS_PREFIX)   # scratch folders of killed processes hold memory
+        if root not in _swept:   # scratch folders of killed processes hold memory; look once per process
+            sweep_stale(root, RESULTS_PREFIX)
+            _swept.add(root)
         scratch = owned_tempdir(RESULTS_PREFIX, dir=root)   # removed at exit, also after a failed run
     except OSError:
         return None

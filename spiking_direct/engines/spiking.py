@@ -262,10 +262,11 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
                        name="exc")
     E.area = np.repeat(np.arange(A), n)
     E.v = params.exc.E_L
-    # the window-clock threshold, computed once per area and step and read by the cells
-    # the source gate of potentiation reads whether each area has fired from its first interneuron,
+    # the area clock: window threshold, input volley and learning gate, once per area and step.
+    # The source gate of potentiation reads whether each area has fired from its first interneuron,
     # which every excitatory spike of the area reaches only with p_ei = 1 (else the area gate alone)
-    clk_eqs, clk_update = area_clock_model(A if params.static.p_ei >= 1 else None)
+    source_gate = params.static.p_ei >= 1
+    clk_eqs, clk_update = area_clock_model(A if source_gate else None)
     C = b2.NeuronGroup(A, clk_eqs, namespace=ns, name="area_clock")
     C.area = np.arange(A)
     C.run_regularly(clk_update, when="before_thresholds", name="area_clock_update")
@@ -282,7 +283,7 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     I.area = np.repeat(np.arange(A), n_i)
     I.v = params.inh.E_L_I
     I.run_regularly(INHIBITORY_WINDOW_RESET, dt=clock.T_win, when="start", name="inh_window_reset")
-    if params.static.p_ei >= 1:
+    if source_gate:
         for a in range(A):
             setattr(C, f"fired_{a}", b2.linked_var(I, "fired", index=np.full(A, a * n_i)))
 
