@@ -203,13 +203,16 @@ class Network:
 
 def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area: np.ndarray,
                   values: dict | None = None, monitors: dict | None = None,
-                  allowed: np.ndarray | None = None) -> Network:
+                  allowed: np.ndarray | None = None, codeobj_class=None) -> Network:
     """Create the Brian2 objects (on the currently selected device).
 
     ``monitors`` optionally adds a ``StateMonitor`` of excitatory variables:
     ``{"vars": ("ge",), "neurons": (start, stop), "dt_ms": 0.5}``; it is
     returned as ``Network.state``. ``allowed`` (A x A bool) restricts the
     inter-area synapses to those ordered pairs of areas (``connectivity="linked"``).
+    ``codeobj_class`` (default: the device's) is given to the neuron groups; the
+    ``cpp_standalone`` backend gives its block thresholder
+    (:func:`~spiking_direct.engines.backends.block_threshold_codeobject`).
     """
     import brian2 as b2
 
@@ -259,7 +262,7 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     tr_eqs, tr_spike, tr_reset = stdp_traces(params.stdp)
     E = b2.NeuronGroup(A * n, exc_eqs + tr_eqs, threshold=exc_thr, reset=f"{exc_reset}; {tr_spike}",
                        refractory="tau_ref", events={"learn": LEARN_EVENT}, method="euler", namespace=ns,
-                       name="exc")
+                       name="exc", codeobj_class=codeobj_class)
     E.area = np.repeat(np.arange(A), n)
     E.v = params.exc.E_L
     # the area clock: window threshold, input volley and learning gate, once per area and step.
@@ -279,7 +282,7 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
 
     inh_eqs, inh_thr, inh_reset = inhibitory_model()
     I = b2.NeuronGroup(A * n_i, inh_eqs, threshold=inh_thr, reset=inh_reset, refractory="tau_ref_I",
-                       method="exact", namespace=ns, name="inh")
+                       method="exact", namespace=ns, name="inh", codeobj_class=codeobj_class)
     I.area = np.repeat(np.arange(A), n_i)
     I.v = params.inh.E_L_I
     I.run_regularly(INHIBITORY_WINDOW_RESET, dt=clock.T_win, when="start", name="inh_window_reset")
@@ -289,7 +292,8 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
 
     in_eqs, in_thr = input_model()
     n_in = params.inp.n_per_set
-    Inp = b2.NeuronGroup(n_sets * n_in, in_eqs, threshold=in_thr, namespace=ns, name="inputs")
+    Inp = b2.NeuronGroup(n_sets * n_in, in_eqs, threshold=in_thr, namespace=ns, name="inputs",
+                         codeobj_class=codeobj_class)
     Inp.inset = np.repeat(np.arange(n_sets), n_in)
     Inp.area = np.repeat(np.asarray(set_area), n_in)
     Inp.volley = b2.linked_var(C, "volley", index=np.repeat(np.asarray(set_area), n_in))
