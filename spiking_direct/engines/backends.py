@@ -6,7 +6,9 @@
     needed; for small networks and tests.
 ``cpp_standalone``
     C++ code generated and compiled once per network shape; every run after
-    the first re-runs the binary with new ``run_args`` (seed, protocol).
+    the first re-runs the binary with new ``run_args`` (seed, protocol). The
+    neuron groups' thresholders use this package's block template
+    (:func:`block_threshold_codeobject`); every other template is Brian2's.
 ``cuda_standalone``
     the same through brian2cuda (imported only when this backend is asked for).
 """
