@@ -16,8 +16,13 @@ transmission/depression pathway, plus its incoming ones, the potentiation
 pathway) and peak memory (the Python process and the simulation binary).
 
     python benchmarks/end_to_end.py [--quick]
+    python benchmarks/end_to_end.py --ratio 5     # only the Alzheimer pair, 5 times
 
-Prints a table and writes ``benchmarks/results/end_to_end.csv``.
+Prints a table and writes ``benchmarks/results/end_to_end.csv``. ``--ratio N``
+measures the second-seed/first-seed ratio of the Alzheimer pair N times, each
+in a fresh process (so each first run compiles), and writes every pair with
+its compilation and simulation times to ``benchmarks/results/end_to_end_ratio.csv``:
+one pair says little on a machine whose compilation speed drifts.
 """
 
 from __future__ import annotations
@@ -84,13 +89,42 @@ def worker(model: str, kind: str) -> list[dict]:
     return rows
 
 
+def ratio_pairs(n: int) -> None:
+    """The Alzheimer pair (seed 0 with compilation, seed 1 from its build) ``n`` times."""
+    from spiking_direct.results import machine, write_csv
+
+    if n < 1:
+        raise SystemExit("--ratio needs N >= 1")
+    rows = []
+    for i in range(n):
+        out = subprocess.run([sys.executable, __file__, "--worker", "alzheimer", "cpp_standalone"], check=True,
+                             stdout=subprocess.PIPE, text=True)
+        first, second = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append({"pair": i, "first_wall_s": first["wall_s"], "first_build_s": first["build_s"],
+                     "first_simulate_s": first["simulate_s"], "second_wall_s": second["wall_s"],
+                     "second_simulate_s": second["simulate_s"], "ratio": second["wall_s"] / first["wall_s"],
+                     "time": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        print(f"pair {i + 1}/{n}: first {first['wall_s']:.2f} s (compilation {first['build_s']:.2f} s), "
+              f"second {second['wall_s']:.2f} s, ratio {rows[-1]['ratio']:.3f}", flush=True)
+    df = pd.DataFrame(rows).assign(machine=machine())
+    write_csv(ROOT / "benchmarks" / "results" / "end_to_end_ratio.csv", df)
+    r = df["ratio"]
+    print(f"machine: {machine()}")
+    print(f"alzheimer: second seed / first seed over {n} pairs: min {r.min():.3f}, median {r.median():.3f}, "
+          f"max {r.max():.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="skip the fresh-process CLI run and the runtime backend")
+    ap.add_argument("--ratio", type=int, metavar="N", help="only the Alzheimer second/first-seed pair, N times")
     ap.add_argument("--worker", nargs=2, metavar=("MODEL", "KIND"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         print(json.dumps(worker(*args.worker)))
+        return
+    if args.ratio is not None:
+        ratio_pairs(args.ratio)
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
