@@ -12,9 +12,9 @@ installed with its ``cuda`` extra::
     pip install '.[cuda]'
     python benchmarks/gpu_compare.py            # --quick: Alzheimer only
 
-(On this project's lent GPU machines, whose system Python is too new for
-Brian2 2.8.0, carry cp312 wheels of ``numpy<2.4``, ``brian2==2.8.0`` and
-``brian2cuda==1.0a7`` as ``.library/device/README.md`` describes.)
+On this project's lent GPU machines (the ``device`` tool), whose NumPy is too
+new for Brian2 2.8.0 and which cannot fetch packages, ``benchmarks/gpu_device.sh``
+does the set-up: ``fetch`` here, then ``run`` there (see that script).
 Writes ``benchmarks/results/gpu_compare.csv`` (``--quick``: ``gpu_compare_quick.csv``).
 """
 
@@ -47,17 +47,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="Alzheimer only")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--backends", default="cpp_standalone,cuda_standalone",
+                    help="comma-separated; 'cpp_standalone' alone checks the environment on a machine "
+                         "without a GPU (no comparison)")
     args = ap.parse_args()
+    backends = list(dict.fromkeys(b.strip() for b in args.backends.split(",") if b.strip()))
+    unknown = set(backends) - {"cpp_standalone", "cuda_standalone"}
+    if unknown or not backends:
+        raise SystemExit(f"--backends takes cpp_standalone and/or cuda_standalone, got {args.backends!r}")
     gpus = visible_gpus()
-    if not gpus:
+    if "cuda_standalone" in backends and not gpus:
         raise SystemExit("no GPU visible (nvidia-smi lists none): run this on a GPU machine")
-    print(f"machine: {platform.node()}, {gpus[0]}")
+    print(f"machine: {platform.node()}, {gpus[0] if gpus else 'no GPU'}", flush=True)
     rows = []
     for case, overrides in CASES.items():
         if args.quick and not case.startswith("alzheimer"):
             continue
         results = {}
-        for backend in ("cpp_standalone", "cuda_standalone"):
+        for backend in backends:
             cfg = replace(apply_overrides(RunConfig(backend=backend), overrides), seed=args.seed)
             t0 = time.perf_counter()
             res = pipeline.run(cfg, figures=False, progress=lambda m: print("  ", m, flush=True))
@@ -70,6 +77,8 @@ def main() -> None:
                          "prop_p_at_k": res["metrics_delta_prop"]["precision_at_k"],
                          "overlap_forward": res["summary"]["overlap_forward_mean"],
                          "n_synapses_ee": res["engine_info"].get("n_synapses_ee")})
+        if len(results) < 2:
+            continue
         d = {b: np.nan_to_num(np.array(r["matrices"]["delta"], dtype=float)) for b, r in results.items()}
         K = int(np.array(results["cpp_standalone"]["matrices"]["truth"]).sum())
         rho = spearman(d["cpp_standalone"], d["cuda_standalone"])
@@ -80,7 +89,8 @@ def main() -> None:
     df = pd.DataFrame(rows)
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    write_csv(out / f"gpu_compare{'_quick' if args.quick else ''}.csv", df)   # quick never overwrites the full table
+    tag = ("_quick" if args.quick else "") + ("" if len(backends) == 2 else "_" + "_".join(backends))
+    write_csv(out / f"gpu_compare{tag}.csv", df)   # quick or one-backend runs never overwrite the full table
     pd.set_option("display.width", 200)
     print(df.round(3).to_string(index=False))
 
