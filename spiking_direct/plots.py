@@ -350,8 +350,10 @@ def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return pred
 
 
-def _draw_graph(ax, V, pos, edges, title) -> None:
-    """``edges``: list of (u, v, kind); nodes as dots, each name on the side of its node freest of edges."""
+def _draw_graph(ax, V, pos, edges, title, inch=None) -> None:
+    """``edges``: list of (u, v, kind); nodes as dots, each name on the side of its node freest of edges
+    that does not cover another node or name. ``inch``: the panel's inches per data unit (x, y), for
+    the size of a name (8 pt: about 0.068 inch a character); without it names are placed by edges alone."""
     xy = np.array([pos[i] for i in range(len(V))])
     for u, v, kind in edges:
         ax.annotate("", xy=pos[v], xytext=pos[u], zorder=3,  # above the names: arrowheads stay visible
@@ -363,6 +365,26 @@ def _draw_graph(ax, V, pos, edges, title) -> None:
     span = np.where(np.ptp(xy, axis=0) > 0, np.ptp(xy, axis=0), 1.0)
     places = {"left": (180, (-8, 0), "right", "center"), "right": (0, (8, 0), "left", "center"),
               "top": (90, (0, 8), "center", "bottom"), "bottom": (-90, (0, -8), "center", "top")}
+    placed = []  # boxes (x0, x1, y0, y1) of the names placed so far, data units
+
+    def box(i, side):
+        ux, uy = inch
+        w, h, off, r = (0.068 * len(V[i]) + 0.04) / ux, 0.16 / uy, 0.11, 0.07
+        x, y = pos[i]
+        if side == "right":
+            return x + off / ux, x + off / ux + w, y - h / 2, y + h / 2
+        if side == "left":
+            return x - off / ux - w, x - off / ux, y - h / 2, y + h / 2
+        lo = y + off / uy if side == "top" else y - off / uy - h
+        return x - w / 2, x + w / 2, lo, lo + h
+
+    def covers(i, b):
+        ux, uy = inch
+        rx, ry = 0.07 / ux, 0.07 / uy   # node radius
+        hit_node = any(b[0] - rx < pos[j][0] < b[1] + rx and b[2] - ry < pos[j][1] < b[3] + ry
+                       for j in range(len(V)) if j != i)
+        return hit_node or any(b[0] < c[1] and c[0] < b[1] and b[2] < c[3] and c[2] < b[3] for c in placed)
+
     for i, name in enumerate(V):
         # the name goes where it is farthest (in angle) from the node's edges; sources prefer the left
         d = [pos[j if u == i else u] - pos[i] for u, j, _ in edges if i in (u, j) and u != j]
@@ -372,11 +394,15 @@ def _draw_graph(ax, V, pos, edges, title) -> None:
         def clearance(side):
             return min((abs((places[side][0] - a + 180) % 360 - 180) for a in ang), default=180)
 
-        side = max(order, key=lambda sd: (min(clearance(sd), 60), -order.index(sd)))
+        free = (lambda sd: not covers(i, box(i, sd))) if inch is not None else (lambda sd: True)
+        side = max(order, key=lambda sd: (free(sd), min(clearance(sd), 60), -order.index(sd)))
+        if inch is not None:
+            placed.append(box(i, side))
         _, off, ha, va = places[side]
         ax.annotate(name, pos[i], xytext=off, textcoords="offset points", ha=ha, va=va, fontsize=8, zorder=2,
                     bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.85))
-    pad = 0.25 + 0.045 * max((len(s) for s in V), default=0)
+    longest = max((len(s) for s in V), default=0)
+    pad = (0.2 + 0.068 * longest) / inch[0] if inch is not None else 0.25 + 0.045 * longest
     ax.set_xlim(x0 - pad, x1 + pad)
     ax.set_ylim(xy[:, 1].min() - 0.5, xy[:, 1].max() + 0.6)
     ax.set_axis_off()
@@ -393,24 +419,30 @@ def _graph_figure(folder: Path, scores: list[str], name: str) -> Path:
     labels = {"delta": "Δ (synaptic)", "delta_prop": "Δprop (probe propagation)"}
     span = np.ptp([p[1] for p in pos.values()]) if pos else 0.0
     width = np.ptp([p[0] for p in pos.values()]) if pos else 0.0   # deep graphs get wider panels
-    fig = _figure(figsize=(max(5.2, 0.45 * width + 2) * (1 + len(scores)), max(3.4, 0.55 * span + 3)))
+    # a layer (1.6 units) is at least one name wide (8 pt: about 0.068 inch a character), so the
+    # names of neighbouring nodes placed above or below them do not run into each other
+    longest = max((len(v) for v in V), default=0)
+    panel_w, fig_h = max(5.2, max(0.45, 0.068 * longest / 1.6) * width + 2), max(3.4, 0.55 * span + 3)
+    pad_in = 0.2 + 0.068 * longest   # room for a name left of the first layer and right of the last
+    inch = ((panel_w - 0.3 - 2 * pad_in) / width if width > 0 else 1.0, (fig_h - 1.3) / (span + 1.1))
+    fig = _figure(figsize=(panel_w * (1 + len(scores)), fig_h))
     axes = fig.subplots(1, 1 + len(scores), squeeze=False)[0]
     _draw_graph(axes[0], V, pos, [(int(i), int(j), "true") for i, j in np.argwhere(truth)],
-                f"true graph (K = {K} links)")
+                f"true graph (K = {K} links)", inch)
     for ax, key in zip(axes[1:], scores):
         mat = result.get("matrices", {}).get(key)
         m = result.get(f"metrics_{key}", {})
         head = f"learned top-{K} by {labels.get(key, key)}\nPrecision@K = {_fmt(m.get('precision_at_k'), '.2f')}, " \
                f"AUROC = {_fmt(m.get('auroc'), '.3f')}"
         if mat is None:
-            _draw_graph(ax, V, pos, [], head)
+            _draw_graph(ax, V, pos, [], head, inch)
             _empty(ax, f"no '{key}' matrix in result.json")
             continue
         pred = _top_k(_arr(mat), K)
         edges = [(int(i), int(j), "correct" if truth[i, j] else "reversed" if truth[j, i] else "wrong")
                  for i, j in np.argwhere(pred)]
         edges = [(int(i), int(j), "missed") for i, j in np.argwhere(truth & ~pred)] + edges
-        _draw_graph(ax, V, pos, edges, head)
+        _draw_graph(ax, V, pos, edges, head, inch)
     handles = [Line2D([], [], color=KIND_COLOURS[k], lw=2, ls="--" if k == "missed" else "-",
                       label={"true": "true link", "missed": "missed true link (learned panels)"}.get(k, k))
                for k in KIND_COLOURS]
