@@ -63,7 +63,7 @@ _THRESHOLD_CHILD = r'''
 import hashlib, sys
 import numpy as np
 import brian2 as b2
-from spiking_direct.engines.backends import block_threshold_codeobject
+from spiking_direct.engines.backends import block_threshold_codeobject, spike_driven_event
 kind, folder = sys.argv[1], sys.argv[2]
 b2.set_device("cpp_standalone", directory=folder, build_on_run=False)
 b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
@@ -74,17 +74,26 @@ cls = block_threshold_codeobject() if kind == "block" else None
 # stochastic threshold (random draws must come in the same order)
 G = b2.NeuronGroup(1000, "dv/dt = (I - v) / (10*ms) + 0.5 * sqrt(2 / (10*ms)) * xi : 1 (unless refractory)\nI : 1",
                    threshold="v > 1", reset="v = 0", refractory=3 * b2.ms, method="euler",
-                   events={"upper": "v > 0.8 and rand() < 0.3"}, codeobj_class=cls, name="g")
+                   events={"upper": "v > 0.8 and rand() < 0.3", "fresh": "lastspike == t and I > 0.7"},
+                   codeobj_class=cls, name="g")
+if kind == "block":
+    spike_driven_event(G, "fresh")   # tests only this step's spikes
+    try:
+        spike_driven_event(G, "upper")
+        raise SystemExit("spike_driven_event accepted a condition that does not imply a spike")
+    except ValueError:
+        pass
 G.I = "1.4 * i / 1000.0"
 P = b2.NeuronGroup(700, "", threshold="rand() < 0.01", codeobj_class=cls, name="p")
 S = b2.Synapses(P, G, on_pre="v_post += 0.2", name="s")
 S.connect(p=0.05)
 ms_ = b2.SpikeMonitor(G, name="m_spike")
 mu = b2.EventMonitor(G, "upper", name="m_upper")
+mf = b2.EventMonitor(G, "fresh", name="m_fresh")
 mp = b2.SpikeMonitor(P, name="m_p")
 b2.run(200 * b2.ms)
 b2.device.build(directory=folder, compile=True, run=True, with_output=False)
-for m in (ms_, mu, mp):
+for m in (ms_, mu, mf, mp):
     i, t = np.asarray(m.i[:]), np.asarray(m.t_[:])
     print(m.name, i.size, hashlib.md5(i.tobytes() + t.tobytes()).hexdigest())
 '''
@@ -103,6 +112,9 @@ def test_block_thresholder_gives_brian2s_events_to_the_bit(tmp_path):
     crossing) gives exactly the events of Brian2's own template: same cells,
     same steps, same order, same random draws (a stochastic threshold and a
     stochastic custom event), with refractoriness and a partial last block.
+    So does the spike-driven thresholder of a ``lastspike == t and ...`` event
+    (``backends.spike_driven_event``: tests only this step's spikes), which
+    refuses a condition that a cell that did not spike could satisfy.
     The comparison sees a change of draw order: with the seed set after the
     first draw (the connection), two runs of one template already differed."""
     if _gcc() is None and shutil.which("c++") is None:
@@ -111,7 +123,10 @@ def test_block_thresholder_gives_brian2s_events_to_the_bit(tmp_path):
     brian = _threshold_run("brian2", tmp_path / "brian2")
     # the network exercises every path: spikes, custom events and stochastic cells in every block
     assert ours["m_spike"][0] > 2000 and ours["m_upper"][0] > 2000 and ours["m_p"][0] > 1000
+    assert 500 < ours["m_fresh"][0] < ours["m_spike"][0]   # the spike-driven event: a strict subset of spikes
     assert ours == brian
+    fresh = (tmp_path / "block" / "code_objects" / "g_fresh_thresholder_codeobject.cpp").read_text()
+    assert "_num_spikes" in fresh and "_crossed" not in fresh
     generated = (tmp_path / "block" / "code_objects" / "g_spike_thresholder_codeobject.cpp").read_text()
     assert "_crossed" in generated
     assert "_crossed" not in (tmp_path / "brian2" / "code_objects" / "g_spike_thresholder_codeobject.cpp").read_text()
