@@ -6,7 +6,7 @@
    other cell can satisfy ``lastspike == t``. Used through
    spiking_direct.engines.backends.spike_driven_event, which checks the condition. #}
 {# USES_VARIABLES { N } #}
-{% extends 'common_group.cpp' %}
+{% extends 'threshold.cpp' %}{# this package's: its after_code block #}
 {% block maincode %}
     //// MAIN CODE ////////////
     // scalar code
@@ -28,9 +28,4 @@
         }
     }
     {{_eventspace}}[N] = _count;
-{% endblock %}
-
-{% block after_code %}
-{% set _eventspace = get_array_name(eventspace_variable) %}
-{{_eventspace}}[N] = 0;  // Note that this is not an off-by-1-error: the array has N+1 elements
 {% endblock %}
