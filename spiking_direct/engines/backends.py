@@ -292,16 +292,19 @@ def spike_driven_event(group, event: str) -> None:
     if not str(cond).replace(" ", "").startswith("lastspike==tand"):
         raise ValueError(f"the {event!r} condition {cond!r} does not start with 'lastspike == t and': "
                          "it may hold for cells that did not spike in this step")
-    if group._refractory is False:
+    if "lastspike" not in group.variables:
         raise ValueError(f"{group.name} has no refractoriness, hence no lastspike")
+    if group.codeobj_class is not block_threshold_codeobject():
+        raise ValueError(f"{group.name} must be created with codeobj_class=block_threshold_codeobject(), "
+                         "whose templater holds the spike-driven template")
     thr = group.thresholder[event]
-    thr.template = "spike_event_threshold"
-    thr.needed_variables = list(thr.needed_variables) + ["_spikespace", "lastspike", "t"]
-    thr.template_kwds = {**thr.template_kwds, "spikespace_variable": group.variables["_spikespace"]}
     # the spike thresholder must have run in this step: Brian2's default slots (custom events after it)
     if (group.thresholder["spike"].when, thr.when) != ("thresholds", "after_thresholds"):
         raise ValueError(f"the {event!r} thresholder must run in the 'after_thresholds' slot and the "
                          "spike thresholder in 'thresholds' (Brian2's defaults)")
+    thr.template = "spike_event_threshold"
+    thr.needed_variables = list(thr.needed_variables) + ["_spikespace", "lastspike", "t"]
+    thr.template_kwds = {**thr.template_kwds, "spikespace_variable": group.variables["_spikespace"]}
 
 
 @register("cpp_standalone")
