@@ -89,6 +89,13 @@ def worker(model: str, kind: str) -> list[dict]:
     return rows
 
 
+def run_worker(model: str, kind: str) -> list[dict]:
+    """The rows of one group, measured in a fresh process (:func:`worker`)."""
+    out = subprocess.run([sys.executable, __file__, "--worker", model, kind], check=True,
+                         stdout=subprocess.PIPE, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def ratio_pairs(n: int) -> None:
     """The Alzheimer pair (seed 0 with compilation, seed 1 from its build) ``n`` times."""
     from spiking_direct.results import machine, write_csv
@@ -97,9 +104,7 @@ def ratio_pairs(n: int) -> None:
         raise SystemExit("--ratio needs N >= 1")
     rows = []
     for i in range(n):
-        out = subprocess.run([sys.executable, __file__, "--worker", "alzheimer", "cpp_standalone"], check=True,
-                             stdout=subprocess.PIPE, text=True)
-        first, second = json.loads(out.stdout.strip().splitlines()[-1])
+        first, second = run_worker("alzheimer", "cpp_standalone")
         rows.append({"pair": i, "first_wall_s": first["wall_s"], "first_build_s": first["build_s"],
                      "first_simulate_s": first["simulate_s"], "second_wall_s": second["wall_s"],
                      "second_simulate_s": second["simulate_s"], "ratio": second["wall_s"] / first["wall_s"],
@@ -138,9 +143,7 @@ def main() -> None:
     for model, kind in GROUPS:
         if args.quick and kind == "runtime":
             continue
-        out = subprocess.run([sys.executable, __file__, "--worker", model, kind], check=True,
-                             stdout=subprocess.PIPE, text=True)
-        rows.extend(json.loads(out.stdout.strip().splitlines()[-1]))
+        rows.extend(run_worker(model, kind))
     df = pd.DataFrame(rows)
     ratios = {}
     for model in df["model"].dropna().unique():

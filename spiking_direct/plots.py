@@ -350,10 +350,18 @@ def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return pred
 
 
+NAME_CHAR_INCH = 0.068   # width of a character of a node name (8 pt), inches
+
+
+def _name_margin(longest: int) -> float:
+    """Inches beside the outer layers that hold a name of ``longest`` characters."""
+    return 0.2 + NAME_CHAR_INCH * longest
+
+
 def _draw_graph(ax, V, pos, edges, title, inch=None) -> None:
     """``edges``: list of (u, v, kind); nodes as dots, each name on the side of its node freest of edges
     that does not cover another node or name. ``inch``: the panel's inches per data unit (x, y), for
-    the size of a name (8 pt: about 0.068 inch a character); without it names are placed by edges alone."""
+    the size of a name (:data:`NAME_CHAR_INCH`); without it names are placed by edges alone."""
     xy = np.array([pos[i] for i in range(len(V))])
     for u, v, kind in edges:
         ax.annotate("", xy=pos[v], xytext=pos[u], zorder=3,  # above the names: arrowheads stay visible
@@ -366,10 +374,10 @@ def _draw_graph(ax, V, pos, edges, title, inch=None) -> None:
     places = {"left": (180, (-8, 0), "right", "center"), "right": (0, (8, 0), "left", "center"),
               "top": (90, (0, 8), "center", "bottom"), "bottom": (-90, (0, -8), "center", "top")}
     placed = []  # boxes (x0, x1, y0, y1) of the names placed so far, data units
+    ux, uy = inch if inch is not None else (1.0, 1.0)
 
     def box(i, side):
-        ux, uy = inch
-        w, h, off, r = (0.068 * len(V[i]) + 0.04) / ux, 0.16 / uy, 0.11, 0.07
+        w, h, off = (NAME_CHAR_INCH * len(V[i]) + 0.04) / ux, 0.16 / uy, 0.11   # inches -> data units
         x, y = pos[i]
         if side == "right":
             return x + off / ux, x + off / ux + w, y - h / 2, y + h / 2
@@ -379,7 +387,6 @@ def _draw_graph(ax, V, pos, edges, title, inch=None) -> None:
         return x - w / 2, x + w / 2, lo, lo + h
 
     def covers(i, b):
-        ux, uy = inch
         rx, ry = 0.07 / ux, 0.07 / uy   # node radius
         hit_node = any(b[0] - rx < pos[j][0] < b[1] + rx and b[2] - ry < pos[j][1] < b[3] + ry
                        for j in range(len(V)) if j != i)
@@ -402,7 +409,7 @@ def _draw_graph(ax, V, pos, edges, title, inch=None) -> None:
         ax.annotate(name, pos[i], xytext=off, textcoords="offset points", ha=ha, va=va, fontsize=8, zorder=2,
                     bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.85))
     longest = max((len(s) for s in V), default=0)
-    pad = (0.2 + 0.068 * longest) / inch[0] if inch is not None else 0.25 + 0.045 * longest
+    pad = _name_margin(longest) / ux if inch is not None else 0.25 + 0.045 * longest
     ax.set_xlim(x0 - pad, x1 + pad)
     ax.set_ylim(xy[:, 1].min() - 0.5, xy[:, 1].max() + 0.6)
     ax.set_axis_off()
@@ -419,12 +426,11 @@ def _graph_figure(folder: Path, scores: list[str], name: str) -> Path:
     labels = {"delta": "Δ (synaptic)", "delta_prop": "Δprop (probe propagation)"}
     span = np.ptp([p[1] for p in pos.values()]) if pos else 0.0
     width = np.ptp([p[0] for p in pos.values()]) if pos else 0.0   # deep graphs get wider panels
-    # a layer (1.6 units) is at least one name wide (8 pt: about 0.068 inch a character), so the
-    # names of neighbouring nodes placed above or below them do not run into each other
+    # a layer (1.6 units) is at least one name wide, so the names of neighbouring nodes placed above
+    # or below them do not run into each other
     longest = max((len(v) for v in V), default=0)
-    panel_w, fig_h = max(5.2, max(0.45, 0.068 * longest / 1.6) * width + 2), max(3.4, 0.55 * span + 3)
-    pad_in = 0.2 + 0.068 * longest   # room for a name left of the first layer and right of the last
-    inch = ((panel_w - 0.3 - 2 * pad_in) / width if width > 0 else 1.0, (fig_h - 1.3) / (span + 1.1))
+    panel_w, fig_h = max(5.2, max(0.45, NAME_CHAR_INCH * longest / 1.6) * width + 2), max(3.4, 0.55 * span + 3)
+    inch = ((panel_w - 0.3 - 2 * _name_margin(longest)) / width if width > 0 else 1.0, (fig_h - 1.3) / (span + 1.1))
     fig = _figure(figsize=(panel_w * (1 + len(scores)), fig_h))
     axes = fig.subplots(1, 1 + len(scores), squeeze=False)[0]
     _draw_graph(axes[0], V, pos, [(int(i), int(j), "true") for i, j in np.argwhere(truth)],

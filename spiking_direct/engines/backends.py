@@ -303,7 +303,7 @@ def spike_driven_event(group, event: str) -> None:
         raise ValueError(f"the {event!r} thresholder must run in the 'after_thresholds' slot and the "
                          "spike thresholder in 'thresholds' (Brian2's defaults)")
     thr.template = "spike_event_threshold"
-    thr.needed_variables = list(thr.needed_variables) + ["_spikespace", "lastspike", "t"]
+    thr.needed_variables = list(thr.needed_variables) + ["_spikespace"]
     thr.template_kwds = {**thr.template_kwds, "spikespace_variable": group.variables["_spikespace"]}
 
 
@@ -336,10 +336,6 @@ class CppStandaloneBackend:
     def codeobj_class(self):
         """Code-object class of the network's neuron groups (see :func:`block_threshold_codeobject`)."""
         return block_threshold_codeobject()
-
-    def adapt_network(self, network) -> None:
-        """The excitatory ``learn`` event tests only this step's spikes (:func:`spike_driven_event`)."""
-        spike_driven_event(network.exc, "learn")
 
     @staticmethod
     def insert_seed_code(device, default_seed=None):
@@ -416,9 +412,11 @@ class CppStandaloneBackend:
         t0 = time.perf_counter()
         _reset_device(self.device_name, build_on_run=False, directory=str(directory))
         self.prepare_prefs()
+        codeobj_class = self.codeobj_class()
         network = build_network(params, n_areas, n_windows, set_area, values=values, monitors=monitors,
-                                allowed=allowed, codeobj_class=self.codeobj_class())
-        self.adapt_network(network)
+                                allowed=allowed, codeobj_class=codeobj_class)
+        if codeobj_class is not None:   # our templater: the learn event tests only this step's spikes
+            spike_driven_event(network.exc, "learn")
         self.insert_seed_code(b2.device, default_seed)
         self.insert_reserve_code(b2.device, params, n_areas, allowed)
         network.net.run(n_windows * params.clock.T_win, profile=profiling())
@@ -644,9 +642,6 @@ class CudaStandaloneBackend(CppStandaloneBackend):
     def codeobj_class(self):
         """brian2cuda's own code objects (its thresholders are CUDA kernels)."""
         return None
-
-    def adapt_network(self, network) -> None:
-        """Nothing: brian2cuda's own thresholder templates."""
 
     def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None,
             allowed=None):

@@ -7,7 +7,7 @@
    those of Brian2's template: the condition code runs once per cell, in
    index order (a condition that draws random numbers draws them in the same
    order), and the compaction visits the cells of a block in index order.
-   Used through spiking_direct.engines.backends.BlockThresholdCodeObject. #}
+   Used through spiking_direct.engines.backends.block_threshold_codeobject. #}
 {# USES_VARIABLES { N } #}
 {% extends 'common_group.cpp' %}
 {% block maincode %}
