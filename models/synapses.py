@@ -56,16 +56,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ..errors import ModelError
 from ._units import Q, Quantity
 
 from brian2 import Equations, mV, ms
 
 TIMING_RULES = ("pair_exp",)
 WEIGHT_RULES = ("additive", "multiplicative", "van_rossum")
-
-
-class ModelError(ValueError):
-    """An unsupported model combination or parameter."""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ import networkx as nx
 import numpy as np
 from pathlib import Path
 import pandas as pd
+from .errors import CausalModelError
 
 __all__ = [
     "CausalModel",
@@ -69,10 +70,6 @@ def quiet_pgmpy():
             yield
     finally:
         logger.setLevel(level)
-
-
-class CausalModelError(ValueError):
-    """An invalid causal model specification, or an invalid request to a model."""
 
 
 class CausalModel:
@@ -829,9 +826,11 @@ def from_bif(name_or_path: str) -> CausalModel:
     else:
         names = shipped_bif_names()
         if text_path not in names:
+            from .errors import suggest
+
             raise CausalModelError(
-                f"no BIF file or shipped network named {text_path!r}; "
-                f"shipped networks: {', '.join(names)}"
+                f"no causal model, BIF file or shipped network named {text_path!r}"
+                f"{suggest(text_path, available_models()) or ''}; models: {', '.join(available_models())}"
             )
         path = os.path.join(_example_models_dir(), text_path + ".bif.gz")
         name = text_path
@@ -840,13 +839,33 @@ def from_bif(name_or_path: str) -> CausalModel:
     with opener(path, "rt", encoding="utf-8") as fh:
         text = fh.read()
     reader = BIFReader(string=text)
-    bn = reader.get_model()
-    variables = [str(v) for v in reader.variable_names]
-    values = {str(v): tuple(str(s) for s in reader.variable_states[v]) for v in reader.variable_names}
+    return from_pgmpy(reader.get_model(), name=name, description=description,
+                      variables=[str(v) for v in reader.variable_names],
+                      states={str(v): [str(s) for s in reader.variable_states[v]] for v in reader.variable_names})
+
+
+def from_pgmpy(bn: Any, name: str = "pgmpy", description: str = "", variables: Sequence[str] | None = None,
+               states: Mapping[str, Sequence[str]] | None = None) -> CausalModel:
+    """A model from a pgmpy Bayesian network (``pgmpy.models.DiscreteBayesianNetwork`` or
+    ``BayesianNetwork``) with a tabular CPD for every variable.
+
+    ``variables`` fixes the variable order (default: the network's node order) and
+    ``states`` each variable's value order, the first being the "positive" value
+    (default: the state names of its CPD). ``model.bayesian_network`` holds ``bn``.
+    """
+    cpd_list = list(bn.get_cpds())
+    by_var = {str(t.variable): t for t in cpd_list}
+    variables = [str(v) for v in (variables if variables is not None else bn.nodes())]
+    missing = [v for v in variables if v not in by_var]
+    if missing:
+        raise CausalModelError(f"model {name!r}: no CPD for {missing[:5]} (every variable needs a tabular CPD)")
+    if states is None:
+        states = {v: [str(s) for s in by_var[v].state_names[by_var[v].variable]] for v in variables}
+    values = {v: tuple(str(s) for s in states[v]) for v in variables}
     index = {v: i for i, v in enumerate(variables)}
     links = sorted(((str(u), str(v)) for u, v in bn.edges()), key=lambda e: (index[e[0]], index[e[1]]))
     cpds: dict[str, CPD] = {}
-    for tab in bn.get_cpds():
+    for tab in cpd_list:
         v = str(tab.variable)
         scope = [str(x) for x in tab.variables]  # [v, evidence...]
         arr = np.asarray(tab.values, dtype=float).reshape([len(values[x]) for x in scope])
@@ -860,9 +879,84 @@ def from_bif(name_or_path: str) -> CausalModel:
     model = CausalModel(name, variables, values, links, cpds=cpds, description=description)
     for v in variables:
         if set(model.parents(v)) != set(_cpd_evidence(bn, v)):
-            raise CausalModelError(f"BIF {name!r}: the CPD of {v!r} does not match its parents")
+            raise CausalModelError(f"model {name!r}: the CPD of {v!r} does not match its parents")
     model.bayesian_network = bn
     return model
+
+
+def from_tables(name: str, values: Mapping[str, Sequence[str]], links: Sequence[tuple[str, str]],
+                tables: Mapping[str, Any], description: str = "") -> CausalModel:
+    """A model from conditional probability tables.
+
+    ``values`` maps each variable (in order) to its values, the "positive" one first;
+    ``links`` lists ``(parent, child)``; ``tables[v]`` is an array of shape
+    ``(|parent_1|, ..., |parent_m|, |v|)`` over ``v``'s parents in the order of
+    ``values`` (for a root, ``(|v|,)``): ``P(v = value | parents)``, each last-axis
+    row summing to 1.
+    """
+    variables = list(values)
+    model = CausalModel(name, variables, values, links, description=description)   # checks names and links
+    cpds: dict[str, CPD] = {}
+    for v in variables:
+        if v not in tables:
+            raise CausalModelError(f"model {name!r}: no table for {v!r}")
+        parents = model.parents(v)
+        shape = tuple(len(model.values[p]) for p in parents) + (len(model.values[v]),)
+        arr = np.asarray(tables[v], dtype=float)
+        if arr.shape != shape:
+            raise CausalModelError(f"model {name!r}: the table of {v!r} has shape {arr.shape}, expected {shape} "
+                                   f"(parents {list(parents)}, then {v!r}'s values)")
+        if (arr < 0).any() or not np.allclose(arr.sum(axis=-1), 1.0, atol=1e-6):
+            raise CausalModelError(f"model {name!r}: the table of {v!r} must hold probabilities whose "
+                                   "last-axis rows sum to 1")
+        cpds[v] = _bif_cpd(np.ascontiguousarray(arr), tuple(parents))
+    extra = sorted(set(tables) - set(variables))
+    if extra:
+        raise CausalModelError(f"model {name!r}: tables for unknown variables {extra}")
+    return CausalModel(name, variables, values, links, cpds=cpds, description=description)
+
+
+def from_data(table: Any, links: Sequence[tuple[str, str]], name: str = "data", pseudocount: float = 1.0,
+              values: Mapping[str, Sequence[str]] | None = None) -> CausalModel:
+    """A model whose tables are estimated from a data table (a ``pandas.DataFrame`` of value
+    names, one column per variable) and the given ``links``: each conditional probability is
+    the count of the value given its parents' values plus ``pseudocount`` (Laplace), normalised.
+
+    ``values`` fixes each variable's values and their order (default: the sorted distinct
+    cells of its column, so the first in sort order is the "positive" value).
+    """
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame) or table.empty:
+        raise CausalModelError("from_data needs a non-empty pandas DataFrame (one column per variable)")
+    if not pseudocount >= 0:
+        raise CausalModelError(f"pseudocount must be >= 0, got {pseudocount}")
+    frame = table.astype(str)
+    variables = [str(c) for c in frame.columns]
+    values = {v: tuple(map(str, values[v])) if values is not None and v in values
+              else tuple(sorted(frame[v].unique())) for v in variables}
+    model = CausalModel(name, variables, values, links)
+    codes = {}
+    for v in variables:
+        cat = pd.Categorical(frame[v], categories=list(values[v]))
+        if (cat.codes < 0).any():
+            bad = frame[v][cat.codes < 0].iloc[0]
+            raise CausalModelError(f"column {v!r} holds {bad!r}, which is not among its values {list(values[v])}")
+        codes[v] = cat.codes.astype(np.int64)
+    tables = {}
+    for v in variables:
+        parents = model.parents(v)
+        shape = tuple(len(values[p]) for p in parents) + (len(values[v]),)
+        counts = np.full(shape, float(pseudocount))
+        np.add.at(counts, tuple(codes[p] for p in parents) + (codes[v],), 1.0)
+        total = counts.sum(axis=-1, keepdims=True)
+        if (total == 0).any():
+            raise CausalModelError(f"{v!r}: a combination of its parents' values never occurs in the data; "
+                                   "use pseudocount > 0")
+        tables[v] = counts / total
+    return from_tables(name, values, links, tables,
+                       description=f"tables estimated from a data table of {len(frame)} rows "
+                                   f"(pseudocount {pseudocount:g})")
 
 
 def _cpd_evidence(bn: Any, v: str) -> list[str]:

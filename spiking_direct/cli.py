@@ -6,33 +6,8 @@ import argparse
 import sys
 import time
 from pathlib import Path
-
-
-class CLIError(ValueError):
-    """Bad command-line input."""
-
-
-def parse_seeds(text: str) -> list[int]:
-    """'3' -> [3]; '0-4' -> [0..4]; '1,5,7' -> [1, 5, 7]."""
-    seeds: list[int] = []
-    try:
-        for part in text.split(","):
-            part = part.strip()
-            if "-" in part[1:]:
-                lo, hi = part.split("-", 1)
-                lo, hi = int(lo), int(hi)
-                if hi < lo:
-                    raise CLIError(f"seed range {part!r} is empty")
-                seeds.extend(range(lo, hi + 1))
-            else:
-                seeds.append(int(part))
-    except ValueError as exc:
-        if isinstance(exc, CLIError):
-            raise
-        raise CLIError(f"cannot parse seeds {text!r} (use N, A-B or A,B,C)") from None
-    if any(s < 0 for s in seeds):
-        raise CLIError("seeds must be >= 0")
-    return seeds
+from .errors import CLIError, SpikingDirectError
+from .seeds import parse_seeds
 
 
 def _progress(quiet: bool):
@@ -146,10 +121,27 @@ def cmd_compare(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from .causal import available_models
+    from .api import models
 
-    for name in available_models():
-        print(name)
+    if not args.details:
+        for name in models():
+            print(name)
+        return 0
+    table = models(details=True)
+    print(table.to_string(index=False))
+    return 0
+
+
+def cmd_params(args) -> int:
+    import pandas as pd
+
+    from .api import params
+
+    table = params(args.engine)
+    if args.grep:
+        table = table[table["path"].str.contains(args.grep) | table["doc"].str.contains(args.grep)]
+    with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 90):
+        print(table.to_string(index=False))
     return 0
 
 
@@ -221,28 +213,21 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_parser(sub)
 
     m = sub.add_parser("models", help="list the built-in and shipped causal models")
+    m.add_argument("--details", action="store_true", help="variables, links and values of each (loads them all)")
     m.set_defaults(func=cmd_models)
+
+    pa = sub.add_parser("params", help="every run parameter: path, default, unit, one-line doc")
+    pa.add_argument("--engine", default=None, help="only the protocol's and this engine's (spiking or rate)")
+    pa.add_argument("--grep", default=None, help="only rows whose path or doc contains this text")
+    pa.set_defaults(func=cmd_params)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .causal import CausalModelError
-    from .config import ConfigError
-    from .encoding import EncodingError
-    from .engines.backends import BackendError
-    from .export import ExportError
-    from .sweep import SweepError
-    from .engines.spiking import SpikingError
-    from .models.synapses import ModelError
-    from .protocol import ProtocolError
-    from .interventions import InterventionError
-    from .truth import DataError
-
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CLIError, CausalModelError, ConfigError, EncodingError, BackendError, SpikingError, ModelError,
-            ProtocolError, ExportError, SweepError, InterventionError, DataError) as exc:
+    except SpikingDirectError as exc:
         print(f"spiking-direct: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

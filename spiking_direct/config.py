@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
+
+import numpy as np
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
+from .errors import ConfigError
+from .encoding import KINDS as ENCODINGS
 from .engines import ENGINES
 from .engines.spiking import SpikingParams
 from .protocol import ProtocolParams
-
-
-class ConfigError(ValueError):
-    """A bad configuration value or key."""
 
 
 SHORT_KEYS = {
@@ -104,16 +104,33 @@ class RunConfig:
                 self.rate = _rate_params_cls()()
             except ImportError:  # rate engine not available
                 self.rate = None
+        self._check_fields()
+
+    def _check_fields(self) -> None:
+        """The checks of single values (names, types, domains), made at construction."""
+        from .engines import backends
+        from .errors import suggest
+        from .parameters import check_all
+
+        if self.engine not in ENGINES:
+            raise ConfigError(f"unknown engine {self.engine!r}{suggest(self.engine, ENGINES)}; "
+                              f"choose from {list(ENGINES)}")
+        if self.backend not in backends.names():
+            raise ConfigError(f"unknown backend {self.backend!r}{suggest(self.backend, backends.names())}; "
+                              f"choose from {backends.names()}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)):
+            raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
+        if self.encoding not in ENCODINGS:
+            raise ConfigError(f"unknown encoding {self.encoding!r}{suggest(self.encoding, ENCODINGS)}; "
+                              f"choose from {list(ENCODINGS)}")
+        if not isinstance(self.model, str):
+            raise ConfigError(f"model must be a model name or file path, got {type(self.model).__name__}; "
+                              "pass a CausalModel object to spiking_direct.run instead")
+        check_all(self)
 
     def validate(self) -> None:
-        if self.engine not in ENGINES:
-            raise ConfigError(f"unknown engine {self.engine!r}; choose from {list(ENGINES)}")
-        from .engines import backends
-
-        if self.engine == "spiking" and self.backend not in backends.names():
-            raise ConfigError(f"unknown backend {self.backend!r}; choose from {backends.names()}")
-        if int(self.seed) < 0:
-            raise ConfigError(f"seed must be >= 0, got {self.seed}")
+        """Every check, also those across parameters (``k <= n``, the clock step for ``n``...)."""
+        self._check_fields()
         self.protocol.validate()
         if self.engine == "spiking":
             self.spiking.validate()
@@ -188,19 +205,39 @@ def parse_value(text: str, current):
     return text
 
 
-def _set_path(obj, path: list[str], text: str):
+def _set_path(obj, path: list[str], value, full: str):
     name = path[0]
-    if not is_dataclass(obj) or name not in {f.name for f in fields(obj)}:
-        valid = sorted(f.name for f in fields(obj)) if is_dataclass(obj) else []
-        raise ConfigError(f"unknown parameter {name!r}; valid here: {valid}")
     current = getattr(obj, name)
-    value = parse_value(text, current) if len(path) == 1 else _set_path(current, path[1:], text)
+    if len(path) == 1:
+        from .parameters import check_domain, coerce
+
+        value = coerce(full, value, current)
+        check_domain(full, value)
+    else:
+        value = _set_path(current, path[1:], value, full)
     try:
         return replace(obj, **{name: value})
     except ConfigError:
         raise
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{name}={text}: {exc}") from None
+        raise ConfigError(f"{full}={value!r}: {exc}") from None
+
+
+def with_params(config: RunConfig, params: dict) -> RunConfig:
+    """``config`` with parameters set by name: ``{"tau_m": 20*ms, "spiking.stdp.w_max": 12*mV}``.
+
+    Keys are paths, short keys or unique leaf names (:func:`spiking_direct.parameters.resolve`);
+    values are Python values (quantities for dimensioned parameters) or texts as on the command
+    line (``"20 ms"``). Returns a new config; every value is checked against its domain."""
+    from .parameters import resolve
+
+    for key, value in params.items():
+        for target in resolve(key, config.engine):
+            path = target.split(".")
+            if path[0] == "rate" and config.rate is None:
+                continue
+            config = _set_path(config, path, value, target)
+    return config
 
 
 def apply_overrides(config: RunConfig, items: list[str]) -> RunConfig:
@@ -209,14 +246,5 @@ def apply_overrides(config: RunConfig, items: list[str]) -> RunConfig:
         if "=" not in item:
             raise ConfigError(f"--set expects key=value, got {item!r}")
         key, text = item.split("=", 1)
-        key = key.strip()
-        targets = SHORT_KEYS.get(key, (key,))
-        if key in SHORT_KEYS:  # short forms address the selected engine's parameters only
-            engine_targets = [t for t in targets if t.split(".")[0] in (config.engine, "protocol")]
-            targets = engine_targets or targets
-        for target in targets:
-            path = target.split(".")
-            if path[0] == "rate" and config.rate is None:
-                continue
-            config = _set_path(config, path, text)
+        config = with_params(config, {key.strip(): text})
     return config

@@ -19,13 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import EncodingError
 from .causal import CausalModel
 
 KINDS = ("index", "rate")
-
-
-class EncodingError(ValueError):
-    """Bad encoding parameters."""
 
 
 @dataclass(frozen=True)

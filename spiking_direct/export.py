@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .brian_state import isolated
+from .errors import ExportError
 from .config import RunConfig
 from .protocol import Protocol, ProtocolParams
 from .recording import Recording
@@ -26,10 +28,6 @@ from .results import SCHEMA_VERSION, versions, write_json, write_npz
 
 MANIFEST = "manifest.json"
 PROTOCOL = "protocol.npz"
-
-
-class ExportError(RuntimeError):
-    """An exported build folder is missing, incomplete or from another version."""
 
 
 README = """# spiking_direct exported build: {scm}, {backend}, seed {seed}
@@ -83,9 +81,10 @@ def export_build(config: RunConfig, out: str | Path, compile: bool = False, prog
     check_timing(protocol, config.spiking)   # run_spiking's check: an export does not go through it
     be = backends.get(config.backend)
     values = timed_values(protocol, encoding.n_sets, encoding.set_area())
-    be.build(config.spiking, protocol.n_areas, protocol.n_windows, encoding.set_area(), directory=out,
-             progress=progress, values=values, default_seed=int(config.seed), compile=compile)
-    files = _result_files(be.network)
+    with isolated():
+        be._build(config.spiking, protocol.n_areas, protocol.n_windows, encoding.set_area(), directory=out,
+                  progress=progress, values=values, default_seed=int(config.seed), compile=compile)
+        files = _result_files(be.network)
     be.key = None  # this build holds a baked protocol: never reuse it for other runs
     write_npz(out / PROTOCOL, **protocol.to_arrays())
     import brian2

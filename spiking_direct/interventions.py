@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import InterventionError
 from . import readout
 from .causal import CausalModel, CausalModelError
 from .metrics import spearman
@@ -51,10 +52,6 @@ MIN_EFFECT = 0.05
 RERUN_HINT = "run it again with --set intervene_reps=60"
 
 CONTRAST = "ACE(X -> Y) = P(Y = y_0 | do(X = x_0)) - P(Y = y_0 | do(X = x_last)); index 0 = a variable's first value"
-
-
-class InterventionError(ValueError):
-    """A do() query that the run cannot answer."""
 
 
 def intervention_metrics(pred: np.ndarray, true: np.ndarray, paths: np.ndarray, links: list[tuple[int, int]],

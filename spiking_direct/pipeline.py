@@ -5,6 +5,7 @@ The same :func:`analyse` serves both engines: it sees only the Recording.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -42,8 +43,10 @@ def prepare(config: RunConfig, model: CausalModel | None = None):
     return model, encoding, direct_protocol(model, encoding, config.protocol, rng, table=table)
 
 
-def simulate(config: RunConfig, model: CausalModel | None = None, progress=None) -> tuple[CausalModel, Recording]:
-    """Build the protocol for ``config`` and run it on the chosen engine."""
+def simulate(config: RunConfig, model: CausalModel | None = None, progress=None,
+             monitors: dict | None = None) -> tuple[CausalModel, Recording]:
+    """Build the protocol for ``config`` and run it on the chosen engine (``monitors``: state
+    monitors of the spiking engine, see :func:`~spiking_direct.engines.spiking.build_network`)."""
     progress = progress or _noop
     model, encoding, protocol = prepare(config, model)
     progress(f"{model.name}: {model.n_variables} variables, {model.n_links} links; protocol of "
@@ -51,9 +54,14 @@ def simulate(config: RunConfig, model: CausalModel | None = None, progress=None)
     if config.engine == "spiking":
         from .engines.spiking import run_spiking
 
+        kwargs = {"monitors": monitors} if monitors else {}
         rec = run_spiking(protocol, encoding.n_sets, encoding.set_area(), config.spiking, int(config.seed),
-                          backend=config.backend, progress=progress)
+                          backend=config.backend, progress=progress, **kwargs)
     else:
+        if monitors:
+            from .errors import ConfigError
+
+            raise ConfigError("recording state variables (record=) needs the spiking engine")
         from .engines.rate import run_rate
 
         rec = run_rate(protocol, encoding, config.rate, int(config.seed), progress=progress)
@@ -142,11 +150,11 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
 
 
 def run(config: RunConfig, out: str | Path | None = None, progress=None, figures: bool = True,
-        model: CausalModel | None = None) -> Result:
+        model: CausalModel | None = None, monitors: dict | None = None) -> Result:
     """Run one DIRECT experiment; write ``out/result.json`` (and figures) if ``out`` is given."""
     progress = progress or _noop
     t0 = time.perf_counter()
-    model, rec = simulate(config, model=model, progress=progress)
+    model, rec = simulate(config, model=model, progress=progress, monitors=monitors)
     return finish(config, model, rec, t0, out=out, progress=progress, figures=figures)
 
 
@@ -163,6 +171,14 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
     interventions = res["interventions"]   # written to interventions.json, not to result.json
     res["interventions_metrics"] = interventions.get("metrics") if interventions is not None else None
     table = rec.protocol.table
+    params = config.to_dict()
+    params["model"] = model.name   # the model actually run (a CausalModel object may stand in for the name)
+    if config.data:
+        source = config.data
+    elif model.has_cpds:
+        source = "sampled from the model with the run's seed"
+    else:
+        source = "none: the model has no conditional tables, so coupling draws value pairs uniformly"
     result = Result({
         "schema_version": SCHEMA_VERSION,
         "scm": model.name,
@@ -171,9 +187,11 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
         "engine": config.engine,
         "backend": config.backend if config.engine == "spiking" else None,
         "seed": int(config.seed),
-        "params": config.to_dict(),
+        "params": params,
+        "model": {"name": model.name, "description": model.description, "n_variables": model.n_variables,
+                  "n_links": model.n_links, "has_tables": bool(model.has_cpds)},
         "learning": learning_rule(config),
-        "data": {"source": config.data or "sampled from the model with the run's seed",
+        "data": {"source": source,
                  "rows": int(table.shape[0]) if table is not None else None},
         "versions": versions(),
         **res,
@@ -181,22 +199,38 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
         "engine_info": rec.info,
         "timing": timing,
     })
+    state = _state(rec)
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         save_recording(out / "recording.npz", rec)
+        if state is not None:
+            write_npz(out / "state.npz", **{k: np.asarray(v) for k, v in state.items() if k != "units"},
+                      units=np.array(json.dumps(state["units"])))
         if interventions is not None:
             write_json(out / "interventions.json", {**interventions, "scm": model.name, "engine": config.engine,
                                                     "backend": result["backend"], "seed": int(config.seed),
                                                     "learning": result["learning"], "params": result["params"],
                                                     "versions": result["versions"]})
         write_json(out / "result.json", {k: v for k, v in result.items() if k != "interventions"})
+        result.folder = out
         if figures:
             from . import plots
 
             plots.all_figures(out)
         progress(f"wrote {out / 'result.json'}")
+    if state is not None:
+        result["state"] = state   # in memory and in state.npz, not in result.json
     return result
+
+
+def _state(rec: Recording) -> dict | None:
+    """The recorded state variables of ``rec`` (times in ms, values in mV), or None."""
+    if not rec.state:
+        return None
+    variables = [k for k in rec.state if k not in ("t", "neurons")]
+    return {"t_ms": np.asarray(rec.state["t"]) * 1e3, "neurons": np.asarray(rec.state["neurons"]),
+            "units": {v: "mV" for v in variables}, **{v: np.asarray(rec.state[v]) for v in variables}}
 
 
 def save_recording(path: Path, rec: Recording) -> None:

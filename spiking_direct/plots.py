@@ -13,6 +13,7 @@ global figure registry is touched and nothing is shown.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
@@ -153,12 +154,47 @@ def _figure(**kw):
     return Figure(layout="constrained", **kw)
 
 
+#: figures made while :func:`capture` is active, by name (the PNG is still written)
+_captured: ContextVar[dict | None] = ContextVar("captured_figures", default=None)
+
+
 def _save(fig, folder: Path, name: str) -> Path:
     out = Path(folder) / "figures"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.png"
     fig.savefig(path, dpi=DPI)
+    captured = _captured.get()
+    if captured is not None:
+        captured[name] = fig
     return path
+
+
+def names() -> list[str]:
+    """The figure names :func:`figure` accepts (the PNG file names without ``.png``)."""
+    return ["raster_coupling", "weights_per_link", "learned_graph", "gain_schedule",
+            "winners_per_window", "delta_matrices", "interventions"]
+
+
+def figure(folder: Path, name: str):
+    """The ``matplotlib.figure.Figure`` of figure ``name`` of the run in ``folder`` (also written as
+    ``figures/<name>.png``); :class:`~spiking_direct.errors.ConfigError` for an unknown name."""
+    from .errors import ConfigError, suggest
+
+    makers = {"raster_coupling": raster_coupling, "weights_per_link": weights_per_link,
+              "learned_graph": learned_graph,
+              "gain_schedule": gain_schedule, "winners_per_window": winners_per_window,
+              "delta_matrices": delta_matrices, "interventions": interventions_figure}
+    if name not in makers:
+        raise ConfigError(f"unknown figure {name!r}{suggest(name, makers)}; choose from {names()}")
+    token = _captured.set({})
+    try:
+        makers[name](Path(folder))
+        made = _captured.get()
+    finally:
+        _captured.reset(token)
+    if name not in made:
+        raise ConfigError(f"figure {name!r} does not apply to this run (e.g. no intervene phase)")
+    return made[name]
 
 
 def _run_tag(result: dict) -> str:

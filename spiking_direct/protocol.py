@@ -67,6 +67,7 @@ from typing import Callable
 import networkx as nx
 import numpy as np
 
+from .errors import ProtocolError
 from .causal import CausalModel
 from .encoding import Encoding
 
@@ -76,10 +77,6 @@ PHASES = ("identify", "couple", "probe", "intervene")
 #: direction (target leads, and the specification's roots are the true sinks):
 #: "the same network trained with every link reversed".
 CONTROLS = ("none", "no_plasticity", "zero_lead", "reversed_lead", "shuffled_links", "reversed_links")
-
-
-class ProtocolError(ValueError):
-    """A protocol parameter is out of range or inconsistent."""
 
 
 # --------------------------------------------------------------------------

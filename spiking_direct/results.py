@@ -133,25 +133,121 @@ def write_npz(path: Path, **arrays) -> None:
 
 
 class Result(dict):
-    """One run's result: the dict :func:`spiking_direct.pipeline.run` returns (also what
-    ``result.json`` holds), with its do() answers.
+    """One run's result.
 
-    ``Result.load(run_dir)`` reads a run folder (``result.json`` and, when the run had an
-    intervene phase, ``interventions.json``).
+    A mapping with exactly what ``result.json`` holds (``result["metrics_delta"]`` ...), and a
+    typed view of it for interactive work:
+
+    ``links``, ``pairs``, ``metrics``, ``cap``
+        ``pandas.DataFrame`` tables (units in the column names: mV for the spiking engine's
+        weights, a.u. for the rate engine's);
+    ``state``
+        the recorded state variables (``record=`` of :func:`spiking_direct.run`): a
+        DataFrame with columns ``t (ms)``, ``neuron`` and one per variable (mV), or None;
+    ``folder``
+        the run folder holding ``result.json``, ``recording.npz`` and ``figures/`` (None
+        for a result that was never written);
+    ``figure(name)``
+        a figure as a ``matplotlib.figure.Figure`` (also written to ``figures/``);
+    ``intervene(do)``
+        the trained network's answer to a do() query.
+
+    ``Result.load(run_dir)`` reads a run folder back.
     """
+
+    folder: Path | None = None
 
     @classmethod
     def load(cls, run_dir: str | Path) -> "Result":
+        """The result of the run in ``run_dir`` (``result.json``, and ``interventions.json``
+        when the run had an intervene phase)."""
         run_dir = Path(run_dir)
         path = run_dir / "result.json"
         if not path.exists():
-            from .interventions import InterventionError
+            from .errors import ConfigError
 
-            raise InterventionError(f"{run_dir} is not a run folder (no result.json)")
+            raise ConfigError(f"{run_dir} is not a run folder (no result.json)")
         res = cls(read_json(path))
         if (run_dir / "interventions.json").exists():
             res["interventions"] = read_json(run_dir / "interventions.json")
+        if (run_dir / "state.npz").exists():
+            with np.load(run_dir / "state.npz") as z:
+                res["state"] = {k: z[k] for k in z.files if k != "units"} | {"units": json.loads(str(z["units"]))}
+        res.folder = run_dir
         return res
+
+    # -- tables ---------------------------------------------------------------
+    @property
+    def weight_unit(self) -> str:
+        """The unit of weights and of ``delta``: ``"mV"`` (spiking) or ``"a.u."`` (rate)."""
+        return "mV" if self.get("engine") == "spiking" else "a.u."
+
+    def _frame(self, rows: list, units: dict):
+        import pandas as pd
+
+        frame = pd.DataFrame(rows)
+        return frame.rename(columns={c: f"{c} ({u})" for c, u in units.items() if c in frame.columns})
+
+    @property
+    def links(self):
+        """One row per true link: weights, ``delta``, ``delta_prop`` and the propagation readout."""
+        u = self.weight_unit
+        return self._frame(self.get("links", []), {"delta": u, "s_forward": u, "s_reverse": u,
+                                                   "delta_prop": "fraction", "overlap_forward": "fraction",
+                                                   "overlap_reverse": "fraction"})
+
+    @property
+    def pairs(self):
+        """One row per ordered pair of variables (``is_link`` marks the true links)."""
+        u = self.weight_unit
+        return self._frame(self.get("pairs", []), {"delta": u, "s": u, "delta_prop": "fraction",
+                                                   "overlap": "fraction"})
+
+    @property
+    def metrics(self):
+        """Structure metrics of both readouts: one row per readout (``delta``, ``delta_prop``)."""
+        import pandas as pd
+
+        rows = {"delta": self.get("metrics_delta", {}), "delta_prop": self.get("metrics_delta_prop", {})}
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("readout")
+
+    @property
+    def cap(self):
+        """Winners per window and area in each phase (cells), beside the target cap ``k``."""
+        import pandas as pd
+
+        cap = self.get("cap", {})
+        rows = {phase: stats for phase, stats in cap.items() if isinstance(stats, dict) and "mean" in stats}
+        frame = pd.DataFrame.from_dict(rows, orient="index").rename_axis("phase")
+        frame = frame.rename(columns={c: f"{c} (cells)" for c in ("mean", "std", "min", "max", "silent_max")})
+        frame["k (cells)"] = cap.get("k")
+        return frame
+
+    @property
+    def state(self):
+        """Recorded state variables (long format), or None when nothing was recorded."""
+        import pandas as pd
+
+        rec = self.get("state")
+        if not rec:
+            return None
+        t = np.asarray(rec["t_ms"], dtype=float)
+        neurons = np.asarray(rec["neurons"], dtype=int)
+        cols = {"t (ms)": np.tile(t, len(neurons)), "neuron": np.repeat(neurons, len(t))}
+        for var, unit in rec["units"].items():
+            cols[f"{var} ({unit})"] = np.asarray(rec[var], dtype=float).reshape(-1)
+        return pd.DataFrame(cols)
+
+    # -- figures and queries ----------------------------------------------------
+    def figure(self, name: str):
+        """Figure ``name`` (see :func:`spiking_direct.plots.names`) as a ``matplotlib.figure.Figure``;
+        the PNG is written to the run folder's ``figures/`` too."""
+        from . import plots
+        from .errors import ConfigError
+
+        if self.folder is None:
+            raise ConfigError("this result has no run folder; run with out=... or load one with Result.load")
+        return plots.figure(self.folder, name)
 
     def intervene(self, do: dict):
         """What the trained network answers to ``do(X = x)`` (one variable), beside the exact
@@ -165,3 +261,33 @@ class Result(dict):
         if iv is None:
             raise InterventionError(f"this run has no intervene phase; {RERUN_HINT}")
         return pd.DataFrame(answer(iv, do))
+
+    # -- display ----------------------------------------------------------------
+    def _headline(self) -> list[tuple[str, str]]:
+        m, mp, s = (self.get(k) or {} for k in ("metrics_delta", "metrics_delta_prop", "summary"))
+
+        def f(x, spec=".2f"):
+            return "n/a" if x is None else format(x, spec)
+
+        backend = f" on {self['backend']}" if self.get("backend") else ""
+        return [
+            ("run", f"{self.get('scm')}, {self.get('engine')} engine{backend}, seed {self.get('seed')}, "
+                    f"learning {self.get('learning')}"),
+            ("model", f"{len(self.get('variables', []))} variables, {len(self.get('true_links', []))} links"),
+            ("delta", f"P@K {f(m.get('precision_at_k'))}, AUROC {f(m.get('auroc'), '.3f')}"),
+            ("delta_prop", f"P@K {f(mp.get('precision_at_k'))}, AUROC {f(mp.get('auroc'), '.3f')}"),
+            ("overlap", f"forward {f(s.get('overlap_forward_mean'))} (min {f(s.get('overlap_forward_min'))}), "
+                        f"reverse {f(s.get('overlap_reverse_mean'))}"),
+            ("time", f"{f((self.get('timing') or {}).get('total_s'), '.1f')} s"),
+            ("folder", str(self.folder) if self.folder is not None else "(not written)"),
+        ]
+
+    def __repr__(self) -> str:
+        return "Result(\n" + "\n".join(f"  {k}: {v}" for k, v in self._headline()) + "\n)"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
+                       f"{html.escape(v)}</td></tr>" for k, v in self._headline())
+        return f"<table><caption>spiking_direct Result</caption>{rows}</table>"

@@ -68,6 +68,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
+from .errors import CLIError, SpikingDirectError, SweepError
+from .seeds import parse_seeds as parse_text
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 RESERVED = ("model", "engine", "backend", "seed")
@@ -77,10 +79,6 @@ SWEEP_KEYS = ("models", "model", "engines", "engine", "backends", "backend", "se
 RUN_KEYS = ("model", "engine", "backend", "seed", "seeds", "set")
 METRICS = ("precision_at_k", "recall_at_k", "auroc", "average_precision", "shd")
 TIMING = ("build_s", "simulate_s", "analyse_s", "total_s", "reused_build")
-
-
-class SweepError(ValueError):
-    """A bad sweep description (raised before any run starts)."""
 
 
 # --------------------------------------------------------------------------
@@ -209,8 +207,6 @@ def parse_seeds(value) -> list[int]:
     if isinstance(value, int):
         seeds = [value]
     elif isinstance(value, str):
-        from .cli import CLIError, parse_seeds as parse_text
-
         try:
             seeds = parse_text(value)
         except CLIError as exc:
@@ -1035,16 +1031,13 @@ def cmd_sweep(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m spiking_direct.sweep FILE.toml [--out DIR] ...``"""
-    from .causal import CausalModelError
-    from .config import ConfigError
-
     p = argparse.ArgumentParser(prog="python -m spiking_direct.sweep",
                                 description="Run a sweep of DIRECT runs on Dask (resumable).")
     _add_arguments(p)
     args = p.parse_args(argv)
     try:
         return cmd_sweep(args)
-    except (SweepError, ConfigError, CausalModelError) as exc:
+    except SpikingDirectError as exc:
         print(f"spiking-direct sweep: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from spiking_direct.causal import CausalModel, CausalModelError, quiet_pgmpy
+from .errors import DataError
 
 __all__ = [
     "DataError",
@@ -53,10 +54,6 @@ __all__ = [
 #: Cell texts read as "missing" (compared case-insensitively, after stripping),
 #: unless the text is itself one of the column's allowed values.
 NA_TOKENS = frozenset({"", "na", "nan", "null"})
-
-
-class DataError(ValueError):
-    """A bad data table (unreadable file, wrong columns, missing or unknown cells)."""
 
 
 # -- tables -------------------------------------------------------------------

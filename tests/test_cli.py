@@ -28,7 +28,16 @@ BAD = {
     "cyclic graph": (["run", "{cyclic}"], "cycl"),
     "unknown variable": (["run", "{unknown}"], "'C'"),
     "k larger than n": (["run", "--set", "n=100", "--set", "k=200"], "k must be"),
-    "negative lead": (["run", "--set", "lead=-5ms"], "lead must be >= 0"),
+    "negative lead": (["run", "--set", "lead=-5ms"], "protocol.lead = -5 ms is outside its domain"),
+    "negative time constant": (["run", "--set", "tau_m=-20ms"], "spiking.exc.tau_m = -20. ms is outside its domain"),
+    "bare number for a time constant": (["run", "--set", "tau_m=20"], "spiking.exc.tau_m: '20' has the wrong unit"),
+    "bare number for the lead": (["run", "--set", "lead=5"], "protocol.lead: '5' has the wrong unit"),
+    "probability above 1": (["run", "--set", "p_inter=1.5"], "a probability must be in [0, 1]"),
+    "empty area": (["run", "--set", "n=0"], "spiking.n = 0 is outside its domain"),
+    "typo in a parameter": (["run", "--set", "tau_mm=3ms"], "did you mean 'tau_m'"),
+    "typo in a model": (["run", "alzheimr"], "did you mean 'alzheimer'"),
+    "short backend name": (["run", "--backend", "cpp"], "did you mean 'cpp_standalone'"),
+    "short engine name": (["run", "--engine", "spike"], "did you mean 'spiking'"),
     "unknown backend": (["run", "--backend", "gpu9000"], "unknown backend"),
     "unknown engine": (["run", "--engine", "quantum"], "unknown engine"),
     "unknown parameter": (["run", "--set", "spiking.stdp.w_maxx=3mV"], "unknown parameter"),
@@ -47,7 +56,7 @@ def test_bad_input_gives_one_clear_line(case, tmp_path, capsys, cyclic_model, un
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and err[0].startswith("spiking-direct: error:") and needle in err[0]
-    assert not (out / "result.json").exists()
+    assert not out.exists()   # nothing written
 
 
 def test_missing_compiler(tmp_path, capsys, monkeypatch):

@@ -11,6 +11,7 @@ import pytest
 from spiking_direct import pipeline, truth
 from spiking_direct.causal import alzheimer
 from spiking_direct.cli import main
+from spiking_direct.errors import SpikingDirectError
 from spiking_direct.config import RunConfig, apply_overrides
 from spiking_direct.encoding import Encoding
 from spiking_direct.interventions import (InterventionError, answer, coupling_sample_ace, coupling_sample_metrics,
@@ -66,7 +67,7 @@ def test_spiking_engine_refuses_offsets_that_leave_an_area_no_time_to_fire():
     cfg = apply_overrides(RunConfig(), ["intervene_reps=2"])
     _, _, p = pipeline.prepare(replace(cfg, backend="runtime"))
     check_timing(p, cfg.spiking)                            # the defaults fit: 16 ms <= 40 - 4 - 12 ms
-    late = apply_overrides(cfg, ["protocol.intervene_lag=0.015", "protocol.intervene_span=0.030"])
+    late = apply_overrides(cfg, ["protocol.intervene_lag=15ms", "protocol.intervene_span=30ms"])
     with pytest.raises(SpikingError, match=r"30.0 ms .*intervene phase.*<= T_win - t_ramp - T_ramp = 24.0 ms"):
         pipeline.simulate(replace(late, backend="runtime"))      # refused before anything is built
     # the rate engine has no window clock: the same protocol is fine there
@@ -195,7 +196,7 @@ def test_result_intervene_in_memory_and_from_a_run_folder(rate_runs, tmp_path):
         plain.intervene({"APOE4": "Carrier"})
     with pytest.raises(InterventionError, match="no intervene phase"):
         Result.load(tmp_path / "plain").intervene({"APOE4": "Carrier"})
-    with pytest.raises(InterventionError, match="not a run folder"):
+    with pytest.raises(SpikingDirectError, match="not a run folder"):
         Result.load(tmp_path)
 
 

@@ -26,11 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..brian_state import activate, isolated
+from ..errors import BackendError
+
 _REGISTRY: dict[str, type] = {}
-
-
-class BackendError(RuntimeError):
-    """A backend is unknown or cannot be used on this machine."""
 
 
 def register(name):
@@ -94,8 +93,15 @@ def check_compiler() -> str:
 
 @register("runtime")
 class RuntimeBackend:
+    def check(self):
+        """Nothing to check: the runtime device needs no compiler."""
+
     def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None,
             allowed=None):
+        with isolated():
+            return self._run(protocol, n_sets, set_area, params, seed, progress, values, monitors, allowed)
+
+    def _run(self, protocol, n_sets, set_area, params, seed, progress, values, monitors, allowed):
         import brian2 as b2
 
         from .spiking import build_network, timed_values, to_recording
@@ -125,15 +131,17 @@ def _reporter(progress):
     return report
 
 
-def _reset_device(name: str, **kwargs):
-    """Select Brian2 device ``name`` with a fresh state (forgets earlier builds)."""
+def _reset_device(name: str, build_on_run: bool = True, **kwargs):
+    """Select Brian2 device ``name`` with a fresh state (forgets earlier builds), in a new
+    magic-network scope. Call inside :func:`~spiking_direct.brian_state.isolated`, which
+    puts the user's device, preferences and scope back afterwards."""
     import brian2 as b2
     from brian2.devices.device import all_devices
 
     if name == "cuda_standalone":
         import brian2cuda  # noqa: F401  (registers the device)
     all_devices[name].reinit()
-    b2.set_device(name, **kwargs)
+    activate(all_devices[name], build_on_run, **kwargs)
     b2.start_scope()
 
 
@@ -318,6 +326,7 @@ class CppStandaloneBackend:
         self.network = None
         self.directory = None
         self.build_s = None
+        self._token = None   # the device's code-object table of our build (identifies it)
         prefix = f"spiking_direct_{self.device_name}_"
         sweep_stale(Path(tempfile.gettempdir()), prefix)   # builds of processes that were killed
         self._tmp_root = owned_tempdir(prefix)
@@ -392,7 +401,26 @@ class CppStandaloneBackend:
         ``values`` bakes a protocol into the build's TimedArrays and
         ``default_seed`` the seed used when ``$SPIKING_DIRECT_SEED`` is unset:
         an exported build then runs its protocol with plain ``./main``.
+        The user's Brian2 device, preferences and scope are as before afterwards.
         """
+        with isolated():
+            return self._build(params, n_areas, n_windows, set_area, directory=directory, progress=progress,
+                               monitors=monitors, values=values, default_seed=default_seed, compile=compile,
+                               allowed=allowed)
+
+    def _device(self):
+        """This backend's Brian2 device object (None before brian2cuda registered it)."""
+        from brian2.devices.device import all_devices
+
+        return all_devices.get(self.device_name)
+
+    def holds_build(self) -> bool:
+        """Whether the Brian2 device still holds this backend's last build (nobody reinitialised it)."""
+        dev = self._device()
+        return self.network is not None and dev is not None and getattr(dev, "code_objects", None) is self._token
+
+    def _build(self, params, n_areas, n_windows, set_area, directory=None, progress=None, monitors=None,
+               values=None, default_seed=None, compile=True, allowed=None):
         import brian2 as b2
 
         from .spiking import build_network, shape_key
@@ -400,10 +428,9 @@ class CppStandaloneBackend:
         self.check()
         key = shape_key(params, n_areas, n_windows, set_area, self.device_name, allowed) + (
             f"-{monitors!r}" if monitors else "") + ("-profile" if profiling() else "")
-        from brian2.devices.device import all_devices, get_device
-
-        ours = get_device() is all_devices.get(self.device_name)  # another backend may have switched devices
-        if directory is None and values is None and key == self.key and self.network is not None and ours:
+        if directory is None and values is None and key == self.key and self.holds_build():
+            activate(self._device(), False, directory=str(self.directory))   # the cached build: no recompiling
+            self.prepare_prefs()
             return self.directory
         directory = Path(directory) if directory is not None else self._tmp_root / key
         directory.mkdir(parents=True, exist_ok=True)
@@ -426,20 +453,26 @@ class CppStandaloneBackend:
             raise BackendError(f"{self.device_name} build failed in {directory}: {exc}") from exc
         self.build_s = time.perf_counter() - t0
         self.key, self.network, self.directory = key, network, directory
+        self._token = self._device().code_objects
         return directory
 
     def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None,
             allowed=None):
         """Run ``protocol`` (or, for experiments that drive input sets directly,
         the TimedArray ``values``) with ``seed``; ``monitors`` adds state
-        monitors (see :func:`~spiking_direct.engines.spiking.build_network`)."""
+        monitors (see :func:`~spiking_direct.engines.spiking.build_network`).
+        The user's Brian2 device, preferences and scope are as before afterwards."""
+        with isolated():
+            return self._run(protocol, n_sets, set_area, params, seed, progress, values, monitors, allowed)
+
+    def _run(self, protocol, n_sets, set_area, params, seed, progress, values, monitors, allowed):
         import brian2 as b2
 
         from .spiking import SEED_ENV, standalone_reader, timed_values, to_recording, with_derived
 
         fresh = self.key is None
         before = self.key
-        self.build(params, protocol.n_areas, protocol.n_windows, set_area, progress=progress, monitors=monitors,
+        self._build(params, protocol.n_areas, protocol.n_windows, set_area, progress=progress, monitors=monitors,
                    allowed=allowed)
         built_now = fresh or before != self.key
         values = values if values is not None else timed_values(protocol, n_sets, set_area)

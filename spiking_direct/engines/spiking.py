@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..brian_state import detach_from_magic
+from ..errors import SpikingError
 from ..protocol import Protocol
 from ..recording import Recording
 from ..models import (
@@ -50,10 +52,6 @@ from ..models.synapses import stdp_traces
 from . import backends
 
 SEED_ENV = "SPIKING_DIRECT_SEED"
-
-
-class SpikingError(RuntimeError):
-    """The spiking engine could not build or run the network."""
 
 
 #: the step at which the cap is measured to hold for ``N_REF_DT`` cells per area
@@ -207,7 +205,8 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     """Create the Brian2 objects (on the currently selected device).
 
     ``monitors`` optionally adds a ``StateMonitor`` of excitatory variables:
-    ``{"vars": ("ge",), "neurons": (start, stop), "dt_ms": 0.5}``; it is
+    ``{"vars": ("ge",), "neurons": (start, stop), "dt_ms": 0.5}`` (or ``"cells": [i, ...]``,
+    excitatory cell indices, instead of ``"neurons"``); it is
     returned as ``Network.state``. ``allowed`` (A x A bool) restricts the
     inter-area synapses to those ordered pairs of areas (``connectivity="linked"``).
     ``codeobj_class`` (default: the device's) is given to the neuron groups; the
@@ -338,10 +337,14 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     net = b2.Network(E, C, I, Inp, S_in, S_ei, S_ie, S_ee, spikes, name="direct_network")
     state = None
     if monitors:
-        lo, hi = monitors["neurons"]
-        state = b2.StateMonitor(E, list(monitors["vars"]), record=np.arange(lo, hi),
+        cells = monitors.get("cells")
+        if cells is None:
+            lo, hi = monitors["neurons"]
+            cells = np.arange(lo, hi)
+        state = b2.StateMonitor(E, list(monitors["vars"]), record=np.asarray(cells, dtype=int),
                                 dt=monitors.get("dt_ms", 0.5) * b2.ms, name="exc_state")
         net.add(state)
+    detach_from_magic(net.objects)   # a user's later magic run() must never collect the package's objects
     shape = {"n_areas": A, "n_windows": n_windows, "n_sets": n_sets, "set_area": list(map(int, set_area))}
     return Network(net, timed, E, S_ee, spikes, shape, params, state)
 

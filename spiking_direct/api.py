@@ -1,0 +1,257 @@
+"""The Python front door: ``import spiking_direct as sd``.
+
+.. code-block:: python
+
+    import spiking_direct as sd
+    from brian2 import ms, mV
+
+    res = sd.run("alzheimer", seed=1, tau_m=20*ms, w_max=12*mV, out="runs/alz")
+    res.metrics                    # P@K, AUROC ... of both readouts (a DataFrame)
+    res.links                      # one row per true link, units in the column names
+    res.figure("learned_graph")    # a matplotlib Figure
+
+Parameters are given by name with Brian2 quantities (``tau_m=20*ms``), by dotted
+path (``**{"spiking.stdp.w_max": 12*mV}``) or as ``params={...}``;
+:func:`params` lists them all with their defaults, units and docs. Every value is
+checked before anything is built; bad input raises a
+:class:`~spiking_direct.errors.SpikingDirectError` with one line naming the problem.
+After every call Brian2's device, preferences, clock and magic-network scope are
+as the caller left them, and a second run of the same network shape reuses the
+compiled build.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from .causal import CausalModel, available_models, from_data, from_pgmpy, from_tables, get_model
+from .config import LEARNING_RULES, RunConfig, apply_overrides, with_params
+from .errors import ConfigError, suggest
+from .results import Result
+
+__all__ = ["run", "compare", "build", "collect", "models", "params", "model_from_pgmpy", "model_from_tables",
+           "model_from_data", "config"]
+
+model_from_pgmpy = from_pgmpy
+model_from_tables = from_tables
+model_from_data = from_data
+
+
+def _progress(progress) -> Callable[[str], None] | None:
+    """``True``: timed messages on stderr; a callable: itself; ``False``/``None``: silence."""
+    if progress is True:
+        t0 = time.perf_counter()
+
+        def report(msg: str) -> None:
+            print(f"[{time.perf_counter() - t0:7.1f} s] {msg}", file=sys.stderr, flush=True)
+
+        return report
+    if progress in (False, None):
+        return None
+    if callable(progress):
+        return progress
+    raise ConfigError(f"progress must be True, False or a callable taking one message, got {progress!r}")
+
+
+def _model(model) -> tuple[str, CausalModel | None]:
+    """(name for the config, model object or None to load by name)."""
+    if isinstance(model, CausalModel):
+        return model.name, model
+    if isinstance(model, (str, Path)):
+        return str(model), None
+    if hasattr(model, "get_cpds") and hasattr(model, "edges"):   # a pgmpy network
+        obj = from_pgmpy(model, name=getattr(model, "name", None) or "pgmpy")
+        return obj.name, obj
+    raise ConfigError(f"model must be a name ({', '.join(available_models()[:4])}, ...), a CausalModel or a "
+                      f"pgmpy network, got {type(model).__name__}")
+
+
+def config(model: Any = "alzheimer", *, engine: str = "spiking", backend: str = "cpp_standalone", seed: int = 0,
+           learning: str = "counting", data: str | None = None, params: Mapping | None = None,
+           **kwargs) -> RunConfig:
+    """The :class:`~spiking_direct.config.RunConfig` that :func:`run` would run (checked in full)."""
+    name, _ = _model(model)
+    if learning not in LEARNING_RULES:
+        raise ConfigError(f"unknown learning rule {learning!r}{suggest(learning, LEARNING_RULES)}; "
+                          f"choose from {list(LEARNING_RULES)}")
+    cfg = RunConfig(model=name, engine=engine, backend=backend, seed=seed, data=data)
+    cfg = apply_overrides(cfg, list(LEARNING_RULES[learning]))
+    cfg = with_params(cfg, {**(params or {}), **kwargs})
+    cfg.validate()
+    return cfg
+
+
+def _record(record, cfg: RunConfig, dt=None) -> dict | None:
+    """``record={"v": cells}`` as the engine's monitor description."""
+    if not record:
+        return None
+    if cfg.engine != "spiking":
+        raise ConfigError("record= needs the spiking engine (the rate engine has no membrane state)")
+    if not isinstance(record, Mapping):
+        raise ConfigError(f"record must map variable names to cell indices, e.g. {{'v': range(5)}}, got {record!r}")
+    from .models import excitatory_model
+    from .models.synapses import stdp_traces
+
+    known = set(excitatory_model(cfg.spiking.exc.noise)[0].names) | set(stdp_traces(cfg.spiking.stdp)[0].names)
+    cells = None
+    for var, idx in record.items():
+        if var not in known:
+            raise ConfigError(f"cannot record {var!r}{suggest(var, known)}; the excitatory cells have "
+                              f"{sorted(known)}")
+        idx = [int(i) for i in idx]
+        if cells is not None and idx != cells:
+            raise ConfigError("record= takes the same cells for every variable")
+        cells = idx
+    return {"vars": tuple(record), "cells": cells, "dt_ms": _dt_ms(dt, cfg)}
+
+
+def _dt_ms(dt, cfg) -> float:
+    from brian2 import Quantity, ms, second
+
+    if dt is None:
+        return float(cfg.spiking.clock.dt / ms)
+    if not isinstance(dt, Quantity) or dt.dim != second.dim or not float(dt) > 0:
+        raise ConfigError(f"record_dt must be a positive time such as 0.5*ms, got {dt!r}")
+    return float(dt / ms)
+
+
+def run(model: Any = "alzheimer", *, engine: str = "spiking", backend: str = "cpp_standalone", seed: int = 0,
+        learning: str = "counting", out: str | Path | None = None, progress: bool | Callable = False,
+        record: Mapping[str, Sequence[int]] | None = None, record_dt=None, figures: bool = False,
+        data: Any = None, params: Mapping | None = None, **kwargs) -> Result:
+    """Run DIRECT once and return its :class:`~spiking_direct.results.Result`.
+
+    Parameters
+    ----------
+    model : str, CausalModel or pgmpy network
+        A model name (:func:`models`), a ``.bif``/``.json`` path, or a model object
+        (:func:`model_from_tables`, :func:`model_from_data`, :func:`model_from_pgmpy`).
+    engine : {"spiking", "rate"}
+    backend : {"cpp_standalone", "cuda_standalone", "runtime"}
+        The spiking engine's Brian2 device.
+    seed : int
+        Fixes every random draw of the run on a given backend.
+    learning : {"counting", "conditional"}
+        ``counting``: DIRECT as published; ``conditional``: weights that estimate
+        P(target value | source value), for do() queries.
+    out : path, optional
+        Run folder for ``result.json``, ``recording.npz`` and figures; default: a new
+        temporary folder (``result.folder`` says which).
+    progress : bool or callable
+        ``True`` prints timed progress messages on stderr; a callable receives them.
+    record : mapping, optional
+        State variables of excitatory cells to record, e.g. ``{"v": range(5)}`` (global
+        cell indices; area ``a`` holds cells ``a*n`` to ``(a+1)*n - 1``); returned as
+        ``result.state`` (mV, ms). ``record_dt``: the sampling step (default: the
+        integration step).
+    figures : bool
+        Write every figure PNG now (``result.figure(name)`` makes one on demand).
+    data : path or pandas.DataFrame, optional
+        The data table coupling draws value pairs from (default: sampled from the model).
+    params, **kwargs
+        Any parameter by name or path (:func:`params`), quantities with units.
+    """
+    name, obj = _model(model)
+    cfg = config(name, engine=engine, backend=backend, seed=seed, learning=learning, params=params, **kwargs)
+    monitors = _record(record, cfg, record_dt)
+    obj = obj if obj is not None else get_model(name)
+    out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"spiking_direct_{obj.name}_"))
+    if data is not None:
+        cfg = replace(cfg, data=_data_file(data, out))
+    from . import pipeline
+
+    return pipeline.run(cfg, out=out, progress=_progress(progress), figures=figures, model=obj, monitors=monitors)
+
+
+def _data_file(data, out: Path) -> str:
+    """A data table as a CSV path: a DataFrame is written to ``out/data.csv`` (kept with the result)."""
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        from .results import write_csv
+
+        path = out / "data.csv"
+        write_csv(path, data.astype(str))
+        return str(path)
+    if isinstance(data, (str, Path)):
+        return str(data)
+    raise ConfigError(f"data must be a CSV path or a pandas DataFrame, got {type(data).__name__}")
+
+
+def compare(model: Any = "alzheimer", *, seeds: Sequence[int] = (0, 1, 2), backend: str = "cpp_standalone",
+            learning: str = "counting", out: str | Path | None = None, progress: bool | Callable = False,
+            figures: bool = False, params: Mapping | None = None, **kwargs) -> dict:
+    """Run the rate and the spiking engine on the same model and seeds; the comparison
+    (also written to ``out/comparison.json``)."""
+    from .compare import compare as _compare
+
+    name, _ = _model(model)
+    cfg = config(name, engine="spiking", backend=backend, learning=learning, params=params, **kwargs)
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ConfigError("compare needs at least one seed")
+    out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"spiking_direct_compare_{name}_"))
+    return _compare(cfg, seeds, out, progress=_progress(progress), figures=figures)
+
+
+def build(model: Any = "alzheimer", out: str | Path = None, *, backend: str = "cpp_standalone", seed: int = 0,
+          learning: str = "counting", compile: bool = False, progress: bool | Callable = False,
+          params: Mapping | None = None, **kwargs) -> Path:
+    """Export a self-contained standalone build folder (``make && ./main`` runs it anywhere);
+    :func:`collect` turns the finished folder into a Result."""
+    from .export import export_build
+
+    if out is None:
+        raise ConfigError("build needs out=, a new folder to write the build into")
+    name, _ = _model(model)
+    cfg = config(name, engine="spiking", backend=backend, seed=seed, learning=learning, params=params, **kwargs)
+    return export_build(cfg, out, compile=compile, progress=_progress(progress))
+
+
+def collect(folder: str | Path, out: str | Path | None = None, figures: bool = False,
+            progress: bool | Callable = False) -> Result:
+    """The Result of an exported build that has run (``./main``); written to ``out`` (default: the folder)."""
+    from .export import collect as _collect
+
+    res = _collect(folder, out=out, figures=figures, progress=_progress(progress))
+    res.folder = Path(out if out is not None else folder)
+    return res
+
+
+def models(details: bool = False):
+    """The model names :func:`run` accepts; with ``details``, a DataFrame of each model's
+    variables, links and largest number of values (loads every model: a few seconds)."""
+    names = available_models()
+    if not details:
+        return names
+    import pandas as pd
+
+    rows = []
+    for n in names:
+        m = get_model(n)
+        rows.append({"model": n, "variables": m.n_variables, "links": m.n_links,
+                     "max_values": max(len(v) for v in m.values.values())})
+    return pd.DataFrame(rows)
+
+
+def params(engine: str | None = None):
+    """Every run parameter: a DataFrame with columns path, default, unit, doc (``engine``:
+    only the protocol's, the top level's and that engine's)."""
+    import pandas as pd
+
+    from .parameters import catalogue
+
+    if engine is not None and engine not in ("spiking", "rate"):
+        raise ConfigError(f"unknown engine {engine!r}{suggest(engine, ('spiking', 'rate'))}; "
+                          "choose from ['spiking', 'rate']")
+    return pd.DataFrame([{"path": p.path, "default": _show(p.default), "unit": p.unit, "doc": p.doc}
+                         for p in catalogue(engine)])
+
+
+def _show(value) -> str:
+    return "None" if value is None else str(value)

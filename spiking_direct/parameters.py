@@ -1,0 +1,281 @@
+"""Every run parameter by its path: catalogue, name lookup, unit and domain checks.
+
+The parameters are the fields of :class:`~spiking_direct.config.RunConfig` and
+of the dataclasses nested in it (``protocol``, ``spiking`` with its ``clock``,
+``exc``, ``inh``, ``inp``, ``static`` and ``stdp`` parts, ``rate``). Each has a
+dotted path (``spiking.exc.tau_m``); a leaf name that is unique among the
+selected engine's parameters may stand for it (``tau_m``), as may the short
+keys of :data:`~spiking_direct.config.SHORT_KEYS` (``n``, ``k``, ``lead``...).
+
+Values with a physical dimension are Brian2 quantities and must be given as
+such (``20*ms``, or the text ``"20 ms"``); a bare number is refused for them.
+The protocol's times are stored in seconds (floats) and are given as times too
+(``lead=5*ms``). Every value is checked against its domain
+(:data:`DOMAINS`) when a configuration is made, before any code is generated.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import inspect
+import io
+import math
+import re
+import tokenize
+from dataclasses import dataclass, fields, is_dataclass
+
+from .errors import ConfigError, suggest
+
+__all__ = ["Parameter", "catalogue", "resolve", "coerce", "check_domain", "SECONDS", "DOMAINS"]
+
+#: protocol fields stored as floats in seconds, given as Brian2 times
+SECONDS = ("protocol.lead", "protocol.probe_lag", "protocol.intervene_lag", "protocol.intervene_span")
+
+#: the domain of every parameter, by path pattern (first match wins): (lower, lower inclusive,
+#: upper, upper inclusive, what it is). Quantities are compared in SI units.
+DOMAINS: tuple[tuple[str, tuple], ...] = (
+    ("seed", (0, True, None, None, "a seed")),
+    ("separation", (1, False, None, None, "the ratio of the positive value's rate to the others'")),
+    ("protocol.lead", (0, True, None, None, "a clock lead")),
+    ("protocol.probe_lag", (0, True, None, None, "a clock lag")),
+    ("protocol.intervene_reps", (0, True, None, None, "a count")),
+    ("protocol.intervene_*", (0, False, None, None, "a clock lag")),
+    ("protocol.*_beta", (0, True, None, None, "a plasticity gain")),
+    ("protocol.*", (1, True, None, None, "a count")),
+    ("*.n", (2, True, None, None, "cells per area")),
+    ("*.k", (1, True, None, None, "the assembly size")),
+    ("*.n_in", (1, True, None, None, "input cells per set")),
+    ("*.n_per_set", (1, True, None, None, "input cells per set")),
+    ("*.p_*", (0, True, 1, True, "a probability")),
+    ("*.inh_ratio", (0, False, None, None, "interneurons per excitatory cell")),
+    ("*.k_scale", (0, False, None, None, "a scale factor")),
+    ("*.tau_ref*", (0, True, None, None, "a refractory period")),
+    ("*.tau*", (0, False, None, None, "a time constant")),
+    ("*.T_*", (0, False, None, None, "a duration")),
+    ("*.dt", (0, False, None, None, "a time step")),
+    ("*.noise_dt", (0, False, None, None, "an update interval")),
+    ("*.t_*", (0, True, None, None, "a time within the window")),
+    ("*.delay", (0, True, None, None, "a synaptic delay")),
+    ("*.sigma", (0, True, None, None, "a noise amplitude")),
+    ("*.w_max", (0, False, None, None, "a weight bound")),
+    ("*.w_*", (0, True, None, None, "a synaptic weight")),
+    ("*.W_*", (0, True, None, None, "a total synaptic weight")),
+    ("*.ramp_amp", (0, True, None, None, "a threshold drop")),
+    ("*.hold", (0, True, None, None, "a threshold raise")),
+    ("*.A_*", (0, True, None, None, "an STDP amplitude")),
+    ("rate.beta_*", (0, True, None, None, "a plasticity gain")),
+    ("rate.outstar_gain", (0, False, None, None, "a gain")),
+    ("rate.extra_rounds", (0, True, None, None, "a count")),
+)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One run parameter: its dotted ``path``, ``default`` value, ``unit`` (Brian2's name of
+    its SI unit, ``""`` for a dimensionless one), Python ``kind`` and one-line ``doc``."""
+
+    path: str
+    default: object
+    unit: str
+    kind: str
+    doc: str
+
+    @property
+    def name(self) -> str:
+        """The leaf name (``tau_m`` for ``spiking.exc.tau_m``)."""
+        return self.path.rsplit(".", 1)[-1]
+
+
+def _field_docs(cls) -> dict[str, str]:
+    """One-line docs of a dataclass's fields: the comment after each field in the class body,
+    else a ``name : doc`` line of the class docstring."""
+    docs: dict[str, str] = {}
+    for line in (cls.__doc__ or "").splitlines():
+        m = re.match(r"\s*(\w+)\s*:\s*(.+)", line)
+        if m and m.group(1) not in docs:
+            docs[m.group(1)] = m.group(2).strip()
+    try:
+        src = inspect.getsource(cls)
+    except (OSError, TypeError):
+        return docs
+    names = {f.name for f in fields(cls)}
+    current = None
+    for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+        if tok.type == tokenize.NAME and tok.start[1] == 4 and tok.string in names:
+            current, line = tok.string, tok.start[0]
+        elif tok.type == tokenize.COMMENT and current is not None and tok.start[0] == line:
+            docs[current] = tok.string.lstrip("#").strip()
+            current = None
+    return docs
+
+
+def _unit_of(value) -> str:
+    from brian2 import Quantity
+    from brian2.units.fundamentalunits import get_unit
+
+    if isinstance(value, Quantity):
+        return str(get_unit(value.dim))
+    return ""
+
+
+@functools.lru_cache(maxsize=1)
+def _catalogue() -> tuple[Parameter, ...]:
+    from brian2 import second
+
+    from .config import RunConfig
+
+    out = []
+
+    def walk(obj, prefix):
+        docs = _field_docs(type(obj))
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            path = prefix + f.name
+            if is_dataclass(value):
+                walk(value, path + ".")
+                continue
+            unit = _unit_of(value)
+            default = value
+            if path in SECONDS:
+                default, unit = value * second, "s"
+            kind = "quantity" if unit else type(value).__name__ if value is not None else "optional"
+            out.append(Parameter(path, default, unit, kind, docs.get(f.name, "")))
+
+    walk(RunConfig(), "")
+    return tuple(out)
+
+
+def catalogue(engine: str | None = None) -> list[Parameter]:
+    """Every parameter (those of ``engine`` only, when given: the other engine's are left out)."""
+    other = {"spiking": "rate.", "rate": "spiking."}.get(engine)
+    return [p for p in _catalogue() if other is None or not p.path.startswith(other)]
+
+
+def resolve(key: str, engine: str = "spiking") -> tuple[str, ...]:
+    """The full paths a key stands for: a path, a short key of
+    :data:`~spiking_direct.config.SHORT_KEYS` or a leaf name unique among
+    ``engine``'s parameters; :class:`ConfigError` with the closest names otherwise."""
+    from .config import SHORT_KEYS
+
+    key = key.strip()
+    paths = [p.path for p in _catalogue()]
+    if key in paths:
+        return (key,)
+    if key in SHORT_KEYS:
+        targets = tuple(t for t in SHORT_KEYS[key] if t.split(".")[0] in (engine, "protocol"))
+        return targets or SHORT_KEYS[key]
+    own = [p.path for p in catalogue(engine)]
+    leaf = [p for p in own if p.rsplit(".", 1)[-1] == key]
+    if len(leaf) == 1:
+        return (leaf[0],)
+    if len(leaf) > 1:
+        raise ConfigError(f"parameter {key!r} is ambiguous: give its path, one of {leaf}")
+    names = sorted({p.rsplit(".", 1)[-1] for p in own} | set(own) | set(SHORT_KEYS))
+    hint = suggest(key.rsplit(".", 1)[-1], names) or suggest(key, names)
+    raise ConfigError(f"unknown parameter {key!r}{hint or ''} (spiking-direct params lists them all)")
+
+
+def coerce(path: str, value, current):
+    """``value`` (a Python value or a text from the command line) as the type of ``current``,
+    the parameter's present value; a quantity must carry its dimension."""
+    from brian2 import Quantity, second
+    from brian2.units.fundamentalunits import DimensionMismatchError, fail_for_dimension_mismatch
+
+    if path in SECONDS:
+        current_q = current * second
+        value = _parse(path, value, current_q) if isinstance(value, str) else value
+        if not isinstance(value, Quantity):
+            raise ConfigError(f"{path} needs a time (e.g. {current_q!r} or '5 ms'), got the bare number {value!r}")
+        try:
+            fail_for_dimension_mismatch(value, second)
+        except DimensionMismatchError:
+            raise ConfigError(f"{path} needs a time (e.g. 5*ms), got {value!r}") from None
+        return float(value / second)
+    if isinstance(value, str):
+        return _parse(path, value, current)
+    if isinstance(current, Quantity):
+        if not isinstance(value, Quantity):
+            raise ConfigError(f"{path} needs a quantity in {_unit_of(current)} (e.g. {current!r}), "
+                              f"got the bare number {value!r}")
+        try:
+            fail_for_dimension_mismatch(value, current)
+        except DimensionMismatchError:
+            raise ConfigError(f"{path} needs a quantity in {_unit_of(current)} (e.g. {current!r}), "
+                              f"got {value!r}") from None
+        return value
+    if isinstance(value, Quantity) and not value.is_dimensionless:
+        raise ConfigError(f"{path} is dimensionless, got {value!r}")
+    if isinstance(current, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path} needs True or False, got {value!r}")
+        return value
+    if isinstance(current, int) or (current is None and path.endswith((".k", ".n_in"))):
+        if value is None and current is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or float(value) != int(value):
+            raise ConfigError(f"{path} needs an integer, got {value!r}")
+        return int(value)
+    if isinstance(current, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{path} needs a number, got {value!r}")
+        return float(value)
+    return value
+
+
+def _parse(path: str, text: str, current):
+    from .config import parse_value
+
+    try:
+        return parse_value(text, current)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def _domain(path: str):
+    for pattern, dom in DOMAINS:
+        if fnmatch.fnmatchcase(path, pattern):
+            return dom
+    return None
+
+
+def check_domain(path: str, value) -> None:
+    """:class:`ConfigError` unless ``value`` lies in the domain of parameter ``path``."""
+    from brian2 import Quantity
+
+    if value is None or isinstance(value, (bool, str)):
+        return
+    number = float(value) if isinstance(value, (Quantity, int, float)) else None
+    if number is None:
+        return
+    shown = str(value)
+    if path in SECONDS:
+        shown = f"{number * 1e3:g} ms"
+    if not math.isfinite(number):
+        raise ConfigError(f"{path} = {shown} is not a finite number")
+    dom = _domain(path)
+    if dom is None:
+        return
+    lo, lo_inc, hi, hi_inc, what = dom
+    ok = (lo is None or (number >= lo if lo_inc else number > lo)) and \
+         (hi is None or (number <= hi if hi_inc else number < hi))
+    if not ok:
+        left = "" if lo is None else ("[" if lo_inc else "(") + f"{lo:g}"
+        right = "" if hi is None else f"{hi:g}" + ("]" if hi_inc else ")")
+        rng = f"in {left}, {right}" if hi is not None else (f">= {lo:g}" if lo_inc else f"> {lo:g}")
+        unit = f" {_unit_of(value)}" if isinstance(value, Quantity) else (" s" if path in SECONDS else "")
+        raise ConfigError(f"{path} = {shown} is outside its domain: {what} must be {rng}{unit}")
+
+
+def check_all(config) -> None:
+    """:func:`check_domain` for every parameter of ``config``."""
+
+    def walk(obj, prefix):
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            if is_dataclass(value):
+                walk(value, prefix + f.name + ".")
+            else:
+                check_domain(prefix + f.name, value)
+
+    walk(config, "")
