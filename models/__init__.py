@@ -10,6 +10,7 @@ from .neurons import (
     ExcitatoryParams,
     InhibitoryParams,
     InputParams,
+    NeuronModel,
     WindowClock,
     area_clock_model,
     excitatory_model,
@@ -26,6 +27,7 @@ from .synapses import (
 )
 
 __all__ = [
+    "NeuronModel",
     "ExcitatoryParams",
     "InhibitoryParams",
     "InputParams",

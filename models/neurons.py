@@ -59,12 +59,14 @@ this step; they are not used.)
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from ._units import Q, Quantity
 
 import numpy as np
 from brian2 import Equations, mV, ms
+
+from ..errors import ModelError
 
 NOISE_MODELS = ("colored", "white")
 
@@ -146,7 +148,59 @@ VOLLEY_STEP = "timestep(t, dt) % win_steps == timestep(area_offset(t, area) + t_
 THRESHOLD_FORMS = ("area", "cell")
 
 
-def excitatory_model(noise: str = "colored", theta: str = "area") -> tuple[Equations, str, str]:
+@dataclass(frozen=True)
+class NeuronModel:
+    """A user's own excitatory cell model, in place of the built-in LIF membrane.
+
+    ``membrane``: Brian2 equations (text) of the membrane and any extra state. The
+    network requires of them:
+
+    * ``dv/dt = ... : volt (unless refractory)``, the membrane potential;
+    * ``ge`` and ``gi`` (volt) in it: the network declares them, as synaptic drives that
+      the input and E->E synapses (``ge``) and the interneurons (``gi``) increment and that
+      decay with ``tau_e`` and ``tau_i``; a model without them receives no input;
+    * with coloured noise (``spiking.exc.noise = "colored"``) the noise current ``I_noise``
+      (volt; the network declares and updates it) should enter ``dv/dt``; with white noise
+      the model adds its own term (the built-in one is ``sigma * sqrt(2 / tau_m) * xi``);
+    * the parameters of :class:`ExcitatoryParams` (``E_L``, ``tau_m``, ...) are in the
+      namespace; ``namespace`` adds the model's own (quantities with units).
+
+    ``threshold`` must compare ``v`` with ``theta``, the window clock's moving threshold that
+    makes the cap work (default ``"v > theta"``); ``reset`` runs after a spike (default
+    ``"v = v_reset"``); ``window_reset`` are extra statements for the window boundary (the
+    network resets ``v``, ``ge``, ``gi`` and the noise itself), e.g. ``"w_a = 0*mV"``.
+    """
+
+    membrane: str
+    threshold: str = "v > theta"
+    reset: str = "v = v_reset"
+    window_reset: str = ""
+    namespace: dict = field(default_factory=dict)
+
+    def validate(self) -> None:
+        from brian2 import Equations as _Equations
+
+        try:
+            eqs = _Equations(self.membrane)
+        except Exception as exc:   # Brian2's parser raises several kinds
+            raise ModelError(f"neuron model: cannot parse the membrane equations: {exc}") from None
+        if "v" not in eqs.diff_eq_names:
+            raise ModelError("neuron model: the membrane equations must define dv/dt (the membrane potential)")
+        reserved = {"ge", "gi", "theta", "learns", "area", "I_noise"} & set(eqs.names)
+        if reserved:
+            raise ModelError(f"neuron model: {sorted(reserved)} are declared by the network; use them in dv/dt "
+                             "without declaring them")
+        if "theta" not in self.threshold or "v" not in self.threshold:
+            raise ModelError(f"neuron model: the threshold {self.threshold!r} must compare v with theta, the window "
+                             "clock's threshold (e.g. 'v > theta')")
+        missing = {"ge", "gi"} - eqs.identifiers
+        if missing:
+            raise ModelError(f"neuron model: dv/dt does not use {sorted(missing)}: the cells would receive no "
+                             "synaptic input")
+
+
+def excitatory_model(noise: str = "colored", theta: str = "area",
+                     neuron: NeuronModel | None = None) -> tuple[Equations, str, str]:
     """Equations, threshold and reset of the excitatory cells.
 
     Needs in the namespace the parameters of :class:`ExcitatoryParams` and
@@ -167,7 +221,12 @@ def excitatory_model(noise: str = "colored", theta: str = "area") -> tuple[Equat
     """
     if theta not in THRESHOLD_FORMS:
         raise ValueError(f"unknown threshold form {theta!r}; choose from {list(THRESHOLD_FORMS)}")
-    if noise == "colored":
+    if neuron is not None:
+        neuron.validate()
+        if noise not in NOISE_MODELS:
+            raise ValueError(f"unknown noise model {noise!r}; choose from {list(NOISE_MODELS)}")
+        membrane = neuron.membrane + ("\nI_noise : volt" if noise == "colored" else "")
+    elif noise == "colored":
         membrane = "dv/dt = (E_L - v + ge - gi + I_noise) / tau_m : volt (unless refractory)\nI_noise : volt"
     elif noise == "white":
         membrane = "dv/dt = (E_L - v + ge - gi) / tau_m + sigma * sqrt(2 / tau_m) * xi : volt (unless refractory)"
@@ -184,6 +243,8 @@ def excitatory_model(noise: str = "colored", theta: str = "area") -> tuple[Equat
         eqs += Equations("theta : volt (linked)\nlearns : 1 (linked)")
     else:
         eqs += Equations(f"theta = {WINDOW_THRESHOLD} : volt")
+    if neuron is not None:
+        return eqs, neuron.threshold, neuron.reset
     return eqs, "v > theta", "v = v_reset"
 
 

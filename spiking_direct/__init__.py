@@ -31,6 +31,7 @@ from .api import (  # noqa: E402  (after Brian2's import above)
     run,
 )
 from .causal import CausalModel  # noqa: E402
+from .models import NeuronModel  # noqa: E402
 from .config import RunConfig  # noqa: E402
 from .errors import SpikingDirectError  # noqa: E402
 from .results import Result  # noqa: E402
@@ -47,6 +48,7 @@ __all__ = [
     "model_from_data",
     "model_from_pgmpy",
     "CausalModel",
+    "NeuronModel",
     "Result",
     "RunConfig",
     "SpikingDirectError",

@@ -97,7 +97,8 @@ def _record(record, cfg: RunConfig, dt=None) -> dict | None:
     from .models import excitatory_model
     from .models.synapses import stdp_traces
 
-    known = set(excitatory_model(cfg.spiking.exc.noise)[0].names) | set(stdp_traces(cfg.spiking.stdp)[0].names)
+    known = set(excitatory_model(cfg.spiking.exc.noise, neuron=cfg.spiking.neuron)[0].names) | \
+        set(stdp_traces(cfg.spiking.stdp)[0].names)
     cells = None
     for var, idx in record.items():
         if var not in known:
@@ -244,7 +245,7 @@ def params(engine: str | None = None):
     only the protocol's, the top level's and that engine's)."""
     import pandas as pd
 
-    from .parameters import catalogue
+    from .config import catalogue
 
     if engine is not None and engine not in ("spiking", "rate"):
         raise ConfigError(f"unknown engine {engine!r}{suggest(engine, ('spiking', 'rate'))}; "

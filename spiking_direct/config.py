@@ -11,30 +11,17 @@
 from __future__ import annotations
 
 import dataclasses
-import re
-
-import numpy as np
+import functools
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
-from .errors import ConfigError
+import numpy as np
+
+from .errors import ConfigError, suggest
 from .encoding import KINDS as ENCODINGS
+from .parameters import SECONDS, SHORT_KEYS, Parameter, _field_docs, _unit_of, parse_value
 from .engines import ENGINES
-from .engines.spiking import SpikingParams
+from .engines.network import SpikingParams
 from .protocol import ProtocolParams
-
-
-SHORT_KEYS = {
-    "n": ("spiking.n", "rate.n"),
-    "k": ("spiking.k", "rate.k"),
-    "lead": ("protocol.lead",),
-    "schedule": ("protocol.schedule",),
-    "control": ("protocol.control",),
-    "couple_steps": ("protocol.couple_steps",),
-    "intervene_reps": ("protocol.intervene_reps",),
-    "data_rows": ("protocol.data_rows",),
-    "w_max": ("spiking.stdp.w_max",),
-    "p_inter": ("spiking.stdp.p_inter", "rate.p_inter"),
-}
 
 
 #: Learning rules of the coupling phase, as the overrides they stand for
@@ -109,7 +96,6 @@ class RunConfig:
     def _check_fields(self) -> None:
         """The checks of single values (names, types, domains), made at construction."""
         from .engines import backends
-        from .errors import suggest
         from .parameters import check_all
 
         if self.engine not in ENGINES:
@@ -138,7 +124,7 @@ class RunConfig:
             self.rate.validate()
 
     def to_dict(self) -> dict:
-        from .engines.spiking import _jsonable
+        from .engines.network import _jsonable
 
         out = {
             "model": self.model,
@@ -155,54 +141,6 @@ class RunConfig:
         elif self.rate is not None:
             out["rate"] = _jsonable(dataclasses.asdict(self.rate))
         return out
-
-
-_NUM_UNIT = re.compile(r"^\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*\*?\s*([A-Za-z]+)?\s*$")
-
-
-def parse_value(text: str, current):
-    """Parse ``text`` into the type of ``current`` (Quantity, float, int, bool, str, None)."""
-    import brian2.units as u
-    from brian2 import Quantity
-
-    text = text.strip()
-    if isinstance(current, bool):
-        if text.lower() in ("1", "true", "yes", "on"):
-            return True
-        if text.lower() in ("0", "false", "no", "off"):
-            return False
-        raise ConfigError(f"expected true/false, got {text!r}")
-    if isinstance(current, Quantity) or isinstance(current, float) or isinstance(current, int) or current is None:
-        m = _NUM_UNIT.match(text)
-        if not m:
-            if current is None:
-                return text
-            raise ConfigError(f"cannot parse {text!r} as a number (with an optional unit, e.g. 12mV)")
-        number, unit = float(m.group(1)), m.group(2)
-        if unit is not None:
-            if not hasattr(u, unit):
-                raise ConfigError(f"unknown unit {unit!r} in {text!r}")
-            q = number * getattr(u, unit)
-        else:
-            q = number
-        if isinstance(current, Quantity):
-            from brian2.units.fundamentalunits import DimensionMismatchError, fail_for_dimension_mismatch
-
-            try:
-                fail_for_dimension_mismatch(q, current)
-            except DimensionMismatchError:
-                raise ConfigError(f"{text!r} has the wrong unit (expected the dimensions of {current})") from None
-            return q
-        if isinstance(q, Quantity):  # a unit given for a plain float field: SI value (e.g. seconds)
-            q = float(q)
-        if isinstance(current, int) and not isinstance(current, bool):
-            if float(q) != int(q):
-                raise ConfigError(f"expected an integer, got {text!r}")
-            return int(q)
-        if current is None:
-            return int(q) if float(q).is_integer() and unit is None and "." not in text else float(q)
-        return float(q)
-    return text
 
 
 def _set_path(obj, path: list[str], value, full: str):
@@ -226,11 +164,10 @@ def _set_path(obj, path: list[str], value, full: str):
 def with_params(config: RunConfig, params: dict) -> RunConfig:
     """``config`` with parameters set by name: ``{"tau_m": 20*ms, "spiking.stdp.w_max": 12*mV}``.
 
-    Keys are paths, short keys or unique leaf names (:func:`spiking_direct.parameters.resolve`);
+    Keys are paths, short keys or unique leaf names (:func:`resolve`);
     values are Python values (quantities for dimensioned parameters) or texts as on the command
     line (``"20 ms"``). Returns a new config; every value is checked against its domain."""
-    from .parameters import resolve
-
+    
     for key, value in params.items():
         for target in resolve(key, config.engine):
             path = target.split(".")
@@ -248,3 +185,59 @@ def apply_overrides(config: RunConfig, items: list[str]) -> RunConfig:
         key, text = item.split("=", 1)
         config = with_params(config, {key.strip(): text})
     return config
+
+
+# --------------------------------------------------------------------------
+# The parameter catalogue (the fields of RunConfig and the dataclasses nested in it)
+# --------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def _catalogue() -> tuple[Parameter, ...]:
+    from brian2 import second
+
+    out = []
+
+    def walk(obj, prefix):
+        docs = _field_docs(type(obj))
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            path = prefix + f.name
+            if is_dataclass(value):
+                walk(value, path + ".")
+                continue
+            unit = _unit_of(value)
+            default = value
+            if path in SECONDS:
+                default, unit = value * second, "s"
+            kind = "quantity" if unit else type(value).__name__ if value is not None else "optional"
+            out.append(Parameter(path, default, unit, kind, docs.get(f.name, "")))
+
+    walk(RunConfig(), "")
+    return tuple(out)
+
+
+def catalogue(engine: str | None = None) -> list[Parameter]:
+    """Every parameter (those of ``engine`` only, when given: the other engine's are left out)."""
+    other = {"spiking": "rate.", "rate": "spiking."}.get(engine)
+    return [p for p in _catalogue() if other is None or not p.path.startswith(other)]
+
+
+def resolve(key: str, engine: str = "spiking") -> tuple[str, ...]:
+    """The full paths a key stands for: a path, a short key of
+    :data:`~spiking_direct.config.SHORT_KEYS` or a leaf name unique among
+    ``engine``'s parameters; :class:`ConfigError` with the closest names otherwise."""
+    key = key.strip()
+    paths = [p.path for p in _catalogue()]
+    if key in paths:
+        return (key,)
+    if key in SHORT_KEYS:
+        targets = tuple(t for t in SHORT_KEYS[key] if t.split(".")[0] in (engine, "protocol"))
+        return targets or SHORT_KEYS[key]
+    own = [p.path for p in catalogue(engine)]
+    leaf = [p for p in own if p.rsplit(".", 1)[-1] == key]
+    if len(leaf) == 1:
+        return (leaf[0],)
+    if len(leaf) > 1:
+        raise ConfigError(f"parameter {key!r} is ambiguous: give its path, one of {leaf}")
+    names = sorted({p.rsplit(".", 1)[-1] for p in own} | set(own) | set(SHORT_KEYS))
+    hint = suggest(key.rsplit(".", 1)[-1], names) or suggest(key, names)
+    raise ConfigError(f"unknown parameter {key!r}{hint or ''} (spiking-direct params lists them all)")

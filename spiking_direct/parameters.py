@@ -1,4 +1,4 @@
-"""Every run parameter by its path: catalogue, name lookup, unit and domain checks.
+"""Run parameters one at a time: parsing, units and domains (the catalogue is in :mod:`.config`).
 
 The parameters are the fields of :class:`~spiking_direct.config.RunConfig` and
 of the dataclasses nested in it (``protocol``, ``spiking`` with its ``clock``,
@@ -17,7 +17,6 @@ The protocol's times are stored in seconds (floats) and are given as times too
 from __future__ import annotations
 
 import fnmatch
-import functools
 import inspect
 import io
 import math
@@ -27,7 +26,7 @@ from dataclasses import dataclass, fields, is_dataclass
 
 from .errors import ConfigError, suggest
 
-__all__ = ["Parameter", "catalogue", "resolve", "coerce", "check_domain", "SECONDS", "DOMAINS"]
+__all__ = ["Parameter", "coerce", "check_domain", "check_all", "parse_value", "SECONDS", "SHORT_KEYS", "DOMAINS"]
 
 #: protocol fields stored as floats in seconds, given as Brian2 times
 SECONDS = ("protocol.lead", "protocol.probe_lag", "protocol.intervene_lag", "protocol.intervene_span")
@@ -87,6 +86,68 @@ class Parameter:
         return self.path.rsplit(".", 1)[-1]
 
 
+SHORT_KEYS = {
+    "n": ("spiking.n", "rate.n"),
+    "k": ("spiking.k", "rate.k"),
+    "lead": ("protocol.lead",),
+    "schedule": ("protocol.schedule",),
+    "control": ("protocol.control",),
+    "couple_steps": ("protocol.couple_steps",),
+    "intervene_reps": ("protocol.intervene_reps",),
+    "data_rows": ("protocol.data_rows",),
+    "w_max": ("spiking.stdp.w_max",),
+    "p_inter": ("spiking.stdp.p_inter", "rate.p_inter"),
+}
+
+
+_NUM_UNIT = re.compile(r"^\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*\*?\s*([A-Za-z]+)?\s*$")
+
+
+def parse_value(text: str, current):
+    """Parse ``text`` into the type of ``current`` (Quantity, float, int, bool, str, None)."""
+    import brian2.units as u
+    from brian2 import Quantity
+
+    text = text.strip()
+    if isinstance(current, bool):
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"expected true/false, got {text!r}")
+    if isinstance(current, Quantity) or isinstance(current, float) or isinstance(current, int) or current is None:
+        m = _NUM_UNIT.match(text)
+        if not m:
+            if current is None:
+                return text
+            raise ConfigError(f"cannot parse {text!r} as a number (with an optional unit, e.g. 12mV)")
+        number, unit = float(m.group(1)), m.group(2)
+        if unit is not None:
+            if not hasattr(u, unit):
+                raise ConfigError(f"unknown unit {unit!r} in {text!r}")
+            q = number * getattr(u, unit)
+        else:
+            q = number
+        if isinstance(current, Quantity):
+            from brian2.units.fundamentalunits import DimensionMismatchError, fail_for_dimension_mismatch
+
+            try:
+                fail_for_dimension_mismatch(q, current)
+            except DimensionMismatchError:
+                raise ConfigError(f"{text!r} has the wrong unit (expected the dimensions of {current})") from None
+            return q
+        if isinstance(q, Quantity):  # a unit given for a plain float field: SI value (e.g. seconds)
+            q = float(q)
+        if isinstance(current, int) and not isinstance(current, bool):
+            if float(q) != int(q):
+                raise ConfigError(f"expected an integer, got {text!r}")
+            return int(q)
+        if current is None:
+            return int(q) if float(q).is_integer() and unit is None and "." not in text else float(q)
+        return float(q)
+    return text
+
+
 def _field_docs(cls) -> dict[str, str]:
     """One-line docs of a dataclass's fields: the comment after each field in the class body,
     else a ``name : doc`` line of the class docstring."""
@@ -117,63 +178,6 @@ def _unit_of(value) -> str:
     if isinstance(value, Quantity):
         return str(get_unit(value.dim))
     return ""
-
-
-@functools.lru_cache(maxsize=1)
-def _catalogue() -> tuple[Parameter, ...]:
-    from brian2 import second
-
-    from .config import RunConfig
-
-    out = []
-
-    def walk(obj, prefix):
-        docs = _field_docs(type(obj))
-        for f in fields(obj):
-            value = getattr(obj, f.name)
-            path = prefix + f.name
-            if is_dataclass(value):
-                walk(value, path + ".")
-                continue
-            unit = _unit_of(value)
-            default = value
-            if path in SECONDS:
-                default, unit = value * second, "s"
-            kind = "quantity" if unit else type(value).__name__ if value is not None else "optional"
-            out.append(Parameter(path, default, unit, kind, docs.get(f.name, "")))
-
-    walk(RunConfig(), "")
-    return tuple(out)
-
-
-def catalogue(engine: str | None = None) -> list[Parameter]:
-    """Every parameter (those of ``engine`` only, when given: the other engine's are left out)."""
-    other = {"spiking": "rate.", "rate": "spiking."}.get(engine)
-    return [p for p in _catalogue() if other is None or not p.path.startswith(other)]
-
-
-def resolve(key: str, engine: str = "spiking") -> tuple[str, ...]:
-    """The full paths a key stands for: a path, a short key of
-    :data:`~spiking_direct.config.SHORT_KEYS` or a leaf name unique among
-    ``engine``'s parameters; :class:`ConfigError` with the closest names otherwise."""
-    from .config import SHORT_KEYS
-
-    key = key.strip()
-    paths = [p.path for p in _catalogue()]
-    if key in paths:
-        return (key,)
-    if key in SHORT_KEYS:
-        targets = tuple(t for t in SHORT_KEYS[key] if t.split(".")[0] in (engine, "protocol"))
-        return targets or SHORT_KEYS[key]
-    own = [p.path for p in catalogue(engine)]
-    leaf = [p for p in own if p.rsplit(".", 1)[-1] == key]
-    if len(leaf) == 1:
-        return (leaf[0],)
-    if len(leaf) > 1:
-        raise ConfigError(f"parameter {key!r} is ambiguous: give its path, one of {leaf}")
-    names = sorted({p.rsplit(".", 1)[-1] for p in own} | set(own) | set(SHORT_KEYS))
-    hint = suggest(key.rsplit(".", 1)[-1], names) or suggest(key, names)
-    raise ConfigError(f"unknown parameter {key!r}{hint or ''} (spiking-direct params lists them all)")
 
 
 def coerce(path: str, value, current):
@@ -224,8 +228,6 @@ def coerce(path: str, value, current):
 
 
 def _parse(path: str, text: str, current):
-    from .config import parse_value
-
     try:
         return parse_value(text, current)
     except ConfigError as exc:

@@ -228,9 +228,10 @@ def _state(rec: Recording) -> dict | None:
     """The recorded state variables of ``rec`` (times in ms, values in mV), or None."""
     if not rec.state:
         return None
-    variables = [k for k in rec.state if k not in ("t", "neurons")]
+    variables = [k for k in rec.state if k not in ("t", "neurons", "units")]
+    units = rec.state.get("units") or {v: "mV" for v in variables}
     return {"t_ms": np.asarray(rec.state["t"]) * 1e3, "neurons": np.asarray(rec.state["neurons"]),
-            "units": {v: "mV" for v in variables}, **{v: np.asarray(rec.state[v]) for v in variables}}
+            "units": {v: units[v] for v in variables}, **{v: np.asarray(rec.state[v]) for v in variables}}
 
 
 def save_recording(path: Path, rec: Recording) -> None:

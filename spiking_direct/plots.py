@@ -33,10 +33,10 @@ _BASE = {"s": "s", "second": "s", "V": "V", "volt": "V"}
 # --------------------------------------------------------------------------
 def load_run(folder: Path) -> tuple[dict, dict]:
     """``(result, npz)``: the parsed ``result.json`` and the arrays of ``recording.npz``."""
-    from .results import read_json
+    import json
 
     folder = Path(folder)
-    result = read_json(folder / "result.json")
+    result = json.loads((folder / "result.json").read_text())
     with np.load(folder / "recording.npz") as z:
         npz = {k: z[k] for k in z.files}
     return result, npz

@@ -349,7 +349,7 @@ def test_asia_values_and_exact():
 
 
 def test_unknown_bif_lists_available():
-    with pytest.raises(CausalModelError, match="no BIF file or shipped network named 'nonesuch'") as info:
+    with pytest.raises(CausalModelError, match="no causal model, BIF file or shipped network named 'nonesuch'") as info:
         from_bif("nonesuch")
     assert "asia" in str(info.value) and "sachs" in str(info.value)
 

@@ -31,6 +31,14 @@ def toy():
     return sd.model_from_tables("toy4", VALUES, LINKS, TABLES)
 
 
+#: an adaptive LIF cell: each spike adds b_a to an adaptation voltage that decays with tau_a
+ADAPTIVE = sd.NeuronModel(
+    membrane="dv/dt = (E_L - v + ge - gi + I_noise - w_a) / tau_m : volt (unless refractory)\n"
+             "dw_a/dt = -w_a / tau_a : volt",
+    reset="v = v_reset; w_a += b_a", window_reset="w_a = 0*mV",
+    namespace={"tau_a": 100 * ms, "b_a": 3 * mV})
+
+
 # ---------------------------------------------------------------------------
 # the public surface
 # ---------------------------------------------------------------------------
@@ -150,9 +158,10 @@ def toy_runs(user_state, tmp_path_factory):
     user_group = b2.NeuronGroup(3, "dv/dt = -v / (10*ms) : 1", name="user_group")
     user_group.v = 1
     base = tmp_path_factory.mktemp("front_door")
-    first = sd.run(toy(), n=200, seed=1, out=base / "seed1", record={"v": range(5)})
+    record = {"v": range(5), "w_a": range(5)}
+    first = sd.run(toy(), n=200, seed=1, out=base / "seed1", record=record, neuron=ADAPTIVE)
     state_after_first = (b2.get_device(), b2.defaultclock.dt, b2.prefs.codegen.target)
-    second = sd.run(toy(), n=200, seed=2, out=base / "seed2", record={"v": range(5)})
+    second = sd.run(toy(), n=200, seed=2, out=base / "seed2", record=record, neuron=ADAPTIVE)
     return {"first": first, "second": second, "user_group": user_group, "after_first": state_after_first}
 
 
@@ -201,7 +210,7 @@ def test_recorded_membrane_potential(toy_runs):
     res = toy_runs["first"]
     state = res.state
     assert set(state["neuron"]) == {0, 1, 2, 3, 4}
-    assert list(state.columns) == ["t (ms)", "neuron", "v (mV)"]
+    assert list(state.columns) == ["t (ms)", "neuron", "v (mV)", "w_a (mV)"]
     v = state["v (mV)"].to_numpy()
     assert v[0] == pytest.approx(-70.0)                     # E_L at the start
     assert v.max() < -40 and v.std() > 0.1                  # below threshold between spikes, and moving
@@ -224,3 +233,24 @@ def test_record_needs_known_variables():
         sd.run(toy(), n=200, record={"vm": range(3)})
     with pytest.raises(ConfigError, match="needs the spiking engine"):
         sd.run(toy(), engine="rate", record={"v": range(3)})
+
+
+def test_custom_neuron_model_runs_in_the_network(toy_runs):
+    res = toy_runs["first"]
+    w_a = res.state["w_a (mV)"].to_numpy()
+    assert w_a.min() >= 0 and w_a.max() == pytest.approx(3.0, rel=1e-6)   # b_a: the cells spiked and adapted
+    assert res["params"]["spiking"]["neuron"]["membrane"].startswith("dv/dt = (E_L - v + ge - gi + I_noise - w_a)")
+    assert res.metrics.loc["delta", "precision_at_k"] == 1.0
+
+
+@pytest.mark.parametrize("kwargs, needle", [
+    (dict(membrane="dx/dt = -x / tau_m : volt"), "must define dv/dt"),
+    (dict(membrane="dv/dt = (E_L - v) / tau_m : volt"), "does not use ['ge', 'gi']"),
+    (dict(membrane="dv/dt = (E_L - v + ge - gi) / tau_m : volt\nge : volt"), "declared by the network"),
+    (dict(membrane="dv/dt = (E_L - v + ge - gi) / tau_m : volt", threshold="v > -50*mV"), "must compare v with theta"),
+    (dict(membrane="dv/dt = (E_L - v + ge - gi / tau_m : volt"), "cannot parse"),
+])
+def test_neuron_model_requirements_are_checked(kwargs, needle):
+    with pytest.raises(SpikingDirectError) as info:
+        sd.config(neuron=sd.NeuronModel(**kwargs))
+    assert needle in str(info.value)

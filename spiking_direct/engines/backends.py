@@ -104,7 +104,7 @@ class RuntimeBackend:
     def _run(self, protocol, n_sets, set_area, params, seed, progress, values, monitors, allowed):
         import brian2 as b2
 
-        from .spiking import build_network, timed_values, to_recording
+        from .network import build_network, timed_values, to_recording
 
         _reset_device("runtime")
         b2.prefs.codegen.target = "numpy"
@@ -350,7 +350,7 @@ class CppStandaloneBackend:
     def insert_seed_code(device, default_seed=None):
         """Reseed the binary's generators at start from ``$SPIKING_DIRECT_SEED``
         (or from ``default_seed`` when the variable is unset)."""
-        from .spiking import SEED_ENV
+        from .network import SEED_ENV
 
         fallback = f"{int(default_seed)}UL" if default_seed is not None else None
         get = f'const char* _s = std::getenv("{SEED_ENV}");'
@@ -423,7 +423,7 @@ class CppStandaloneBackend:
                values=None, default_seed=None, compile=True, allowed=None):
         import brian2 as b2
 
-        from .spiking import build_network, shape_key
+        from .network import build_network, shape_key
 
         self.check()
         key = shape_key(params, n_areas, n_windows, set_area, self.device_name, allowed) + (
@@ -468,7 +468,7 @@ class CppStandaloneBackend:
     def _run(self, protocol, n_sets, set_area, params, seed, progress, values, monitors, allowed):
         import brian2 as b2
 
-        from .spiking import SEED_ENV, standalone_reader, timed_values, to_recording, with_derived
+        from .network import SEED_ENV, standalone_reader, timed_values, to_recording, with_derived
 
         fresh = self.key is None
         before = self.key
@@ -657,7 +657,7 @@ class CudaStandaloneBackend(CppStandaloneBackend):
     @staticmethod
     def insert_seed_code(device, default_seed=None) -> None:
         """cuRAND and host generators of brian2cuda, reseeded like the C++ ones."""
-        from .spiking import SEED_ENV
+        from .network import SEED_ENV
 
         fallback = f"{int(default_seed)}ULL" if default_seed is not None else None
         value = f"(_s ? std::stoull(_s) : {fallback})" if fallback else "std::stoull(_s)"

@@ -1,0 +1,464 @@
+"""The spiking network: its parameters and its Brian2 objects, one monolithic network per shape.
+
+One excitatory ``NeuronGroup`` holds every area (areas are index ranges), one
+inhibitory group holds every area's interneurons, one group holds every
+input cell, and four ``Synapses`` objects connect them: input -> E, E -> I
+and I -> E inside each area, and one plastic E -> E object for every ordered
+pair of distinct areas. The protocol enters as five named two-dimensional
+``TimedArray`` objects (one value per window and area or pair of areas; a
+sixth, ``area_learns``, is derived from the gains), so
+the compiled network runs any protocol with the same number of windows and
+areas: seeds, leads, gain schedules and stimuli change through
+``run_args`` without recompiling.
+
+Randomness: the protocol (data table, value pairs) comes from a NumPy
+``Generator`` seeded with the run's seed; everything drawn inside the network
+(connectivity, initial and input weights, membrane noise, input-cell
+sampling) comes from Brian2's generator, seeded with the same seed (``seed()``
+on the runtime backend; on standalone backends the binary reseeds its
+generators at start from the ``SPIKING_DIRECT_SEED`` environment variable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..brian_state import detach_from_magic
+from ..errors import SpikingError
+from ..protocol import Protocol
+from ..recording import Recording
+from ..models import (
+    ExcitatoryParams,
+    InhibitoryParams,
+    InputParams,
+    NeuronModel,
+    STDPParams,
+    StaticParams,
+    WindowClock,
+    area_clock_model,
+    excitatory_model,
+    inhibitory_model,
+    input_model,
+    static_model,
+    stdp_model,
+)
+from ..models.neurons import EI_ON_PRE, INHIBITORY_WINDOW_RESET, LEARN_EVENT, NOISE_UPDATE, excitatory_window_reset
+from ..models.synapses import stdp_traces
+
+SEED_ENV = "SPIKING_DIRECT_SEED"
+
+
+#: the step at which the cap is measured to hold for ``N_REF_DT`` cells per area
+DT_REF_MS = 0.1
+N_REF_DT = 1000
+
+
+def cap_dt(n: int):
+    """The largest time step (0.1, 0.05, 0.025 ... ms) at which an area of ``n``
+    cells holds its cap: ``0.1 ms * sqrt(1000 / n)``, at most 0.1 ms.
+
+    Why: the cap's inhibition lands one step after the spike that completes
+    the count, so every cell that crosses threshold in that step fires on top
+    of ``k``. When a second input pushes many cells over together (own input
+    plus an upstream assembly), the number crossing per step grows with the
+    cells near threshold (with ``n``, times ``dt``) while the tolerance (``k/4``)
+    grows with ``sqrt(n)``: ``dt`` must shrink as ``1/sqrt(n)`` for the overshoot's
+    share of ``k`` to stay put. Measured (``experiments/cap_drive.py``, own +
+    upstream with the volley landing during the sweep (lag 5 ms), n = 2000,
+    k = 45, session 4): 53.1 +- 7.1 winners (62 % of windows within +-25 %) at
+    0.1 ms, 45.8 +- 3.4 (100 %) at 0.05 ms; at n = 1000, 0.1 ms gives 0.92.
+    """
+    import brian2 as b2
+
+    if n < 1:
+        raise SpikingError(f"area size n must be >= 1, got {n}")
+    dt = DT_REF_MS
+    while dt > DT_REF_MS * np.sqrt(N_REF_DT / n) * (1 + 1e-9):
+        dt /= 2
+    return dt * b2.ms
+
+
+@dataclass(frozen=True)
+class SpikingParams:
+    """Parameters of the spiking network (all fixed at build time)."""
+
+    n: int = 1000                 # excitatory neurons per area
+    k: int | None = None          # target cap; None: round(sqrt(n)), the Assembly Calculus rule
+    inh_ratio: float = 0.1        # inhibitory neurons per excitatory neuron
+    clock: WindowClock = field(default_factory=WindowClock)
+    exc: ExcitatoryParams = field(default_factory=ExcitatoryParams)
+    inh: InhibitoryParams = field(default_factory=InhibitoryParams)
+    inp: InputParams = field(default_factory=InputParams)
+    static: StaticParams = field(default_factory=StaticParams)
+    stdp: STDPParams = field(default_factory=STDPParams)
+    connectivity: str = "all"     # inter-area synapses: "all" ordered pairs, or "linked" (pairs the protocol couples)
+    neuron: NeuronModel | None = None   # the excitatory cells' own model (models.NeuronModel); None: the built-in LIF
+
+    @property
+    def k_eff(self) -> int:
+        return int(self.k) if self.k is not None else int(round(np.sqrt(self.n)))
+
+    @property
+    def n_inh(self) -> int:
+        return max(1, int(round(self.inh_ratio * self.n)))
+
+    @classmethod
+    def for_size(cls, n: int, **kwargs) -> "SpikingParams":
+        """Parameters for ``n`` cells per area with the size rules applied:
+        ``k = round(sqrt(n))`` (unless ``k`` is given) and the clock step
+        :func:`cap_dt` (unless ``clock`` is given)."""
+        if "clock" not in kwargs:
+            kwargs["clock"] = replace(WindowClock(), dt=cap_dt(n))
+        return cls(n=n, **kwargs)
+
+    def validate(self) -> None:
+        if self.n < 2:
+            raise SpikingError(f"area size n must be >= 2, got {self.n}")
+        if float(self.clock.dt) > float(cap_dt(self.n)) * (1 + 1e-9):
+            warnings.warn(f"time step {self.clock.dt} is coarser than {cap_dt(self.n)}, the step at which an "
+                          f"area of n = {self.n} holds its cap under combined drive (see cap_dt); "
+                          f"set spiking.clock.dt or use SpikingParams.for_size(n)", stacklevel=3)
+        if not 1 <= self.k_eff <= self.n:
+            raise SpikingError(f"k must be between 1 and n = {self.n}, got k = {self.k_eff}")
+        if self.connectivity not in ("all", "linked"):
+            raise SpikingError(f"connectivity must be 'all' or 'linked', got {self.connectivity!r}")
+        try:
+            self.exc.validate()
+        except ValueError as exc:
+            raise SpikingError(str(exc)) from None
+        self.stdp.validate()
+        if self.neuron is not None:
+            if not isinstance(self.neuron, NeuronModel):
+                raise SpikingError(f"neuron must be a spiking_direct.NeuronModel, got {type(self.neuron).__name__}")
+            self.neuron.validate()
+
+    def to_dict(self) -> dict:
+        return _jsonable(asdict(self)) | {"k": self.k_eff, "n_inh": self.n_inh}
+
+
+def _jsonable(obj):
+    """Quantities as strings ('2. ms'), recursively."""
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (bool, int, float, str)) or obj is None:
+        return obj
+    return str(obj)
+
+
+# --------------------------------------------------------------------------
+# Network construction (shared by every backend)
+# --------------------------------------------------------------------------
+TIMED_ARRAYS = ("stim_strength", "area_active", "area_offset", "plasticity_gain", "fiber_on")
+#: TimedArrays computed from the five above (see :func:`with_derived`)
+DERIVED_ARRAYS = ("area_learns",)
+
+
+def with_derived(values: dict, n_areas: int) -> dict:
+    """``values`` plus the TimedArray values derived from them: ``area_learns[w, b]``
+    = 1 if any fibre into area ``b`` has a non-zero plasticity gain in window
+    ``w``, else 0 (gates the potentiation pathway together with the source
+    activity, see ``models.neurons.area_clock_model``; 2 opens it on every spike).
+    A derived value that ``values`` already holds is kept (tests open the gate
+    everywhere to check that it changes nothing)."""
+    if "area_learns" in values:
+        return dict(values)
+    gain = np.asarray(values["plasticity_gain"], dtype=float)
+    W = gain.shape[0]
+    return {**values, "area_learns": (gain.reshape(W, n_areas, n_areas) != 0).any(axis=1).astype(float)}
+
+
+def timed_values(protocol: Protocol, n_sets: int, set_area: np.ndarray, stim: bool = True) -> dict:
+    """The protocol as the five TimedArray value arrays (window-major)."""
+    W, A = protocol.n_windows, protocol.n_areas
+    strength = np.zeros((W, n_sets))
+    rows, cols = np.nonzero(protocol.stim_set >= 0)
+    strength[rows, protocol.stim_set[rows, cols]] = protocol.stim_strength[rows, cols]
+    return {
+        "stim_strength": strength,
+        "area_active": protocol.active.astype(float),
+        "area_offset": protocol.offset.astype(float),
+        "plasticity_gain": protocol.gain.reshape(W, A * A).astype(float),
+        "fiber_on": protocol.fiber.reshape(W, A * A).astype(float),
+    }
+
+
+@dataclass
+class Network:
+    """The Brian2 objects of one network and what is needed to run it again."""
+
+    net: object
+    timed: dict
+    exc: object
+    syn_ee: object
+    spikes: object
+    shape: dict
+    params: SpikingParams
+    state: object = None
+
+
+def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area: np.ndarray,
+                  values: dict | None = None, monitors: dict | None = None,
+                  allowed: np.ndarray | None = None, codeobj_class=None) -> Network:
+    """Create the Brian2 objects (on the currently selected device).
+
+    ``monitors`` optionally adds a ``StateMonitor`` of excitatory variables:
+    ``{"vars": ("ge",), "neurons": (start, stop), "dt_ms": 0.5}`` (or ``"cells": [i, ...]``,
+    excitatory cell indices, instead of ``"neurons"``); it is
+    returned as ``Network.state``. ``allowed`` (A x A bool) restricts the
+    inter-area synapses to those ordered pairs of areas (``connectivity="linked"``).
+    ``codeobj_class`` (default: the device's) is given to the neuron groups; the
+    ``cpp_standalone`` backend gives its block thresholder
+    (:func:`~spiking_direct.engines.backends.block_threshold_codeobject`).
+    """
+    import brian2 as b2
+
+    params.validate()
+    A, n, k_cap, n_i = n_areas, params.n, params.k_eff, params.n_inh
+    n_sets = len(set_area)
+    clock = params.clock
+    if values is None:
+        values = {
+            "stim_strength": np.zeros((n_windows, n_sets)),
+            "area_active": np.zeros((n_windows, A)),
+            "area_offset": np.zeros((n_windows, A)),
+            "plasticity_gain": np.zeros((n_windows, A * A)),
+            "fiber_on": np.zeros((n_windows, A * A)),
+        }
+    values = with_derived(values, A)
+    timed = {
+        name: b2.TimedArray(values[name] * (b2.second if name == "area_offset" else 1), dt=clock.T_win, name=name)
+        for name in TIMED_ARRAYS + DERIVED_ARRAYS
+    }
+    w_ei = (params.inh.v_th_I - params.inh.E_L_I) / (params.static.k_scale * k_cap * params.static.p_ei)
+    ns = {
+        **clock.namespace(),
+        **params.exc.namespace(),
+        **params.inh.namespace(),
+        **params.stdp.namespace(),
+        **timed,
+        "n_areas": A,
+        "n_E": n,
+        "n_I": n_i,
+        "w_ei": w_ei,
+        "w_ie": params.static.W_ie / (params.static.p_ie * n_i),
+        "w_in": params.inp.w_in,
+        "p_in": params.inp.p_in,
+        "p_ei": params.static.p_ei,
+        "p_ie": params.static.p_ie,
+        "p_inter": params.stdp.p_inter,
+    }
+    if allowed is not None:
+        ns["allowed_pair"] = b2.TimedArray(np.asarray(allowed, dtype=float).reshape(1, A * A), dt=clock.T_win,
+                                           name="allowed_pair")
+
+    # every group runs on the default clock (brian2cuda's synapse templates assume it)
+    b2.defaultclock.dt = clock.dt
+    noise = params.exc.noise
+    exc_eqs, exc_thr, exc_reset = excitatory_model(noise, neuron=params.neuron)
+    if params.neuron is not None:
+        clash = set(params.neuron.namespace) & set(ns)
+        if clash:
+            raise SpikingError(f"neuron model: its namespace redefines the network's {sorted(clash)}")
+        ns.update(params.neuron.namespace)
+    tr_eqs, tr_spike, tr_reset = stdp_traces(params.stdp)
+    E = b2.NeuronGroup(A * n, exc_eqs + tr_eqs, threshold=exc_thr, reset=f"{exc_reset}; {tr_spike}",
+                       refractory="tau_ref", events={"learn": LEARN_EVENT}, method="euler", namespace=ns,
+                       name="exc", codeobj_class=codeobj_class)
+    E.area = np.repeat(np.arange(A), n)
+    E.v = params.exc.E_L
+    # the area clock: window threshold, input volley and learning gate, once per area and step.
+    # The source gate of potentiation reads whether each area has fired from its first interneuron,
+    # which every excitatory spike of the area reaches only with p_ei = 1 (else the area gate alone)
+    source_gate = params.static.p_ei >= 1
+    clk_eqs, clk_update = area_clock_model(A if source_gate else None)
+    C = b2.NeuronGroup(A, clk_eqs, namespace=ns, name="area_clock")
+    C.area = np.arange(A)
+    C.run_regularly(clk_update, when="before_thresholds", name="area_clock_update")
+    E.theta = b2.linked_var(C, "theta", index=np.repeat(np.arange(A), n))
+    E.learns = b2.linked_var(C, "learns", index=np.repeat(np.arange(A), n))
+    window_reset = excitatory_window_reset(noise) + (
+        f"; {params.neuron.window_reset}" if params.neuron is not None and params.neuron.window_reset else "")
+    E.run_regularly(f"{window_reset}; {tr_reset}", dt=clock.T_win, when="start", order=0,
+                    name="exc_window_reset")
+    if noise == "colored":
+        E.run_regularly(NOISE_UPDATE, dt=params.exc.noise_dt, when="start", order=1, name="exc_noise")
+
+    inh_eqs, inh_thr, inh_reset = inhibitory_model()
+    I = b2.NeuronGroup(A * n_i, inh_eqs, threshold=inh_thr, reset=inh_reset, refractory="tau_ref_I",
+                       method="exact", namespace=ns, name="inh", codeobj_class=codeobj_class)
+    I.area = np.repeat(np.arange(A), n_i)
+    I.v = params.inh.E_L_I
+    I.run_regularly(INHIBITORY_WINDOW_RESET, dt=clock.T_win, when="start", name="inh_window_reset")
+    if source_gate:
+        for a in range(A):
+            setattr(C, f"fired_{a}", b2.linked_var(I, "fired", index=np.full(A, a * n_i)))
+
+    in_eqs, in_thr = input_model()
+    n_in = params.inp.n_per_set
+    Inp = b2.NeuronGroup(n_sets * n_in, in_eqs, threshold=in_thr, namespace=ns, name="inputs",
+                         codeobj_class=codeobj_class)
+    Inp.inset = np.repeat(np.arange(n_sets), n_in)
+    Inp.area = np.repeat(np.asarray(set_area), n_in)
+    Inp.volley = b2.linked_var(C, "volley", index=np.repeat(np.asarray(set_area), n_in))
+
+    s_eqs, s_pre = static_model("ge")
+    S_in = b2.Synapses(Inp, E, s_eqs, on_pre=s_pre, delay=0 * b2.ms, namespace=ns, name="syn_input")
+    S_in.connect(j="k for k in sample(area_pre * n_E, (area_pre + 1) * n_E, p=p_in)")
+    S_in.w = "w_in * (0.5 + rand())"
+
+    S_ei = b2.Synapses(E, I, on_pre=EI_ON_PRE, delay=0 * b2.ms, namespace=ns, name="syn_ei")
+    if params.static.p_ei >= 1:
+        S_ei.connect(j="k for k in range(area_pre * n_I, (area_pre + 1) * n_I)")
+    else:
+        S_ei.connect(j="k for k in sample(area_pre * n_I, (area_pre + 1) * n_I, p=p_ei)")
+    S_ie = b2.Synapses(I, E, on_pre="gi_post += w_ie", delay=0 * b2.ms, namespace=ns, name="syn_ie")
+    S_ie.connect(j="k for k in sample(area_pre * n_E, (area_pre + 1) * n_E, p=p_ie)")
+    # zero-latency cap: an interneuron that reaches threshold through this step's
+    # excitatory spikes fires in the same step, and its inhibition lands before
+    # the next membrane update (one time step from the k-th spike to the shutdown)
+    I.thresholder["spike"].when = "after_synapses"
+    I.thresholder["spike"].order = 0
+    S_ie.pre.when = "after_synapses"
+    S_ie.pre.order = 1
+
+    ee_eqs, ee_pre, ee_post = stdp_model(params.stdp)
+    # both pathways' delays are scalars (a per-synapse delay array would double the memory of S_ee);
+    # weights are stored as float32: S_ee holds most of the network's memory (18 M synapses for
+    # the Alzheimer default) and float32 resolves 1e-7 of w_max, far below any STDP step
+    # potentiation runs on the ``learn`` event (a spike in an area some fibre of which learns in
+    # this window), not on every spike: identical weights, far fewer synapses walked
+    S_ee = b2.Synapses(E, E, ee_eqs, on_pre=ee_pre, on_post=ee_post, on_event={"post": "learn"},
+                       delay={"pre": params.stdp.delay, "post": 0 * b2.ms}, dtype={"w": np.float32},
+                       namespace=ns, name="syn_ee")
+    if allowed is None:
+        S_ee.connect(j="k for k in sample(N_post, p=p_inter) if area_post != area_pre")
+    else:  # ``allowed_pair``: a one-bin TimedArray used as a lookup table of the connected pairs
+        S_ee.connect(j="k for k in sample(N_post, p=p_inter) "
+                       "if allowed_pair(0*second, area_pre * n_areas + area_post) > 0.5")
+    S_ee.w = "rand() * w_init"
+
+    spikes = b2.SpikeMonitor(E, record=True, name="exc_spikes")
+    net = b2.Network(E, C, I, Inp, S_in, S_ei, S_ie, S_ee, spikes, name="direct_network")
+    state = None
+    if monitors:
+        cells = monitors.get("cells")
+        if cells is None:
+            lo, hi = monitors["neurons"]
+            cells = np.arange(lo, hi)
+        state = b2.StateMonitor(E, list(monitors["vars"]), record=np.asarray(cells, dtype=int),
+                                dt=monitors.get("dt_ms", 0.5) * b2.ms, name="exc_state")
+        net.add(state)
+    detach_from_magic(net.objects)   # a user's later magic run() must never collect the package's objects
+    shape = {"n_areas": A, "n_windows": n_windows, "n_sets": n_sets, "set_area": list(map(int, set_area))}
+    return Network(net, timed, E, S_ee, spikes, shape, params, state)
+
+
+def standalone_reader(results_dir):
+    """A reader for :func:`to_recording` on standalone devices: maps a variable's
+    result file (``np.memmap``; read-only unless ``writable``) instead of copying
+    it into new memory. A writable map writes through to this run's own result
+    file, which the backend deletes after reading; :func:`to_recording` converts
+    the weights to mV in it instead of allocating a second 72 MB array.
+
+    The inter-area synapse arrays are most of what a run writes (3 x 72 MB for
+    the Alzheimer default); a copy into freshly allocated memory costs its page
+    faults (about 0.45 s of a 4 s run on the benchmark machine), a mapping of
+    the page cache almost nothing. The mapping stays valid after the results
+    folder is deleted (POSIX keeps an unlinked, mapped file until it is unmapped).
+    """
+    import brian2 as b2
+
+    device = b2.get_device()
+
+    def read(var, writable=False):
+        path = Path(results_dir) / device.get_array_filename(var)
+        if path.stat().st_size == 0:
+            return np.zeros(0, dtype=var.dtype)
+        return np.memmap(path, dtype=var.dtype, mode="r+" if writable else "r")
+
+    return read
+
+
+def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict, read=None) -> Recording:
+    """Read monitors and weights back (on any backend) into a Recording.
+
+    ``read(variable, writable=False)`` returns a synapse variable's values as an
+    array (the raw, unit-less values; default: through Brian2, which copies
+    them); a ``writable`` array may be modified in place. See
+    :func:`standalone_reader`."""
+    import brian2 as b2
+
+    params = network.params
+    dt = float(params.clock.dt / b2.second)
+    steps = np.round(np.asarray(network.spikes.t_[:]) / dt).astype(np.int64)  # t_: seconds, unitless
+    win = steps // params.clock.win_steps
+    keep = win < protocol.n_windows
+    S = network.syn_ee
+    if read is None:
+        def read(var, writable=False):
+            return np.array(var.get_value())  # a copy: the runtime device hands out its live array
+    syn_pre = read(S.variables["_synaptic_pre"])
+    syn_post = read(S.variables["_synaptic_post"])
+    w_mv = read(S.variables["w"], writable=True)
+    if w_mv.dtype == np.float32 and w_mv.flags.writeable:
+        np.multiply(w_mv, np.float32(1e3), out=w_mv)  # volts -> mV in place (no new memory)
+    else:
+        w_mv = np.multiply(w_mv, 1e3, dtype=np.float32)
+    if syn_pre.dtype != np.int32:
+        syn_pre, syn_post = syn_pre.astype(np.int32), syn_post.astype(np.int32)
+    state = None
+    if network.state is not None:
+        mon = network.state
+        state = {"t": np.asarray(mon.t / b2.second), "neurons": np.asarray(mon.record)}
+        state["units"] = {}
+        for var in mon.record_variables:
+            values = getattr(mon, var)   # (neurons, samples)
+            volts = getattr(values, "dim", None) == b2.volt.dim
+            state[var] = np.asarray(values / b2.mV) if volts else np.asarray(values)
+            state["units"][var] = "mV" if volts else str(b2.get_unit(values.dim)) if hasattr(values, "dim") else "1"
+    return Recording(
+        protocol=protocol,
+        n=params.n,
+        k=params.k_eff,
+        spike_window=win[keep].astype(np.int32),
+        spike_neuron=np.asarray(network.spikes.i[:])[keep].astype(np.int32),
+        spike_time=((steps % params.clock.win_steps) * dt)[keep],
+        syn_pre=syn_pre,
+        syn_post=syn_post,
+        # initial weights are drawn in the binary and not read back: their expectation (a read-only view)
+        w_initial=np.broadcast_to(np.float32(float(params.stdp.w_init / b2.mV) / 2.0), syn_pre.shape),
+        w_final=w_mv,
+        weight_unit="mV",
+        timing=timing,
+        info=info,
+        state=state,
+    )
+
+
+# --------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------
+def shape_key(params: SpikingParams, n_areas: int, n_windows: int, set_area, backend: str,
+              allowed: np.ndarray | None = None) -> str:
+    """Hash of everything that fixes the generated code and array sizes."""
+    blob = json.dumps({"params": params.to_dict(), "n_areas": n_areas, "n_windows": n_windows,
+                       "allowed": None if allowed is None else np.asarray(allowed, bool).astype(int).tolist(),
+                       "set_area": list(map(int, set_area)), "backend": backend,
+                       "version": _versions_key()}, sort_keys=True)
+    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+
+def _versions_key() -> str:
+    import brian2
+
+    from .. import __version__
+
+    return f"spiking_direct {__version__}, brian2 {brian2.__version__}"
