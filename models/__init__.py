@@ -6,7 +6,12 @@ come from the unit-carrying parameter dataclasses here, passed to Brian2
 through ``namespace=`` (never formatted into the equations).
 """
 
-from .neurons import (
+# importing Brian2 installs its exception hook; this import leaves the process's hook as it was
+from ..brian_state import import_brian2 as _import_brian2
+
+_import_brian2()
+
+from .neurons import (  # noqa: E402
     ExcitatoryParams,
     InhibitoryParams,
     InputParams,
@@ -17,7 +22,7 @@ from .neurons import (
     inhibitory_model,
     input_model,
 )
-from .synapses import (
+from .synapses import (  # noqa: E402
     STDPParams,
     StaticParams,
     stdp_model,

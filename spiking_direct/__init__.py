@@ -12,45 +12,27 @@ if not _os.path.isdir(_os.path.join(_os.path.dirname(_os.path.abspath(__file__))
         _os.path.isfile(_os.path.join(_root, "models", "__init__.py")) and _root not in __path__:
     __path__.append(_root)
 
-from .brian_state import import_brian2 as _import_brian2
+#: the front door's names and the modules that hold them, imported on first use (PEP 562), so
+#: that ``import spiking_direct.engines.rate`` does not import Brian2
+_LAZY = {
+    "run": "api", "compare": "api", "build": "api", "collect": "api", "configure": "api", "causal_models": "api",
+    "params": "api", "model_from_tables": "api", "model_from_data": "api", "model_from_pgmpy": "api",
+    "CausalModel": "causal", "NeuronModel": "models", "RunConfig": "config", "SpikingDirectError": "errors",
+    "Result": "results",
+}
 
-# Brian2 is imported here, once, so that its exception hook (which announces every uncaught
-# error of the process as a possible Brian2 bug) does not replace the user's
-_import_brian2()
+__all__ = [*_LAZY, "__version__"]
 
-from .api import (  # noqa: E402  (after Brian2's import above)
-    build,
-    collect,
-    compare,
-    config,
-    model_from_data,
-    model_from_pgmpy,
-    model_from_tables,
-    models,
-    params,
-    run,
-)
-from .causal import CausalModel  # noqa: E402
-from .models import NeuronModel  # noqa: E402
-from .config import RunConfig  # noqa: E402
-from .errors import SpikingDirectError  # noqa: E402
-from .results import Result  # noqa: E402
 
-__all__ = [
-    "run",
-    "compare",
-    "build",
-    "collect",
-    "config",
-    "models",
-    "params",
-    "model_from_tables",
-    "model_from_data",
-    "model_from_pgmpy",
-    "CausalModel",
-    "NeuronModel",
-    "Result",
-    "RunConfig",
-    "SpikingDirectError",
-    "__version__",
-]
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'spiking_direct' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -34,8 +34,8 @@ from .config import LEARNING_RULES, RunConfig, apply_overrides, with_params
 from .errors import ConfigError, suggest
 from .results import Result
 
-__all__ = ["run", "compare", "build", "collect", "models", "params", "model_from_pgmpy", "model_from_tables",
-           "model_from_data", "config"]
+__all__ = ["run", "compare", "build", "collect", "params", "model_from_pgmpy", "model_from_tables",
+           "model_from_data", "configure", "causal_models"]
 
 model_from_pgmpy = from_pgmpy
 model_from_tables = from_tables
@@ -71,7 +71,7 @@ def _model(model) -> tuple[str, CausalModel | None]:
                       f"pgmpy network, got {type(model).__name__}")
 
 
-def config(model: Any = "alzheimer", *, engine: str = "spiking", backend: str = "cpp_standalone", seed: int = 0,
+def configure(model: Any = "alzheimer", *, engine: str = "spiking", backend: str = "cpp_standalone", seed: int = 0,
            learning: str = "counting", data: str | None = None, params: Mapping | None = None,
            **kwargs) -> RunConfig:
     """The :class:`~spiking_direct.config.RunConfig` that :func:`run` would run (checked in full)."""
@@ -130,7 +130,7 @@ def run(model: Any = "alzheimer", *, engine: str = "spiking", backend: str = "cp
     Parameters
     ----------
     model : str, CausalModel or pgmpy network
-        A model name (:func:`models`), a ``.bif``/``.json`` path, or a model object
+        A model name (:func:`causal_models`), a ``.bif``/``.json`` path, or a model object
         (:func:`model_from_tables`, :func:`model_from_data`, :func:`model_from_pgmpy`).
     engine : {"spiking", "rate"}
     backend : {"cpp_standalone", "cuda_standalone", "runtime"}
@@ -158,7 +158,7 @@ def run(model: Any = "alzheimer", *, engine: str = "spiking", backend: str = "cp
         Any parameter by name or path (:func:`params`), quantities with units.
     """
     name, obj = _model(model)
-    cfg = config(name, engine=engine, backend=backend, seed=seed, learning=learning, params=params, **kwargs)
+    cfg = configure(name, engine=engine, backend=backend, seed=seed, learning=learning, params=params, **kwargs)
     monitors = _record(record, cfg, record_dt)
     obj = obj if obj is not None else get_model(name)
     out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"spiking_direct_{obj.name}_"))
@@ -192,7 +192,7 @@ def compare(model: Any = "alzheimer", *, seeds: Sequence[int] = (0, 1, 2), backe
     from .compare import compare as _compare
 
     name, _ = _model(model)
-    cfg = config(name, engine="spiking", backend=backend, learning=learning, params=params, **kwargs)
+    cfg = configure(name, engine="spiking", backend=backend, learning=learning, params=params, **kwargs)
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ConfigError("compare needs at least one seed")
@@ -210,7 +210,7 @@ def build(model: Any = "alzheimer", out: str | Path = None, *, backend: str = "c
     if out is None:
         raise ConfigError("build needs out=, a new folder to write the build into")
     name, _ = _model(model)
-    cfg = config(name, engine="spiking", backend=backend, seed=seed, learning=learning, params=params, **kwargs)
+    cfg = configure(name, engine="spiking", backend=backend, seed=seed, learning=learning, params=params, **kwargs)
     return export_build(cfg, out, compile=compile, progress=_progress(progress))
 
 
@@ -224,7 +224,7 @@ def collect(folder: str | Path, out: str | Path | None = None, figures: bool = F
     return res
 
 
-def models(details: bool = False):
+def causal_models(details: bool = False):
     """The model names :func:`run` accepts; with ``details``, a DataFrame of each model's
     variables, links and largest number of values (loads every model: a few seconds)."""
     names = available_models()

@@ -121,7 +121,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from .api import models
+    from .api import causal_models as models
 
     if not args.details:
         for name in models():

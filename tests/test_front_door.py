@@ -43,9 +43,10 @@ ADAPTIVE = sd.NeuronModel(
 # the public surface
 # ---------------------------------------------------------------------------
 def test_public_api_is_curated():
-    assert {"run", "compare", "build", "collect", "models", "params", "Result", "SpikingDirectError"} <= set(sd.__all__)
+    assert {"run", "compare", "build", "collect", "causal_models", "configure", "params", "Result", "SpikingDirectError"} <= set(sd.__all__)
     for name in sd.__all__:
         assert hasattr(sd, name), name
+    assert "alzheimer" in sd.causal_models() and callable(sd.configure)
 
 
 def test_params_lists_every_parameter_with_unit_and_doc():
@@ -59,10 +60,10 @@ def test_params_lists_every_parameter_with_unit_and_doc():
 
 
 def test_config_takes_quantities_by_name_and_path():
-    cfg = sd.config(tau_m=20 * ms, lead=7 * ms, **{"spiking.stdp.w_max": 12 * mV})
+    cfg = sd.configure(tau_m=20 * ms, lead=7 * ms, **{"spiking.stdp.w_max": 12 * mV})
     assert cfg.spiking.exc.tau_m == 20 * ms and cfg.spiking.stdp.w_max == 12 * mV
     assert cfg.protocol.lead == pytest.approx(0.007)
-    assert sd.config(learning="conditional").protocol.schedule == "harmonic"
+    assert sd.configure(learning="conditional").protocol.schedule == "harmonic"
 
 
 @pytest.mark.parametrize("kwargs, needle", [
@@ -80,7 +81,7 @@ def test_config_takes_quantities_by_name_and_path():
 ])
 def test_bad_values_are_refused_with_one_line(kwargs, needle):
     with pytest.raises(SpikingDirectError) as info:
-        sd.config(**kwargs)
+        sd.configure(**kwargs)
     assert needle in str(info.value) and "\n" not in str(info.value)
 
 
@@ -252,5 +253,5 @@ def test_custom_neuron_model_runs_in_the_network(toy_runs):
 ])
 def test_neuron_model_requirements_are_checked(kwargs, needle):
     with pytest.raises(SpikingDirectError) as info:
-        sd.config(neuron=sd.NeuronModel(**kwargs))
+        sd.configure(neuron=sd.NeuronModel(**kwargs))
     assert needle in str(info.value)
