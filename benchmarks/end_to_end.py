@@ -43,8 +43,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 
 
-GROUPS = [("alzheimer", "cpp_standalone"), ("alzheimer", "runtime"), ("alzheimer", "rate"),
-          ("random:32:2:0", "cpp_standalone"), ("random:32:2:0", "rate")]
+GROUPS = [
+    ("alzheimer", "cpp_standalone"),
+    ("alzheimer", "runtime"),
+    ("alzheimer", "rate"),
+    ("random:32:2:0", "cpp_standalone"),
+    ("random:32:2:0", "rate"),
+]
 
 
 def worker(model: str, kind: str) -> list[dict]:
@@ -58,41 +63,56 @@ def worker(model: str, kind: str) -> list[dict]:
         t0 = time.perf_counter()
         model_, rec = pipeline.simulate(cfg)
         res = pipeline.finish(cfg, model_, rec, t0, figures=False)
-        wall = time.perf_counter() - t0   # what the user waits for; the counts below are the benchmark's own
+        wall = time.perf_counter() - t0  # what the user waits for; the counts below are the benchmark's own
         t = res["timing"]
         bio = rec.protocol.n_windows * (0.040 if cfg.engine == "spiking" else 0.0)
-        events = (np.bincount(rec.syn_pre, minlength=rec.n_areas * rec.n)[rec.spike_neuron].sum()
-                  + np.bincount(rec.syn_post, minlength=rec.n_areas * rec.n)[rec.spike_neuron].sum())
+        events = (
+            np.bincount(rec.syn_pre, minlength=rec.n_areas * rec.n)[rec.spike_neuron].sum()
+            + np.bincount(rec.syn_post, minlength=rec.n_areas * rec.n)[rec.spike_neuron].sum()
+        )
         sim = t.get("simulate_s") or np.nan
-        rows.append({"what": label, "model": cfg.model, "wall_s": wall,
-                     "build_s": t.get("build_s"), "simulate_s": sim, "analyse_s": t.get("analyse_s"),
-                     "windows": rec.protocol.n_windows, "bio_s": bio or None,
-                     "bio_per_sim_s": bio / sim if bio else None,
-                     "n_synapses_inter": int(rec.syn_pre.size), "spikes": int(rec.spike_neuron.size),
-                     "syn_events_per_s": float(events) / sim,
-                     "delta_p_at_k": res["metrics_delta"]["precision_at_k"]})
+        rows.append(
+            {
+                "what": label,
+                "model": cfg.model,
+                "wall_s": wall,
+                "build_s": t.get("build_s"),
+                "simulate_s": sim,
+                "analyse_s": t.get("analyse_s"),
+                "windows": rec.protocol.n_windows,
+                "bio_s": bio or None,
+                "bio_per_sim_s": bio / sim if bio else None,
+                "n_synapses_inter": int(rec.syn_pre.size),
+                "spikes": int(rec.spike_neuron.size),
+                "syn_events_per_s": float(events) / sim,
+                "delta_p_at_k": res["metrics_delta"]["precision_at_k"],
+            }
+        )
         print(f"{label:<62} {rows[-1]['wall_s']:7.1f} s", file=sys.stderr, flush=True)
 
     if kind == "cpp_standalone":
         for seed in (0, 1):
-            one(f"{model}: spiking cpp_standalone seed {seed}" + (" (compile + run)" if seed == 0 else
-                                                                 " (same build, run_args)"),
-                replace(RunConfig(model=model), seed=seed))
+            one(
+                f"{model}: spiking cpp_standalone seed {seed}"
+                + (" (compile + run)" if seed == 0 else " (same build, run_args)"),
+                replace(RunConfig(model=model), seed=seed),
+            )
     elif kind == "runtime":
         one(f"{model}: spiking runtime (numpy) seed 0", replace(RunConfig(model=model), backend="runtime"))
     else:
         one(f"{model}: rate engine seed 0", apply_overrides(RunConfig(model=model), ["engine=rate"]))
     peak_py = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_bin = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    for r in rows:   # peaks of the group's process (a second seed re-uses the first one's build)
+    for r in rows:  # peaks of the group's process (a second seed re-uses the first one's build)
         r["peak_python_mb"], r["peak_binary_mb"] = peak_py, (peak_bin if kind == "cpp_standalone" else None)
     return rows
 
 
 def run_worker(model: str, kind: str) -> list[dict]:
     """The rows of one group, measured in a fresh process (:func:`worker`)."""
-    out = subprocess.run([sys.executable, __file__, "--worker", model, kind], check=True,
-                         stdout=subprocess.PIPE, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", model, kind], check=True, stdout=subprocess.PIPE, text=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -105,18 +125,31 @@ def ratio_pairs(n: int) -> None:
     rows = []
     for i in range(n):
         first, second = run_worker("alzheimer", "cpp_standalone")
-        rows.append({"pair": i, "first_wall_s": first["wall_s"], "first_build_s": first["build_s"],
-                     "first_simulate_s": first["simulate_s"], "second_wall_s": second["wall_s"],
-                     "second_simulate_s": second["simulate_s"], "ratio": second["wall_s"] / first["wall_s"],
-                     "time": time.strftime("%Y-%m-%dT%H:%M:%S")})
-        print(f"pair {i + 1}/{n}: first {first['wall_s']:.2f} s (compilation {first['build_s']:.2f} s), "
-              f"second {second['wall_s']:.2f} s, ratio {rows[-1]['ratio']:.3f}", flush=True)
+        rows.append(
+            {
+                "pair": i,
+                "first_wall_s": first["wall_s"],
+                "first_build_s": first["build_s"],
+                "first_simulate_s": first["simulate_s"],
+                "second_wall_s": second["wall_s"],
+                "second_simulate_s": second["simulate_s"],
+                "ratio": second["wall_s"] / first["wall_s"],
+                "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            }
+        )
+        print(
+            f"pair {i + 1}/{n}: first {first['wall_s']:.2f} s (compilation {first['build_s']:.2f} s), "
+            f"second {second['wall_s']:.2f} s, ratio {rows[-1]['ratio']:.3f}",
+            flush=True,
+        )
     df = pd.DataFrame(rows).assign(machine=machine())
     write_csv(ROOT / "benchmarks" / "results" / "end_to_end_ratio.csv", df)
     r = df["ratio"]
     print(f"machine: {machine()}")
-    print(f"alzheimer: second seed / first seed over {n} pairs: min {r.min():.3f}, median {r.median():.3f}, "
-          f"max {r.max():.3f}")
+    print(
+        f"alzheimer: second seed / first seed over {n} pairs: min {r.min():.3f}, median {r.median():.3f}, "
+        f"max {r.max():.3f}"
+    )
 
 
 def main() -> None:
@@ -135,11 +168,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if not args.quick:
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "spiking_direct.cli", "run", "alzheimer", "--out",
-                            f"{tmp}/cli", "--quiet"], check=True, stdout=subprocess.DEVNULL)
-            rows.append({"what": "spiking-direct run alzheimer (fresh process, defaults, with figures)",
-                         "wall_s": time.perf_counter() - t0,
-                         "peak_binary_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024})
+            subprocess.run(
+                [sys.executable, "-m", "spiking_direct.cli", "run", "alzheimer", "--out", f"{tmp}/cli", "--quiet"],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            rows.append(
+                {
+                    "what": "spiking-direct run alzheimer (fresh process, defaults, with figures)",
+                    "wall_s": time.perf_counter() - t0,
+                    "peak_binary_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                }
+            )
     for model, kind in GROUPS:
         if args.quick and kind == "runtime":
             continue
@@ -148,8 +188,10 @@ def main() -> None:
     ratios = {}
     for model in df["model"].dropna().unique():
         sub = df[df["model"] == model]
-        ratios[model] = (sub.loc[sub["what"].str.contains("seed 1"), "wall_s"].iloc[0]
-                         / sub.loc[sub["what"].str.contains("seed 0 \\(compile"), "wall_s"].iloc[0])
+        ratios[model] = (
+            sub.loc[sub["what"].str.contains("seed 1"), "wall_s"].iloc[0]
+            / sub.loc[sub["what"].str.contains("seed 0 \\(compile"), "wall_s"].iloc[0]
+        )
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     from spiking_direct.results import machine, write_csv

@@ -47,9 +47,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="Alzheimer only")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--backends", default="cpp_standalone,cuda_standalone",
-                    help="comma-separated; 'cpp_standalone' alone checks the environment on a machine "
-                         "without a GPU (no comparison)")
+    ap.add_argument(
+        "--backends",
+        default="cpp_standalone,cuda_standalone",
+        help="comma-separated; 'cpp_standalone' alone checks the environment on a machine "
+        "without a GPU (no comparison)",
+    )
     args = ap.parse_args()
     backends = list(dict.fromkeys(b.strip() for b in args.backends.split(",") if b.strip()))
     unknown = set(backends) - {"cpp_standalone", "cuda_standalone"}
@@ -70,13 +73,20 @@ def main() -> None:
             res = pipeline.run(cfg, figures=False, progress=lambda m: print("  ", m, flush=True))
             results[backend] = res
             t = res["timing"]
-            rows.append({"case": case, "backend": backend, "build_s": t.get("build_s"),
-                         "simulate_s": t.get("simulate_s"), "wall_s": time.perf_counter() - t0,
-                         "delta_p_at_k": res["metrics_delta"]["precision_at_k"],
-                         "delta_auroc": res["metrics_delta"]["auroc"],
-                         "prop_p_at_k": res["metrics_delta_prop"]["precision_at_k"],
-                         "overlap_forward": res["summary"]["overlap_forward_mean"],
-                         "n_synapses_ee": res["engine_info"].get("n_synapses_ee")})
+            rows.append(
+                {
+                    "case": case,
+                    "backend": backend,
+                    "build_s": t.get("build_s"),
+                    "simulate_s": t.get("simulate_s"),
+                    "wall_s": time.perf_counter() - t0,
+                    "delta_p_at_k": res["metrics_delta"]["precision_at_k"],
+                    "delta_auroc": res["metrics_delta"]["auroc"],
+                    "prop_p_at_k": res["metrics_delta_prop"]["precision_at_k"],
+                    "overlap_forward": res["summary"]["overlap_forward_mean"],
+                    "n_synapses_ee": res["engine_info"].get("n_synapses_ee"),
+                }
+            )
         if len(results) < 2:
             continue
         d = {b: np.nan_to_num(np.array(r["matrices"]["delta"], dtype=float)) for b, r in results.items()}
@@ -90,7 +100,7 @@ def main() -> None:
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     tag = ("_quick" if args.quick else "") + ("" if len(backends) == 2 else "_" + "_".join(backends))
-    write_csv(out / f"gpu_compare{tag}.csv", df)   # quick or one-backend runs never overwrite the full table
+    write_csv(out / f"gpu_compare{tag}.csv", df)  # quick or one-backend runs never overwrite the full table
     pd.set_option("display.width", 200)
     print(df.round(3).to_string(index=False))
 

@@ -154,7 +154,7 @@ import numpy as np  # noqa: E402
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_SPEEDUP = 3.0
 TARGET_N_E = 16000
-SIGMA_MV = 0.7           # membrane noise (mV), both simulators: the default when the comparison was recorded
+SIGMA_MV = 0.7  # membrane noise (mV), both simulators: the default when the comparison was recorded
 
 
 # --------------------------------------------------------------------------
@@ -166,17 +166,17 @@ class Net:
     p: float = 0.05
     T_ms: float = 2000.0
     dt_ms: float = 0.1
-    delay_ms: float = 2.0          # STDPParams().delay, used for every projection
-    gain: float = 0.01             # plasticity gain (DIRECT beta; see docstring)
-    w_init0: float = 1.0           # E->E initial weights uniform in [0, w_init0 * s] (STDPParams().w_init)
-    w_max0: float = 10.0           # E->E upper bound (STDPParams().w_max) * s
-    J_ei0: float = 1.0             # E->I weight / s, mV
-    J_inh0: float = 3.0            # I->E and I->I weight / s, mV (inhibitory)
-    n_ext: int = 100               # Poisson sources per cell
-    nu_ext: float = 10.0           # rate of each source, Hz (calibrated: E ~4 Hz, I ~15 Hz)
-    w_ext: float = 2.0             # weight of the background, mV (not scaled: fixed in-degree)
-    C_m_pF: float = 250.0          # NEST membrane capacitance (Brian2's ge/gi are in volts)
-    noise: bool = True             # membrane noise (sigma of ExcitatoryParams); --no-noise: sigma = 0 in both
+    delay_ms: float = 2.0  # STDPParams().delay, used for every projection
+    gain: float = 0.01  # plasticity gain (DIRECT beta; see docstring)
+    w_init0: float = 1.0  # E->E initial weights uniform in [0, w_init0 * s] (STDPParams().w_init)
+    w_max0: float = 10.0  # E->E upper bound (STDPParams().w_max) * s
+    J_ei0: float = 1.0  # E->I weight / s, mV
+    J_inh0: float = 3.0  # I->E and I->I weight / s, mV (inhibitory)
+    n_ext: int = 100  # Poisson sources per cell
+    nu_ext: float = 10.0  # rate of each source, Hz (calibrated: E ~4 Hz, I ~15 Hz)
+    w_ext: float = 2.0  # weight of the background, mV (not scaled: fixed in-degree)
+    C_m_pF: float = 250.0  # NEST membrane capacitance (Brian2's ge/gi are in volts)
+    noise: bool = True  # membrane noise (sigma of ExcitatoryParams); --no-noise: sigma = 0 in both
     seed: int = 1
 
     @property
@@ -224,8 +224,10 @@ def busy_processes(own: set[int]) -> str:
 # --------------------------------------------------------------------------
 # Brian2 side: our model code, cpp_standalone
 # --------------------------------------------------------------------------
-_TIMER_DECL = ("struct timespec _bw0, _bw1, _bw2, _bw3; double _bc0, _bc1 = 0, _bc2 = 0, _bc3;"
-               " clock_gettime(CLOCK_MONOTONIC, &_bw0); _bc0 = (double)std::clock() / CLOCKS_PER_SEC;")
+_TIMER_DECL = (
+    "struct timespec _bw0, _bw1, _bw2, _bw3; double _bc0, _bc1 = 0, _bc2 = 0, _bc3;"
+    " clock_gettime(CLOCK_MONOTONIC, &_bw0); _bc0 = (double)std::clock() / CLOCKS_PER_SEC;"
+)
 _TIMER_1 = "clock_gettime(CLOCK_MONOTONIC, &_bw1); _bc1 = (double)std::clock() / CLOCKS_PER_SEC;"
 _TIMER_2 = "clock_gettime(CLOCK_MONOTONIC, &_bw2); _bc2 = (double)std::clock() / CLOCKS_PER_SEC;"
 _TIMER_END = r"""
@@ -245,7 +247,7 @@ def brian2_worker(net: Net, repeats: int, profile: bool, workdir: Path) -> dict:
     import brian2 as b2
 
     from spiking_direct.engines.backends import check_compiler, make_jobs
-    from spiking_direct.models import STDPParams, ExcitatoryParams, WindowClock, excitatory_model, stdp_model
+    from spiking_direct.models import ExcitatoryParams, STDPParams, WindowClock, excitatory_model, stdp_model
     from spiking_direct.models.synapses import stdp_traces
 
     check_compiler()
@@ -273,15 +275,33 @@ def brian2_worker(net: Net, repeats: int, profile: bool, workdir: Path) -> dict:
         "plasticity_gain": b2.TimedArray(np.full((W, 1), net.gain), dt=clock.T_win, name="plasticity_gain"),
         "fiber_on": b2.TimedArray(np.ones((W, 1)), dt=clock.T_win, name="fiber_on"),
     }
-    ns = {**clock.namespace(), **exc.namespace(), **stdp.namespace(), **timed, "n_areas": 1,
-          "J_ei": net.J_ei * mV, "J_inh": net.J_inh * mV, "w_ext": net.w_ext * mV, "p_conn": net.p}
+    ns = {
+        **clock.namespace(),
+        **exc.namespace(),
+        **stdp.namespace(),
+        **timed,
+        "n_areas": 1,
+        "J_ei": net.J_ei * mV,
+        "J_inh": net.J_inh * mV,
+        "w_ext": net.w_ext * mV,
+        "p_conn": net.p,
+    }
 
     exc_eqs, thr, reset = excitatory_model(theta="cell")
     tr_eqs, tr_spike, _tr_reset = stdp_traces()
-    E = b2.NeuronGroup(net.n_e, exc_eqs + tr_eqs, threshold=thr, reset=f"{reset}; {tr_spike}",
-                       refractory="tau_ref", method="euler", namespace=ns, name="exc")
-    I = b2.NeuronGroup(net.n_i, exc_eqs, threshold=thr, reset=reset, refractory="tau_ref", method="euler",
-                       namespace=ns, name="inh")
+    E = b2.NeuronGroup(
+        net.n_e,
+        exc_eqs + tr_eqs,
+        threshold=thr,
+        reset=f"{reset}; {tr_spike}",
+        refractory="tau_ref",
+        method="euler",
+        namespace=ns,
+        name="exc",
+    )
+    I = b2.NeuronGroup(
+        net.n_i, exc_eqs, threshold=thr, reset=reset, refractory="tau_ref", method="euler", namespace=ns, name="inh"
+    )
     for G in (E, I):
         G.area = 0
         G.v = exc.E_L
@@ -289,8 +309,7 @@ def brian2_worker(net: Net, repeats: int, profile: bool, workdir: Path) -> dict:
     P_I = b2.PoissonInput(I, "ge", N=net.n_ext, rate=net.nu_ext * b2.Hz, weight="w_ext")
 
     ee_eqs, ee_pre, ee_post = stdp_model(stdp)
-    S_ee = b2.Synapses(E, E, ee_eqs, on_pre=ee_pre, on_post=ee_post, delay=stdp.delay, namespace=ns,
-                       name="syn_ee")
+    S_ee = b2.Synapses(E, E, ee_eqs, on_pre=ee_pre, on_post=ee_post, delay=stdp.delay, namespace=ns, name="syn_ee")
     S_ee.connect(j="k for k in sample(N_post, p=p_conn)")
     S_ee.w = "rand() * w_init"
     S_ei = b2.Synapses(E, I, on_pre="ge_post += J_ei", delay=stdp.delay, namespace=ns, name="syn_ei")
@@ -317,16 +336,25 @@ def brian2_worker(net: Net, repeats: int, profile: bool, workdir: Path) -> dict:
         binary_s = time.perf_counter() - t1
         timing = dict(line.split() for line in open(workdir / res / "bench_timing.txt"))
         timing = {k: float(v) for k, v in timing.items()}
-        run = {"repeat": r, "binary_s": binary_s, **timing, "loop_cpu_s": float(b2.device._last_run_time),
-               "spikes_e": int(M_E.num_spikes), "spikes_i": int(M_I.num_spikes)}
+        run = {
+            "repeat": r,
+            "binary_s": binary_s,
+            **timing,
+            "loop_cpu_s": float(b2.device._last_run_time),
+            "spikes_e": int(M_E.num_spikes),
+            "spikes_i": int(M_I.num_spikes),
+        }
         if r == 0:
             run["syn_ee"] = int(len(S_ee))
             run["syn_total"] = int(len(S_ee) + len(S_ei) + len(S_ie) + len(S_ii))
             run["w_ee_mean_end"] = float(np.mean(S_ee.w[:] / mV))
         if profile and prof is None:
             # (device.network_get_profiling_info reads results/ and ignores results_directory)
-            prof = [(line.split()[0], float(line.split()[1]))
-                    for line in open(workdir / res / "profiling_info.txt") if line.strip()]
+            prof = [
+                (line.split()[0], float(line.split()[1]))
+                for line in open(workdir / res / "profiling_info.txt")
+                if line.strip()
+            ]
             prof.sort(key=lambda item: -item[1])
         runs.append(run)
         shutil.rmtree(workdir / res, ignore_errors=True)
@@ -348,19 +376,27 @@ def nest_worker(net: Net, repeats: int) -> dict:
     exc, stdp = ExcitatoryParams(), STDPParams()
     ms_, mV_ = 1e-3, 1e-3
     tau_m = float(exc.tau_m) / ms_
-    pA_per_mV = net.C_m_pF / tau_m        # w mV in ge  ==  w * C_m / tau_m pA in I_syn
+    pA_per_mV = net.C_m_pF / tau_m  # w mV in ge  ==  w * C_m / tau_m pA in I_syn
     t0 = time.perf_counter()
-    nest.SetKernelStatus({"resolution": net.dt_ms, "local_num_threads": 1, "rng_seed": net.seed,
-                          "print_time": False})
-    neuron = {"C_m": net.C_m_pF, "tau_m": tau_m, "E_L": float(exc.E_L) / mV_, "V_reset": float(exc.v_reset) / mV_,
-              "V_th": float(exc.v_th) / mV_, "t_ref": float(exc.tau_ref) / ms_,
-              "tau_syn_ex": float(exc.tau_e) / ms_, "tau_syn_in": float(exc.tau_i) / ms_, "I_e": 0.0,
-              "V_m": float(exc.E_L) / mV_, "tau_minus": float(stdp.tau_post) / ms_}
+    nest.SetKernelStatus({"resolution": net.dt_ms, "local_num_threads": 1, "rng_seed": net.seed, "print_time": False})
+    neuron = {
+        "C_m": net.C_m_pF,
+        "tau_m": tau_m,
+        "E_L": float(exc.E_L) / mV_,
+        "V_reset": float(exc.v_reset) / mV_,
+        "V_th": float(exc.v_th) / mV_,
+        "t_ref": float(exc.tau_ref) / ms_,
+        "tau_syn_ex": float(exc.tau_e) / ms_,
+        "tau_syn_in": float(exc.tau_i) / ms_,
+        "I_e": 0.0,
+        "V_m": float(exc.E_L) / mV_,
+        "tau_minus": float(stdp.tau_post) / ms_,
+    }
     E = nest.Create("iaf_psc_exp", net.n_e, params=neuron)
     I = nest.Create("iaf_psc_exp", net.n_i, params=neuron)
     d = net.delay_ms
     sigma = SIGMA_MV
-    noise_std = net.C_m_pF * sigma * np.sqrt(2.0 / (tau_m * net.dt_ms))   # pA: same free-membrane sd
+    noise_std = net.C_m_pF * sigma * np.sqrt(2.0 / (tau_m * net.dt_ms))  # pA: same free-membrane sd
     noise = nest.Create("noise_generator", params={"mean": 0.0, "std": noise_std, "dt": net.dt_ms})
     pg = nest.Create("poisson_generator", params={"rate": net.n_ext * net.nu_ext})
     rec_e = nest.Create("spike_recorder")
@@ -368,25 +404,36 @@ def nest_worker(net: Net, repeats: int) -> dict:
     if net.noise:
         nest.Connect(noise, E + I, syn_spec={"delay": d})
     nest.Connect(pg, E + I, syn_spec={"weight": net.w_ext * pA_per_mV, "delay": d})
-    nest.CopyModel("stdp_synapse_hom", "ee_stdp", {
-        "tau_plus": float(stdp.tau_pre) / ms_, "lambda": net.gain * stdp.A_plus,
-        "alpha": stdp.A_minus / stdp.A_plus, "mu_plus": 0.0, "mu_minus": 0.0, "Wmax": net.w_max * pA_per_mV})
+    nest.CopyModel(
+        "stdp_synapse_hom",
+        "ee_stdp",
+        {
+            "tau_plus": float(stdp.tau_pre) / ms_,
+            "lambda": net.gain * stdp.A_plus,
+            "alpha": stdp.A_minus / stdp.A_plus,
+            "mu_plus": 0.0,
+            "mu_minus": 0.0,
+            "Wmax": net.w_max * pA_per_mV,
+        },
+    )
     for name, w in (("ei_static", net.J_ei), ("ie_static", -net.J_inh), ("ii_static", -net.J_inh)):
         nest.CopyModel("static_synapse_hom_w", name, {"weight": w * pA_per_mV})
     rule = {"rule": "pairwise_bernoulli", "p": net.p, "allow_autapses": True}
-    nest.Connect(E, E, rule, {"synapse_model": "ee_stdp", "delay": d,
-                              "weight": nest.random.uniform(0.0, net.w_init * pA_per_mV)})
+    nest.Connect(
+        E, E, rule, {"synapse_model": "ee_stdp", "delay": d, "weight": nest.random.uniform(0.0, net.w_init * pA_per_mV)}
+    )
     nest.Connect(E, I, rule, {"synapse_model": "ei_static", "delay": d})
     nest.Connect(I, E, rule, {"synapse_model": "ie_static", "delay": d})
     nest.Connect(I, I, rule, {"synapse_model": "ii_static", "delay": d})
-    nest.Connect(E, rec_e, syn_spec={"delay": d})   # (a default 1 ms delay here would set min_delay)
+    nest.Connect(E, rec_e, syn_spec={"delay": d})  # (a default 1 ms delay here would set min_delay)
     nest.Connect(I, rec_i, syn_spec={"delay": d})
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     nest.Prepare()
     prepare_s = time.perf_counter() - t1
-    counts = {m: int(nest.GetDefaults(m)["num_connections"]) for m in ("ee_stdp", "ei_static", "ie_static",
-                                                                        "ii_static")}
+    counts = {
+        m: int(nest.GetDefaults(m)["num_connections"]) for m in ("ee_stdp", "ei_static", "ie_static", "ii_static")
+    }
     runs = []
     seen_e = seen_i = 0
     for r in range(repeats):
@@ -397,25 +444,50 @@ def nest_worker(net: Net, repeats: int) -> dict:
         seen_e, seen_i = seen_e + se, seen_i + si
         runs.append({"repeat": r, "sim_s": sim_s, "sim_cpu_s": sim_cpu, "spikes_e": se, "spikes_i": si})
     nest.Cleanup()
-    maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss   # before reading weights back (costly)
+    maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # before reading weights back (costly)
     w_mean = None
     if net.n_e <= 4000:  # reading weights back builds a dict per synapse: only at the smallest size
         w_mean = float(np.mean(nest.GetConnections(E, E).get("weight"))) / pA_per_mV
-    return {"build_s": build_s, "prepare_s": prepare_s, "min_delay": float(nest.GetKernelStatus("min_delay")),
-            "syn_ee": counts["ee_stdp"], "syn_total": sum(counts.values()), "runs": runs,
-            "w_ee_mean_end": w_mean, "nest_version": nest.__version__,
-            "maxrss_kb": maxrss_kb}
+    return {
+        "build_s": build_s,
+        "prepare_s": prepare_s,
+        "min_delay": float(nest.GetKernelStatus("min_delay")),
+        "syn_ee": counts["ee_stdp"],
+        "syn_total": sum(counts.values()),
+        "runs": runs,
+        "w_ee_mean_end": w_mean,
+        "nest_version": nest.__version__,
+        "maxrss_kb": maxrss_kb,
+    }
 
 
 # --------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------
-def run_worker(kind: str, n_e: int, repeats: int, profile: bool, workdir: Path, nu_ext: float,
-               noise: bool = True) -> dict:
+def run_worker(
+    kind: str, n_e: int, repeats: int, profile: bool, workdir: Path, nu_ext: float, noise: bool = True
+) -> dict:
     out = workdir / f"{kind}_{n_e}{'_prof' if profile else ''}.json"
-    cmd = [sys.executable, __file__, "--worker", kind, "--n-e", str(n_e), "--repeats", str(repeats),
-           "--json", str(out), "--workdir", str(workdir / f"b2_{n_e}{'_prof' if profile else ''}"),
-           "--nu-ext", str(nu_ext)] + (["--profile"] if profile else []) + ([] if noise else ["--no-noise"])
+    cmd = (
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            kind,
+            "--n-e",
+            str(n_e),
+            "--repeats",
+            str(repeats),
+            "--json",
+            str(out),
+            "--workdir",
+            str(workdir / f"b2_{n_e}{'_prof' if profile else ''}"),
+            "--nu-ext",
+            str(nu_ext),
+        ]
+        + (["--profile"] if profile else [])
+        + ([] if noise else ["--no-noise"])
+    )
     load = os.getloadavg()[0]
     others = busy_processes({os.getpid()})
     t0 = time.perf_counter()
@@ -434,33 +506,42 @@ def run_worker(kind: str, n_e: int, repeats: int, profile: bool, workdir: Path, 
 def summarise(n_e: int, b2r: dict, nr: dict | None, net: Net) -> dict:
     T = net.T_ms / 1000.0
     b2runs = b2r["runs"]
-    row = {"n_e": n_e, "n_i": net.n_i,
-           "b2_syn_ee": b2runs[0]["syn_ee"], "b2_syn_total": b2runs[0]["syn_total"],
-           "b2_compile_s": b2r["compile_s"],
-           "b2_setup_s": float(np.median([r["setup_s"] for r in b2runs])),
-           "b2_sim_s": float(np.median([r["sim_s"] for r in b2runs])),
-           "b2_sim_cpu_s": float(np.median([r["sim_cpu_s"] for r in b2runs])),
-           "b2_loop_cpu_s": float(np.median([r["loop_cpu_s"] for r in b2runs])),
-           "b2_write_s": float(np.median([r["write_s"] for r in b2runs])),
-           "b2_peak_rss_mb": max(r["maxrss_kb"] for r in b2runs) / 1024,
-           "b2_rate_e": float(np.mean([r["spikes_e"] for r in b2runs])) / (n_e * T),
-           "b2_rate_i": float(np.mean([r["spikes_i"] for r in b2runs])) / (net.n_i * T),
-           "b2_w_ee_mean_end": b2runs[0].get("w_ee_mean_end"),
-           "b2_repeats": len(b2runs)}
+    row = {
+        "n_e": n_e,
+        "n_i": net.n_i,
+        "b2_syn_ee": b2runs[0]["syn_ee"],
+        "b2_syn_total": b2runs[0]["syn_total"],
+        "b2_compile_s": b2r["compile_s"],
+        "b2_setup_s": float(np.median([r["setup_s"] for r in b2runs])),
+        "b2_sim_s": float(np.median([r["sim_s"] for r in b2runs])),
+        "b2_sim_cpu_s": float(np.median([r["sim_cpu_s"] for r in b2runs])),
+        "b2_loop_cpu_s": float(np.median([r["loop_cpu_s"] for r in b2runs])),
+        "b2_write_s": float(np.median([r["write_s"] for r in b2runs])),
+        "b2_peak_rss_mb": max(r["maxrss_kb"] for r in b2runs) / 1024,
+        "b2_rate_e": float(np.mean([r["spikes_e"] for r in b2runs])) / (n_e * T),
+        "b2_rate_i": float(np.mean([r["spikes_i"] for r in b2runs])) / (net.n_i * T),
+        "b2_w_ee_mean_end": b2runs[0].get("w_ee_mean_end"),
+        "b2_repeats": len(b2runs),
+    }
     row["b2_sim_per_bio_s"] = row["b2_sim_s"] / T
     if nr is not None and "runs" in nr:
         nruns = nr["runs"]
-        row.update({
-            "nest_syn_ee": nr["syn_ee"], "nest_syn_total": nr["syn_total"],
-            "nest_build_s": nr["build_s"], "nest_prepare_s": nr["prepare_s"],
-            "nest_sim_s": float(np.median([r["sim_s"] for r in nruns])),
-            "nest_sim_cpu_s": float(np.median([r["sim_cpu_s"] for r in nruns])),
-            "nest_peak_rss_mb": nr["maxrss_kb"] / 1024,
-            "nest_rate_e": float(np.mean([r["spikes_e"] for r in nruns])) / (n_e * T),
-            "nest_rate_i": float(np.mean([r["spikes_i"] for r in nruns])) / (net.n_i * T),
-            "nest_w_ee_mean_end": nr.get("w_ee_mean_end"),
-            "nest_min_delay_ms": nr["min_delay"], "nest_repeats": len(nruns),
-        })
+        row.update(
+            {
+                "nest_syn_ee": nr["syn_ee"],
+                "nest_syn_total": nr["syn_total"],
+                "nest_build_s": nr["build_s"],
+                "nest_prepare_s": nr["prepare_s"],
+                "nest_sim_s": float(np.median([r["sim_s"] for r in nruns])),
+                "nest_sim_cpu_s": float(np.median([r["sim_cpu_s"] for r in nruns])),
+                "nest_peak_rss_mb": nr["maxrss_kb"] / 1024,
+                "nest_rate_e": float(np.mean([r["spikes_e"] for r in nruns])) / (n_e * T),
+                "nest_rate_i": float(np.mean([r["spikes_i"] for r in nruns])) / (net.n_i * T),
+                "nest_w_ee_mean_end": nr.get("w_ee_mean_end"),
+                "nest_min_delay_ms": nr["min_delay"],
+                "nest_repeats": len(nruns),
+            }
+        )
         row["nest_sim_per_bio_s"] = row["nest_sim_s"] / T
         dev_e = abs(row["b2_rate_e"] - row["nest_rate_e"]) / row["nest_rate_e"]
         dev_i = abs(row["b2_rate_i"] - row["nest_rate_i"]) / row["nest_rate_i"]
@@ -468,9 +549,12 @@ def summarise(n_e: int, b2r: dict, nr: dict | None, net: Net) -> dict:
         row["rates_match"] = bool(dev_e <= 0.2 and dev_i <= 0.2)
         row["speedup_sim"] = row["nest_sim_s"] / row["b2_sim_s"] if row["rates_match"] else float("nan")
         row["speedup_sim_cpu"] = (row["nest_sim_cpu_s"] / row["b2_sim_cpu_s"]) if row["rates_match"] else float("nan")
-        row["speedup_total"] = ((nr["build_s"] + nr["prepare_s"] + row["nest_sim_s"]) /
-                                (row["b2_compile_s"] + row["b2_setup_s"] + row["b2_sim_s"] + row["b2_write_s"])
-                                if row["rates_match"] else float("nan"))
+        row["speedup_total"] = (
+            (nr["build_s"] + nr["prepare_s"] + row["nest_sim_s"])
+            / (row["b2_compile_s"] + row["b2_setup_s"] + row["b2_sim_s"] + row["b2_write_s"])
+            if row["rates_match"]
+            else float("nan")
+        )
     return row
 
 
@@ -478,20 +562,29 @@ def print_table(rows: list[dict], mach: str) -> None:
     print()
     print(f"machine: {mach}")
     print("single thread, 2 s biological time, dt 0.1 ms; times in s (medians); sim/bio = simulate s per simulated s")
-    head = (f"{'N_E':>6} {'syn E->E':>10} {'syn all':>10} | {'B2 compile':>10} {'setup':>6} {'sim/bio':>8} "
-            f"{'write':>6} {'RSS MB':>7} {'rE Hz':>6} {'rI Hz':>6} | {'NEST build':>10} {'prep':>6} {'sim/bio':>8} "
-            f"{'RSS MB':>7} {'rE Hz':>6} {'rI Hz':>6} | {'NEST/B2 sim':>11} {'cpu':>5}")
+    head = (
+        f"{'N_E':>6} {'syn E->E':>10} {'syn all':>10} | {'B2 compile':>10} {'setup':>6} {'sim/bio':>8} "
+        f"{'write':>6} {'RSS MB':>7} {'rE Hz':>6} {'rI Hz':>6} | {'NEST build':>10} {'prep':>6} {'sim/bio':>8} "
+        f"{'RSS MB':>7} {'rE Hz':>6} {'rI Hz':>6} | {'NEST/B2 sim':>11} {'cpu':>5}"
+    )
     print(head)
     print("-" * len(head))
     for r in rows:
-        line = (f"{r['n_e']:6d} {r['b2_syn_ee']:10d} {r['b2_syn_total']:10d} | {r['b2_compile_s']:10.1f} "
-                f"{r['b2_setup_s']:6.2f} {r['b2_sim_per_bio_s']:8.2f} {r['b2_write_s']:6.2f} "
-                f"{r['b2_peak_rss_mb']:7.0f} {r['b2_rate_e']:6.2f} {r['b2_rate_i']:6.2f} |")
+        line = (
+            f"{r['n_e']:6d} {r['b2_syn_ee']:10d} {r['b2_syn_total']:10d} | {r['b2_compile_s']:10.1f} "
+            f"{r['b2_setup_s']:6.2f} {r['b2_sim_per_bio_s']:8.2f} {r['b2_write_s']:6.2f} "
+            f"{r['b2_peak_rss_mb']:7.0f} {r['b2_rate_e']:6.2f} {r['b2_rate_i']:6.2f} |"
+        )
         if "nest_sim_s" in r:
-            line += (f" {r['nest_build_s']:10.1f} {r['nest_prepare_s']:6.2f} {r['nest_sim_per_bio_s']:8.2f} "
-                     f"{r['nest_peak_rss_mb']:7.0f} {r['nest_rate_e']:6.2f} {r['nest_rate_i']:6.2f} | ")
-            line += (f"{r['speedup_sim']:10.2f}x {r['speedup_sim_cpu']:4.2f}x" if r["rates_match"]
-                     else f"rates differ (E {100 * r['rate_dev_e']:.0f} %, I {100 * r['rate_dev_i']:.0f} %): not compared")
+            line += (
+                f" {r['nest_build_s']:10.1f} {r['nest_prepare_s']:6.2f} {r['nest_sim_per_bio_s']:8.2f} "
+                f"{r['nest_peak_rss_mb']:7.0f} {r['nest_rate_e']:6.2f} {r['nest_rate_i']:6.2f} | "
+            )
+            line += (
+                f"{r['speedup_sim']:10.2f}x {r['speedup_sim_cpu']:4.2f}x"
+                if r["rates_match"]
+                else f"rates differ (E {100 * r['rate_dev_e']:.0f} %, I {100 * r['rate_dev_i']:.0f} %): not compared"
+            )
         else:
             line += " NEST skipped"
         print(line)
@@ -504,23 +597,33 @@ def plot(rows: list[dict], path: Path, mach: str) -> None:
     import matplotlib.pyplot as plt
 
     n = np.array([r["n_e"] for r in rows])
-    has_nest = all(isinstance(r.get("nest_sim_per_bio_s"), float) and np.isfinite(r["nest_sim_per_bio_s"])
-                   for r in rows)
+    has_nest = all(
+        isinstance(r.get("nest_sim_per_bio_s"), float) and np.isfinite(r["nest_sim_per_bio_s"]) for r in rows
+    )
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.6))
     ax.loglog(n, [r["b2_sim_per_bio_s"] for r in rows], "o-", label="spiking_direct (Brian2 cpp_standalone)")
     if has_nest:
         ax.loglog(n, [r["nest_sim_per_bio_s"] for r in rows], "s-", label="NEST 3.10")
         for x, r in zip(n, rows):
             if r.get("rates_match"):
-                ax.annotate(f"{r['speedup_sim']:.1f}x", (x, np.sqrt(r["b2_sim_per_bio_s"] * r["nest_sim_per_bio_s"])),
-                            ha="center", fontsize=8)
+                ax.annotate(
+                    f"{r['speedup_sim']:.1f}x",
+                    (x, np.sqrt(r["b2_sim_per_bio_s"] * r["nest_sim_per_bio_s"])),
+                    ha="center",
+                    fontsize=8,
+                )
     ax.set_ylabel("simulate: wall seconds per simulated second")
     ax.set_title("simulation (median of repeats), one thread", fontsize=10)
     bx.loglog(n, [r["b2_compile_s"] for r in rows], "o--", color="C0", label="Brian2: code generation + compile")
     bx.loglog(n, [r["b2_setup_s"] for r in rows], "o:", color="C0", label="Brian2: connect/initialise (in binary)")
     if has_nest:
-        bx.loglog(n, [r["nest_build_s"] + r["nest_prepare_s"] for r in rows], "s:", color="C1",
-                  label="NEST: create + connect + prepare")
+        bx.loglog(
+            n,
+            [r["nest_build_s"] + r["nest_prepare_s"] for r in rows],
+            "s:",
+            color="C1",
+            label="NEST: create + connect + prepare",
+        )
     bx.set_ylabel("wall seconds")
     bx.set_title("network construction", fontsize=10)
     for a in (ax, bx):
@@ -548,8 +651,11 @@ def main(argv=None) -> int:
     ap.add_argument("--nu-ext", type=float, default=Net(4000).nu_ext, help="rate of each background source, Hz")
     ap.add_argument("--keep", action="store_true", help="keep the build folders")
     ap.add_argument("--replot", action="store_true", help="only redraw table and plot from the saved CSV")
-    ap.add_argument("--no-noise", action="store_true",
-                    help="variant: no membrane noise in either simulator (sigma = 0, no NEST noise_generator)")
+    ap.add_argument(
+        "--no-noise",
+        action="store_true",
+        help="variant: no membrane noise in either simulator (sigma = 0, no NEST noise_generator)",
+    )
     # worker mode (internal)
     ap.add_argument("--worker", choices=["brian2", "nest"], help=argparse.SUPPRESS)
     ap.add_argument("--n-e", type=int, help=argparse.SUPPRESS)
@@ -581,22 +687,27 @@ def main(argv=None) -> int:
 
     have_nest = importlib.util.find_spec("nest") is not None
     if not have_nest:
-        print("SKIP NEST: nest-simulator is not installed (pip install nest-simulator); "
-              "timing our side only, no comparison")
+        print(
+            "SKIP NEST: nest-simulator is not installed (pip install nest-simulator); "
+            "timing our side only, no comparison"
+        )
     RESULTS.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="peer_nest_"))
     rows, runs = [], []
     try:
-        for n_e in ([] if args.profile_only else sizes):
+        for n_e in [] if args.profile_only else sizes:
             net = Net(n_e, nu_ext=args.nu_ext, noise=not args.no_noise)
             print(f"\nN_E = {n_e}: Brian2 cpp_standalone (compile + {args.repeats} runs) ...", flush=True)
             b2r = run_worker("brian2", n_e, args.repeats, False, tmp, args.nu_ext, not args.no_noise)
             if "error" in b2r:
                 print(b2r["error"])
                 return 1
-            print(f"  compile {b2r['compile_s']:.1f} s; sim " +
-                  ", ".join(f"{r['sim_s']:.2f} s (cpu {r['sim_cpu_s']:.2f})" for r in b2r["runs"]) +
-                  f"; load before {b2r['load1_before']:.2f} {b2r['busy_before']}", flush=True)
+            print(
+                f"  compile {b2r['compile_s']:.1f} s; sim "
+                + ", ".join(f"{r['sim_s']:.2f} s (cpu {r['sim_cpu_s']:.2f})" for r in b2r["runs"])
+                + f"; load before {b2r['load1_before']:.2f} {b2r['busy_before']}",
+                flush=True,
+            )
             nr = None
             if have_nest:
                 print(f"N_E = {n_e}: NEST (build + {args.repeats} x Run) ...", flush=True)
@@ -605,26 +716,40 @@ def main(argv=None) -> int:
                     print(f"SKIP NEST: {nr.get('error') or nr.get('skip')}")
                     nr = None
                 else:
-                    print(f"  build {nr['build_s']:.1f} s, prepare {nr['prepare_s']:.1f} s; sim " +
-                          ", ".join(f"{r['sim_s']:.2f} s (cpu {r['sim_cpu_s']:.2f})" for r in nr["runs"]) +
-                          f"; min_delay {nr['min_delay']} ms; load before {nr['load1_before']:.2f} "
-                          f"{nr['busy_before']}", flush=True)
+                    print(
+                        f"  build {nr['build_s']:.1f} s, prepare {nr['prepare_s']:.1f} s; sim "
+                        + ", ".join(f"{r['sim_s']:.2f} s (cpu {r['sim_cpu_s']:.2f})" for r in nr["runs"])
+                        + f"; min_delay {nr['min_delay']} ms; load before {nr['load1_before']:.2f} "
+                        f"{nr['busy_before']}",
+                        flush=True,
+                    )
             row = summarise(n_e, b2r, nr, net)
-            row.update({"load1_before_b2": b2r["load1_before"], "busy_before_b2": b2r["busy_before"],
-                        "load1_before_nest": nr["load1_before"] if nr else None,
-                        "busy_before_nest": nr["busy_before"] if nr else None,
-                        "nu_ext_hz": args.nu_ext, "noise": not args.no_noise, "machine": mach})
+            row.update(
+                {
+                    "load1_before_b2": b2r["load1_before"],
+                    "busy_before_b2": b2r["busy_before"],
+                    "load1_before_nest": nr["load1_before"] if nr else None,
+                    "busy_before_nest": nr["busy_before"] if nr else None,
+                    "nu_ext_hz": args.nu_ext,
+                    "noise": not args.no_noise,
+                    "machine": mach,
+                }
+            )
             rows.append(row)
             for r in b2r["runs"]:
                 runs.append({"simulator": "brian2", "n_e": n_e, **{k: v for k, v in r.items()}})
             for r in (nr or {}).get("runs", []):
                 runs.append({"simulator": "nest", "n_e": n_e, **r})
             if nr is not None and not row["rates_match"]:
-                print(f"  RATES DIFFER: Brian2 E {row['b2_rate_e']:.2f} I {row['b2_rate_i']:.2f} Hz, "
-                      f"NEST E {row['nest_rate_e']:.2f} I {row['nest_rate_i']:.2f} Hz: this size is not compared")
+                print(
+                    f"  RATES DIFFER: Brian2 E {row['b2_rate_e']:.2f} I {row['b2_rate_i']:.2f} Hz, "
+                    f"NEST E {row['nest_rate_e']:.2f} I {row['nest_rate_i']:.2f} Hz: this size is not compared"
+                )
             else:
-                print(f"  rates: Brian2 E {row['b2_rate_e']:.2f} I {row['b2_rate_i']:.2f} Hz"
-                      + (f", NEST E {row['nest_rate_e']:.2f} I {row['nest_rate_i']:.2f} Hz" if nr else ""))
+                print(
+                    f"  rates: Brian2 E {row['b2_rate_e']:.2f} I {row['b2_rate_i']:.2f} Hz"
+                    + (f", NEST E {row['nest_rate_e']:.2f} I {row['nest_rate_i']:.2f} Hz" if nr else "")
+                )
 
         import pandas as pd
 
@@ -640,8 +765,10 @@ def main(argv=None) -> int:
         if target:
             sp = target[0]["speedup_sim"]
             missed = sp < TARGET_SPEEDUP
-            print(f"target (ours >= {TARGET_SPEEDUP:.0f}x faster than NEST per simulated second at N_E = "
-                  f"{TARGET_N_E}): {sp:.2f}x -> {'MISSED' if missed else 'met'}")
+            print(
+                f"target (ours >= {TARGET_SPEEDUP:.0f}x faster than NEST per simulated second at N_E = "
+                f"{TARGET_N_E}): {sp:.2f}x -> {'MISSED' if missed else 'met'}"
+            )
         if (args.profile or args.profile_only or missed) and not args.no_profile:
             n_prof = TARGET_N_E if TARGET_N_E in sizes else sizes[-1]
             print(f"\nprofiling our side at N_E = {n_prof} (Brian2 profile=True, 1 run) ...", flush=True)
@@ -650,10 +777,14 @@ def main(argv=None) -> int:
                 print(pr["error"])
             else:
                 total = sum(t for _, t in pr["profile"])
-                prof_rows = [{"n_e": n_prof, "code_object": name, "seconds": t, "fraction": t / total}
-                             for name, t in pr["profile"]]
-                print(f"time per code object (CPU s over 2 s biological time; profiled sim "
-                      f"{pr['runs'][0]['sim_s']:.2f} s wall):")
+                prof_rows = [
+                    {"n_e": n_prof, "code_object": name, "seconds": t, "fraction": t / total}
+                    for name, t in pr["profile"]
+                ]
+                print(
+                    f"time per code object (CPU s over 2 s biological time; profiled sim "
+                    f"{pr['runs'][0]['sim_s']:.2f} s wall):"
+                )
                 for p in prof_rows:
                     print(f"  {p['code_object']:45s} {p['seconds']:8.3f} s  {100 * p['fraction']:5.1f} %")
                 write_csv(RESULTS / f"peer_nest{suffix}_profile.csv", pd.DataFrame(prof_rows))

@@ -32,19 +32,27 @@ def main() -> None:
     from spiking_direct.results import machine, write_csv
 
     rows, totals = [], []
-    variants = {"white": ["spiking.exc.noise=white"],
-                "colored 1 ms": ["spiking.exc.noise=colored", "spiking.exc.noise_dt=1ms"],
-                "colored 2 ms (default)": []}
+    variants = {
+        "white": ["spiking.exc.noise=white"],
+        "colored 1 ms": ["spiking.exc.noise=colored", "spiking.exc.noise_dt=1ms"],
+        "colored 2 ms (default)": [],
+    }
     for noise, overrides in variants.items():
         cfg = apply_overrides(replace(RunConfig(), seed=0), overrides)
         model, rec = pipeline.simulate(cfg)
         prof = rec.info["profile_s"]
         loop = sum(prof.values())
         for name, sec in sorted(prof.items(), key=lambda kv: -kv[1]):
-            name = re.sub(r"_codeobject(_\d+)?$", "", name)   # a second build in one process adds _1
+            name = re.sub(r"_codeobject(_\d+)?$", "", name)  # a second build in one process adds _1
             rows.append({"noise": noise, "code_object": name, "seconds": sec, "fraction": sec / loop})
-        totals.append({"noise": noise, "simulate_s": rec.timing["simulate_s"], "profiled_loop_s": loop,
-                       "build_s": rec.timing["build_s"]})
+        totals.append(
+            {
+                "noise": noise,
+                "simulate_s": rec.timing["simulate_s"],
+                "profiled_loop_s": loop,
+                "build_s": rec.timing["build_s"],
+            }
+        )
     df = pd.DataFrame(rows)
     out = ROOT / "benchmarks" / "results"
     write_csv(out / "profile_alzheimer.csv", df.assign(machine=machine()))

@@ -36,8 +36,14 @@ from __future__ import annotations
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-             "VECLIB_MAXIMUM_THREADS", "BLIS_NUM_THREADS"):
+for _var in (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "BLIS_NUM_THREADS",
+):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
@@ -66,10 +72,14 @@ def main(argv=None) -> int:
     ap.add_argument("--betas", type=float, nargs="+", default=[0.05, 0.1])
     ap.add_argument("--tie-break", default="priority", choices=["priority", "random", "index"])
     ap.add_argument("--no-nemo", action="store_true", help="skip the nemo_lazy rows")
-    ap.add_argument("--out", type=Path, default=None,
-                    help="summary CSV (default results/rate_projection.csv; --quick: ..._quick.csv)")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="summary CSV (default results/rate_projection.csv; --quick: ..._quick.csv)",
+    )
     args = ap.parse_args(argv)
-    if args.out is None:   # a quick run never overwrites the full table
+    if args.out is None:  # a quick run never overwrites the full table
         args.out = RESULTS / f"rate_projection{'_quick' if args.quick else ''}.csv"
     seeds = args.seeds if args.seeds is not None else (3 if args.quick else 20)
 
@@ -83,18 +93,28 @@ def main(argv=None) -> int:
                     r = project(args.n, args.k, args.p, beta, args.rounds, seed, tie_break=args.tie_break)
                 else:
                     r = project_nemo_lazy(args.n, args.k, args.p, beta, args.rounds, seed, candidates="truncnorm")
-                runs.append({
-                    "model": model, "beta": beta, "seed": seed, "n": args.n, "k": args.k, "p": args.p,
-                    "rounds": args.rounds, "final_support": int(r["support"][-1]),
-                    "last_new_round": int(r["last_new_round"]),
-                    "round_ms_median": float(np.median(r["round_ms"])),
-                    "build_s": float(r["build_s"]),
-                    "support_by_round": " ".join(map(str, r["support"].tolist())),
-                })
-                print(f"  {model:9s} beta={beta:<5} seed={seed:2d}: support {runs[-1]['final_support']:5d}, "
-                      f"last new round {runs[-1]['last_new_round']:2d}, "
-                      f"{runs[-1]['round_ms_median']:.2f} ms/round, build {runs[-1]['build_s']:.2f} s",
-                      flush=True)
+                runs.append(
+                    {
+                        "model": model,
+                        "beta": beta,
+                        "seed": seed,
+                        "n": args.n,
+                        "k": args.k,
+                        "p": args.p,
+                        "rounds": args.rounds,
+                        "final_support": int(r["support"][-1]),
+                        "last_new_round": int(r["last_new_round"]),
+                        "round_ms_median": float(np.median(r["round_ms"])),
+                        "build_s": float(r["build_s"]),
+                        "support_by_round": " ".join(map(str, r["support"].tolist())),
+                    }
+                )
+                print(
+                    f"  {model:9s} beta={beta:<5} seed={seed:2d}: support {runs[-1]['final_support']:5d}, "
+                    f"last new round {runs[-1]['last_new_round']:2d}, "
+                    f"{runs[-1]['round_ms_median']:.2f} ms/round, build {runs[-1]['build_s']:.2f} s",
+                    flush=True,
+                )
     total_s = time.perf_counter() - t_all
 
     summary = []
@@ -104,32 +124,47 @@ def main(argv=None) -> int:
             sup = np.array([r["final_support"] for r in rs], dtype=float)
             last = np.array([r["last_new_round"] for r in rs])
             ref = REFERENCE.get(beta, (float("nan"), float("nan"), ""))
-            summary.append({
-                "model": model, "beta": beta, "seeds": len(rs), "rounds": args.rounds,
-                "support_mean": sup.mean(), "support_sd": sup.std(ddof=1) if sup.size > 1 else 0.0,
-                "ref_mean": ref[0], "ref_sd": ref[1], "ref_last_new_round": ref[2],
-                "diff_pct": 100.0 * (sup.mean() - ref[0]) / ref[0],
-                "last_new_round_median": float(np.median(last)),
-                "last_new_round_min": int(last.min()), "last_new_round_max": int(last.max()),
-                "round_ms_median": float(np.median([r["round_ms_median"] for r in rs])),
-                "build_s_mean": float(np.mean([r["build_s"] for r in rs])),
-                "tie_break": args.tie_break if model == "explicit" else "nemo (old first)",
-                "peak_rss_gb": None,
-            })
+            summary.append(
+                {
+                    "model": model,
+                    "beta": beta,
+                    "seeds": len(rs),
+                    "rounds": args.rounds,
+                    "support_mean": sup.mean(),
+                    "support_sd": sup.std(ddof=1) if sup.size > 1 else 0.0,
+                    "ref_mean": ref[0],
+                    "ref_sd": ref[1],
+                    "ref_last_new_round": ref[2],
+                    "diff_pct": 100.0 * (sup.mean() - ref[0]) / ref[0],
+                    "last_new_round_median": float(np.median(last)),
+                    "last_new_round_min": int(last.min()),
+                    "last_new_round_max": int(last.max()),
+                    "round_ms_median": float(np.median([r["round_ms_median"] for r in rs])),
+                    "build_s_mean": float(np.mean([r["build_s"] for r in rs])),
+                    "tie_break": args.tie_break if model == "explicit" else "nemo (old first)",
+                    "peak_rss_gb": None,
+                }
+            )
 
-    head = (f"{'model':10s} {'beta':>5s} {'seeds':>5s} {'support':>14s} {'NEMO ref':>12s} {'diff':>7s} "
-            f"{'no new after':>13s} {'ms/round':>9s} {'build s':>8s}")
+    head = (
+        f"{'model':10s} {'beta':>5s} {'seeds':>5s} {'support':>14s} {'NEMO ref':>12s} {'diff':>7s} "
+        f"{'no new after':>13s} {'ms/round':>9s} {'build s':>8s}"
+    )
     print()
-    print(f"projection n={args.n} k={args.k} p={args.p}, {args.rounds} rounds, one core, "
-          f"{platform.processor() or platform.machine()}")
+    print(
+        f"projection n={args.n} k={args.k} p={args.p}, {args.rounds} rounds, one core, "
+        f"{platform.processor() or platform.machine()}"
+    )
     print(head)
     print("-" * len(head))
     for s in summary:
-        print(f"{s['model']:10s} {s['beta']:5.2f} {s['seeds']:5d} "
-              f"{s['support_mean']:7.1f} +- {s['support_sd']:4.1f} "
-              f"{s['ref_mean']:5.0f} +- {s['ref_sd']:3.0f} {s['diff_pct']:+6.1f}% "
-              f"{s['last_new_round_median']:5.1f} [{s['last_new_round_min']:2d}-{s['last_new_round_max']:2d}] "
-              f"{s['round_ms_median']:9.2f} {s['build_s_mean']:8.2f}")
+        print(
+            f"{s['model']:10s} {s['beta']:5.2f} {s['seeds']:5d} "
+            f"{s['support_mean']:7.1f} +- {s['support_sd']:4.1f} "
+            f"{s['ref_mean']:5.0f} +- {s['ref_sd']:3.0f} {s['diff_pct']:+6.1f}% "
+            f"{s['last_new_round_median']:5.1f} [{s['last_new_round_min']:2d}-{s['last_new_round_max']:2d}] "
+            f"{s['round_ms_median']:9.2f} {s['build_s_mean']:8.2f}"
+        )
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     for s in summary:
         s["peak_rss_gb"] = round(peak_gb, 3)

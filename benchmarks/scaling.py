@@ -80,7 +80,7 @@ QUICK = {
     ("spiking", "A"): [4, 8, 16],
     ("rate", "A"): [4, 16, 64],
 }
-N_FOR_A = 250          # neurons per area in the A sweep (both engines)
+N_FOR_A = 250  # neurons per area in the A sweep (both engines)
 DAG_DEGREE = 2
 
 
@@ -103,8 +103,14 @@ def worker(engine: str, model: str, n: int, seed: int, tfile: Path) -> dict:
         import brian2 as b2
 
         # peak RSS of the simulation binary: run it under /usr/bin/time
-        b2.prefs.devices.cpp_standalone.run_cmd_unix = ["/usr/bin/time", "-f", "%M %U %S %e", "-o", str(tfile),
-                                                        "./main"]
+        b2.prefs.devices.cpp_standalone.run_cmd_unix = [
+            "/usr/bin/time",
+            "-f",
+            "%M %U %S %e",
+            "-o",
+            str(tfile),
+            "./main",
+        ]
     cfg = apply_overrides(RunConfig(model=model, engine=engine, seed=seed), [f"n={n}"])
     t0 = time.perf_counter()
     mdl, rec = pipeline.simulate(cfg)
@@ -121,15 +127,25 @@ def worker(engine: str, model: str, n: int, seed: int, tfile: Path) -> dict:
     p = rec.protocol
     A = p.n_areas
     n_syn = int(len(rec.syn_pre))
-    out.update({
-        "A": A, "n": int(rec.n), "k": int(rec.k), "links": int(mdl.n_links), "n_windows": int(p.n_windows),
-        "build_s": float(timing.get("build_s") or 0.0), "simulate_s": float(timing["simulate_s"]),
-        "analyse_s": timing.get("analyse_s"), "total_s": timing.get("total_s"),
-        "pipeline_sim_s": t_sim_end - t0, "n_synapses_ee": n_syn, "e_spikes": int(len(rec.spike_neuron)),
-        "mean_out_degree": n_syn / (A * rec.n),
-        "rss_python_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "rss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-    })
+    out.update(
+        {
+            "A": A,
+            "n": int(rec.n),
+            "k": int(rec.k),
+            "links": int(mdl.n_links),
+            "n_windows": int(p.n_windows),
+            "build_s": float(timing.get("build_s") or 0.0),
+            "simulate_s": float(timing["simulate_s"]),
+            "analyse_s": timing.get("analyse_s"),
+            "total_s": timing.get("total_s"),
+            "pipeline_sim_s": t_sim_end - t0,
+            "n_synapses_ee": n_syn,
+            "e_spikes": int(len(rec.spike_neuron)),
+            "mean_out_degree": n_syn / (A * rec.n),
+            "rss_python_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "rss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        }
+    )
     if engine == "spiking":
         import brian2 as b2
 
@@ -153,8 +169,22 @@ def worker(engine: str, model: str, n: int, seed: int, tfile: Path) -> dict:
 def run_one(engine: str, sweep: str, value: int, seed: int, tmp: Path, timeout: float) -> dict:
     model, n = model_name(sweep, value), area_size(sweep, value)
     js, tf = tmp / f"{engine}_{sweep}_{value}.json", tmp / f"{engine}_{sweep}_{value}.time"
-    cmd = [sys.executable, __file__, "--worker", engine, "--model", model, "--n", str(n), "--seed", str(seed),
-           "--json", str(js), "--timefile", str(tf)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        engine,
+        "--model",
+        model,
+        "--n",
+        str(n),
+        "--seed",
+        str(seed),
+        "--json",
+        str(js),
+        "--timefile",
+        str(tf),
+    ]
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
     try:
@@ -190,14 +220,24 @@ def fits(rows: list[dict]) -> list[dict]:
     out = []
     for engine in ("spiking", "rate"):
         for sweep, xkey in (("n", "n"), ("A", "A")):
-            rs = sorted((r for r in rows if r["engine"] == engine and r["sweep"] == sweep and "error" not in r),
-                        key=lambda r: r[xkey])
+            rs = sorted(
+                (r for r in rows if r["engine"] == engine and r["sweep"] == sweep and "error" not in r),
+                key=lambda r: r[xkey],
+            )
             if len(rs) < 2:
                 continue
             x = [r[xkey] for r in rs]
             f = {"engine": engine, "sweep": sweep, "points": len(rs), "range": f"{min(x)}-{max(x)}"}
-            for key in ("build_s", "simulate_s", "total_s", "sim_per_bio_s", "loop_per_bio_s", "peak_rss_mb",
-                        "n_synapses_ee", "syn_events"):
+            for key in (
+                "build_s",
+                "simulate_s",
+                "total_s",
+                "sim_per_bio_s",
+                "loop_per_bio_s",
+                "peak_rss_mb",
+                "n_synapses_ee",
+                "syn_events",
+            ):
                 y = [r.get(key) if r.get(key) is not None else np.nan for r in rs]
                 f[f"slope_{key}"] = slope(x, y)
                 # the upper three points: the growth once fixed costs (imports, compilation) are small
@@ -217,11 +257,14 @@ def plot(rows: list[dict], path: Path, mach: str) -> None:
 
     fig, axes = plt.subplots(2, 2, figsize=(10, 7.5))
     style = {"spiking": ("o", "C0"), "rate": ("s", "C1")}
-    for col, (sweep, xkey, xlabel) in enumerate((("n", "n", "neurons per area n (Alzheimer, A = 10)"),
-                                                 ("A", "A", f"variables A (random DAGs, n = {N_FOR_A})"))):
+    for col, (sweep, xkey, xlabel) in enumerate(
+        (("n", "n", "neurons per area n (Alzheimer, A = 10)"), ("A", "A", f"variables A (random DAGs, n = {N_FOR_A})"))
+    ):
         for engine in ("spiking", "rate"):
-            rs = sorted((r for r in rows if r["engine"] == engine and r["sweep"] == sweep and "error" not in r),
-                        key=lambda r: r[xkey])
+            rs = sorted(
+                (r for r in rows if r["engine"] == engine and r["sweep"] == sweep and "error" not in r),
+                key=lambda r: r[xkey],
+            )
             if not rs:
                 continue
             x = np.array([r[xkey] for r in rs])
@@ -229,8 +272,14 @@ def plot(rows: list[dict], path: Path, mach: str) -> None:
             ax = axes[0, col]
             tot = [r["total_s"] if r.get("total_s") is not None else np.nan for r in rs]
             ax.loglog(x, tot, m + "-", color=c, label=f"{engine}: total (slope {slope(x, tot):.2f})")
-            ax.loglog(x, [r["simulate_s"] for r in rs], m + "--", color=c, alpha=0.7,
-                      label=f"{engine}: simulate (slope {slope(x, [r['simulate_s'] for r in rs]):.2f})")
+            ax.loglog(
+                x,
+                [r["simulate_s"] for r in rs],
+                m + "--",
+                color=c,
+                alpha=0.7,
+                label=f"{engine}: simulate (slope {slope(x, [r['simulate_s'] for r in rs]):.2f})",
+            )
             if engine == "spiking":
                 ax.loglog(x, [r["build_s"] for r in rs], m + ":", color=c, alpha=0.5, label="spiking: build (compile)")
             ax = axes[1, col]
@@ -286,8 +335,10 @@ def main(argv=None) -> int:
         import pandas as pd
 
         df = pd.read_csv(RESULTS / f"scaling{suffix}.csv")
-        rows = [{k: v for k, v in r.items() if not (isinstance(v, float) and np.isnan(v) and k == "error")}
-                for r in df.to_dict("records")]
+        rows = [
+            {k: v for k, v in r.items() if not (isinstance(v, float) and np.isnan(v) and k == "error")}
+            for r in df.to_dict("records")
+        ]
         for r in rows:
             if isinstance(r.get("total_s"), float) and np.isnan(r["total_s"]):
                 r["total_s"] = None
@@ -299,9 +350,11 @@ def main(argv=None) -> int:
     print(f"spiking backend cpp_standalone, one simulation thread (OpenMP off), compile with make -j{os.cpu_count()}")
     rows = []
     tmp = Path(tempfile.mkdtemp(prefix="scaling_"))
-    head = (f"{'engine':8s} {'sweep':5s} {'model':16s} {'A':>3s} {'n':>5s} {'synapses':>10s} {'windows':>7s} "
-            f"{'build s':>8s} {'sim s':>8s} {'total s':>8s} {'bio/wall':>8s} {'ev/s':>9s} {'RSS GB':>7s} "
-            f"{'bin cpu/wall':>12s} {'load':>5s}")
+    head = (
+        f"{'engine':8s} {'sweep':5s} {'model':16s} {'A':>3s} {'n':>5s} {'synapses':>10s} {'windows':>7s} "
+        f"{'build s':>8s} {'sim s':>8s} {'total s':>8s} {'bio/wall':>8s} {'ev/s':>9s} {'RSS GB':>7s} "
+        f"{'bin cpu/wall':>12s} {'load':>5s}"
+    )
     try:
         print(head)
         for sweep in args.sweeps:
@@ -313,12 +366,14 @@ def main(argv=None) -> int:
                         print(f"{engine:8s} {sweep:5s} {r['model']:16s} n={r['n']}: FAILED {r['error'][-600:]}")
                         continue
                     cw = (r["binary_cpu_s"] / r["binary_wall_s"]) if r.get("binary_wall_s") else None
-                    print(f"{engine:8s} {sweep:5s} {r['model']:16s} {r['A']:3d} {r['n']:5d} {r['n_synapses_ee']:10d} "
-                          f"{r['n_windows']:7d} {r['build_s']:8.2f} {r['simulate_s']:8.2f} "
-                          f"{fmt(r['total_s'], '8.2f'):>8s} {r['bio_per_wall']:8.3f} {r['syn_events_per_s']:9.2e} "
-                          f"{r['peak_rss_mb'] / 1024:7.2f} {fmt(cw, '12.2f'):>12s} {r['load1_before']:5.2f}"
-                          + (f"  (analysis failed: {r['analysis_error'][:60]})" if r.get("analysis_error") else ""),
-                          flush=True)
+                    print(
+                        f"{engine:8s} {sweep:5s} {r['model']:16s} {r['A']:3d} {r['n']:5d} {r['n_synapses_ee']:10d} "
+                        f"{r['n_windows']:7d} {r['build_s']:8.2f} {r['simulate_s']:8.2f} "
+                        f"{fmt(r['total_s'], '8.2f'):>8s} {r['bio_per_wall']:8.3f} {r['syn_events_per_s']:9.2e} "
+                        f"{r['peak_rss_mb'] / 1024:7.2f} {fmt(cw, '12.2f'):>12s} {r['load1_before']:5.2f}"
+                        + (f"  (analysis failed: {r['analysis_error'][:60]})" if r.get("analysis_error") else ""),
+                        flush=True,
+                    )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -340,9 +395,15 @@ def report_fits(rows: list[dict], suffix: str) -> None:
     fr = fits(rows)
     write_csv(RESULTS / f"scaling{suffix}_fits.csv", pd.DataFrame(fr))
     print("\ngrowth exponents (log-log slope of y against the swept variable; in brackets: upper 3 points only)")
-    keys = [("n_synapses_ee", "synapses"), ("simulate_s", "simulate"), ("sim_per_bio_s", "sim/bio"),
-            ("loop_per_bio_s", "loop/bio"), ("total_s", "total"), ("peak_rss_mb", "peak RSS"),
-            ("syn_events", "events")]
+    keys = [
+        ("n_synapses_ee", "synapses"),
+        ("simulate_s", "simulate"),
+        ("sim_per_bio_s", "sim/bio"),
+        ("loop_per_bio_s", "loop/bio"),
+        ("total_s", "total"),
+        ("peak_rss_mb", "peak RSS"),
+        ("syn_events", "events"),
+    ]
     print(f"{'engine':8s} {'sweep':5s} {'range':>9s} " + " ".join(f"{h:>13s}" for _, h in keys))
     for f in fr:
         cells = []
@@ -350,6 +411,7 @@ def report_fits(rows: list[dict], suffix: str) -> None:
             a, b = f[f"slope_{k}"], f[f"slope_{k}_top3"]
             cells.append(f"{fmt(a, '.2f')} [{fmt(b, '.2f')}]" if np.isfinite(a) else "-")
         print(f"{f['engine']:8s} {f['sweep']:5s} {f['range']:>9s} " + " ".join(f"{c:>13s}" for c in cells))
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -33,7 +33,7 @@ from spiking_direct.results import write_csv
 ROOT = Path(__file__).resolve().parents[1]
 
 # ---------------------------------------------------------------- Parameters
-CONDITIONS = {                      # name -> --set overrides
+CONDITIONS = {  # name -> --set overrides
     "DIRECT (lead 5 ms)": [],
     "no plasticity": ["control=no_plasticity"],
     "zero lead": ["control=zero_lead"],
@@ -49,7 +49,7 @@ def main() -> None:
     args = ap.parse_args()
     seeds = [0] if args.quick else parse_seeds(args.seeds)
     out = ROOT / "experiments" / "results"
-    tag = "_quick" if args.quick else ""   # a quick run never overwrites the published tables and figure
+    tag = "_quick" if args.quick else ""  # a quick run never overwrites the published tables and figure
     if args.plot_only:
         df = pd.read_csv(out / f"alzheimer_spiking{tag}.csv")
         plot(df, pd.read_csv(out / f"alzheimer_spiking{tag}_links.csv"), sorted(df["seed"].unique()), tag)
@@ -63,28 +63,52 @@ def main() -> None:
             cfg = replace(apply_overrides(RunConfig(), overrides), seed=seed)
             res = pipeline.run(cfg, figures=False)
             m, mp, s, t = res["metrics_delta"], res["metrics_delta_prop"], res["summary"], res["timing"]
-            rows.append({
-                "condition": name, "seed": seed,
-                "delta_p_at_k": m["precision_at_k"], "delta_r_at_k": m["recall_at_k"], "delta_auroc": m["auroc"],
-                "delta_ap": m["average_precision"], "delta_shd": m["shd"],
-                "prop_p_at_k": mp["precision_at_k"], "prop_auroc": mp["auroc"], "prop_ap": mp["average_precision"],
-                "chance_p_at_k": m["chance"]["precision_at_k"],
-                "links_delta_positive": s["delta_positive_links"],
-                "overlap_forward_mean": s["overlap_forward_mean"], "overlap_forward_min": s["overlap_forward_min"],
-                "overlap_reverse_max": s["overlap_reverse_max"], "overlap_nonlinked_mean": s["overlap_nonlinked_mean"],
-                "responders_max": s["responders_max"], "fired_forward_mean": s["fired_forward_mean"],
-                "k": res["cap"]["k"],
-                "winners_couple_mean": res["cap"]["couple"]["mean"], "winners_couple_max": res["cap"]["couple"]["max"],
-                "silent_max": max(res["cap"][p]["silent_max"] for p in ("identify", "couple", "probe")),
-                "build_s": t.get("build_s"), "simulate_s": t.get("simulate_s"), "total_s": t["total_s"],
-            })
+            rows.append(
+                {
+                    "condition": name,
+                    "seed": seed,
+                    "delta_p_at_k": m["precision_at_k"],
+                    "delta_r_at_k": m["recall_at_k"],
+                    "delta_auroc": m["auroc"],
+                    "delta_ap": m["average_precision"],
+                    "delta_shd": m["shd"],
+                    "prop_p_at_k": mp["precision_at_k"],
+                    "prop_auroc": mp["auroc"],
+                    "prop_ap": mp["average_precision"],
+                    "chance_p_at_k": m["chance"]["precision_at_k"],
+                    "links_delta_positive": s["delta_positive_links"],
+                    "overlap_forward_mean": s["overlap_forward_mean"],
+                    "overlap_forward_min": s["overlap_forward_min"],
+                    "overlap_reverse_max": s["overlap_reverse_max"],
+                    "overlap_nonlinked_mean": s["overlap_nonlinked_mean"],
+                    "responders_max": s["responders_max"],
+                    "fired_forward_mean": s["fired_forward_mean"],
+                    "k": res["cap"]["k"],
+                    "winners_couple_mean": res["cap"]["couple"]["mean"],
+                    "winners_couple_max": res["cap"]["couple"]["max"],
+                    "silent_max": max(res["cap"][p]["silent_max"] for p in ("identify", "couple", "probe")),
+                    "build_s": t.get("build_s"),
+                    "simulate_s": t.get("simulate_s"),
+                    "total_s": t["total_s"],
+                }
+            )
             for link in res["links"]:
-                per_link.append({"condition": name, "seed": seed, "link": f"{link['source']}→{link['target']}",
-                                 "delta": link["delta"], "overlap_forward": link["overlap_forward"],
-                                 "overlap_reverse": link["overlap_reverse"]})
-            print(f"{name:20s} seed {seed}: delta P@K {m['precision_at_k']:.2f} AUROC {m['auroc']:.3f} | "
-                  f"prop P@K {mp['precision_at_k']:.2f} AUROC {mp['auroc']:.3f} | fwd {s['overlap_forward_mean']:.2f} "
-                  f"rev {s['overlap_reverse_max']:.2f} | {t['total_s']:.1f} s", flush=True)
+                per_link.append(
+                    {
+                        "condition": name,
+                        "seed": seed,
+                        "link": f"{link['source']}→{link['target']}",
+                        "delta": link["delta"],
+                        "overlap_forward": link["overlap_forward"],
+                        "overlap_reverse": link["overlap_reverse"],
+                    }
+                )
+            print(
+                f"{name:20s} seed {seed}: delta P@K {m['precision_at_k']:.2f} AUROC {m['auroc']:.3f} | "
+                f"prop P@K {mp['precision_at_k']:.2f} AUROC {mp['auroc']:.3f} | fwd {s['overlap_forward_mean']:.2f} "
+                f"rev {s['overlap_reverse_max']:.2f} | {t['total_s']:.1f} s",
+                flush=True,
+            )
 
     # ------------------------------------------------------------------ Save
     df = pd.DataFrame(rows)
@@ -93,8 +117,17 @@ def main() -> None:
     write_csv(out / f"alzheimer_spiking{tag}.csv", df)
     write_csv(out / f"alzheimer_spiking{tag}_links.csv", links)
     summary = df.groupby("condition", sort=False).agg(["mean", "std", "min", "max"])
-    cols = ["delta_p_at_k", "delta_auroc", "prop_p_at_k", "prop_auroc", "overlap_forward_mean",
-            "overlap_forward_min", "overlap_reverse_max", "overlap_nonlinked_mean", "total_s"]
+    cols = [
+        "delta_p_at_k",
+        "delta_auroc",
+        "prop_p_at_k",
+        "prop_auroc",
+        "overlap_forward_mean",
+        "overlap_forward_min",
+        "overlap_reverse_max",
+        "overlap_nonlinked_mean",
+        "total_s",
+    ]
     pd.set_option("display.width", 200)
     print(summary[cols].round(3).to_string())
     print(f"total wall time {time.perf_counter() - t_start:.0f} s")
@@ -127,8 +160,9 @@ def plot(df: pd.DataFrame, links: pd.DataFrame, seeds, tag: str = "") -> None:
     main_links = links[links["condition"] == "DIRECT (lead 5 ms)"]
     for col, marker, label in (("overlap_forward", "o", "forward u→v"), ("overlap_reverse", "x", "reverse v→u")):
         g = main_links.groupby("link")[col]
-        axes[1].errorbar(x, g.mean().reindex(order), yerr=g.std().reindex(order).fillna(0), fmt=marker,
-                         label=label, capsize=2)
+        axes[1].errorbar(
+            x, g.mean().reindex(order), yerr=g.std().reindex(order).fillna(0), fmt=marker, label=label, capsize=2
+        )
     axes[1].set_xticks(x, order, rotation=60, ha="right", fontsize=8)
     axes[1].set_ylim(-0.05, 1.05)
     axes[1].set_ylabel("propagation overlap |responders ∩ A_target| / k")
@@ -138,8 +172,15 @@ def plot(df: pd.DataFrame, links: pd.DataFrame, seeds, tag: str = "") -> None:
     xm = np.arange(len(metrics))
     for c, name in enumerate(CONDITIONS):
         sub = df[df["condition"] == name]
-        axes[2].bar(xm + (c - 1.5) * width, sub[metrics].mean(), width, yerr=sub[metrics].std().fillna(0),
-                    color=colours[name], label=name, capsize=2)
+        axes[2].bar(
+            xm + (c - 1.5) * width,
+            sub[metrics].mean(),
+            width,
+            yerr=sub[metrics].std().fillna(0),
+            color=colours[name],
+            label=name,
+            capsize=2,
+        )
     axes[2].axhline(0.5, color="k", ls=":", lw=1, label="chance AUROC")
     axes[2].axhline(float(df["chance_p_at_k"].iloc[0]), color="k", ls="--", lw=1, label="chance P@K")
     axes[2].set_xticks(xm, ["Δ AUROC", "Δprop AUROC", "Δ P@K", "Δprop P@K"])

@@ -64,8 +64,8 @@ from spiking_direct.results import write_csv
 from spiking_direct.sweep import RunSpec, Sweep, run_sweep, summarize
 
 ROOT = Path(__file__).resolve().parents[1]
-P_INTER = 0.2                   # both engines' default inter-area connection probability
-MAX_ALL_SYNAPSES = 7e7          # "all" connectivity up to this many inter-area synapses
+P_INTER = 0.2  # both engines' default inter-area connection probability
+MAX_ALL_SYNAPSES = 7e7  # "all" connectivity up to this many inter-area synapses
 PGMPY = {"sachs": "sachs", "alarm": "alarm", "child": "child", "insurance": "insurance"}
 
 
@@ -97,8 +97,7 @@ def max_values(model: str) -> int:
 
 def spec(model: str, engine: str, n: int, seed: int, connectivity: str | None = None) -> RunSpec:
     conn = connectivity or connectivity_for(n_variables(model), n)
-    return RunSpec(model=model, engine=engine, seed=seed,
-                   overrides=(("n", n), (f"{engine}.connectivity", conn)))
+    return RunSpec(model=model, engine=engine, seed=seed, overrides=(("n", n), (f"{engine}.connectivity", conn)))
 
 
 def random_name(V: int, degree: int, seed: int, kind: str) -> str:
@@ -112,7 +111,7 @@ def random_specs(engine: str, sizes, degrees, kinds, seeds, ns) -> list[RunSpec]
             for kind in kinds:
                 for degree in degrees:
                     if kind == "scale_free" and degree == 1:
-                        continue            # m = max(1, round(1 / 2)) = 1: the same graphs as degree 2
+                        continue  # m = max(1, round(1 / 2)) = 1: the same graphs as degree 2
                     for V in sizes:
                         out.append(spec(random_name(V, degree, seed, kind), engine, n, seed))
     return out
@@ -130,22 +129,52 @@ def stages(quick: bool) -> list[tuple[str, list[RunSpec]]]:
     sp.append(("4a_spiking_n250_er2", random_specs("spiking", (8, 16, 32, 64), (2,), (ER,), (0,), (250,))))
     sp.append(("4b_spiking_n250_deg4", random_specs("spiking", (8, 16, 32, 64), (4,), (ER, SF), (0,), (250,))))
     # stress: small areas (k = 10 and 7) on the largest, densest graphs
-    sp.append(("4s_small_n", random_specs("spiking", (64,), (4,), (ER,), (0,), (100, 50))
-               + random_specs("rate", (64,), (4,), (ER, SF), (0,), (100, 50))))
+    sp.append(
+        (
+            "4s_small_n",
+            random_specs("spiking", (64,), (4,), (ER,), (0,), (100, 50))
+            + random_specs("rate", (64,), (4,), (ER, SF), (0,), (100, 50)),
+        )
+    )
     sp.append(("4c_spiking_n1000", random_specs("spiking", (8, 16, 32, 64), (2, 4), (ER,), (0,), (1000,))))
-    sp.append(("4d_spiking_n250_deg1_sf2", random_specs("spiking", (8, 16, 32, 64), (1,), (ER,), (0,), (250,))
-               + random_specs("spiking", (8, 16, 32, 64), (2,), (SF,), (0,), (250,))))
-    sp.append(("4e_spiking_seed1", random_specs("spiking", (8, 16, 32, 64), (1, 2, 4), (ER, SF), (1,), (250,))
-               + random_specs("spiking", (8, 16, 32, 64), (2, 4), (ER,), (1,), (1000,))))
-    sp.append(("4f_spiking_n500_128", random_specs("spiking", (8, 16, 32, 64), (2, 4), (ER,), (0,), (500,))
-               + random_specs("spiking", (128,), (2,), (ER,), (0,), (250,))))
+    sp.append(
+        (
+            "4d_spiking_n250_deg1_sf2",
+            random_specs("spiking", (8, 16, 32, 64), (1,), (ER,), (0,), (250,))
+            + random_specs("spiking", (8, 16, 32, 64), (2,), (SF,), (0,), (250,)),
+        )
+    )
+    sp.append(
+        (
+            "4e_spiking_seed1",
+            random_specs("spiking", (8, 16, 32, 64), (1, 2, 4), (ER, SF), (1,), (250,))
+            + random_specs("spiking", (8, 16, 32, 64), (2, 4), (ER,), (1,), (1000,)),
+        )
+    )
+    sp.append(
+        (
+            "4f_spiking_n500_128",
+            random_specs("spiking", (8, 16, 32, 64), (2, 4), (ER,), (0,), (500,))
+            + random_specs("spiking", (128,), (2,), (ER,), (0,), (250,)),
+        )
+    )
     return [
         ("1_sachs", [spec("sachs", e, 1000, s) for e in ("rate", "spiking") for s in range(5)]),
-        ("2_alarm", [spec("alarm", "rate", 1000, 0), spec("alarm", "rate", 500, 0),
-                     spec("alarm", "spiking", 250, 0), spec("alarm", "spiking", 1000, 0)]),
-        ("3_rate_random", random_specs("rate", (8, 16, 32, 64, 128), (1, 2, 4), (ER, SF), (0,), (250, 500, 1000))
-         + random_specs("rate", (8, 16, 32, 64), (1, 2, 4), (ER, SF), (1,), (250, 500, 1000))
-         + [spec(m, "rate", n, s) for m in ("child", "insurance") for n in (250, 1000) for s in (0, 1)]),
+        (
+            "2_alarm",
+            [
+                spec("alarm", "rate", 1000, 0),
+                spec("alarm", "rate", 500, 0),
+                spec("alarm", "spiking", 250, 0),
+                spec("alarm", "spiking", 1000, 0),
+            ],
+        ),
+        (
+            "3_rate_random",
+            random_specs("rate", (8, 16, 32, 64, 128), (1, 2, 4), (ER, SF), (0,), (250, 500, 1000))
+            + random_specs("rate", (8, 16, 32, 64), (1, 2, 4), (ER, SF), (1,), (250, 500, 1000))
+            + [spec(m, "rate", n, s) for m in ("child", "insurance") for n in (250, 1000) for s in (0, 1)],
+        ),
         *sp,
         ("5_pgmpy_spiking", [spec(m, "spiking", 250, 0) for m in ("child", "insurance")]),
     ]
@@ -157,8 +186,11 @@ def stages(quick: bool) -> list[tuple[str, list[RunSpec]]]:
 def describe(model: str) -> dict:
     if model.startswith("random:"):
         parts = model.split(":")
-        return {"family": "random", "kind": parts[4] if len(parts) == 5 else "erdos_renyi",
-                "degree": int(float(parts[2]))}
+        return {
+            "family": "random",
+            "kind": parts[4] if len(parts) == 5 else "erdos_renyi",
+            "degree": int(float(parts[2])),
+        }
     return {"family": "pgmpy", "kind": model, "degree": None}
 
 
@@ -226,48 +258,72 @@ def link_diagnostics(res: dict) -> tuple[dict, list[dict]]:
         link_s = score[truth]
         nl_max = float(np.abs(nl).max()) if nl.size else np.nan
         wi, wj = np.argwhere(truth)[int(np.argmin(link_s))]
-        diag.update({
-            f"{prefix}n_missed": len(missed), f"{prefix}n_reversed": vals.count("reversed"),
-            f"{prefix}n_outranked": vals.count("outranked"), f"{prefix}n_zero": vals.count("zero"),
-            **{f"{prefix}fp_{k}": v for k, v in kinds.items()},
-            f"{prefix}deg_missed_mean": float(np.mean([max(deg[i], deg[j]) for i, j in missed])) if missed else np.nan,
-            f"{prefix}deg_ok_mean": float(np.mean([max(deg[i], deg[j]) for i, j in hit])) if hit else np.nan,
-            f"{prefix}link_min": float(link_s.min()), f"{prefix}link_mean": float(link_s.mean()),
-            f"{prefix}nonlink_absmax": nl_max, f"{prefix}nonlink_sd": float(nl.std()) if nl.size else np.nan,
-            # how far the weakest link stands above the strongest unrelated pair (inf: none or all 0)
-            f"{prefix}margin": float(link_s.min() / nl_max) if nl.size and nl_max > 0 else np.inf,
-            f"{prefix}weakest_link_degree": int(max(deg[wi], deg[wj])),
-        })
+        diag.update(
+            {
+                f"{prefix}n_missed": len(missed),
+                f"{prefix}n_reversed": vals.count("reversed"),
+                f"{prefix}n_outranked": vals.count("outranked"),
+                f"{prefix}n_zero": vals.count("zero"),
+                **{f"{prefix}fp_{k}": v for k, v in kinds.items()},
+                f"{prefix}deg_missed_mean": float(np.mean([max(deg[i], deg[j]) for i, j in missed]))
+                if missed
+                else np.nan,
+                f"{prefix}deg_ok_mean": float(np.mean([max(deg[i], deg[j]) for i, j in hit])) if hit else np.nan,
+                f"{prefix}link_min": float(link_s.min()),
+                f"{prefix}link_mean": float(link_s.mean()),
+                f"{prefix}nonlink_absmax": nl_max,
+                f"{prefix}nonlink_sd": float(nl.std()) if nl.size else np.nan,
+                # how far the weakest link stands above the strongest unrelated pair (inf: none or all 0)
+                f"{prefix}margin": float(link_s.min() / nl_max) if nl.size and nl_max > 0 else np.inf,
+                f"{prefix}weakest_link_degree": int(max(deg[wi], deg[wj])),
+            }
+        )
     diag["delta_link_min"] = diag.pop("link_min")
     diag["delta_link_mean"] = diag.pop("link_mean")
     diag["delta_nonlink_absmax"] = diag.pop("nonlink_absmax")
     diag["delta_nonlink_sd"] = diag.pop("nonlink_sd")
-    diag.update({
-        "max_area_degree": int(deg.max()),
-        "cap_k": cap.get("k"),
-        **{f"cap_{ph}_{q}": cap.get(ph, {}).get(q) for ph in ("identify", "couple", "probe")
-           for q in ("mean", "max", "within_25pct", "silent_max")},
-        "assembly_stability": cap.get("assembly_stability"),
-        "assembly_size_min": min(cap["assembly_size"].values()) if cap.get("assembly_size") else None,
-        "n_assemblies": len(cap.get("assembly_size", {})),
-        "overlap_nonlinked_mean": res["summary"].get("overlap_nonlinked_mean"),
-        "overlap_forward_mean": res["summary"].get("overlap_forward_mean"),
-        "overlap_reverse_mean": res["summary"].get("overlap_reverse_mean"),
-    })
+    diag.update(
+        {
+            "max_area_degree": int(deg.max()),
+            "cap_k": cap.get("k"),
+            **{
+                f"cap_{ph}_{q}": cap.get(ph, {}).get(q)
+                for ph in ("identify", "couple", "probe")
+                for q in ("mean", "max", "within_25pct", "silent_max")
+            },
+            "assembly_stability": cap.get("assembly_stability"),
+            "assembly_size_min": min(cap["assembly_size"].values()) if cap.get("assembly_size") else None,
+            "n_assemblies": len(cap.get("assembly_size", {})),
+            "overlap_nonlinked_mean": res["summary"].get("overlap_nonlinked_mean"),
+            "overlap_forward_mean": res["summary"].get("overlap_forward_mean"),
+            "overlap_reverse_mean": res["summary"].get("overlap_reverse_mean"),
+        }
+    )
     links = []
     by_pair = {(l["source"], l["target"]): l for l in res["links"]}
     for u, v in res["true_links"]:
         i, j = idx[u], idx[v]
         l = by_pair.get((u, v), {})
-        links.append({"source": u, "target": v, "K": K,
-                      "delta": float(delta[i, j]), "rank": int(statuses[""][1][i, j]),
-                      "status": statuses[""][0][(i, j)],
-                      "delta_prop": float(dprop[i, j]), "prop_rank": int(statuses["prop_"][1][i, j]),
-                      "prop_status": statuses["prop_"][0][(i, j)],
-                      "degree_source": int(deg[i]), "degree_target": int(deg[j]),
-                      "overlap_forward": l.get("overlap_forward"), "overlap_reverse": l.get("overlap_reverse"),
-                      "fired_forward": l.get("fired_forward"),
-                      "s_forward": l.get("s_forward"), "s_reverse": l.get("s_reverse")})
+        links.append(
+            {
+                "source": u,
+                "target": v,
+                "K": K,
+                "delta": float(delta[i, j]),
+                "rank": int(statuses[""][1][i, j]),
+                "status": statuses[""][0][(i, j)],
+                "delta_prop": float(dprop[i, j]),
+                "prop_rank": int(statuses["prop_"][1][i, j]),
+                "prop_status": statuses["prop_"][0][(i, j)],
+                "degree_source": int(deg[i]),
+                "degree_target": int(deg[j]),
+                "overlap_forward": l.get("overlap_forward"),
+                "overlap_reverse": l.get("overlap_reverse"),
+                "fired_forward": l.get("fired_forward"),
+                "s_forward": l.get("s_forward"),
+                "s_reverse": l.get("s_reverse"),
+            }
+        )
     return diag, links
 
 
@@ -282,28 +338,45 @@ def collect(all_stages, base: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         df = summarize(Sweep(runs=specs), out)
         for s, (_, r) in zip(Sweep(runs=specs).runs, df.iterrows()):
             ov = dict(s.overrides)
-            row = {"stage": name, "model": s.model, **describe(s.model), "engine": s.engine, "seed": s.seed,
-                   "n": int(ov["n"]), "k": int(round(np.sqrt(int(ov["n"])))),
-                   "connectivity": ov[f"{s.engine}.connectivity"], "status": r["status"]}
+            row = {
+                "stage": name,
+                "model": s.model,
+                **describe(s.model),
+                "engine": s.engine,
+                "seed": s.seed,
+                "n": int(ov["n"]),
+                "k": int(round(np.sqrt(int(ov["n"])))),
+                "connectivity": ov[f"{s.engine}.connectivity"],
+                "status": r["status"],
+            }
             if r["status"] != "ok":
                 row["error"] = r.get("error")
                 rows.append(row)
                 continue
             res = read_json(out / r["dir"] / "result.json")
             md, mp, info = res["metrics_delta"], res["metrics_delta_prop"], res.get("engine_info", {})
-            row.update({
-                "n_variables": len(res["variables"]), "n_links": len(res["true_links"]),
-                "precision_at_k": md["precision_at_k"], "auroc": md["auroc"],
-                "average_precision": md["average_precision"], "shd": md["shd"],
-                "prop_precision_at_k": mp["precision_at_k"], "prop_auroc": mp["auroc"],
-                "prop_average_precision": mp["average_precision"],
-                "n_synapses_inter": info.get("n_synapses_inter", info.get("n_synapses_ee")),
-                "n_windows": res["protocol"]["n_windows"],
-                "build_s": res["timing"].get("build_s"), "simulate_s": res["timing"].get("simulate_s"),
-                "total_s": res["timing"].get("total_s"), "reused_build": res["timing"].get("reused_build"),
-                "dir": str((out / r["dir"]).relative_to(ROOT)) if (out / r["dir"]).is_relative_to(ROOT)
-                else str(out / r["dir"]),
-            })
+            row.update(
+                {
+                    "n_variables": len(res["variables"]),
+                    "n_links": len(res["true_links"]),
+                    "precision_at_k": md["precision_at_k"],
+                    "auroc": md["auroc"],
+                    "average_precision": md["average_precision"],
+                    "shd": md["shd"],
+                    "prop_precision_at_k": mp["precision_at_k"],
+                    "prop_auroc": mp["auroc"],
+                    "prop_average_precision": mp["average_precision"],
+                    "n_synapses_inter": info.get("n_synapses_inter", info.get("n_synapses_ee")),
+                    "n_windows": res["protocol"]["n_windows"],
+                    "build_s": res["timing"].get("build_s"),
+                    "simulate_s": res["timing"].get("simulate_s"),
+                    "total_s": res["timing"].get("total_s"),
+                    "reused_build": res["timing"].get("reused_build"),
+                    "dir": str((out / r["dir"]).relative_to(ROOT))
+                    if (out / r["dir"]).is_relative_to(ROOT)
+                    else str(out / r["dir"]),
+                }
+            )
             diag, links = link_diagnostics(res)
             row.update(diag)
             row["max_values"] = max_values(s.model)
@@ -312,8 +385,16 @@ def collect(all_stages, base: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             rows.append(row)
             if diag["n_missed"] or diag["prop_n_missed"]:
                 for l in links:
-                    link_rows.append({"model": s.model, "engine": s.engine, "n": row["n"],
-                                      "connectivity": row["connectivity"], "seed": s.seed, **l})
+                    link_rows.append(
+                        {
+                            "model": s.model,
+                            "engine": s.engine,
+                            "n": row["n"],
+                            "connectivity": row["connectivity"],
+                            "seed": s.seed,
+                            **l,
+                        }
+                    )
     return pd.DataFrame(rows), pd.DataFrame(link_rows)
 
 
@@ -327,13 +408,21 @@ def point_summary(ok: pd.DataFrame) -> pd.DataFrame:
     keys = ["family", "kind", "degree", "engine", "n", "connectivity", "n_variables"]
     ok = ok.assign(degree=ok["degree"].fillna(-1))
     g = ok.groupby(keys, dropna=False)
-    s = g.agg(runs=("seed", "size"), links=("n_links", "mean"),
-              precision_at_k=("precision_at_k", "mean"), p_at_k_min=("precision_at_k", "min"),
-              auroc=("auroc", "mean"), average_precision=("average_precision", "mean"),
-              prop_precision_at_k=("prop_precision_at_k", "mean"),
-              missed=("n_missed", "sum"), reversed=("n_reversed", "sum"),
-              margin=("margin", "min"), delta_link_min=("delta_link_min", "min"),
-              synapses=("n_synapses_inter", "mean"), total_s=("total_s", "mean")).reset_index()
+    s = g.agg(
+        runs=("seed", "size"),
+        links=("n_links", "mean"),
+        precision_at_k=("precision_at_k", "mean"),
+        p_at_k_min=("precision_at_k", "min"),
+        auroc=("auroc", "mean"),
+        average_precision=("average_precision", "mean"),
+        prop_precision_at_k=("prop_precision_at_k", "mean"),
+        missed=("n_missed", "sum"),
+        reversed=("n_reversed", "sum"),
+        margin=("margin", "min"),
+        delta_link_min=("delta_link_min", "min"),
+        synapses=("n_synapses_inter", "mean"),
+        total_s=("total_s", "mean"),
+    ).reset_index()
     s["degree"] = s["degree"].replace(-1, np.nan)
     return s
 
@@ -360,31 +449,55 @@ def capacity_table(ok: pd.DataFrame) -> pd.DataFrame:
     for engine, g in rnd.groupby("engine"):
         m, a, tested, nr = largest(g)
         pg = ok[(ok["family"] == "pgmpy") & (ok["engine"] == engine) & (ok["precision_at_k"] >= 0.95)]
-        rows.append({"engine": engine, "n": "any", "connectivity": "any", "largest_V_mean_ge_0.95": m,
-                     "largest_V_every_run_ge_0.95": a, "largest_V_tested": tested, "runs": nr,
-                     "pgmpy_largest_V_ge_0.95": int(pg["n_variables"].max()) if len(pg) else None})
+        rows.append(
+            {
+                "engine": engine,
+                "n": "any",
+                "connectivity": "any",
+                "largest_V_mean_ge_0.95": m,
+                "largest_V_every_run_ge_0.95": a,
+                "largest_V_tested": tested,
+                "runs": nr,
+                "pgmpy_largest_V_ge_0.95": int(pg["n_variables"].max()) if len(pg) else None,
+            }
+        )
         for (n, conn), h in g.groupby(["n", "connectivity"]):
             m, a, tested, nr = largest(h)
-            rows.append({"engine": engine, "n": n, "connectivity": conn, "largest_V_mean_ge_0.95": m,
-                         "largest_V_every_run_ge_0.95": a, "largest_V_tested": tested, "runs": nr,
-                         "pgmpy_largest_V_ge_0.95": None})
+            rows.append(
+                {
+                    "engine": engine,
+                    "n": n,
+                    "connectivity": conn,
+                    "largest_V_mean_ge_0.95": m,
+                    "largest_V_every_run_ge_0.95": a,
+                    "largest_V_tested": tested,
+                    "runs": nr,
+                    "pgmpy_largest_V_ge_0.95": None,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def findings(ok: pd.DataFrame, links: pd.DataFrame) -> list[str]:
     """Data-driven sentences about where and why recovery fails, for both readouts."""
     out = []
-    for prefix, name, pcol, acol in (("", "delta (synaptic asymmetry)", "precision_at_k", "auroc"),
-                                     ("prop_", "delta_prop (propagation)", "prop_precision_at_k", "prop_auroc")):
+    for prefix, name, pcol, acol in (
+        ("", "delta (synaptic asymmetry)", "precision_at_k", "auroc"),
+        ("prop_", "delta_prop (propagation)", "prop_precision_at_k", "prop_auroc"),
+    ):
         bad = ok[ok[pcol] < 1.0]
-        out.append(f"{name}: {len(ok)} runs; {int((ok[pcol] >= 0.95).sum())} at Precision@K >= 0.95, "
-                   f"{int((ok[pcol] == 1.0).sum())} at 1.0, {len(bad)} miss at least one link.")
+        out.append(
+            f"{name}: {len(ok)} runs; {int((ok[pcol] >= 0.95).sum())} at Precision@K >= 0.95, "
+            f"{int((ok[pcol] == 1.0).sum())} at 1.0, {len(bad)} miss at least one link."
+        )
         for engine, g in ok.groupby("engine"):
             b = g[g[pcol] < 0.95]
             if b.empty:
-                out.append(f"  {engine}: every run at Precision@K >= 0.95 (up to {int(g['n_variables'].max())} "
-                           f"variables, {int(g['n_links'].max())} links; min Precision@K {g[pcol].min():.3f}, "
-                           f"min AUROC {g[acol].min():.3f}).")
+                out.append(
+                    f"  {engine}: every run at Precision@K >= 0.95 (up to {int(g['n_variables'].max())} "
+                    f"variables, {int(g['n_links'].max())} links; min Precision@K {g[pcol].min():.3f}, "
+                    f"min AUROC {g[acol].min():.3f})."
+                )
                 continue
             worst = b.sort_values(pcol).iloc[0]
             out.append(
@@ -393,44 +506,55 @@ def findings(ok: pd.DataFrame, links: pd.DataFrame) -> list[str]:
                 f"at n={worst['n']} ({worst['connectivity']}): Precision@K {worst[pcol]:.2f}, AUROC {worst[acol]:.3f}; "
                 f"{int(worst[prefix + 'n_reversed'])} reversed, {int(worst[prefix + 'n_outranked'])} outranked of "
                 f"{int(worst['n_links'])} links; non-links in the top K: reverse {int(worst[prefix + 'fp_reverse'])}, "
-                f"two-step {int(worst[prefix + 'fp_two_step'])}, common cause {int(worst[prefix + 'fp_common_cause'])}, "
+                f"two-step {int(worst[prefix + 'fp_two_step'])}, common cause {int(worst[prefix + 'fp_common_cause'])}, "  # noqa: E501
                 f"unrelated {int(worst[prefix + 'fp_unrelated'])}; largest variable {int(worst['max_values'])} values "
-                f"(its assemblies cover {100 * worst['union_frac_max']:.0f} % of an area).")
+                f"(its assemblies cover {100 * worst['union_frac_max']:.0f} % of an area)."
+            )
         if not bad.empty:
             tot = bad[[prefix + c for c in ("n_reversed", "n_outranked", "n_zero")]].sum()
             fp = bad[[prefix + c for c in ("fp_reverse", "fp_two_step", "fp_common_cause", "fp_unrelated")]].sum()
-            out.append(f"  over the {len(bad)} imperfect runs: missed links {int(tot.iloc[0])} reversed, "
-                       f"{int(tot.iloc[1])} outranked, {int(tot.iloc[2])} at 0; the non-links that took their "
-                       f"places: {int(fp.iloc[0])} reverses of links, {int(fp.iloc[1])} two-step relations, "
-                       f"{int(fp.iloc[2])} common-cause pairs, {int(fp.iloc[3])} unrelated pairs.")
+            out.append(
+                f"  over the {len(bad)} imperfect runs: missed links {int(tot.iloc[0])} reversed, "
+                f"{int(tot.iloc[1])} outranked, {int(tot.iloc[2])} at 0; the non-links that took their "
+                f"places: {int(fp.iloc[0])} reverses of links, {int(fp.iloc[1])} two-step relations, "
+                f"{int(fp.iloc[2])} common-cause pairs, {int(fp.iloc[3])} unrelated pairs."
+            )
             st = prefix + "status" if prefix else "status"
             if len(links) and st in links:
                 miss, hit = links[links[st] != "ok"], links[links[st] == "ok"]
                 if len(miss):
                     dm = np.maximum(miss["degree_source"], miss["degree_target"]).mean()
                     dh = np.maximum(hit["degree_source"], hit["degree_target"]).mean() if len(hit) else np.nan
-                    out.append(f"  a missed link's busier area has {dm:.1f} links on average vs {dh:.1f} for the "
-                               f"recovered links of the same runs; forward overlap {miss['overlap_forward'].mean():.2f} "
-                               f"vs {hit['overlap_forward'].mean():.2f}.")
+                    out.append(
+                        f"  a missed link's busier area has {dm:.1f} links on average vs {dh:.1f} for the "
+                        f"recovered links of the same runs; forward overlap {miss['overlap_forward'].mean():.2f} "
+                        f"vs {hit['overlap_forward'].mean():.2f}."
+                    )
             fr = bad[["overlap_forward_mean", "overlap_reverse_mean", "overlap_nonlinked_mean", "union_frac_max"]]
-            out.append(f"  in those runs the mean probe overlap is {fr.iloc[:, 0].mean():.2f} forward, "
-                       f"{fr.iloc[:, 1].mean():.2f} reverse and {fr.iloc[:, 2].mean():.2f} for unrelated pairs "
-                       f"(assemblies of the largest variable cover {100 * fr.iloc[:, 3].mean():.0f} % of an area).")
+            out.append(
+                f"  in those runs the mean probe overlap is {fr.iloc[:, 0].mean():.2f} forward, "
+                f"{fr.iloc[:, 1].mean():.2f} reverse and {fr.iloc[:, 2].mean():.2f} for unrelated pairs "
+                f"(assemblies of the largest variable cover {100 * fr.iloc[:, 3].mean():.0f} % of an area)."
+            )
         fin = ok[np.isfinite(ok[prefix + "margin"])]
         for engine, g in fin.groupby("engine"):
             w = g.sort_values(prefix + "margin").iloc[0]
             lm = w["delta_link_min"] if not prefix else w["prop_link_min"]
             nm = w["delta_nonlink_absmax"] if not prefix else w["prop_nonlink_absmax"]
-            out.append(f"  {engine}, runs with unrelated pairs connected: weakest link / largest unrelated |score| "
-                       f">= {g[prefix + 'margin'].min():.2f} (median {g[prefix + 'margin'].median():.1f}); smallest in "
-                       f"{w['model']} at n={w['n']}: {lm:.3g} vs {nm:.3g}.")
+            out.append(
+                f"  {engine}, runs with unrelated pairs connected: weakest link / largest unrelated |score| "
+                f">= {g[prefix + 'margin'].min():.2f} (median {g[prefix + 'margin'].median():.1f}); smallest in "
+                f"{w['model']} at n={w['n']}: {lm:.3g} vs {nm:.3g}."
+            )
     sp = ok[ok["engine"] == "spiking"].dropna(subset=["cap_couple_within_25pct"])
     if len(sp):
-        out.append(f"spiking cap: winners per coupling window within 25 % of k in "
-                   f"{100 * sp['cap_couple_within_25pct'].min():.1f}-{100 * sp['cap_couple_within_25pct'].max():.1f} % "
-                   f"of windows (max winners {int(sp['cap_couple_max'].max())} at k = "
-                   f"{int(sp.loc[sp['cap_couple_max'].idxmax(), 'cap_k'])}); areas meant to be silent fired at most "
-                   f"{int(sp[['cap_couple_silent_max', 'cap_probe_silent_max']].max().max())} neurons.")
+        out.append(
+            f"spiking cap: winners per coupling window within 25 % of k in "
+            f"{100 * sp['cap_couple_within_25pct'].min():.1f}-{100 * sp['cap_couple_within_25pct'].max():.1f} % "
+            f"of windows (max winners {int(sp['cap_couple_max'].max())} at k = "
+            f"{int(sp.loc[sp['cap_couple_max'].idxmax(), 'cap_k'])}); areas meant to be silent fired at most "
+            f"{int(sp[['cap_couple_silent_max', 'cap_probe_silent_max']].max().max())} neurons."
+        )
     return out
 
 
@@ -451,7 +575,8 @@ def interpretation(ok: pd.DataFrame) -> list[str]:
             f"pair, so a link's delta is > 0 and every unrelated pair keeps delta "
             f"{'exactly 0' if zero else 'near 0'} (checked in every 'all' run); its capacity is memory, "
             f"A (A - 1) n^2 p_inter synapses (about 25 bytes per synapse at peak: weights, indices and "
-            f"the recording's copies).")
+            f"the recording's copies)."
+        )
     fin = sp[np.isfinite(sp["margin"])]
     if len(fin):
         by_v = fin[fin["family"] == "random"].groupby(["n", "n_variables"])["margin"].min()
@@ -471,9 +596,10 @@ def interpretation(ok: pd.DataFrame) -> list[str]:
             f"({', '.join(f'{m} {v:.0f}x' for m, v in pg.items())})"
             + (f", and is {small['margin'].min():.0f}x with areas of n = {int(small['n'].min())}" if len(small) else "")
             + f"; at n = 250 the largest unrelated |delta| grows from {nl_lo:.2f} to {nl_hi:.2f} mV between "
-              f"{v_lo} and {v_hi} variables while the weakest link stays {wl_lo:.1f}-{wl_hi:.1f} mV, so the learning "
-              "readout is far from its break point; the limit we hit is cost (A^2 n^2 synapses for 'all', "
-              "~1 min of compilation per network on 2 cores).")
+            f"{v_lo} and {v_hi} variables while the weakest link stays {wl_lo:.1f}-{wl_hi:.1f} mV, so the learning "
+            "readout is far from its break point; the limit we hit is cost (A^2 n^2 synapses for 'all', "
+            "~1 min of compilation per network on 2 cores)."
+        )
     rb = r[r["prop_precision_at_k"] < 0.95]
     rbin = r[(r["prop_precision_at_k"] < 1.0) & (r["family"] == "random") & (r["connectivity"] == "all")]
     if len(rb):
@@ -483,8 +609,10 @@ def interpretation(ok: pd.DataFrame) -> list[str]:
             f"in {len(rb)} runs ({', '.join(sorted(set(rb['model'])))}; n = {sorted(set(int(x) for x in rb['n']))}). "
             f"A rate probe target always elects k winners, from untrained random fibre input too, so an "
             f"unrelated pair overlaps the target's assemblies by chance, about f = values x k / n (binary DAGs: "
-            + ", ".join(f"n = {int(n)}: {g['overlap_nonlinked_mean'].mean():.2f} measured vs {g['union_frac_max'].mean():.2f}"
-                        for n, g in rbin.groupby("n"))
+            + ", ".join(
+                f"n = {int(n)}: {g['overlap_nonlinked_mean'].mean():.2f} measured vs {g['union_frac_max'].mean():.2f}"
+                for n, g in rbin.groupby("n")
+            )
             + f"), with a per-pair spread ~ sqrt(f (1 - f) / k) that grows as k shrinks; among ~A^2 such pairs the "
             f"largest differences outrank the weakest links (missed links outranked, not reversed: "
             f"{int(rb['prop_n_outranked'].sum())} vs {int(rb['prop_n_reversed'].sum())}; the intruders are mostly "
@@ -492,11 +620,14 @@ def interpretation(ok: pd.DataFrame) -> list[str]:
             f"values, insurance: 5) raise f and break first, at n = 250 (Precision@K "
             f"{r[(r['model'] == 'child') & (r['n'] == 250)]['prop_precision_at_k'].mean():.2f} and "
             f"{r[(r['model'] == 'insurance') & (r['n'] == 250)]['prop_precision_at_k'].mean():.2f}); binary "
-            f"64-variable DAGs stay >= {r[(r['family'] == 'random') & (r['n'] == 250) & (r['connectivity'] == 'all')]['prop_precision_at_k'].min():.2f} "
+            f"64-variable DAGs stay >= {r[(r['family'] == 'random') & (r['n'] == 250) & (r['connectivity'] == 'all')]['prop_precision_at_k'].min():.2f} "  # noqa: E501
             f"at n = 250 and fall to "
-            + ", ".join(f"{g['prop_precision_at_k'].mean():.2f} at n = {int(n)}" for n, g in
-                        r[(r['family'] == 'random') & (r['n'] < 250)].groupby('n'))
-            + ". With 'linked' connectivity no unrelated pair fires, and delta_prop is 1.0 everywhere.")
+            + ", ".join(
+                f"{g['prop_precision_at_k'].mean():.2f} at n = {int(n)}"
+                for n, g in r[(r["family"] == "random") & (r["n"] < 250)].groupby("n")
+            )
+            + ". With 'linked' connectivity no unrelated pair fires, and delta_prop is 1.0 everywhere."
+        )
     if len(sp):
         spp = sp[sp["prop_precision_at_k"] < 1.0]
         small = sp[sp["n"] < 250]
@@ -505,18 +636,30 @@ def interpretation(ok: pd.DataFrame) -> list[str]:
             f"whose only input is an untrained fibre stays silent (the threshold sweep stops above rest), so "
             f"unrelated pairs score 0. Degree does not predict failures (hubs of the scale-free DAGs, up to "
             f"{int(sp['max_area_degree'].max())} links on one area, were recovered); the cap degrades at small n "
-            + (f"(n = {int(small['n'].min())}, k = {int(small['cap_k'].min())}: winners within 25 % of k in only "
-               f"{100 * small['cap_couple_within_25pct'].min():.0f} % of coupling windows) " if len(small) else "")
-            + "without costing a link.")
+            + (
+                f"(n = {int(small['n'].min())}, k = {int(small['cap_k'].min())}: winners within 25 % of k in only "
+                f"{100 * small['cap_couple_within_25pct'].min():.0f} % of coupling windows) "
+                if len(small)
+                else ""
+            )
+            + "without costing a link."
+        )
     return out
 
 
-PANELS = (("precision_at_k", "Precision@K (delta)", "lin"), ("auroc", "AUROC (delta)", "lin"),
-          ("average_precision", "average precision (delta)", "lin"),
-          ("prop_precision_at_k", "Precision@K (delta_prop, propagation)", "lin"),
-          ("margin", "weakest link delta / largest unrelated |delta| (all pairs connected;\n"
-                     "rate: unrelated pairs never change, delta exactly 0: not shown)", "log"),
-          ("total_s", "run time per run (s; spiking: incl. {compile} compile)", "log"))
+PANELS = (
+    ("precision_at_k", "Precision@K (delta)", "lin"),
+    ("auroc", "AUROC (delta)", "lin"),
+    ("average_precision", "average precision (delta)", "lin"),
+    ("prop_precision_at_k", "Precision@K (delta_prop, propagation)", "lin"),
+    (
+        "margin",
+        "weakest link delta / largest unrelated |delta| (all pairs connected;\n"
+        "rate: unrelated pairs never change, delta exactly 0: not shown)",
+        "log",
+    ),
+    ("total_s", "run time per run (s; spiking: incl. {compile} compile)", "log"),
+)
 
 
 def figure(ok: pd.DataFrame, path: Path, title: str) -> None:
@@ -529,8 +672,10 @@ def figure(ok: pd.DataFrame, path: Path, title: str) -> None:
     fig, axes = plt.subplots(2, 3, figsize=(17, 9.5), sharex=True)
     rnd = ok[ok["family"] == "random"]
     pg = ok[ok["family"] == "pgmpy"]
-    shades = {"rate": {50: "#c6dbef", 100: "#9ecae1", 250: "#6baed6", 500: "#2171b5", 1000: "#08306b"},
-              "spiking": {50: "#fdd0a2", 100: "#fdae6b", 250: "#f16913", 500: "#d94801", 1000: "#7f2704"}}
+    shades = {
+        "rate": {50: "#c6dbef", 100: "#9ecae1", 250: "#6baed6", 500: "#2171b5", 1000: "#08306b"},
+        "spiking": {50: "#fdd0a2", 100: "#fdae6b", 250: "#f16913", 500: "#d94801", 1000: "#7f2704"},
+    }
     styles = {1: ":", 2: "--", 4: "-"}
     pg_markers = {"sachs": "*", "alarm": "D", "child": "P", "insurance": "X"}
     groups = list(rnd.groupby(["engine", "degree", "n"]))
@@ -540,10 +685,13 @@ def figure(ok: pd.DataFrame, path: Path, title: str) -> None:
             g = g[np.isfinite(g[metric].astype(float))]
             if g.empty:
                 continue
-            m = g.groupby("n_variables").agg(v=(metric, "mean"),
-                                             linked=("connectivity", lambda c: (c == "linked").any())).reset_index()
+            m = (
+                g.groupby("n_variables")
+                .agg(v=(metric, "mean"), linked=("connectivity", lambda c: (c == "linked").any()))
+                .reset_index()
+            )
             color = shades[engine].get(n, "grey")
-            dodge = 2.0 ** (0.02 * (gi - (len(groups) - 1) / 2))      # overlapping lines stay visible
+            dodge = 2.0 ** (0.02 * (gi - (len(groups) - 1) / 2))  # overlapping lines stay visible
             x = m["n_variables"] * dodge
             ax.plot(x, m["v"], styles.get(int(degree), "-."), color=color, lw=1.5)
             for xi, (_, r) in zip(x, m.iterrows()):
@@ -553,24 +701,35 @@ def figure(ok: pd.DataFrame, path: Path, title: str) -> None:
             if g.empty:
                 continue
             color = shades[engine].get(n, "grey")
-            ax.errorbar(g["n_variables"].iloc[0], g[metric].mean(),
-                        yerr=g[metric].std(ddof=0) if len(g) > 1 else None,
-                        fmt=pg_markers.get(model, "s"), ms=10, color=color, mec="k",
-                        mfc="white" if conn == "linked" else color, capsize=3, zorder=5)
+            ax.errorbar(
+                g["n_variables"].iloc[0],
+                g[metric].mean(),
+                yerr=g[metric].std(ddof=0) if len(g) > 1 else None,
+                fmt=pg_markers.get(model, "s"),
+                ms=10,
+                color=color,
+                mec="k",
+                mfc="white" if conn == "linked" else color,
+                capsize=3,
+                zorder=5,
+            )
         if metric in ("precision_at_k", "prop_precision_at_k"):
             ax.axhline(0.95, color="0.5", lw=0.8, ls=":")
         ax.set_xscale("log", base=2)
         if scale == "log":
             ax.set_yscale("log")
             if metric == "margin" and len(data):
-                ticks = [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500) if
-                         data[metric].min() / 1.5 <= t <= data[metric].max() * 1.5]
+                ticks = [
+                    t
+                    for t in (1, 2, 5, 10, 20, 50, 100, 200, 500)
+                    if data[metric].min() / 1.5 <= t <= data[metric].max() * 1.5
+                ]
                 ax.set_yticks(ticks, [str(t) for t in ticks])
                 ax.axhline(1.0, color="0.5", lw=0.8, ls=":")
         elif len(data):
             lo = float(data[metric].min())
             ax.set_ylim(min(0.9, lo - 0.05), 1.02)
-        if metric == "total_s":   # the compilation times of this sweep's spiking builds
+        if metric == "total_s":  # the compilation times of this sweep's spiking builds
             b = ok.loc[(ok["engine"] == "spiking") & (ok["build_s"] > 0), "build_s"]
             label = label.format(compile=f"{b.min():.0f}-{b.max():.0f} s" if len(b) else "the")
         ax.set_title(label, fontsize=10)
@@ -595,7 +754,9 @@ def figure(ok: pd.DataFrame, path: Path, title: str) -> None:
         if (pg["model"] == model).any():
             nv = int(pg[pg["model"] == model]["n_variables"].iloc[0])
             nl = int(pg[pg["model"] == model]["n_links"].iloc[0])
-            handles.append(Line2D([], [], color="0.4", marker=mk, ls="", ms=9, label=f"{model} ({nv} vars, {nl} links)"))
+            handles.append(
+                Line2D([], [], color="0.4", marker=mk, ls="", ms=9, label=f"{model} ({nv} vars, {nl} links)")
+            )
     fig.legend(handles=handles, loc="center right", fontsize=8.5, frameon=False)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout(rect=(0, 0, 0.86, 0.96))
@@ -611,8 +772,12 @@ def main() -> None:
     ap.add_argument("--out", default=None, help="sweep folder (default sweeps/capacity[_quick])")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--stages", default=None, help="comma-separated stage name prefixes to run (default: all)")
-    ap.add_argument("--budget-min", type=float, default=None,
-                    help="start no new stage after this many minutes (the sweep resumes next time)")
+    ap.add_argument(
+        "--budget-min",
+        type=float,
+        default=None,
+        help="start no new stage after this many minutes (the sweep resumes next time)",
+    )
     ap.add_argument("--collect-only", action="store_true", help="run nothing; tabulate what exists")
     args = ap.parse_args()
 
@@ -627,13 +792,16 @@ def main() -> None:
             if wanted and not any(name.startswith(w) for w in wanted):
                 continue
             if args.budget_min is not None and time.perf_counter() - t0 > 60 * args.budget_min:
-                print(f"budget of {args.budget_min} min spent: stage {name} not started (rerun to resume)",
-                      flush=True)
+                print(f"budget of {args.budget_min} min spent: stage {name} not started (rerun to resume)", flush=True)
                 continue
             ts = time.perf_counter()
             print(f"=== stage {name}: {len(specs)} runs", flush=True)
-            run_sweep(Sweep(runs=specs, name=name), base / name, workers=args.workers,
-                      progress=lambda m: print(f"  [{time.perf_counter() - t0:7.1f} s] {m}", flush=True))
+            run_sweep(
+                Sweep(runs=specs, name=name),
+                base / name,
+                workers=args.workers,
+                progress=lambda m: print(f"  [{time.perf_counter() - t0:7.1f} s] {m}", flush=True),
+            )
             wall[name] = time.perf_counter() - ts
 
     table, links = collect(all_stages, base)
@@ -656,13 +824,44 @@ def main() -> None:
     pg = ok[ok["family"] == "pgmpy"]
     if len(pg):
         print("\n=== pgmpy networks (per run)")
-        print(pg[["model", "engine", "n", "connectivity", "seed", "n_variables", "n_links", "precision_at_k", "auroc",
-                  "average_precision", "prop_precision_at_k", "n_reversed", "n_missed", "margin", "n_synapses_inter",
-                  "build_s", "simulate_s", "total_s"]].round(3).to_string(index=False))
-        agg = pg.groupby(["model", "engine", "n", "connectivity"]).agg(
-            seeds=("seed", "size"), precision_at_k=("precision_at_k", "mean"), p_min=("precision_at_k", "min"),
-            auroc=("auroc", "mean"), average_precision=("average_precision", "mean"),
-            total_s=("total_s", "mean")).reset_index()
+        print(
+            pg[
+                [
+                    "model",
+                    "engine",
+                    "n",
+                    "connectivity",
+                    "seed",
+                    "n_variables",
+                    "n_links",
+                    "precision_at_k",
+                    "auroc",
+                    "average_precision",
+                    "prop_precision_at_k",
+                    "n_reversed",
+                    "n_missed",
+                    "margin",
+                    "n_synapses_inter",
+                    "build_s",
+                    "simulate_s",
+                    "total_s",
+                ]
+            ]
+            .round(3)
+            .to_string(index=False)
+        )
+        agg = (
+            pg.groupby(["model", "engine", "n", "connectivity"])
+            .agg(
+                seeds=("seed", "size"),
+                precision_at_k=("precision_at_k", "mean"),
+                p_min=("precision_at_k", "min"),
+                auroc=("auroc", "mean"),
+                average_precision=("average_precision", "mean"),
+                total_s=("total_s", "mean"),
+            )
+            .reset_index()
+        )
         print("\n=== pgmpy networks (mean over seeds)")
         print(agg.round(3).to_string(index=False))
     print("\n=== random DAGs (mean over seeds; synapses = inter-area)")
@@ -673,9 +872,11 @@ def main() -> None:
         r = cap[(cap["engine"] == engine) & (cap["n"] == "any")]
         if len(r):
             r = r.iloc[0]
-            print(f"  {engine}: largest V with mean Precision@K >= 0.95: {r['largest_V_mean_ge_0.95']} "
-                  f"(every run up to {r['largest_V_every_run_ge_0.95']}; tested up to {r['largest_V_tested']}; "
-                  f"pgmpy up to {r['pgmpy_largest_V_ge_0.95']} variables)")
+            print(
+                f"  {engine}: largest V with mean Precision@K >= 0.95: {r['largest_V_mean_ge_0.95']} "
+                f"(every run up to {r['largest_V_every_run_ge_0.95']}; tested up to {r['largest_V_tested']}; "
+                f"pgmpy up to {r['pgmpy_largest_V_ge_0.95']} variables)"
+            )
     print("\n=== findings (numbers)")
     for line in findings(ok, links):
         print(" -", line)
@@ -689,8 +890,12 @@ def main() -> None:
     if wall:
         print("\nstage wall times:", {k: round(v, 1) for k, v in wall.items()})
     fig_path = ROOT / "figures" / f"capacity{suffix}.png"
-    figure(ok, fig_path, "DIRECT capacity: recovery of given link directions vs number of variables "
-                         f"({len(ok)} runs; lines: random DAGs, mean over seeds and kinds; big markers: pgmpy)")
+    figure(
+        ok,
+        fig_path,
+        "DIRECT capacity: recovery of given link directions vs number of variables "
+        f"({len(ok)} runs; lines: random DAGs, mean over seeds and kinds; big markers: pgmpy)",
+    )
     print(f"\nwrote {res_dir / f'capacity{suffix}.csv'} (+ capacity_summary, _largest, _links) and {fig_path}")
 
 

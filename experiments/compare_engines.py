@@ -42,12 +42,17 @@ def main() -> None:
     # ------------------------------------------------------------ Save
     rows = []
     for s in comp["per_seed"]:
-        row = {"seed": s["seed"], "spearman_delta_prop": s["spearman_delta_prop"], "spearman_delta": s["spearman_delta"],
-               "spearman_delta_prop_link_pairs": s["spearman_delta_prop_link_pairs"],
-               "spearman_delta_prop_unlinked_zeroed": s["spearman_delta_prop_unlinked_zeroed"],
-               "rate_unlinked_exact_zero": s["unlinked_exact_zero"][0],
-               "spiking_unlinked_exact_zero": s["unlinked_exact_zero"][1],
-               "same_top_k_delta": s["same_top_k_links_delta"], "same_top_k_delta_prop": s["same_top_k_links_delta_prop"]}
+        row = {
+            "seed": s["seed"],
+            "spearman_delta_prop": s["spearman_delta_prop"],
+            "spearman_delta": s["spearman_delta"],
+            "spearman_delta_prop_link_pairs": s["spearman_delta_prop_link_pairs"],
+            "spearman_delta_prop_unlinked_zeroed": s["spearman_delta_prop_unlinked_zeroed"],
+            "rate_unlinked_exact_zero": s["unlinked_exact_zero"][0],
+            "spiking_unlinked_exact_zero": s["unlinked_exact_zero"][1],
+            "same_top_k_delta": s["same_top_k_links_delta"],
+            "same_top_k_delta_prop": s["same_top_k_links_delta_prop"],
+        }
         for engine in ("rate", "spiking"):
             m = s["metrics"][engine]
             row[f"{engine}_delta_p_at_k"] = m["delta"]["precision_at_k"]
@@ -65,9 +70,13 @@ def main() -> None:
     shutil.copy(out / "comparison.png", ROOT / "figures" / "compare_engines.png")
     pd.set_option("display.width", 220)
     print(df.round(3).to_string(index=False))
-    print(f"mean Spearman rho (delta_prop): {comp['spearman_delta_prop_mean']:.3f}; (delta): {comp['spearman_delta_mean']:.3f}")
-    print(f"delta_prop over links and reverses only: {comp['spearman_delta_prop_link_pairs_mean']:.3f}; "
-          f"unlinked pairs set to 0 in both engines: {comp['spearman_delta_prop_unlinked_zeroed_mean']:.3f}")
+    print(
+        f"mean Spearman rho (delta_prop): {comp['spearman_delta_prop_mean']:.3f}; (delta): {comp['spearman_delta_mean']:.3f}"  # noqa: E501
+    )
+    print(
+        f"delta_prop over links and reverses only: {comp['spearman_delta_prop_link_pairs_mean']:.3f}; "
+        f"unlinked pairs set to 0 in both engines: {comp['spearman_delta_prop_unlinked_zeroed_mean']:.3f}"
+    )
     print("wrote figures/compare_engines.png")
 
 

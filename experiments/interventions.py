@@ -71,11 +71,11 @@ from spiking_direct.results import write_csv
 ROOT = Path(__file__).resolve().parents[1]
 
 # ---------------------------------------------------------------- Parameters
-INTERVENE_REPS = 60         # do() windows per (variable, value): 30 left Spearman 0.64 in a seed where 90 gave 0.71
-COUPLE_STEPS = 400          # coupling rows per link: at 200 one link's rows still miss half its true effect (0.065 vs 0.18)
-EXPOSURE = (20, 50, 100, 200, 400)   # coupling rows per link of the data-exposure sweep (Alzheimer, DIRECT)
+INTERVENE_REPS = 60  # do() windows per (variable, value): 30 left Spearman 0.64 in a seed where 90 gave 0.71
+COUPLE_STEPS = 400  # coupling rows per link: at 200 one link's rows still miss half its true effect (0.065 vs 0.18)
+EXPOSURE = (20, 50, 100, 200, 400)  # coupling rows per link of the data-exposure sweep (Alzheimer, DIRECT)
 ENGINES = {"spiking": ["engine=spiking"], "rate": ["engine=rate"]}
-CONTROL_MODELS, CONTROL_RULES = ("alzheimer",), ("conditional",)   # where the controls run (the DIRECT runs: everywhere)
+CONTROL_MODELS, CONTROL_RULES = ("alzheimer",), ("conditional",)  # where the controls run (the DIRECT runs: everywhere)
 CONDITIONS = ("DIRECT", "reversed_links", "shuffled columns")
 
 
@@ -83,9 +83,21 @@ def _fmt(x) -> str:
     return "-" if x is None or x != x else f"{x:.2f}"
 
 
-def run_one(model_name: str, engine: str, rule: str, condition: str, seed: int, tmp: Path,
-            couple_steps: int = COUPLE_STEPS, extra: tuple = ()) -> tuple[dict, dict]:
-    overrides = ENGINES[engine] + list(LEARNING_RULES[rule]) + [f"intervene_reps={INTERVENE_REPS}", f"couple_steps={couple_steps}"]
+def run_one(
+    model_name: str,
+    engine: str,
+    rule: str,
+    condition: str,
+    seed: int,
+    tmp: Path,
+    couple_steps: int = COUPLE_STEPS,
+    extra: tuple = (),
+) -> tuple[dict, dict]:
+    overrides = (
+        ENGINES[engine]
+        + list(LEARNING_RULES[rule])
+        + [f"intervene_reps={INTERVENE_REPS}", f"couple_steps={couple_steps}"]
+    )
     overrides += list(extra)
     if condition == "reversed_links":
         overrides.append("control=reversed_links")
@@ -94,7 +106,7 @@ def run_one(model_name: str, engine: str, rule: str, condition: str, seed: int, 
         model = get_model(model_name)
         rng = np.random.default_rng(10_000 + seed)
         table = truth.shuffle_columns(model.sample_indices(cfg.protocol.data_rows, rng), rng)
-        path = tmp / f"{model_name}_shuffled_{engine}_{rule}_{seed}.csv"   # one file per job: workers run in parallel
+        path = tmp / f"{model_name}_shuffled_{engine}_{rule}_{seed}.csv"  # one file per job: workers run in parallel
         truth.write_table(table, model, path)
         cfg = replace(cfg, data=str(path))
     res = pipeline.run(cfg, figures=False)
@@ -109,31 +121,68 @@ def run_job(job, tmp: str, extra: tuple = ()) -> tuple[dict, list[dict]]:
     m = iv["metrics"]
     cs = iv.get("metrics_coupling_sample", {})
     follows = pd.Series([f["follows"] for f in iv.get("association_vs_intervention", [])])
-    row = {"model": model_name, "engine": engine, "rule": rule, "condition": condition, "seed": seed,
-           "couple_steps": couple_steps,
-           **{k: m[k] for k in ("sign_agreement", "n_sign_pairs", "auroc_path", "spearman",
-                                "min_abs_ace_links", "max_abs_ace_reverse", "direction_ok",
-                                "n_direction_ok", "undefined_predictions")},
-           "max_abs_ace_no_path": max(abs(p["ace_predicted"] or 0.0) for p in iv["pairs"] if not p["has_path"]),
-           "backdoor_spearman": iv["metrics_backdoor_vs_exact"]["spearman"],
-           **{f"coupling_{k}": cs.get(k) for k in (
-               "n_links", "sample_sign_agreement", "network_sign_agreement",
-               "network_follows_sample", "spearman_network_vs_sample")},
-           "n_assoc_differs": int(follows.size),
-           "follows_intervention": int((follows == "intervention").sum()),
-           "follows_association": int((follows == "association").sum()),
-           "delta_p_at_k": res["metrics_delta"]["precision_at_k"],
-           "wall_s": time.perf_counter() - t0}
-    pair_rows = [{"model": model_name, "engine": engine, "rule": rule, "condition": condition,
-                  "seed": seed, "couple_steps": couple_steps, **p} for p in iv["pairs"]]
-    print(f"{model_name:>9} {engine:>7} {rule:>11} {condition:>16} rows {couple_steps:>3} seed {seed}: sign "
-          f"{row['sign_agreement']:.2f} ({row['n_sign_pairs']}) AUROC {row['auroc_path']:.3f} "
-          f"Spearman {row['spearman'] if row['spearman'] is not None else float('nan'):.2f} "
-          f"direction {row['n_direction_ok']} | max |ACE| no path "
-          f"{row['max_abs_ace_no_path']:.2f} | links: rows' sign right "
-          f"{_fmt(row['coupling_sample_sign_agreement'])}, network's "
-          f"{_fmt(row['coupling_network_sign_agreement'])}, network follows rows "
-          f"{_fmt(row['coupling_network_follows_sample'])} | {row['wall_s']:.1f} s", flush=True)
+    row = {
+        "model": model_name,
+        "engine": engine,
+        "rule": rule,
+        "condition": condition,
+        "seed": seed,
+        "couple_steps": couple_steps,
+        **{
+            k: m[k]
+            for k in (
+                "sign_agreement",
+                "n_sign_pairs",
+                "auroc_path",
+                "spearman",
+                "min_abs_ace_links",
+                "max_abs_ace_reverse",
+                "direction_ok",
+                "n_direction_ok",
+                "undefined_predictions",
+            )
+        },
+        "max_abs_ace_no_path": max(abs(p["ace_predicted"] or 0.0) for p in iv["pairs"] if not p["has_path"]),
+        "backdoor_spearman": iv["metrics_backdoor_vs_exact"]["spearman"],
+        **{
+            f"coupling_{k}": cs.get(k)
+            for k in (
+                "n_links",
+                "sample_sign_agreement",
+                "network_sign_agreement",
+                "network_follows_sample",
+                "spearman_network_vs_sample",
+            )
+        },
+        "n_assoc_differs": int(follows.size),
+        "follows_intervention": int((follows == "intervention").sum()),
+        "follows_association": int((follows == "association").sum()),
+        "delta_p_at_k": res["metrics_delta"]["precision_at_k"],
+        "wall_s": time.perf_counter() - t0,
+    }
+    pair_rows = [
+        {
+            "model": model_name,
+            "engine": engine,
+            "rule": rule,
+            "condition": condition,
+            "seed": seed,
+            "couple_steps": couple_steps,
+            **p,
+        }
+        for p in iv["pairs"]
+    ]
+    print(
+        f"{model_name:>9} {engine:>7} {rule:>11} {condition:>16} rows {couple_steps:>3} seed {seed}: sign "
+        f"{row['sign_agreement']:.2f} ({row['n_sign_pairs']}) AUROC {row['auroc_path']:.3f} "
+        f"Spearman {row['spearman'] if row['spearman'] is not None else float('nan'):.2f} "
+        f"direction {row['n_direction_ok']} | max |ACE| no path "
+        f"{row['max_abs_ace_no_path']:.2f} | links: rows' sign right "
+        f"{_fmt(row['coupling_sample_sign_agreement'])}, network's "
+        f"{_fmt(row['coupling_network_sign_agreement'])}, network follows rows "
+        f"{_fmt(row['coupling_network_follows_sample'])} | {row['wall_s']:.1f} s",
+        flush=True,
+    )
     return row, pair_rows
 
 
@@ -145,14 +194,25 @@ def main() -> None:
     ap.add_argument("--rules", default=",".join(LEARNING_RULES))
     ap.add_argument("--workers", type=int, default=2, help="Dask worker processes (one run each at a time)")
     ap.add_argument("--quick", action="store_true", help="seed 0, alzheimer, DIRECT only")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="parameter override for every run (as spiking-direct run --set)")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="parameter override for every run (as spiking-direct run --set)",
+    )
     ap.add_argument("--no-exposure", action="store_true", help="skip the Alzheimer data-exposure sweep")
-    ap.add_argument("--conditions", default=",".join(CONDITIONS),
-                    help="conditions to run (controls run on CONTROL_MODELS with CONTROL_RULES only)")
+    ap.add_argument(
+        "--conditions",
+        default=",".join(CONDITIONS),
+        help="conditions to run (controls run on CONTROL_MODELS with CONTROL_RULES only)",
+    )
     ap.add_argument("--tag", default=None, help="write interventions_TAG*.csv and figures/interventions_TAG.png")
-    ap.add_argument("--plot-only", action="store_true",
-                    help="run nothing: tabulate and plot the CSVs of an earlier run (same --tag / --quick)")
+    ap.add_argument(
+        "--plot-only",
+        action="store_true",
+        help="run nothing: tabulate and plot the CSVs of an earlier run (same --tag / --quick)",
+    )
     args = ap.parse_args()
     models = ["alzheimer"] if args.quick else args.models.split(",")
     seeds = [0] if args.quick else parse_seeds(args.seeds)
@@ -183,11 +243,24 @@ def run_all(args, models, seeds, conditions, extra) -> tuple[pd.DataFrame, pd.Da
     unknown = sorted(set(rules) - set(LEARNING_RULES))
     if unknown:
         raise SystemExit(f"unknown rule(s) {unknown}; choose from {list(LEARNING_RULES)}")
-    jobs = [(m, e, r, c, s, COUPLE_STEPS) for m in models for e in engines for r in rules for c in conditions
-            for s in seeds if c == "DIRECT" or (m in CONTROL_MODELS and r in CONTROL_RULES)]
-    if not (args.quick or args.no_exposure):   # data exposure: the same runs with fewer and more coupling rows per link
-        jobs += [("alzheimer", e, r, "DIRECT", s, cs) for e in engines for r in rules for cs in EXPOSURE
-                 if cs != COUPLE_STEPS for s in seeds]
+    jobs = [
+        (m, e, r, c, s, COUPLE_STEPS)
+        for m in models
+        for e in engines
+        for r in rules
+        for c in conditions
+        for s in seeds
+        if c == "DIRECT" or (m in CONTROL_MODELS and r in CONTROL_RULES)
+    ]
+    if not (args.quick or args.no_exposure):  # data exposure: the same runs with fewer and more coupling rows per link
+        jobs += [
+            ("alzheimer", e, r, "DIRECT", s, cs)
+            for e in engines
+            for r in rules
+            for cs in EXPOSURE
+            if cs != COUPLE_STEPS
+            for s in seeds
+        ]
     print(f"{len(jobs)} runs on {args.workers} worker process(es)", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         tasks = [dask.delayed(run_job)(job, tmp, extra) for job in jobs]
@@ -204,16 +277,22 @@ def by_distance(pairs: pd.DataFrame) -> pd.DataFrame:
     with the right sign and the median ``|predicted| / |true|``."""
     import networkx as nx
 
-    d = pairs[(pairs.condition == "DIRECT") & (pairs.couple_steps == COUPLE_STEPS) & pairs.has_path
-              & (pairs.ace_exact.abs() >= MIN_EFFECT)].copy()
+    d = pairs[
+        (pairs.condition == "DIRECT")
+        & (pairs.couple_steps == COUPLE_STEPS)
+        & pairs.has_path
+        & (pairs.ace_exact.abs() >= MIN_EFFECT)
+    ].copy()
     hops = {m: dict(nx.all_pairs_shortest_path_length(get_model(m).graph)) for m in d.model.unique()}
     d["links_apart"] = [min(hops[m][s][t], 3) for m, s, t in zip(d.model, d.source, d.target)]
     pred = d.ace_predicted.fillna(0.0)
     d["sign_right"] = np.sign(pred) == np.sign(d.ace_exact)
     d["kept"] = pred.abs() / d.ace_exact.abs()
-    return (d.groupby(["model", "engine", "rule", "links_apart"])
-            .agg(pairs=("sign_right", "size"), sign_right=("sign_right", "mean"),
-                 median_kept=("kept", "median")).reset_index())
+    return (
+        d.groupby(["model", "engine", "rule", "links_apart"])
+        .agg(pairs=("sign_right", "size"), sign_right=("sign_right", "mean"), median_kept=("kept", "median"))
+        .reset_index()
+    )
 
 
 def link_direction(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -238,12 +317,32 @@ def report_and_plot(df: pd.DataFrame, pairs: pd.DataFrame, models, seeds, extra,
     # ---------------------------------------------------------------- Tables
     main_rows = df[df.couple_steps == COUPLE_STEPS]
     summary = main_rows.groupby(["model", "engine", "rule", "condition"])[
-        ["sign_agreement", "auroc_path", "spearman", "n_direction_ok", "max_abs_ace_no_path",
-         "coupling_sample_sign_agreement", "coupling_network_sign_agreement",
-         "coupling_network_follows_sample"]].agg(["mean", "min"])
-    exposure = df[(df.model == "alzheimer") & (df.condition == "DIRECT")].groupby(["engine", "rule", "couple_steps"])[
-        ["sign_agreement", "auroc_path", "spearman", "n_direction_ok", "coupling_sample_sign_agreement",
-         "coupling_network_sign_agreement", "coupling_network_follows_sample"]].mean()
+        [
+            "sign_agreement",
+            "auroc_path",
+            "spearman",
+            "n_direction_ok",
+            "max_abs_ace_no_path",
+            "coupling_sample_sign_agreement",
+            "coupling_network_sign_agreement",
+            "coupling_network_follows_sample",
+        ]
+    ].agg(["mean", "min"])
+    exposure = (
+        df[(df.model == "alzheimer") & (df.condition == "DIRECT")]
+        .groupby(["engine", "rule", "couple_steps"])[
+            [
+                "sign_agreement",
+                "auroc_path",
+                "spearman",
+                "n_direction_ok",
+                "coupling_sample_sign_agreement",
+                "coupling_network_sign_agreement",
+                "coupling_network_follows_sample",
+            ]
+        ]
+        .mean()
+    )
     with pd.option_context("display.width", 200, "display.max_columns", None):
         print(summary.round(3))
         if not exposure.empty:
@@ -261,43 +360,61 @@ def report_and_plot(df: pd.DataFrame, pairs: pd.DataFrame, models, seeds, extra,
     from matplotlib.figure import Figure
 
     panels = [(m, e) for m in models for e in engines]
-    fig = Figure(figsize=(max(4.2 * len(panels), 9.0), 4.4 * len(rules)))   # wide enough for the title
+    fig = Figure(figsize=(max(4.2 * len(panels), 9.0), 4.4 * len(rules)))  # wide enough for the title
     grid = fig.subplots(len(rules), len(panels), squeeze=False)
     for rule, axes in zip(rules, grid):
         for ax, (m, e) in zip(axes, panels):
-            sub = pairs[(pairs.model == m) & (pairs.engine == e) & (pairs.rule == rule)
-                        & (pairs.couple_steps == COUPLE_STEPS)]
+            sub = pairs[
+                (pairs.model == m) & (pairs.engine == e) & (pairs.rule == rule) & (pairs.couple_steps == COUPLE_STEPS)
+            ]
             for cond, marker in (("DIRECT", "o"), ("shuffled columns", "x")):
                 s = sub[sub.condition == cond]
                 for has_path, colour in ((False, "0.55"), (True, "tab:red")):
                     t = s[s.has_path == has_path]
                     if t.empty:
                         continue
-                    ax.scatter(t.ace_exact, t.ace_predicted.fillna(0.0), s=14, c=colour, marker=marker,
-                               alpha=0.7, label=f"{cond}, {'path' if has_path else 'no path'}")
+                    ax.scatter(
+                        t.ace_exact,
+                        t.ace_predicted.fillna(0.0),
+                        s=14,
+                        c=colour,
+                        marker=marker,
+                        alpha=0.7,
+                        label=f"{cond}, {'path' if has_path else 'no path'}",
+                    )
             ax.axline((0, 0), slope=1, color="k", lw=0.8, ls="--")
             ax.axhline(0, color="0.85", lw=0.6)
-            r = main_rows[(main_rows.model == m) & (main_rows.engine == e) & (main_rows.rule == rule)
-                          & (main_rows.condition == "DIRECT")]
-            ax.set_title(f"{m}, {e}, {rule} rule:\nsign {r.sign_agreement.mean():.2f}, "
-                         f"AUROC {r.auroc_path.mean():.2f}, rho {r.spearman.mean():.2f}", fontsize=9)
+            r = main_rows[
+                (main_rows.model == m)
+                & (main_rows.engine == e)
+                & (main_rows.rule == rule)
+                & (main_rows.condition == "DIRECT")
+            ]
+            ax.set_title(
+                f"{m}, {e}, {rule} rule:\nsign {r.sign_agreement.mean():.2f}, "
+                f"AUROC {r.auroc_path.mean():.2f}, rho {r.spearman.mean():.2f}",
+                fontsize=9,
+            )
             ax.set_xlabel("true ACE (exact)")
             ax.set_ylabel("predicted ACE (trained network)")
             ax.set_xlim(-1.05, 1.05)
             ax.set_ylim(-1.05, 1.05)
             ax.set_aspect("equal", adjustable="box")
-    entries = {}   # every kind of point drawn in some panel, once
+    entries = {}  # every kind of point drawn in some panel, once
     for ax in grid.flat:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             entries.setdefault(label, handle)
     grid[0][0].legend(entries.values(), entries.keys(), fontsize=7, loc="upper left")
-    fig.suptitle(f"do() on trained assemblies: one point per ordered pair and seed\n({len(seeds)} seeds, "
-                 f"{COUPLE_STEPS} coupling rows per link{', ' + ', '.join(extra) if extra else ''}; "
-                 f"x = shuffled-columns control)", fontsize=10)
+    fig.suptitle(
+        f"do() on trained assemblies: one point per ordered pair and seed\n({len(seeds)} seeds, "
+        f"{COUPLE_STEPS} coupling rows per link{', ' + ', '.join(extra) if extra else ''}; "
+        f"x = shuffled-columns control)",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(ROOT / "figures" / f"interventions{suffix}.png", dpi=120)
     print(f"wrote figures/interventions{suffix}.png")
-    if df.couple_steps.nunique() > 1:   # the tables hold a data-exposure sweep
+    if df.couple_steps.nunique() > 1:  # the tables hold a data-exposure sweep
         plot_exposure(df[(df.model == "alzheimer") & (df.condition == "DIRECT")], engines, rules)
 
 
@@ -314,10 +431,11 @@ def plot_exposure(df: pd.DataFrame, engines: list[str], rules: list[str]) -> Non
             g = df[(df.engine == e) & (df.rule == rule)].groupby("couple_steps")
             x = np.array(sorted(g.groups))
             for col, label, style in (
-                    ("coupling_sample_sign_agreement", "links: sign of the coupling rows (ceiling)", "k--"),
-                    ("coupling_network_sign_agreement", "links: sign predicted by the network", "C0-o"),
-                    ("sign_agreement", "every pair with a path: predicted sign", "C1-o"),
-                    ("spearman", "Spearman, all ordered pairs", "C2-s")):
+                ("coupling_sample_sign_agreement", "links: sign of the coupling rows (ceiling)", "k--"),
+                ("coupling_network_sign_agreement", "links: sign predicted by the network", "C0-o"),
+                ("sign_agreement", "every pair with a path: predicted sign", "C1-o"),
+                ("spearman", "Spearman, all ordered pairs", "C2-s"),
+            ):
                 mean, lo, hi = g[col].mean(), g[col].min(), g[col].max()
                 ax.plot(x, mean[x], style, label=label, lw=1.2, ms=4)
                 ax.fill_between(x, lo[x], hi[x], color=style[:2] if style[0] == "C" else "0.6", alpha=0.12)
@@ -328,8 +446,7 @@ def plot_exposure(df: pd.DataFrame, engines: list[str], rules: list[str]) -> Non
             ax.set_ylim(0, 1.05)
             ax.set_xlabel("coupling rows per link")
             ax.set_ylabel("agreement with the true ACE")
-            ax.set_title(f"Alzheimer, {e} engine, {rule} rule\n({df.seed.nunique()} seeds; band: min-max)",
-                         fontsize=9)
+            ax.set_title(f"Alzheimer, {e} engine, {rule} rule\n({df.seed.nunique()} seeds; band: min-max)", fontsize=9)
     grid[0][0].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(ROOT / "figures" / "interventions_exposure.png", dpi=120)

@@ -45,7 +45,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from brian2 import mV
 
 from spiking_direct import pipeline
@@ -65,34 +64,48 @@ W_MAX_MV = (5, 10, 15, 20)
 SEED = 0
 MODEL = "alzheimer"
 REVERSE_MAX, NONLINKED_MAX, CAP_FACTOR = 0.15, 0.05, 1.5
-DEFAULT = (STDPParams().p_inter, float(STDPParams().w_max / mV))   # (p_inter, w_max in mV)
+DEFAULT = (STDPParams().p_inter, float(STDPParams().w_max / mV))  # (p_inter, w_max in mV)
 
 
 def contained(row: dict) -> bool:
     """The claim's containment criteria for one run."""
-    return (row["reverse_max"] <= REVERSE_MAX and row["nonlinked_mean"] <= NONLINKED_MAX
-            and row["silent_max"] == 0 and row["responders_max"] <= row["k"]
-            and row["winners_max_over_k"] <= CAP_FACTOR)
+    return (
+        row["reverse_max"] <= REVERSE_MAX
+        and row["nonlinked_mean"] <= NONLINKED_MAX
+        and row["silent_max"] == 0
+        and row["responders_max"] <= row["k"]
+        and row["winners_max_over_k"] <= CAP_FACTOR
+    )
 
 
 # --------------------------------------------------------------------------
 # Run
 # --------------------------------------------------------------------------
 def run_one(p_inter: float, w_max_mv: float) -> dict:
-    cfg = apply_overrides(RunConfig(model=MODEL, engine="spiking", backend="cpp_standalone", seed=SEED),
-                          [f"spiking.stdp.p_inter={p_inter}", f"spiking.stdp.w_max={w_max_mv}mV"])
+    cfg = apply_overrides(
+        RunConfig(model=MODEL, engine="spiking", backend="cpp_standalone", seed=SEED),
+        [f"spiking.stdp.p_inter={p_inter}", f"spiking.stdp.w_max={w_max_mv}mV"],
+    )
     t0 = time.perf_counter()
     res = pipeline.run(cfg, figures=False)
     wall = time.perf_counter() - t0
     s, cap, md, mp = res["summary"], res["cap"], res["metrics_delta"], res["metrics_delta_prop"]
     k = cap["k"]
     row = {
-        "p_inter": p_inter, "w_max_mV": w_max_mv, "seed": SEED, "k": k,
-        "forward_mean": s["overlap_forward_mean"], "forward_min": s["overlap_forward_min"],
-        "reverse_max": s["overlap_reverse_max"], "nonlinked_mean": s["overlap_nonlinked_mean"],
-        "delta_p_at_k": md["precision_at_k"], "delta_auroc": md["auroc"],
-        "delta_prop_p_at_k": mp["precision_at_k"], "delta_prop_auroc": mp["auroc"],
-        "responders_max": s["responders_max"], "fired_max": s["fired_max"],
+        "p_inter": p_inter,
+        "w_max_mV": w_max_mv,
+        "seed": SEED,
+        "k": k,
+        "forward_mean": s["overlap_forward_mean"],
+        "forward_min": s["overlap_forward_min"],
+        "reverse_max": s["overlap_reverse_max"],
+        "nonlinked_mean": s["overlap_nonlinked_mean"],
+        "delta_p_at_k": md["precision_at_k"],
+        "delta_auroc": md["auroc"],
+        "delta_prop_p_at_k": mp["precision_at_k"],
+        "delta_prop_auroc": mp["auroc"],
+        "responders_max": s["responders_max"],
+        "fired_max": s["fired_max"],
         "fired_forward_mean": s["fired_forward_mean"],
     }
     for ph in PHASES:
@@ -125,24 +138,32 @@ def load(path):
     rows = []
     with open(path) as f:
         for r in csv.DictReader(f):
-            rows.append({k: (v == "True" if k == "contained" else float(v) if v not in ("", "nan") else np.nan)
-                         for k, v in r.items()})
+            rows.append(
+                {
+                    k: (v == "True" if k == "contained" else float(v) if v not in ("", "nan") else np.nan)
+                    for k, v in r.items()
+                }
+            )
     return rows
 
 
-HEADER = (f"{'p_inter':>7} {'w_max':>5} {'fwd mean':>8} {'fwd min':>7} {'rev max':>7} {'nonlink':>7} "
-          f"{'D P@K':>5} {'D AUC':>5} {'Dp P@K':>6} {'Dp AUC':>6} {'resp max':>8} {'fired max':>9} "
-          f"{'id/cp/pr mean':>14} {'max/k':>5} {'silent':>6} {'syn (M)':>7} {'build':>5} {'sim':>5} {'ok':>3}")
+HEADER = (
+    f"{'p_inter':>7} {'w_max':>5} {'fwd mean':>8} {'fwd min':>7} {'rev max':>7} {'nonlink':>7} "
+    f"{'D P@K':>5} {'D AUC':>5} {'Dp P@K':>6} {'Dp AUC':>6} {'resp max':>8} {'fired max':>9} "
+    f"{'id/cp/pr mean':>14} {'max/k':>5} {'silent':>6} {'syn (M)':>7} {'build':>5} {'sim':>5} {'ok':>3}"
+)
 
 
 def fmt(r):
-    return (f"{r['p_inter']:>7.1f} {r['w_max_mV']:>5.0f} {r['forward_mean']:>8.3f} {r['forward_min']:>7.3f} "
-            f"{r['reverse_max']:>7.3f} {r['nonlinked_mean']:>7.3f} {r['delta_p_at_k']:>5.2f} "
-            f"{r['delta_auroc']:>5.3f} {r['delta_prop_p_at_k']:>6.2f} {r['delta_prop_auroc']:>6.3f} "
-            f"{r['responders_max']:>8.1f} {r['fired_max']:>9.1f} "
-            f"{r['identify_mean']:>4.1f}/{r['couple_mean']:>4.1f}/{r['probe_mean']:>4.1f} "
-            f"{r['winners_max_over_k']:>5.2f} {r['silent_max']:>6.0f} {r['n_synapses_ee'] / 1e6:>7.1f} "
-            f"{r['build_s']:>5.0f} {r['simulate_s']:>5.0f} {'yes' if r['contained'] else 'NO':>3}")
+    return (
+        f"{r['p_inter']:>7.1f} {r['w_max_mV']:>5.0f} {r['forward_mean']:>8.3f} {r['forward_min']:>7.3f} "
+        f"{r['reverse_max']:>7.3f} {r['nonlinked_mean']:>7.3f} {r['delta_p_at_k']:>5.2f} "
+        f"{r['delta_auroc']:>5.3f} {r['delta_prop_p_at_k']:>6.2f} {r['delta_prop_auroc']:>6.3f} "
+        f"{r['responders_max']:>8.1f} {r['fired_max']:>9.1f} "
+        f"{r['identify_mean']:>4.1f}/{r['couple_mean']:>4.1f}/{r['probe_mean']:>4.1f} "
+        f"{r['winners_max_over_k']:>5.2f} {r['silent_max']:>6.0f} {r['n_synapses_ee'] / 1e6:>7.1f} "
+        f"{r['build_s']:>5.0f} {r['simulate_s']:>5.0f} {'yes' if r['contained'] else 'NO':>3}"
+    )
 
 
 # --------------------------------------------------------------------------
@@ -165,25 +186,63 @@ def plot(rows, path):
         return g
 
     def readout_text(r):
-        return (f"{r['delta_p_at_k']:.2f} / {r['delta_auroc']:.3f}\n"
-                f"{r['delta_prop_p_at_k']:.2f} / {r['delta_prop_auroc']:.3f}")
+        return (
+            f"{r['delta_p_at_k']:.2f} / {r['delta_auroc']:.3f}\n"
+            f"{r['delta_prop_p_at_k']:.2f} / {r['delta_prop_auroc']:.3f}"
+        )
 
     # (value, title, colormap, colour limits, target (value must stay <=), text of a cell or None)
     panels = [
-        ("forward_mean", "forward overlap (mean over the 10 links)\n(min in brackets)", "viridis", (0, 1), None,
-         lambda r: f"{r['forward_mean']:.2f}\n({r['forward_min']:.2f})"),
-        ("reverse_max", f"reverse overlap (max over links)\ntarget <= {REVERSE_MAX}", "Reds",
-         (0, 2 * REVERSE_MAX), REVERSE_MAX, None),
-        ("nonlinked_mean", f"non-linked overlap (mean over pairs)\ntarget <= {NONLINKED_MAX}", "Reds",
-         (0, 2 * NONLINKED_MAX), NONLINKED_MAX, None),
-        ("winners_max_over_k", f"max winners / k of a stimulated area, any phase\n"
-         f"(k = {k}; target <= {CAP_FACTOR}; x = run not contained)", "Reds", (1, 2 * CAP_FACTOR - 1), CAP_FACTOR,
-         lambda r: f"{r['winners_max_over_k']:.2f}" + ("" if r["contained"] else "\nx")),
-        (lambda r: r["fired_max"] / r["k"], "probe targets: neurons fired per probe window / k\n"
-         "(max over pairs of the per-window mean);\nmost responders in brackets (must be <= k)", "Reds", (0, 3), None,
-         lambda r: f"{r['fired_max'] / r['k']:.2f}\n({r['responders_max']:.0f})"),
-        (lambda r: min(r["delta_p_at_k"], r["delta_prop_p_at_k"]), "readouts, Precision@K / AUROC: top line \u0394\n"
-         "(weights), bottom line \u0394prop (propagation)", "viridis", (0, 1), None, readout_text),
+        (
+            "forward_mean",
+            "forward overlap (mean over the 10 links)\n(min in brackets)",
+            "viridis",
+            (0, 1),
+            None,
+            lambda r: f"{r['forward_mean']:.2f}\n({r['forward_min']:.2f})",
+        ),
+        (
+            "reverse_max",
+            f"reverse overlap (max over links)\ntarget <= {REVERSE_MAX}",
+            "Reds",
+            (0, 2 * REVERSE_MAX),
+            REVERSE_MAX,
+            None,
+        ),
+        (
+            "nonlinked_mean",
+            f"non-linked overlap (mean over pairs)\ntarget <= {NONLINKED_MAX}",
+            "Reds",
+            (0, 2 * NONLINKED_MAX),
+            NONLINKED_MAX,
+            None,
+        ),
+        (
+            "winners_max_over_k",
+            f"max winners / k of a stimulated area, any phase\n"
+            f"(k = {k}; target <= {CAP_FACTOR}; x = run not contained)",
+            "Reds",
+            (1, 2 * CAP_FACTOR - 1),
+            CAP_FACTOR,
+            lambda r: f"{r['winners_max_over_k']:.2f}" + ("" if r["contained"] else "\nx"),
+        ),
+        (
+            lambda r: r["fired_max"] / r["k"],
+            "probe targets: neurons fired per probe window / k\n"
+            "(max over pairs of the per-window mean);\nmost responders in brackets (must be <= k)",
+            "Reds",
+            (0, 3),
+            None,
+            lambda r: f"{r['fired_max'] / r['k']:.2f}\n({r['responders_max']:.0f})",
+        ),
+        (
+            lambda r: min(r["delta_p_at_k"], r["delta_prop_p_at_k"]),
+            "readouts, Precision@K / AUROC: top line \u0394\n(weights), bottom line \u0394prop (propagation)",
+            "viridis",
+            (0, 1),
+            None,
+            readout_text,
+        ),
     ]
     fig, axes = plt.subplots(2, 3, figsize=(13.5, 8.6))
     cont = grid("contained")
@@ -201,8 +260,16 @@ def plot(rows, path):
                 frac = (g[i, j] - lim[0]) / (lim[1] - lim[0])
                 dark = frac > 0.6 if cmap == "Reds" else frac < 0.45
                 bad = target is not None and g[i, j] > target
-                ax.text(j, i, txt, ha="center", va="center", fontsize=8.5,
-                        color=("w" if dark else "k"), fontweight="bold" if bad else "normal")
+                ax.text(
+                    j,
+                    i,
+                    txt,
+                    ha="center",
+                    va="center",
+                    fontsize=8.5,
+                    color=("w" if dark else "k"),
+                    fontweight="bold" if bad else "normal",
+                )
         di = (ws.index(DEFAULT[1]) if DEFAULT[1] in ws else None, ps.index(DEFAULT[0]) if DEFAULT[0] in ps else None)
         if None not in di:
             ax.add_patch(plt.Rectangle((di[1] - 0.5, di[0] - 0.5), 1, 1, fill=False, ec="C0", lw=2.2))
@@ -212,10 +279,13 @@ def plot(rows, path):
         ax.set_ylabel("w_max (mV)")
         ax.set_title(title, fontsize=9.5)
     n_ok = int(np.nansum(cont))
-    fig.suptitle(f"Containment of the full DIRECT protocol on the {MODEL.capitalize()} SCM (seed {SEED}) as the "
-                 f"inter-area coupling is raised: {n_ok}/{int(np.isfinite(cont).sum())} runs contained\n"
-                 "(reverse, non-linked, silent areas, responders, cap); blue box = package defaults; "
-                 "bold = value beyond its target", fontsize=10)
+    fig.suptitle(
+        f"Containment of the full DIRECT protocol on the {MODEL.capitalize()} SCM (seed {SEED}) as the "
+        f"inter-area coupling is raised: {n_ok}/{int(np.isfinite(cont).sum())} runs contained\n"
+        "(reverse, non-linked, silent areas, responders, cap); blue box = package defaults; "
+        "bold = value beyond its target",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -243,10 +313,12 @@ def main(argv=None):
         for w in ws:
             rows.append(run_one(p, w))
             print(fmt(rows[-1]), flush=True)
-            save(rows, csv_path)           # after every run: a partial sweep is not lost
-    print(f"\ncontained: {sum(r['contained'] for r in rows)}/{len(rows)} "
-          f"(reverse <= {REVERSE_MAX}, non-linked <= {NONLINKED_MAX}, no silent area fires, "
-          f"responders <= k, winners <= {CAP_FACTOR} k)")
+            save(rows, csv_path)  # after every run: a partial sweep is not lost
+    print(
+        f"\ncontained: {sum(r['contained'] for r in rows)}/{len(rows)} "
+        f"(reverse <= {REVERSE_MAX}, non-linked <= {NONLINKED_MAX}, no silent area fires, "
+        f"responders <= k, winners <= {CAP_FACTOR} k)"
+    )
     print(f"wrote {csv_path}, {plot(rows, fig_path)}; total {time.perf_counter() - t0:.0f} s")
 
 

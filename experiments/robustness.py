@@ -66,12 +66,26 @@ def main() -> None:
             continue
         cfg = apply_overrides(spec.config(), ["rate.stimulus=graded"])
         res = pipeline.run(cfg, figures=False)
-        graded.append({"engine": "rate (graded)", "separation": cfg.separation, "status": "ok",
-                       **{f"delta_{k}": res["metrics_delta"][k] for k in ("precision_at_k", "recall_at_k")},
-                       "delta_prop_precision_at_k": res["metrics_delta_prop"]["precision_at_k"],
-                       **{k: res["summary"][k] for k in ("delta_prop_positive_links", "n_links", "delta_prop_links_mean",
-                                                          "overlap_forward_mean", "overlap_reverse_mean")},
-                       "total_s": res["timing"]["total_s"]})
+        graded.append(
+            {
+                "engine": "rate (graded)",
+                "separation": cfg.separation,
+                "status": "ok",
+                **{f"delta_{k}": res["metrics_delta"][k] for k in ("precision_at_k", "recall_at_k")},
+                "delta_prop_precision_at_k": res["metrics_delta_prop"]["precision_at_k"],
+                **{
+                    k: res["summary"][k]
+                    for k in (
+                        "delta_prop_positive_links",
+                        "n_links",
+                        "delta_prop_links_mean",
+                        "overlap_forward_mean",
+                        "overlap_reverse_mean",
+                    )
+                },
+                "total_s": res["timing"]["total_s"],
+            }
+        )
     table = pd.concat([table, pd.DataFrame(graded)], ignore_index=True)
     if args.sequential:
         t0 = time.perf_counter()
@@ -84,16 +98,23 @@ def main() -> None:
     ok = table[table["status"] == "ok"].copy()
     rows = []
     for (engine, sep), g in ok.groupby(["engine", "separation"]):
-        rows.append({
-            "engine": engine, "separation": float(sep), "seeds": len(g),
-            "precision_at_k": g["delta_precision_at_k"].mean(), "recall_at_k": g["delta_recall_at_k"].mean(),
-            "prop_precision_at_k": g["delta_prop_precision_at_k"].mean(),
-            "pass_rate": (g["delta_prop_positive_links"] / g["n_links"]).mean(),
-            "delta_prop_mean": g["delta_prop_links_mean"].mean(), "delta_prop_sd": g["delta_prop_links_mean"].std(),
-            "published_delta_prop": PUBLISHED.get(round(float(sep), 1), (np.nan,))[0],
-            "overlap_forward": g["overlap_forward_mean"].mean(), "overlap_reverse": g["overlap_reverse_mean"].mean(),
-            "total_s_mean": g["total_s"].mean(),
-        })
+        rows.append(
+            {
+                "engine": engine,
+                "separation": float(sep),
+                "seeds": len(g),
+                "precision_at_k": g["delta_precision_at_k"].mean(),
+                "recall_at_k": g["delta_recall_at_k"].mean(),
+                "prop_precision_at_k": g["delta_prop_precision_at_k"].mean(),
+                "pass_rate": (g["delta_prop_positive_links"] / g["n_links"]).mean(),
+                "delta_prop_mean": g["delta_prop_links_mean"].mean(),
+                "delta_prop_sd": g["delta_prop_links_mean"].std(),
+                "published_delta_prop": PUBLISHED.get(round(float(sep), 1), (np.nan,))[0],
+                "overlap_forward": g["overlap_forward_mean"].mean(),
+                "overlap_reverse": g["overlap_reverse_mean"].mean(),
+                "total_s_mean": g["total_s"].mean(),
+            }
+        )
     res = pd.DataFrame(rows)
     out = ROOT / "experiments" / "results"
     out.mkdir(parents=True, exist_ok=True)
@@ -115,17 +136,34 @@ def plot(res: pd.DataFrame) -> None:
     fig, ax = plt.subplots(figsize=(7.5, 4.6), constrained_layout=True)
     seps = sorted(res["separation"].unique(), reverse=True)
     x = np.arange(len(seps))
-    bars = ((-0.3, "rate", "tab:orange", "rate engine, sampled"), (-0.1, "rate (graded)", "tab:red", "rate engine, graded"),
-            (0.1, "spiking", "tab:blue", "spiking engine"))
+    bars = (
+        (-0.3, "rate", "tab:orange", "rate engine, sampled"),
+        (-0.1, "rate (graded)", "tab:red", "rate engine, graded"),
+        (0.1, "spiking", "tab:blue", "spiking engine"),
+    )
     for off, engine, colour, label in bars:
         sub = res[res["engine"] == engine].set_index("separation").reindex(seps)
         if sub["delta_prop_mean"].isna().all():
             continue
-        ax.bar(x + off, sub["delta_prop_mean"], 0.2, yerr=sub["delta_prop_sd"], color=colour, capsize=3,
-               label=f"{label} (P@K {sub['precision_at_k'].min():.2f}-{sub['precision_at_k'].max():.2f})")
+        ax.bar(
+            x + off,
+            sub["delta_prop_mean"],
+            0.2,
+            yerr=sub["delta_prop_sd"],
+            color=colour,
+            capsize=3,
+            label=f"{label} (P@K {sub['precision_at_k'].min():.2f}-{sub['precision_at_k'].max():.2f})",
+        )
     pub = [PUBLISHED.get(round(s, 1), (np.nan, np.nan)) for s in seps]
-    ax.bar(x + 0.3, [p[0] for p in pub], 0.2, yerr=[p[1] for p in pub], color="tab:grey", capsize=3,
-           label="published (rate-based)")
+    ax.bar(
+        x + 0.3,
+        [p[0] for p in pub],
+        0.2,
+        yerr=[p[1] for p in pub],
+        color="tab:grey",
+        capsize=3,
+        label="published (rate-based)",
+    )
     ax.set_xticks(x, [f"{s:g}x" for s in seps])
     ax.set_xlabel("encoding separation (positive : other value firing ratio)")
     ax.set_ylabel("mean Δprop over true links")

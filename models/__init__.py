@@ -23,12 +23,12 @@ from .neurons import (  # noqa: E402
     input_model,
 )
 from .synapses import (  # noqa: E402
-    STDPParams,
-    StaticParams,
-    stdp_model,
-    static_model,
     TIMING_RULES,
     WEIGHT_RULES,
+    StaticParams,
+    STDPParams,
+    static_model,
+    stdp_model,
 )
 
 __all__ = [

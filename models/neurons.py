@@ -61,12 +61,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from ._units import Q, Quantity
-
 import numpy as np
-from brian2 import Equations, mV, ms
+from brian2 import Equations, ms, mV
 
 from ..errors import ModelError
+from ._units import Q, Quantity
 
 NOISE_MODELS = ("colored", "white")
 
@@ -79,11 +78,11 @@ def _namespace(obj) -> dict:
 class WindowClock:
     """Timing of one window (on the area's own, offset clock)."""
 
-    T_win: Quantity = Q(40 * ms)     # window length; state is reset at every window boundary
-    t_volley: Quantity = Q(1 * ms)   # input volley time after the area's clock offset
-    t_ramp: Quantity = Q(4 * ms)     # start of the excitability ramp
-    T_ramp: Quantity = Q(12 * ms)    # duration of the ramp (then held until the window ends)
-    dt: Quantity = Q(0.1 * ms)       # integration step
+    T_win: Quantity = Q(40 * ms)  # window length; state is reset at every window boundary
+    t_volley: Quantity = Q(1 * ms)  # input volley time after the area's clock offset
+    t_ramp: Quantity = Q(4 * ms)  # start of the excitability ramp
+    T_ramp: Quantity = Q(12 * ms)  # duration of the ramp (then held until the window ends)
+    dt: Quantity = Q(0.1 * ms)  # integration step
 
     @property
     def win_steps(self) -> int:
@@ -100,19 +99,19 @@ class WindowClock:
 class ExcitatoryParams:
     """Excitatory (pyramidal-like) LIF cell with current-based synapses."""
 
-    E_L: Quantity = Q(-70 * mV)        # resting potential
-    v_th: Quantity = Q(-50 * mV)       # spike threshold
-    v_reset: Quantity = Q(-70 * mV)    # reset potential
-    tau_m: Quantity = Q(10 * ms)       # membrane time constant
-    tau_ref: Quantity = Q(5 * ms)      # absolute refractory period
-    tau_e: Quantity = Q(20 * ms)       # excitatory synaptic current decay (slow, NMDA-like: sums volleys)
-    tau_i: Quantity = Q(20 * ms)       # inhibitory current decay (slow: one burst of the cap holds to the window's end)
-    sigma: Quantity = Q(0.5 * mV)      # membrane noise (standard deviation of the free membrane; see module doc)
-    ramp_amp: Quantity = Q(13 * mV)    # threshold drop at the end of the sweep (< v_th - E_L: no input, no spike)
-    hold: Quantity = Q(20 * mV)        # threshold raise before the sweep: input is summed, nobody fires
-    noise: str = "colored"             # membrane noise model: "colored" (OU current) or "white" (see module doc)
-    tau_noise: Quantity = Q(5 * ms)    # correlation time of the coloured noise current
-    noise_dt: Quantity = Q(2 * ms)     # update interval of the coloured noise current (held in between)
+    E_L: Quantity = Q(-70 * mV)  # resting potential
+    v_th: Quantity = Q(-50 * mV)  # spike threshold
+    v_reset: Quantity = Q(-70 * mV)  # reset potential
+    tau_m: Quantity = Q(10 * ms)  # membrane time constant
+    tau_ref: Quantity = Q(5 * ms)  # absolute refractory period
+    tau_e: Quantity = Q(20 * ms)  # excitatory synaptic current decay (slow, NMDA-like: sums volleys)
+    tau_i: Quantity = Q(20 * ms)  # inhibitory current decay (slow: one burst of the cap holds to the window's end)
+    sigma: Quantity = Q(0.5 * mV)  # membrane noise (standard deviation of the free membrane; see module doc)
+    ramp_amp: Quantity = Q(13 * mV)  # threshold drop at the end of the sweep (< v_th - E_L: no input, no spike)
+    hold: Quantity = Q(20 * mV)  # threshold raise before the sweep: input is summed, nobody fires
+    noise: str = "colored"  # membrane noise model: "colored" (OU current) or "white" (see module doc)
+    tau_noise: Quantity = Q(5 * ms)  # correlation time of the coloured noise current
+    noise_dt: Quantity = Q(2 * ms)  # update interval of the coloured noise current (held in between)
 
     def validate(self) -> None:
         if self.noise not in NOISE_MODELS:
@@ -127,7 +126,7 @@ class ExcitatoryParams:
         ns["sigma_noise"] = self.sigma * np.sqrt(float((self.tau_noise + self.tau_m) / self.tau_noise))
         decay = float(np.exp(-float(self.noise_dt / self.tau_noise)))
         ns["noise_decay"] = decay
-        ns["noise_kick"] = float(np.sqrt(1.0 - decay ** 2))
+        ns["noise_kick"] = float(np.sqrt(1.0 - decay**2))
         return ns
 
 
@@ -182,25 +181,31 @@ class NeuronModel:
 
         try:
             eqs = _Equations(self.membrane)
-        except Exception as exc:   # Brian2's parser raises several kinds
+        except Exception as exc:  # Brian2's parser raises several kinds
             raise ModelError(f"neuron model: cannot parse the membrane equations: {exc}") from None
         if "v" not in eqs.diff_eq_names:
             raise ModelError("neuron model: the membrane equations must define dv/dt (the membrane potential)")
         reserved = {"ge", "gi", "theta", "learns", "area", "I_noise"} & set(eqs.names)
         if reserved:
-            raise ModelError(f"neuron model: {sorted(reserved)} are declared by the network; use them in dv/dt "
-                             "without declaring them")
+            raise ModelError(
+                f"neuron model: {sorted(reserved)} are declared by the network; use them in dv/dt "
+                "without declaring them"
+            )
         if "theta" not in self.threshold or "v" not in self.threshold:
-            raise ModelError(f"neuron model: the threshold {self.threshold!r} must compare v with theta, the window "
-                             "clock's threshold (e.g. 'v > theta')")
+            raise ModelError(
+                f"neuron model: the threshold {self.threshold!r} must compare v with theta, the window "
+                "clock's threshold (e.g. 'v > theta')"
+            )
         missing = {"ge", "gi"} - eqs.identifiers
         if missing:
-            raise ModelError(f"neuron model: dv/dt does not use {sorted(missing)}: the cells would receive no "
-                             "synaptic input")
+            raise ModelError(
+                f"neuron model: dv/dt does not use {sorted(missing)}: the cells would receive no synaptic input"
+            )
 
 
-def excitatory_model(noise: str = "colored", theta: str = "area",
-                     neuron: NeuronModel | None = None) -> tuple[Equations, str, str]:
+def excitatory_model(
+    noise: str = "colored", theta: str = "area", neuron: NeuronModel | None = None
+) -> tuple[Equations, str, str]:
     """Equations, threshold and reset of the excitatory cells.
 
     Needs in the namespace the parameters of :class:`ExcitatoryParams` and
@@ -233,7 +238,8 @@ def excitatory_model(noise: str = "colored", theta: str = "area",
     else:
         raise ValueError(f"unknown noise model {noise!r}; choose from {list(NOISE_MODELS)}")
     eqs = Equations(
-        membrane + """
+        membrane
+        + """
         dge/dt = -ge / tau_e : volt
         dgi/dt = -gi / tau_i : volt
         area : integer (constant)
@@ -296,8 +302,9 @@ def area_clock_model(n_areas: int | None = None) -> tuple[Equations, str]:
     if n_areas is None:
         return eqs, f"{clock}; learns = area_learns(t, area)"
     eqs += Equations("\n".join(f"fired_{a} : 1 (linked)" for a in range(n_areas)))
-    sources = " or ".join(f"(fired_{a} > 0.5 and plasticity_gain(t, {a} * n_areas + area) != 0)"
-                          for a in range(n_areas))
+    sources = " or ".join(
+        f"(fired_{a} > 0.5 and plasticity_gain(t, {a} * n_areas + area) != 0)" for a in range(n_areas)
+    )
     learns = f"learns = int(area_learns(t, area) > 1.5 or (area_learns(t, area) > 0.5 and ({sources})))"
     return eqs, f"{clock}; {learns}"
 
@@ -344,11 +351,11 @@ class InhibitoryParams:
     the rest of the window through ``w_ie`` (current-based, zero delay).
     """
 
-    E_L_I: Quantity = Q(-70 * mV)      # resting potential
-    v_th_I: Quantity = Q(-50 * mV)     # threshold
+    E_L_I: Quantity = Q(-70 * mV)  # resting potential
+    v_th_I: Quantity = Q(-50 * mV)  # threshold
     v_reset_I: Quantity = Q(-70 * mV)  # reset
-    tau_I: Quantity = Q(50 * ms)       # membrane time constant (long: the cell counts the spikes of a burst)
-    tau_ref_I: Quantity = Q(1 * ms)    # refractory period
+    tau_I: Quantity = Q(50 * ms)  # membrane time constant (long: the cell counts the spikes of a burst)
+    tau_ref_I: Quantity = Q(1 * ms)  # refractory period
 
     def namespace(self) -> dict:
         return _namespace(self)
@@ -372,9 +379,9 @@ class InputParams:
     ``stim_strength(t, inset)`` (1 for a full-strength presentation, lower for
     the weaker values of the rate code)."""
 
-    n_per_set: int = 100        # input cells per input set
-    p_in: float = 0.1           # probability that an input cell contacts an excitatory cell of its area
-    w_in: Quantity = Q(2.0 * mV)     # mean input weight (weights drawn uniformly in [0.5, 1.5] x w_in per run)
+    n_per_set: int = 100  # input cells per input set
+    p_in: float = 0.1  # probability that an input cell contacts an excitatory cell of its area
+    w_in: Quantity = Q(2.0 * mV)  # mean input weight (weights drawn uniformly in [0.5, 1.5] x w_in per run)
 
     def namespace(self) -> dict:
         return {}

@@ -56,10 +56,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from brian2 import Equations, ms, mV
+
 from ..errors import ModelError
 from ._units import Q, Quantity
-
-from brian2 import Equations, mV, ms
 
 TIMING_RULES = ("pair_exp",)
 WEIGHT_RULES = ("additive", "multiplicative", "van_rossum")
@@ -69,11 +69,11 @@ WEIGHT_RULES = ("additive", "multiplicative", "van_rossum")
 class StaticParams:
     """Fixed-weight synapses of the local circuit and the input."""
 
-    W_ie: Quantity = Q(300 * mV)      # total inhibition an excitatory cell receives when its area's interneurons fire
-                                      # (per synapse W_ie / (p_ie * n_inh): independent of the area size)
-    p_ie: float = 0.5            # connection probability inhibitory -> excitatory (same area)
-    p_ei: float = 1.0            # connection probability excitatory -> inhibitory (same area)
-    k_scale: float = 0.9         # E->I weight = (v_th_I - E_L_I) / (k_scale * k * p_ei): sets the cap
+    W_ie: Quantity = Q(300 * mV)  # total inhibition an excitatory cell receives when its area's interneurons fire
+    # (per synapse W_ie / (p_ie * n_inh): independent of the area size)
+    p_ie: float = 0.5  # connection probability inhibitory -> excitatory (same area)
+    p_ei: float = 1.0  # connection probability excitatory -> inhibitory (same area)
+    k_scale: float = 0.9  # E->I weight = (v_th_I - E_L_I) / (k_scale * k * p_ei): sets the cap
 
     def namespace(self) -> dict:
         return dict(asdict(self))
@@ -88,17 +88,17 @@ def static_model(target: str) -> tuple[Equations, str]:
 class STDPParams:
     """Inter-area plastic synapses."""
 
-    timing: str = "pair_exp"      # timing dependence (TIMING_RULES)
-    weight: str = "additive"      # weight dependence (WEIGHT_RULES)
-    tau_pre: Quantity = Q(20 * ms)     # presynaptic trace time constant
-    tau_post: Quantity = Q(20 * ms)    # postsynaptic trace time constant
-    A_plus: float = 1.5           # potentiation per unit gain, in units of w_max (x trace)
-    A_minus: float = 1.6          # depression per unit gain, in units of w_max (x trace)
-    A_pre: float = 0.0            # non-Hebbian depression per presynaptic spike and unit gain (0: none)
-    w_max: Quantity = Q(10.0 * mV)     # upper weight bound
-    w_init: Quantity = Q(1.0 * mV)     # initial weights are drawn uniformly in [0, w_init] per run
-    p_inter: float = 0.2          # connection probability between two areas (every ordered pair)
-    delay: Quantity = Q(2 * ms)        # axonal delay (fixed at build time)
+    timing: str = "pair_exp"  # timing dependence (TIMING_RULES)
+    weight: str = "additive"  # weight dependence (WEIGHT_RULES)
+    tau_pre: Quantity = Q(20 * ms)  # presynaptic trace time constant
+    tau_post: Quantity = Q(20 * ms)  # postsynaptic trace time constant
+    A_plus: float = 1.5  # potentiation per unit gain, in units of w_max (x trace)
+    A_minus: float = 1.6  # depression per unit gain, in units of w_max (x trace)
+    A_pre: float = 0.0  # non-Hebbian depression per presynaptic spike and unit gain (0: none)
+    w_max: Quantity = Q(10.0 * mV)  # upper weight bound
+    w_init: Quantity = Q(1.0 * mV)  # initial weights are drawn uniformly in [0, w_init] per run
+    p_inter: float = 0.2  # connection probability between two areas (every ordered pair)
+    delay: Quantity = Q(2 * ms)  # axonal delay (fixed at build time)
 
     def validate(self) -> None:
         if self.timing not in TIMING_RULES:
@@ -110,8 +110,10 @@ class STDPParams:
         if self.A_plus < 0 or self.A_minus < 0 or self.A_pre < 0:
             raise ModelError("A_plus, A_minus and A_pre must be >= 0")
         if not 0 * mV <= self.w_init <= self.w_max:
-            raise ModelError(f"w_init must be in [0, w_max = {self.w_max}], got {self.w_init} "
-                             "(initial weights are drawn in [0, w_init] and must lie inside the bounds)")
+            raise ModelError(
+                f"w_init must be in [0, w_max = {self.w_max}], got {self.w_init} "
+                "(initial weights are drawn in [0, w_init] and must lie inside the bounds)"
+            )
 
     def namespace(self) -> dict:
         ns = dict(asdict(self))
@@ -161,12 +163,18 @@ def stdp_model(params: STDPParams) -> tuple[Equations, str, str]:
     )
     # the presynaptic term only where it is on: without it the code is as it was, bit for bit
     if params.weight == "additive":
-        dep = ("w = clip(w - gain * w_max * (A_minus * apost_post + A_pre), 0*mV, w_max)" if params.A_pre > 0
-               else "w = clip(w - gain * A_minus * w_max * apost_post, 0*mV, w_max)")
+        dep = (
+            "w = clip(w - gain * w_max * (A_minus * apost_post + A_pre), 0*mV, w_max)"
+            if params.A_pre > 0
+            else "w = clip(w - gain * A_minus * w_max * apost_post, 0*mV, w_max)"
+        )
         pot = "w = clip(w + gain * A_plus * w_max * apre_pre, 0*mV, w_max)"
     else:  # depression scales with w
-        dep = ("w = clip(w - gain * w * (A_minus * apost_post + A_pre), 0*mV, w_max)" if params.A_pre > 0
-               else "w = clip(w - gain * A_minus * w * apost_post, 0*mV, w_max)")
+        dep = (
+            "w = clip(w - gain * w * (A_minus * apost_post + A_pre), 0*mV, w_max)"
+            if params.A_pre > 0
+            else "w = clip(w - gain * A_minus * w * apost_post, 0*mV, w_max)"
+        )
         if params.weight == "multiplicative":  # soft bounds
             pot = "w = clip(w + gain * A_plus * (w_max - w) * apre_pre, 0*mV, w_max)"
         else:  # van_rossum: additive potentiation

@@ -8,16 +8,30 @@ __version__ = "0.1.0"
 # source checkout (the repository root on sys.path), it lies beside this package:
 # let the package find it there too.
 _root = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
-if not _os.path.isdir(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "models")) and \
-        _os.path.isfile(_os.path.join(_root, "models", "__init__.py")) and _root not in __path__:
+if (
+    not _os.path.isdir(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "models"))
+    and _os.path.isfile(_os.path.join(_root, "models", "__init__.py"))
+    and _root not in __path__
+):
     __path__.append(_root)
 
 #: the front door's names and the modules that hold them, imported on first use (PEP 562), so
 #: that ``import spiking_direct.engines.rate`` does not import Brian2
 _LAZY = {
-    "run": "api", "compare": "api", "build": "api", "collect": "api", "configure": "api", "causal_models": "api",
-    "params": "api", "model_from_tables": "api", "model_from_data": "api", "model_from_pgmpy": "api",
-    "CausalModel": "causal", "NeuronModel": "models", "RunConfig": "config", "SpikingDirectError": "errors",
+    "run": "api",
+    "compare": "api",
+    "build": "api",
+    "collect": "api",
+    "configure": "api",
+    "causal_models": "api",
+    "params": "api",
+    "model_from_tables": "api",
+    "model_from_data": "api",
+    "model_from_pgmpy": "api",
+    "CausalModel": "causal",
+    "NeuronModel": "models",
+    "RunConfig": "config",
+    "SpikingDirectError": "errors",
     "Result": "results",
 }
 

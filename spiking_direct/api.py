@@ -34,8 +34,18 @@ from .config import LEARNING_RULES, RunConfig, apply_overrides, with_params
 from .errors import ConfigError, suggest
 from .results import Result
 
-__all__ = ["run", "compare", "build", "collect", "params", "model_from_pgmpy", "model_from_tables",
-           "model_from_data", "configure", "causal_models"]
+__all__ = [
+    "run",
+    "compare",
+    "build",
+    "collect",
+    "params",
+    "model_from_pgmpy",
+    "model_from_tables",
+    "model_from_data",
+    "configure",
+    "causal_models",
+]
 
 model_from_pgmpy = from_pgmpy
 model_from_tables = from_tables
@@ -64,21 +74,32 @@ def _model(model) -> tuple[str, CausalModel | None]:
         return model.name, model
     if isinstance(model, (str, Path)):
         return str(model), None
-    if hasattr(model, "get_cpds") and hasattr(model, "edges"):   # a pgmpy network
+    if hasattr(model, "get_cpds") and hasattr(model, "edges"):  # a pgmpy network
         obj = from_pgmpy(model, name=getattr(model, "name", None) or "pgmpy")
         return obj.name, obj
-    raise ConfigError(f"model must be a name ({', '.join(available_models()[:4])}, ...), a CausalModel or a "
-                      f"pgmpy network, got {type(model).__name__}")
+    raise ConfigError(
+        f"model must be a name ({', '.join(available_models()[:4])}, ...), a CausalModel or a "
+        f"pgmpy network, got {type(model).__name__}"
+    )
 
 
-def configure(model: Any = "alzheimer", *, engine: str = "spiking", backend: str = "cpp_standalone", seed: int = 0,
-           learning: str = "counting", data: str | None = None, params: Mapping | None = None,
-           **kwargs) -> RunConfig:
+def configure(
+    model: Any = "alzheimer",
+    *,
+    engine: str = "spiking",
+    backend: str = "cpp_standalone",
+    seed: int = 0,
+    learning: str = "counting",
+    data: str | None = None,
+    params: Mapping | None = None,
+    **kwargs,
+) -> RunConfig:
     """The :class:`~spiking_direct.config.RunConfig` that :func:`run` would run (checked in full)."""
     name, _ = _model(model)
     if learning not in LEARNING_RULES:
-        raise ConfigError(f"unknown learning rule {learning!r}{suggest(learning, LEARNING_RULES)}; "
-                          f"choose from {list(LEARNING_RULES)}")
+        raise ConfigError(
+            f"unknown learning rule {learning!r}{suggest(learning, LEARNING_RULES)}; choose from {list(LEARNING_RULES)}"
+        )
     cfg = RunConfig(model=name, engine=engine, backend=backend, seed=seed, data=data)
     cfg = apply_overrides(cfg, list(LEARNING_RULES[learning]))
     cfg = with_params(cfg, {**(params or {}), **kwargs})
@@ -97,13 +118,13 @@ def _record(record, cfg: RunConfig, dt=None) -> dict | None:
     from .models import excitatory_model
     from .models.synapses import stdp_traces
 
-    known = set(excitatory_model(cfg.spiking.exc.noise, neuron=cfg.spiking.neuron)[0].names) | \
-        set(stdp_traces(cfg.spiking.stdp)[0].names)
+    known = set(excitatory_model(cfg.spiking.exc.noise, neuron=cfg.spiking.neuron)[0].names) | set(
+        stdp_traces(cfg.spiking.stdp)[0].names
+    )
     cells = None
     for var, idx in record.items():
         if var not in known:
-            raise ConfigError(f"cannot record {var!r}{suggest(var, known)}; the excitatory cells have "
-                              f"{sorted(known)}")
+            raise ConfigError(f"cannot record {var!r}{suggest(var, known)}; the excitatory cells have {sorted(known)}")
         idx = [int(i) for i in idx]
         if cells is not None and idx != cells:
             raise ConfigError("record= takes the same cells for every variable")
@@ -121,10 +142,22 @@ def _dt_ms(dt, cfg) -> float:
     return float(dt / ms)
 
 
-def run(model: Any = "alzheimer", *, engine: str = "spiking", backend: str = "cpp_standalone", seed: int = 0,
-        learning: str = "counting", out: str | Path | None = None, progress: bool | Callable = False,
-        record: Mapping[str, Sequence[int]] | None = None, record_dt=None, figures: bool = False,
-        data: Any = None, params: Mapping | None = None, **kwargs) -> Result:
+def run(
+    model: Any = "alzheimer",
+    *,
+    engine: str = "spiking",
+    backend: str = "cpp_standalone",
+    seed: int = 0,
+    learning: str = "counting",
+    out: str | Path | None = None,
+    progress: bool | Callable = False,
+    record: Mapping[str, Sequence[int]] | None = None,
+    record_dt=None,
+    figures: bool = False,
+    data: Any = None,
+    params: Mapping | None = None,
+    **kwargs,
+) -> Result:
     """Run DIRECT once and return its :class:`~spiking_direct.results.Result`.
 
     Parameters
@@ -184,9 +217,18 @@ def _data_file(data, out: Path) -> str:
     raise ConfigError(f"data must be a CSV path or a pandas DataFrame, got {type(data).__name__}")
 
 
-def compare(model: Any = "alzheimer", *, seeds: Sequence[int] = (0, 1, 2), backend: str = "cpp_standalone",
-            learning: str = "counting", out: str | Path | None = None, progress: bool | Callable = False,
-            figures: bool = False, params: Mapping | None = None, **kwargs) -> dict:
+def compare(
+    model: Any = "alzheimer",
+    *,
+    seeds: Sequence[int] = (0, 1, 2),
+    backend: str = "cpp_standalone",
+    learning: str = "counting",
+    out: str | Path | None = None,
+    progress: bool | Callable = False,
+    figures: bool = False,
+    params: Mapping | None = None,
+    **kwargs,
+) -> dict:
     """Run the rate and the spiking engine on the same model and seeds; the comparison
     (also written to ``out/comparison.json``)."""
     from .compare import compare as _compare
@@ -200,9 +242,18 @@ def compare(model: Any = "alzheimer", *, seeds: Sequence[int] = (0, 1, 2), backe
     return _compare(cfg, seeds, out, progress=_progress(progress), figures=figures)
 
 
-def build(model: Any = "alzheimer", out: str | Path = None, *, backend: str = "cpp_standalone", seed: int = 0,
-          learning: str = "counting", compile: bool = False, progress: bool | Callable = False,
-          params: Mapping | None = None, **kwargs) -> Path:
+def build(
+    model: Any = "alzheimer",
+    out: str | Path = None,
+    *,
+    backend: str = "cpp_standalone",
+    seed: int = 0,
+    learning: str = "counting",
+    compile: bool = False,
+    progress: bool | Callable = False,
+    params: Mapping | None = None,
+    **kwargs,
+) -> Path:
     """Export a self-contained standalone build folder (``make && ./main`` runs it anywhere);
     :func:`collect` turns the finished folder into a Result."""
     from .export import export_build
@@ -214,8 +265,9 @@ def build(model: Any = "alzheimer", out: str | Path = None, *, backend: str = "c
     return export_build(cfg, out, compile=compile, progress=_progress(progress))
 
 
-def collect(folder: str | Path, out: str | Path | None = None, figures: bool = False,
-            progress: bool | Callable = False) -> Result:
+def collect(
+    folder: str | Path, out: str | Path | None = None, figures: bool = False, progress: bool | Callable = False
+) -> Result:
     """The Result of an exported build that has run (``./main``); written to ``out`` (default: the folder)."""
     from .export import collect as _collect
 
@@ -235,8 +287,14 @@ def causal_models(details: bool = False):
     rows = []
     for n in names:
         m = get_model(n)
-        rows.append({"model": n, "variables": m.n_variables, "links": m.n_links,
-                     "max_values": max(len(v) for v in m.values.values())})
+        rows.append(
+            {
+                "model": n,
+                "variables": m.n_variables,
+                "links": m.n_links,
+                "max_values": max(len(v) for v in m.values.values()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -248,10 +306,12 @@ def params(engine: str | None = None):
     from .config import catalogue
 
     if engine is not None and engine not in ("spiking", "rate"):
-        raise ConfigError(f"unknown engine {engine!r}{suggest(engine, ('spiking', 'rate'))}; "
-                          "choose from ['spiking', 'rate']")
-    return pd.DataFrame([{"path": p.path, "default": _show(p.default), "unit": p.unit, "doc": p.doc}
-                         for p in catalogue(engine)])
+        raise ConfigError(
+            f"unknown engine {engine!r}{suggest(engine, ('spiking', 'rate'))}; choose from ['spiking', 'rate']"
+        )
+    return pd.DataFrame(
+        [{"path": p.path, "default": _show(p.default), "unit": p.unit, "doc": p.doc} for p in catalogue(engine)]
+    )
 
 
 def _show(value) -> str:

@@ -75,14 +75,18 @@ class _Saved:
         import numpy as np
         from brian2 import prefs
         from brian2.core.base import BrianObject
+
         dev_mod = _device_module()
 
         self.device = dev_mod.active_device
         self.build_on_run = getattr(self.device, "build_on_run", True)
         self.build_options = dict(getattr(self.device, "build_options", {}) or {})
         self.previous = list(dev_mod.previous_devices)
-        self.dts = {id(d): (d, d.defaultclock.dt) for d in dev_mod.all_devices.values()
-                    if getattr(d, "defaultclock", None) is not None}
+        self.dts = {
+            id(d): (d, d.defaultclock.dt)
+            for d in dev_mod.all_devices.values()
+            if getattr(d, "defaultclock", None) is not None
+        }
         self.prefs = copy.deepcopy(dict(prefs.prefs))
         self.scope = BrianObject._scope_current_key
         self.np_random = np.random.get_state()
@@ -91,6 +95,7 @@ class _Saved:
         import numpy as np
         from brian2 import prefs
         from brian2.core.base import BrianObject
+
         dev_mod = _device_module()
 
         for key, value in self.prefs.items():

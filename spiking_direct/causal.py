@@ -26,12 +26,13 @@ import math
 import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
-from pathlib import Path
 import pandas as pd
+
 from .errors import CausalModelError
 
 __all__ = [
@@ -119,23 +120,15 @@ class CausalModel:
         graph.add_edges_from(self._links)
         if not nx.is_directed_acyclic_graph(graph):
             cycle = [u for u, _ in nx.find_cycle(graph)]
-            raise CausalModelError(
-                f"model {self._name!r}: the links form a cycle: "
-                + " -> ".join(cycle + [cycle[0]])
-            )
+            raise CausalModelError(f"model {self._name!r}: the links form a cycle: " + " -> ".join(cycle + [cycle[0]]))
         self._graph = nx.freeze(graph)
-        self._parents = {
-            v: tuple(sorted(graph.predecessors(v), key=self._index.__getitem__))
-            for v in self._variables
-        }
-        self._topo = tuple(
-            nx.lexicographical_topological_sort(graph, key=self._index.__getitem__)
-        )
+        self._parents = {v: tuple(sorted(graph.predecessors(v), key=self._index.__getitem__)) for v in self._variables}
+        self._topo = tuple(nx.lexicographical_topological_sort(graph, key=self._index.__getitem__))
         self._cpds = _check_cpds(self._name, self._variables, cpds)
         #: The pgmpy network this model was read from (``from_bif`` only).
         self.bayesian_network: Any = None
-        self._pgmpy: Any = None          # the model's CPDs as a pgmpy network (built on first use)
-        self._eliminators: dict = {}     # pgmpy VariableElimination per set of intervened variables
+        self._pgmpy: Any = None  # the model's CPDs as a pgmpy network (built on first use)
+        self._eliminators: dict = {}  # pgmpy VariableElimination per set of intervened variables
 
     # -- plain data ---------------------------------------------------------
     @property
@@ -330,10 +323,7 @@ class CausalModel:
                 continue
             probs = self._cpd_probabilities(cpds, v, columns, n_states)
             weight *= probs[flat, columns[v]]
-        return {
-            v: np.bincount(columns[v], weights=weight, minlength=len(self._values[v]))
-            for v in self._variables
-        }
+        return {v: np.bincount(columns[v], weights=weight, minlength=len(self._values[v])) for v in self._variables}
 
     def cpd_table(self, v: str) -> np.ndarray:
         """The CPD of ``v`` as a table indexed ``[parent_1, ..., parent_m, value]``
@@ -358,12 +348,17 @@ class CausalModel:
             net.add_nodes_from(self._variables)
             for v in self._variables:
                 parents = list(self._parents[v])
-                table = self.cpd_table(v)   # [parents..., value]; pgmpy wants [value, parents... (flattened)]
-                net.add_cpds(TabularCPD(
-                    v, table.shape[-1], np.moveaxis(table, -1, 0).reshape(table.shape[-1], -1),
-                    evidence=parents or None,
-                    evidence_card=[len(self._values[p]) for p in parents] or None,
-                    state_names={x: list(self._values[x]) for x in [v, *parents]}))
+                table = self.cpd_table(v)  # [parents..., value]; pgmpy wants [value, parents... (flattened)]
+                net.add_cpds(
+                    TabularCPD(
+                        v,
+                        table.shape[-1],
+                        np.moveaxis(table, -1, 0).reshape(table.shape[-1], -1),
+                        evidence=parents or None,
+                        evidence_card=[len(self._values[p]) for p in parents] or None,
+                        state_names={x: list(self._values[x]) for x in [v, *parents]},
+                    )
+                )
             self._pgmpy = net
         return self._pgmpy
 
@@ -382,8 +377,9 @@ class CausalModel:
                 for v in key:  # an observed value must have positive probability
                     card = len(self._values[v])
                     net.remove_cpds(v)
-                    net.add_cpds(TabularCPD(v, card, np.full((card, 1), 1.0 / card),
-                                            state_names={v: list(self._values[v])}))
+                    net.add_cpds(
+                        TabularCPD(v, card, np.full((card, 1), 1.0 / card), state_names={v: list(self._values[v])})
+                    )
                 self._eliminators[key] = VariableElimination(net)
             infer = self._eliminators[key]
             evidence = {v: self._values[v][k] for v, k in fixed.items()}
@@ -442,8 +438,7 @@ class CausalModel:
                 description=f"negative control: {k} random non-links of {self._name!r}",
             )
         raise CausalModelError(
-            f"model {self._name!r}: found no DAG of {k} links avoiding the true links "
-            f"in {max_tries} tries"
+            f"model {self._name!r}: found no DAG of {k} links avoiding the true links in {max_tries} tries"
         )
 
     # -- helpers ------------------------------------------------------------
@@ -466,14 +461,10 @@ class CausalModel:
         fixed: dict[str, int] = {}
         for var, value in do.items():
             if var not in self._index:
-                raise CausalModelError(
-                    f"do(): model {self._name!r} has no variable {var!r}"
-                )
+                raise CausalModelError(f"do(): model {self._name!r} has no variable {var!r}")
             vals = self._values[var]
             if not isinstance(value, str) or value not in vals:
-                raise CausalModelError(
-                    f"do(): {value!r} is not a value of {var!r}; its values are {list(vals)}"
-                )
+                raise CausalModelError(f"do(): {value!r} is not a value of {var!r}; its values are {list(vals)}")
             fixed[var] = vals.index(value)
         return fixed
 
@@ -488,17 +479,13 @@ class CausalModel:
             probs = np.broadcast_to(probs, (n, card))
         if probs.shape != (n, card):
             raise CausalModelError(
-                f"model {self._name!r}: the CPD of {v!r} returned shape {probs.shape}, "
-                f"expected {(n, card)}"
+                f"model {self._name!r}: the CPD of {v!r} returned shape {probs.shape}, expected {(n, card)}"
             )
         if n and (
-            not np.all(np.isfinite(probs))
-            or probs.min() < 0.0
-            or np.abs(probs.sum(axis=1) - 1.0).max() > _ROW_SUM_TOL
+            not np.all(np.isfinite(probs)) or probs.min() < 0.0 or np.abs(probs.sum(axis=1) - 1.0).max() > _ROW_SUM_TOL
         ):
             raise CausalModelError(
-                f"model {self._name!r}: the CPD of {v!r} returned rows that are not "
-                "probability distributions"
+                f"model {self._name!r}: the CPD of {v!r} returned rows that are not probability distributions"
             )
         return probs
 
@@ -542,18 +529,14 @@ def _check_values(
         if any(not isinstance(x, str) for x in vals):
             raise CausalModelError(f"model {name!r}: values of {v!r} must be strings, got {list(vals)}")
         if len(vals) < 2:
-            raise CausalModelError(
-                f"model {name!r}: variable {v!r} has fewer than 2 values: {list(vals)}"
-            )
+            raise CausalModelError(f"model {name!r}: variable {v!r} has fewer than 2 values: {list(vals)}")
         if len(set(vals)) != len(vals):
             raise CausalModelError(f"model {name!r}: variable {v!r} has duplicate values: {list(vals)}")
         out[v] = vals
     return out
 
 
-def _check_links(
-    name: str, index: Mapping[str, int], links: Sequence[tuple[str, str]]
-) -> tuple[tuple[str, str], ...]:
+def _check_links(name: str, index: Mapping[str, int], links: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
     for link in links:
@@ -562,9 +545,7 @@ def _check_links(
         u, v = link
         for x in (u, v):
             if x not in index:
-                raise CausalModelError(
-                    f"model {name!r}: link {u!r} -> {v!r} names unknown variable {x!r}"
-                )
+                raise CausalModelError(f"model {name!r}: link {u!r} -> {v!r} names unknown variable {x!r}")
         if u == v:
             raise CausalModelError(f"model {name!r}: self-link {u!r} -> {v!r}")
         if (u, v) in seen:
@@ -576,9 +557,7 @@ def _check_links(
     return tuple(out)
 
 
-def _check_cpds(
-    name: str, variables: tuple[str, ...], cpds: Mapping[str, CPD] | None
-) -> dict[str, CPD] | None:
+def _check_cpds(name: str, variables: tuple[str, ...], cpds: Mapping[str, CPD] | None) -> dict[str, CPD] | None:
     if cpds is None:
         return None
     extra = sorted(set(cpds) - set(variables))
@@ -685,9 +664,7 @@ def alzheimer() -> CausalModel:
     values = {v: vals for v, (vals, _) in _ALZHEIMER_ROOTS.items()}
     values.update({v: spec[0] for v, spec in _ALZHEIMER_CHILDREN.items()})
     cpds = {v: _root_cpd(p) for v, (_, p) in _ALZHEIMER_ROOTS.items()}
-    cpds.update(
-        {v: _additive_risk_cpd(base, incs) for v, (_, base, incs) in _ALZHEIMER_CHILDREN.items()}
-    )
+    cpds.update({v: _additive_risk_cpd(base, incs) for v, (_, base, incs) in _ALZHEIMER_CHILDREN.items()})
     return CausalModel(
         "alzheimer",
         variables,
@@ -743,8 +720,7 @@ def random_dag(
             break
     else:
         raise CausalModelError(
-            f"random_dag: {max_tries} {kind} graphs on {n} nodes with expected degree "
-            f"{expected_degree} had no edge"
+            f"random_dag: {max_tries} {kind} graphs on {n} nodes with expected degree {expected_degree} had no edge"
         )
     perm = rng.permutation(n)  # networkx node a -> variable X{perm[a]}
     names = [f"X{i}" for i in range(n)]
@@ -839,13 +815,22 @@ def from_bif(name_or_path: str) -> CausalModel:
     with opener(path, "rt", encoding="utf-8") as fh:
         text = fh.read()
     reader = BIFReader(string=text)
-    return from_pgmpy(reader.get_model(), name=name, description=description,
-                      variables=[str(v) for v in reader.variable_names],
-                      states={str(v): [str(s) for s in reader.variable_states[v]] for v in reader.variable_names})
+    return from_pgmpy(
+        reader.get_model(),
+        name=name,
+        description=description,
+        variables=[str(v) for v in reader.variable_names],
+        states={str(v): [str(s) for s in reader.variable_states[v]] for v in reader.variable_names},
+    )
 
 
-def from_pgmpy(bn: Any, name: str = "pgmpy", description: str = "", variables: Sequence[str] | None = None,
-               states: Mapping[str, Sequence[str]] | None = None) -> CausalModel:
+def from_pgmpy(
+    bn: Any,
+    name: str = "pgmpy",
+    description: str = "",
+    variables: Sequence[str] | None = None,
+    states: Mapping[str, Sequence[str]] | None = None,
+) -> CausalModel:
     """A model from a pgmpy Bayesian network (``pgmpy.models.DiscreteBayesianNetwork`` or
     ``BayesianNetwork``) with a tabular CPD for every variable.
 
@@ -884,8 +869,13 @@ def from_pgmpy(bn: Any, name: str = "pgmpy", description: str = "", variables: S
     return model
 
 
-def from_tables(name: str, values: Mapping[str, Sequence[str]], links: Sequence[tuple[str, str]],
-                tables: Mapping[str, Any], description: str = "") -> CausalModel:
+def from_tables(
+    name: str,
+    values: Mapping[str, Sequence[str]],
+    links: Sequence[tuple[str, str]],
+    tables: Mapping[str, Any],
+    description: str = "",
+) -> CausalModel:
     """A model from conditional probability tables.
 
     ``values`` maps each variable (in order) to its values, the "positive" one first;
@@ -895,7 +885,7 @@ def from_tables(name: str, values: Mapping[str, Sequence[str]], links: Sequence[
     row summing to 1.
     """
     variables = list(values)
-    model = CausalModel(name, variables, values, links, description=description)   # checks names and links
+    model = CausalModel(name, variables, values, links, description=description)  # checks names and links
     cpds: dict[str, CPD] = {}
     for v in variables:
         if v not in tables:
@@ -904,11 +894,14 @@ def from_tables(name: str, values: Mapping[str, Sequence[str]], links: Sequence[
         shape = tuple(len(model.values[p]) for p in parents) + (len(model.values[v]),)
         arr = np.asarray(tables[v], dtype=float)
         if arr.shape != shape:
-            raise CausalModelError(f"model {name!r}: the table of {v!r} has shape {arr.shape}, expected {shape} "
-                                   f"(parents {list(parents)}, then {v!r}'s values)")
+            raise CausalModelError(
+                f"model {name!r}: the table of {v!r} has shape {arr.shape}, expected {shape} "
+                f"(parents {list(parents)}, then {v!r}'s values)"
+            )
         if (arr < 0).any() or not np.allclose(arr.sum(axis=-1), 1.0, atol=1e-6):
-            raise CausalModelError(f"model {name!r}: the table of {v!r} must hold probabilities whose "
-                                   "last-axis rows sum to 1")
+            raise CausalModelError(
+                f"model {name!r}: the table of {v!r} must hold probabilities whose last-axis rows sum to 1"
+            )
         cpds[v] = _bif_cpd(np.ascontiguousarray(arr), tuple(parents))
     extra = sorted(set(tables) - set(variables))
     if extra:
@@ -916,8 +909,13 @@ def from_tables(name: str, values: Mapping[str, Sequence[str]], links: Sequence[
     return CausalModel(name, variables, values, links, cpds=cpds, description=description)
 
 
-def from_data(table: Any, links: Sequence[tuple[str, str]], name: str = "data", pseudocount: float = 1.0,
-              values: Mapping[str, Sequence[str]] | None = None) -> CausalModel:
+def from_data(
+    table: Any,
+    links: Sequence[tuple[str, str]],
+    name: str = "data",
+    pseudocount: float = 1.0,
+    values: Mapping[str, Sequence[str]] | None = None,
+) -> CausalModel:
     """A model whose tables are estimated from a data table (a ``pandas.DataFrame`` of value
     names, one column per variable) and the given ``links``: each conditional probability is
     the count of the value given its parents' values plus ``pseudocount`` (Laplace), normalised.
@@ -933,8 +931,10 @@ def from_data(table: Any, links: Sequence[tuple[str, str]], name: str = "data", 
         raise CausalModelError(f"pseudocount must be >= 0, got {pseudocount}")
     frame = table.astype(str)
     variables = [str(c) for c in frame.columns]
-    values = {v: tuple(map(str, values[v])) if values is not None and v in values
-              else tuple(sorted(frame[v].unique())) for v in variables}
+    values = {
+        v: tuple(map(str, values[v])) if values is not None and v in values else tuple(sorted(frame[v].unique()))
+        for v in variables
+    }
     model = CausalModel(name, variables, values, links)
     codes = {}
     for v in variables:
@@ -951,12 +951,17 @@ def from_data(table: Any, links: Sequence[tuple[str, str]], name: str = "data", 
         np.add.at(counts, tuple(codes[p] for p in parents) + (codes[v],), 1.0)
         total = counts.sum(axis=-1, keepdims=True)
         if (total == 0).any():
-            raise CausalModelError(f"{v!r}: a combination of its parents' values never occurs in the data; "
-                                   "use pseudocount > 0")
+            raise CausalModelError(
+                f"{v!r}: a combination of its parents' values never occurs in the data; use pseudocount > 0"
+            )
         tables[v] = counts / total
-    return from_tables(name, values, links, tables,
-                       description=f"tables estimated from a data table of {len(frame)} rows "
-                                   f"(pseudocount {pseudocount:g})")
+    return from_tables(
+        name,
+        values,
+        links,
+        tables,
+        description=f"tables estimated from a data table of {len(frame)} rows (pseudocount {pseudocount:g})",
+    )
 
 
 def _cpd_evidence(bn: Any, v: str) -> list[str]:
@@ -1012,15 +1017,11 @@ def get_model(name: str) -> CausalModel:
     if name.startswith("random:"):
         parts = name.split(":")
         if len(parts) not in (4, 5):
-            raise CausalModelError(
-                f"bad random model name {name!r}; use 'random:<n>:<degree>:<seed>[:kind]'"
-            )
+            raise CausalModelError(f"bad random model name {name!r}; use 'random:<n>:<degree>:<seed>[:kind]'")
         try:
             n, degree, seed = int(parts[1]), float(parts[2]), int(parts[3])
         except ValueError:
-            raise CausalModelError(
-                f"bad random model name {name!r}; use 'random:<n>:<degree>:<seed>[:kind]'"
-            ) from None
+            raise CausalModelError(f"bad random model name {name!r}; use 'random:<n>:<degree>:<seed>[:kind]'") from None
         kind = parts[4] if len(parts) == 5 else "erdos_renyi"
         return random_dag(n, degree, np.random.default_rng(seed), kind=kind, name=name)
     return from_bif(name)

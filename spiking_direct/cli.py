@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+
 from .errors import CLIError, SpikingDirectError
 from .seeds import parse_seeds
 
@@ -23,8 +24,7 @@ def _progress(quiet: bool):
 def _config(args):
     from .config import LEARNING_RULES, RunConfig, apply_overrides
 
-    cfg = RunConfig(model=args.scm, engine=args.engine, backend=args.backend, seed=0,
-                    data=getattr(args, "data", None))
+    cfg = RunConfig(model=args.scm, engine=args.engine, backend=args.backend, seed=0, data=getattr(args, "data", None))
     cfg = apply_overrides(cfg, list(LEARNING_RULES[getattr(args, "learning", "counting")]) + args.set)
     cfg.validate()
     return cfg
@@ -32,11 +32,13 @@ def _config(args):
 
 def _short(res: dict) -> str:
     m, mp, s, t = res["metrics_delta"], res["metrics_delta_prop"], res["summary"], res["timing"]
-    return (f"seed {res['seed']}: delta P@K {m['precision_at_k']:.2f} AUROC {m['auroc']:.3f} | "
-            f"delta_prop P@K {mp['precision_at_k']:.2f} AUROC {mp['auroc']:.3f} | "
-            f"overlap fwd {s['overlap_forward_mean']:.2f} (min {s['overlap_forward_min']:.2f}) "
-            f"rev {s['overlap_reverse_mean']:.2f} | build {t.get('build_s') or 0:.1f} s, "
-            f"simulate {t.get('simulate_s') or 0:.1f} s, total {t['total_s']:.1f} s")
+    return (
+        f"seed {res['seed']}: delta P@K {m['precision_at_k']:.2f} AUROC {m['auroc']:.3f} | "
+        f"delta_prop P@K {mp['precision_at_k']:.2f} AUROC {mp['auroc']:.3f} | "
+        f"overlap fwd {s['overlap_forward_mean']:.2f} (min {s['overlap_forward_min']:.2f}) "
+        f"rev {s['overlap_reverse_mean']:.2f} | build {t.get('build_s') or 0:.1f} s, "
+        f"simulate {t.get('simulate_s') or 0:.1f} s, total {t['total_s']:.1f} s"
+    )
 
 
 def cmd_run(args) -> int:
@@ -47,16 +49,26 @@ def cmd_run(args) -> int:
     cfg = _config(args)
     seeds = parse_seeds(args.seeds) if args.seeds is not None else [args.seed]
     progress = _progress(args.quiet)
-    base = Path(args.out) if args.out else Path("runs") / f"{args.scm}_{cfg.engine}" \
-        f"{'_' + cfg.backend if cfg.engine == 'spiking' else ''}"
+    base = (
+        Path(args.out)
+        if args.out
+        else Path("runs") / f"{args.scm}_{cfg.engine}{'_' + cfg.backend if cfg.engine == 'spiking' else ''}"
+    )
     rows = []
     for seed in seeds:
         out = base if len(seeds) == 1 else base / f"seed_{seed}"
         res = pipeline.run(replace(cfg, seed=seed), out=out, progress=progress, figures=not args.no_figures)
         print(_short(res), flush=True)
-        rows.append({"seed": seed, "dir": str(out), "metrics_delta": res["metrics_delta"],
-                     "metrics_delta_prop": res["metrics_delta_prop"], "summary": res["summary"],
-                     "timing": res["timing"]})
+        rows.append(
+            {
+                "seed": seed,
+                "dir": str(out),
+                "metrics_delta": res["metrics_delta"],
+                "metrics_delta_prop": res["metrics_delta_prop"],
+                "summary": res["summary"],
+                "timing": res["timing"],
+            }
+        )
     if len(seeds) > 1:
         from .results import write_json
 
@@ -82,8 +94,10 @@ def cmd_intervene(args) -> int:
     rows = answer(data, do)
     table = pd.DataFrame(rows)
     with pd.option_context("display.max_rows", None, "display.width", 120):
-        print(f"do({', '.join(f'{k} = {v}' for k, v in do.items())}) on the trained network in {args.dir} "
-              f"({data.get('engine')}, seed {data.get('seed')}):")
+        print(
+            f"do({', '.join(f'{k} = {v}' for k, v in do.items())}) on the trained network in {args.dir} "
+            f"({data.get('engine')}, seed {data.get('seed')}):"
+        )
         print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}", na_rep="-"))
     return 0
 
@@ -115,8 +129,10 @@ def cmd_compare(args) -> int:
     seeds = parse_seeds(args.seeds)
     out = Path(args.out) if args.out else Path("runs") / f"{args.scm}_compare"
     comp = compare(cfg, seeds, out, progress=_progress(args.quiet), figures=not args.no_figures)
-    print(f"Spearman rho of delta_prop over all ordered pairs: {comp['spearman_delta_prop_mean']:.3f} "
-          f"(delta: {comp['spearman_delta_mean']:.3f}); wrote {out / 'comparison.json'}")
+    print(
+        f"Spearman rho of delta_prop over all ordered pairs: {comp['spearman_delta_prop_mean']:.3f} "
+        f"(delta: {comp['spearman_delta_mean']:.3f}); wrote {out / 'comparison.json'}"
+    )
     return 0
 
 
@@ -148,14 +164,19 @@ def cmd_params(args) -> int:
 def _learning(parser) -> None:
     from .config import LEARNING_RULES
 
-    parser.add_argument("--learning", default="counting", choices=list(LEARNING_RULES),
-                        help="learning rule of the coupling phase: counting (DIRECT as published, default) or "
-                             "conditional (weights estimate P(y | x): use it for do() queries); --set items win")
+    parser.add_argument(
+        "--learning",
+        default="counting",
+        choices=list(LEARNING_RULES),
+        help="learning rule of the coupling phase: counting (DIRECT as published, default) or "
+        "conditional (weights estimate P(y | x): use it for do() queries); --set items win",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="spiking-direct",
-                                description="Spiking neural assemblies that learn causal directions (DIRECT).")
+    p = argparse.ArgumentParser(
+        prog="spiking-direct", description="Spiking neural assemblies that learn causal directions (DIRECT)."
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="run DIRECT on a causal model and write result.json + figures")
@@ -165,10 +186,19 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     r.add_argument("--seeds", default=None, help="several seeds from one build, e.g. 0-4 or 1,3,5")
     r.add_argument("--out", default=None, help="output folder (default runs/<scm>_<engine>_<backend>)")
-    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a parameter, e.g. lead=5ms, spiking.stdp.w_max=12mV, control=zero_lead")
-    r.add_argument("--data", default=None, metavar="FILE.csv",
-                   help="data table the coupling draws value pairs from (columns = variables; default: sampled)")
+    r.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter, e.g. lead=5ms, spiking.stdp.w_max=12mV, control=zero_lead",
+    )
+    r.add_argument(
+        "--data",
+        default=None,
+        metavar="FILE.csv",
+        help="data table the coupling draws value pairs from (columns = variables; default: sampled)",
+    )
     _learning(r)
     r.add_argument("--no-figures", action="store_true", help="skip the figures")
     r.add_argument("--quiet", action="store_true", help="no progress messages")

@@ -16,13 +16,12 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 import numpy as np
 
-from .errors import ConfigError, suggest
 from .encoding import KINDS as ENCODINGS
-from .parameters import SECONDS, SHORT_KEYS, Parameter, _field_docs, _unit_of, parse_value
 from .engines import ENGINES
 from .engines.network import SpikingParams
+from .errors import ConfigError, suggest
+from .parameters import SECONDS, SHORT_KEYS, Parameter, _field_docs, _unit_of
 from .protocol import ProtocolParams
-
 
 #: Learning rules of the coupling phase, as the overrides they stand for
 #: (``--learning NAME`` on the command line; ``--set`` items given with it win).
@@ -36,15 +35,19 @@ from .protocol import ProtocolParams
 #: ``experiments/interventions.py``).
 LEARNING_RULES: dict[str, tuple[str, ...]] = {
     "counting": (),
-    "conditional": ("schedule=harmonic", "rate.rule=outstar",
-                    "spiking.stdp.weight=van_rossum", "spiking.stdp.A_pre=1"),
+    "conditional": ("schedule=harmonic", "rate.rule=outstar", "spiking.stdp.weight=van_rossum", "spiking.stdp.A_pre=1"),
 }
 
 
 #: the parameters some learning rule sets (full paths; a rule leaves the others at their defaults)
-LEARNING_KEYS = tuple(dict.fromkeys(
-    target for overrides in LEARNING_RULES.values() for item in overrides
-    for target in SHORT_KEYS.get(item.split("=", 1)[0], (item.split("=", 1)[0],))))
+LEARNING_KEYS = tuple(
+    dict.fromkeys(
+        target
+        for overrides in LEARNING_RULES.values()
+        for item in overrides
+        for target in SHORT_KEYS.get(item.split("=", 1)[0], (item.split("=", 1)[0],))
+    )
+)
 
 
 def _get_path(obj, path: str):
@@ -74,16 +77,16 @@ def _rate_params_cls():
 
 @dataclass
 class RunConfig:
-    model: str = "alzheimer"             # causal model name (see causal.get_model)
-    engine: str = "spiking"              # 'spiking' or 'rate'
-    backend: str = "cpp_standalone"      # spiking backend: runtime, cpp_standalone, cuda_standalone
-    seed: int = 0                        # one seed for every random draw of the run
-    encoding: str = "index"              # 'index' or 'rate'
-    separation: float = 15.0             # rate-code firing ratio of the positive value to the others
+    model: str = "alzheimer"  # causal model name (see causal.get_model)
+    engine: str = "spiking"  # 'spiking' or 'rate'
+    backend: str = "cpp_standalone"  # spiking backend: runtime, cpp_standalone, cuda_standalone
+    seed: int = 0  # one seed for every random draw of the run
+    encoding: str = "index"  # 'index' or 'rate'
+    separation: float = 15.0  # rate-code firing ratio of the positive value to the others
     protocol: ProtocolParams = field(default_factory=ProtocolParams)
     spiking: SpikingParams = field(default_factory=SpikingParams)
-    rate: object = None                  # RateParams (filled in lazily)
-    data: str | None = None              # CSV data table (columns = variables); None: sampled from the model
+    rate: object = None  # RateParams (filled in lazily)
+    data: str | None = None  # CSV data table (columns = variables); None: sampled from the model
 
     def __post_init__(self):
         if self.rate is None:
@@ -99,19 +102,25 @@ class RunConfig:
         from .parameters import check_all
 
         if self.engine not in ENGINES:
-            raise ConfigError(f"unknown engine {self.engine!r}{suggest(self.engine, ENGINES)}; "
-                              f"choose from {list(ENGINES)}")
+            raise ConfigError(
+                f"unknown engine {self.engine!r}{suggest(self.engine, ENGINES)}; choose from {list(ENGINES)}"
+            )
         if self.backend not in backends.names():
-            raise ConfigError(f"unknown backend {self.backend!r}{suggest(self.backend, backends.names())}; "
-                              f"choose from {backends.names()}")
+            raise ConfigError(
+                f"unknown backend {self.backend!r}{suggest(self.backend, backends.names())}; "
+                f"choose from {backends.names()}"
+            )
         if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)):
             raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
         if self.encoding not in ENCODINGS:
-            raise ConfigError(f"unknown encoding {self.encoding!r}{suggest(self.encoding, ENCODINGS)}; "
-                              f"choose from {list(ENCODINGS)}")
+            raise ConfigError(
+                f"unknown encoding {self.encoding!r}{suggest(self.encoding, ENCODINGS)}; choose from {list(ENCODINGS)}"
+            )
         if not isinstance(self.model, str):
-            raise ConfigError(f"model must be a model name or file path, got {type(self.model).__name__}; "
-                              "pass a CausalModel object to spiking_direct.run instead")
+            raise ConfigError(
+                f"model must be a model name or file path, got {type(self.model).__name__}; "
+                "pass a CausalModel object to spiking_direct.run instead"
+            )
         check_all(self)
 
     def validate(self) -> None:
@@ -167,7 +176,7 @@ def with_params(config: RunConfig, params: dict) -> RunConfig:
     Keys are paths, short keys or unique leaf names (:func:`resolve`);
     values are Python values (quantities for dimensioned parameters) or texts as on the command
     line (``"20 ms"``). Returns a new config; every value is checked against its domain."""
-    
+
     for key, value in params.items():
         for target in resolve(key, config.engine):
             path = target.split(".")

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import EncodingError
 from .causal import CausalModel
+from .errors import EncodingError
 
 KINDS = ("index", "rate")
 
@@ -28,7 +28,7 @@ KINDS = ("index", "rate")
 @dataclass(frozen=True)
 class Encoding:
     kind: str
-    cardinalities: tuple      # number of values of each variable, in model order
+    cardinalities: tuple  # number of values of each variable, in model order
     separation: float = 15.0  # rate code only: firing ratio of positive to other values
 
     def __post_init__(self):

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from .brian_state import isolated
-from .errors import ExportError
 from .config import RunConfig
+from .errors import ExportError
 from .protocol import Protocol, ProtocolParams
 from .recording import Recording
 from .results import SCHEMA_VERSION, versions, write_json, write_npz
@@ -62,8 +62,7 @@ def _result_files(network) -> dict:
         "syn_post": syn.variables["_synaptic_post"],
         "w": syn.variables["w"],
     }
-    return {key: {"file": dev.get_array_filename(var), "dtype": np.dtype(var.dtype).str}
-            for key, var in wanted.items()}
+    return {key: {"file": dev.get_array_filename(var), "dtype": np.dtype(var.dtype).str} for key, var in wanted.items()}
 
 
 def export_build(config: RunConfig, out: str | Path, compile: bool = False, progress=None) -> Path:
@@ -78,12 +77,21 @@ def export_build(config: RunConfig, out: str | Path, compile: bool = False, prog
     if out.exists() and any(out.iterdir()):
         raise ExportError(f"{out} exists and is not empty; choose a new folder")
     model, encoding, protocol = prepare(config)
-    check_timing(protocol, config.spiking)   # run_spiking's check: an export does not go through it
+    check_timing(protocol, config.spiking)  # run_spiking's check: an export does not go through it
     be = backends.get(config.backend)
     values = timed_values(protocol, encoding.n_sets, encoding.set_area())
     with isolated():
-        be._build(config.spiking, protocol.n_areas, protocol.n_windows, encoding.set_area(), directory=out,
-                  progress=progress, values=values, default_seed=int(config.seed), compile=compile)
+        be._build(
+            config.spiking,
+            protocol.n_areas,
+            protocol.n_windows,
+            encoding.set_area(),
+            directory=out,
+            progress=progress,
+            values=values,
+            default_seed=int(config.seed),
+            compile=compile,
+        )
         files = _result_files(be.network)
     be.key = None  # this build holds a baked protocol: never reuse it for other runs
     write_npz(out / PROTOCOL, **protocol.to_arrays())
@@ -110,9 +118,16 @@ def export_build(config: RunConfig, out: str | Path, compile: bool = False, prog
     }
     write_json(out / MANIFEST, manifest)
     cuda_req = ", the CUDA toolkit with cuRAND and a GPU" if config.backend == "cuda_standalone" else ""
-    (out / "README.md").write_text(README.format(scm=model.name, backend=config.backend, seed=config.seed,
-                                                 version=__version__, brian2=brian2.__version__,
-                                                 cuda_req=cuda_req))
+    (out / "README.md").write_text(
+        README.format(
+            scm=model.name,
+            backend=config.backend,
+            seed=config.seed,
+            version=__version__,
+            brian2=brian2.__version__,
+            cuda_req=cuda_req,
+        )
+    )
     return out
 
 
@@ -122,9 +137,11 @@ def _check_versions(manifest: dict) -> None:
     from . import __version__
 
     made = manifest.get("versions", {})
-    mismatch = [f"{pkg} {made.get(pkg)} (installed {have})"
-                for pkg, have in (("spiking_direct", __version__), ("brian2", brian2.__version__))
-                if made.get(pkg) != have]
+    mismatch = [
+        f"{pkg} {made.get(pkg)} (installed {have})"
+        for pkg, have in (("spiking_direct", __version__), ("brian2", brian2.__version__))
+        if made.get(pkg) != have
+    ]
     if mismatch:
         raise ExportError("build folder made with another version: " + ", ".join(mismatch))
 
@@ -159,22 +176,26 @@ def collect(folder: str | Path, out: str | Path | None = None, figures: bool = T
     n = manifest["n"]
     w_init = manifest["config"]["spiking"]["stdp"]["w_init"]
     rec = Recording(
-        protocol=protocol, n=n, k=manifest["k"],
-        spike_window=win[keep].astype(np.int32), spike_neuron=arrays["spike_i"][keep].astype(np.int32),
+        protocol=protocol,
+        n=n,
+        k=manifest["k"],
+        spike_window=win[keep].astype(np.int32),
+        spike_neuron=arrays["spike_i"][keep].astype(np.int32),
         spike_time=((steps % win_steps) * dt)[keep],
-        syn_pre=arrays["syn_pre"].astype(np.int32), syn_post=arrays["syn_post"].astype(np.int32),
-        w_initial=np.full(arrays["w"].size, np.nan), w_final=arrays["w"] * 1e3, weight_unit="mV",
+        syn_pre=arrays["syn_pre"].astype(np.int32),
+        syn_post=arrays["syn_post"].astype(np.int32),
+        w_initial=np.full(arrays["w"].size, np.nan),
+        w_final=arrays["w"] * 1e3,
+        weight_unit="mV",
         timing={"build_s": None, "simulate_s": _last_run_time(results)},
-        info={"backend": manifest["backend"], "build_dir": str(folder), "collected": True,
-              "initial_weights": w_init},
+        info={"backend": manifest["backend"], "build_dir": str(folder), "collected": True, "initial_weights": w_init},
     )
     mdict = manifest["model"]
     try:
         model = get_model(manifest["scm"])
     except Exception:  # a model given as a file: rebuild its structure from the manifest
         model = CausalModel(mdict["name"], mdict["variables"], mdict["values"], [tuple(l) for l in mdict["links"]])
-    config = RunConfig(model=manifest["scm"], engine="spiking", backend=manifest["backend"],
-                       seed=manifest["seed"])
+    config = RunConfig(model=manifest["scm"], engine="spiking", backend=manifest["backend"], seed=manifest["seed"])
     config = apply_overrides(config, [])
     result = finish(config, model, rec, t0, out=Path(out) if out else folder, progress=progress, figures=figures)
     result["params"] = manifest["config"]

@@ -40,9 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InterventionError
 from . import readout
 from .causal import CausalModel, CausalModelError
+from .errors import InterventionError
 from .metrics import spearman
 
 #: pairs with a smaller true effect are left out of the sign agreement
@@ -54,8 +54,9 @@ RERUN_HINT = "run it again with --set intervene_reps=60"
 CONTRAST = "ACE(X -> Y) = P(Y = y_0 | do(X = x_0)) - P(Y = y_0 | do(X = x_last)); index 0 = a variable's first value"
 
 
-def intervention_metrics(pred: np.ndarray, true: np.ndarray, paths: np.ndarray, links: list[tuple[int, int]],
-                         min_effect: float = MIN_EFFECT) -> dict:
+def intervention_metrics(
+    pred: np.ndarray, true: np.ndarray, paths: np.ndarray, links: list[tuple[int, int]], min_effect: float = MIN_EFFECT
+) -> dict:
     """Scores of a predicted ACE matrix against the true one (see the module docstring)."""
     from sklearn.metrics import roc_auc_score
 
@@ -100,8 +101,9 @@ def coupling_sample_ace(protocol, model: CausalModel) -> np.ndarray:
     return out
 
 
-def coupling_sample_metrics(pred: np.ndarray, sample: np.ndarray, true: np.ndarray, links: list[tuple[int, int]],
-                            min_effect: float = MIN_EFFECT) -> dict:
+def coupling_sample_metrics(
+    pred: np.ndarray, sample: np.ndarray, true: np.ndarray, links: list[tuple[int, int]], min_effect: float = MIN_EFFECT
+) -> dict:
     """Over the true links with ``|true ACE| >= min_effect``: how often the coupling
     rows' contrast has the true sign (``sample_sign_agreement``: the ceiling of a
     learner that follows its rows), how often the network's predicted ACE has it
@@ -138,8 +140,9 @@ def analyse_interventions(rec, asm, model: CausalModel) -> dict | None:
     A, V = model.n_variables, model.variables
     card = np.array([model.cardinality(v) for v in V])
     if not np.array_equal(card, iv.cardinality):
-        raise InterventionError("the run's assemblies do not match the variables' values "
-                                "(interventions need the index encoding)")
+        raise InterventionError(
+            "the run's assemblies do not match the variables' values (interventions need the index encoding)"
+        )
     pred = iv.ace()
     paths = truth.directed_paths(model)
     table = rec.protocol.table
@@ -162,26 +165,46 @@ def analyse_interventions(rec, asm, model: CausalModel) -> dict | None:
 
     queries = []
     for (x_area, x), d in sorted(iv.dist.items()):
-        q = {"do": {V[x_area]: model.values[V[x_area]][x]}, "windows": iv.windows[(x_area, x)],
-             "predicted": {V[a]: val(d, a) for a in range(A)},
-             "answered": {V[a]: float(iv.answered[(x_area, x)][a]) for a in range(A)}}
+        q = {
+            "do": {V[x_area]: model.values[V[x_area]][x]},
+            "windows": iv.windows[(x_area, x)],
+            "predicted": {V[a]: val(d, a) for a in range(A)},
+            "answered": {V[a]: float(iv.answered[(x_area, x)][a]) for a in range(A)},
+        }
         if exact_dist is not None:
-            q["exact"] = {V[a]: dict(zip(model.values[V[a]], map(float, exact_dist[(V[x_area], x)][V[a]])))
-                          for a in range(A)}
+            q["exact"] = {
+                V[a]: dict(zip(model.values[V[a]], map(float, exact_dist[(V[x_area], x)][V[a]]))) for a in range(A)
+            }
         queries.append(q)
 
     def num(m, i, j):
         return None if m is None or not np.isfinite(m[i, j]) else float(m[i, j])
 
-    pairs = [{"source": V[i], "target": V[j], "has_path": bool(paths[i, j]), "is_link": (i, j) in links,
-              "ace_predicted": num(pred, i, j), "ace_exact": num(exact, i, j),
-              "ace_backdoor": num(backdoor, i, j), "association": num(association, i, j),
-              "ace_coupling_sample": num(sample, i, j)}
-             for i in range(A) for j in range(A) if i != j]
-    out = {"contrast": CONTRAST, "variables": list(V), "queries": queries, "pairs": pairs,
-           "answer_rule": f"population code: share of the top-k responders in each value's assembly, "
-                          f"when >= {readout.MIN_ANSWER_FRACTION} k of them lie in the value assemblies",
-           "data": {"rows": int(table.shape[0]) if table is not None else None}}
+    pairs = [
+        {
+            "source": V[i],
+            "target": V[j],
+            "has_path": bool(paths[i, j]),
+            "is_link": (i, j) in links,
+            "ace_predicted": num(pred, i, j),
+            "ace_exact": num(exact, i, j),
+            "ace_backdoor": num(backdoor, i, j),
+            "association": num(association, i, j),
+            "ace_coupling_sample": num(sample, i, j),
+        }
+        for i in range(A)
+        for j in range(A)
+        if i != j
+    ]
+    out = {
+        "contrast": CONTRAST,
+        "variables": list(V),
+        "queries": queries,
+        "pairs": pairs,
+        "answer_rule": f"population code: share of the top-k responders in each value's assembly, "
+        f"when >= {readout.MIN_ANSWER_FRACTION} k of them lie in the value assemblies",
+        "data": {"rows": int(table.shape[0]) if table is not None else None},
+    }
     if exact is not None:
         out["metrics"] = intervention_metrics(pred, exact, paths, links)
         if sample is not None:
@@ -195,10 +218,16 @@ def analyse_interventions(rec, asm, model: CausalModel) -> dict | None:
             follows = []
             for i, j in np.argwhere(diff):
                 e_int, e_obs = abs(p[i, j] - exact[i, j]), abs(p[i, j] - association[i, j])
-                follows.append({"source": V[i], "target": V[j], "exact": float(exact[i, j]),
-                                "association": float(association[i, j]), "predicted": float(p[i, j]),
-                                "follows": "intervention" if e_int < e_obs else
-                                ("association" if e_obs < e_int else "neither")})
+                follows.append(
+                    {
+                        "source": V[i],
+                        "target": V[j],
+                        "exact": float(exact[i, j]),
+                        "association": float(association[i, j]),
+                        "predicted": float(p[i, j]),
+                        "follows": "intervention" if e_int < e_obs else ("association" if e_obs < e_int else "neither"),
+                    }
+                )
             out["association_vs_intervention"] = follows
     if note:
         out["note"] = note
@@ -210,7 +239,7 @@ def answer(interventions: dict, do: dict) -> list[dict]:
     query of an ``interventions.json`` content."""
     if len(do) != 1:
         raise InterventionError(f"one intervened variable per query, got {len(do)}: {do}")
-    (var, value), = do.items()
+    ((var, value),) = do.items()
     if var not in interventions["variables"]:
         raise InterventionError(f"unknown variable {var!r}; variables: {interventions['variables']}")
     for q in interventions["queries"]:
@@ -218,9 +247,15 @@ def answer(interventions: dict, do: dict) -> list[dict]:
             rows = []
             for v, dist in q["predicted"].items():
                 for name, p in dist.items():
-                    rows.append({"variable": v, "value": name, "predicted": p,
-                                 "exact": q.get("exact", {}).get(v, {}).get(name),
-                                 "answered": q["answered"][v]})
+                    rows.append(
+                        {
+                            "variable": v,
+                            "value": name,
+                            "predicted": p,
+                            "exact": q.get("exact", {}).get(v, {}).get(name),
+                            "answered": q["answered"][v],
+                        }
+                    )
             return rows
     known = sorted({str(q["do"][var]) for q in interventions["queries"] if var in q["do"]})
     raise InterventionError(f"unknown value {value!r} of {var}; values: {known}")
@@ -234,6 +269,5 @@ def load(run_dir: str | Path) -> dict:
     if not path.exists():
         if not (Path(run_dir) / "result.json").exists():
             raise InterventionError(f"{run_dir} is not a run folder (no result.json)")
-        raise InterventionError(f"{run_dir} has no interventions.json: the run had no intervene phase; "
-                                f"{RERUN_HINT}")
+        raise InterventionError(f"{run_dir} has no interventions.json: the run had no intervene phase; {RERUN_HINT}")
     return json.loads(path.read_text())

@@ -80,9 +80,7 @@ def _top_k_graph(scores: np.ndarray, k: int) -> np.ndarray:
     return pred
 
 
-def precision_recall_at_k(
-    scores: np.ndarray, truth: np.ndarray, k: int | None = None
-) -> tuple[float, float]:
+def precision_recall_at_k(scores: np.ndarray, truth: np.ndarray, k: int | None = None) -> tuple[float, float]:
     """Precision and recall of the top ``k`` pairs of :func:`rank_pairs`.
 
     Parameters

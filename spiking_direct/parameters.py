@@ -24,7 +24,7 @@ import re
 import tokenize
 from dataclasses import dataclass, fields, is_dataclass
 
-from .errors import ConfigError, suggest
+from .errors import ConfigError
 
 __all__ = ["Parameter", "coerce", "check_domain", "check_all", "parse_value", "SECONDS", "SHORT_KEYS", "DOMAINS"]
 
@@ -200,13 +200,15 @@ def coerce(path: str, value, current):
         return _parse(path, value, current)
     if isinstance(current, Quantity):
         if not isinstance(value, Quantity):
-            raise ConfigError(f"{path} needs a quantity in {_unit_of(current)} (e.g. {current!r}), "
-                              f"got the bare number {value!r}")
+            raise ConfigError(
+                f"{path} needs a quantity in {_unit_of(current)} (e.g. {current!r}), got the bare number {value!r}"
+            )
         try:
             fail_for_dimension_mismatch(value, current)
         except DimensionMismatchError:
-            raise ConfigError(f"{path} needs a quantity in {_unit_of(current)} (e.g. {current!r}), "
-                              f"got {value!r}") from None
+            raise ConfigError(
+                f"{path} needs a quantity in {_unit_of(current)} (e.g. {current!r}), got {value!r}"
+            ) from None
         return value
     if isinstance(value, Quantity) and not value.is_dimensionless:
         raise ConfigError(f"{path} is dimensionless, got {value!r}")
@@ -259,8 +261,9 @@ def check_domain(path: str, value) -> None:
     if dom is None:
         return
     lo, lo_inc, hi, hi_inc, what = dom
-    ok = (lo is None or (number >= lo if lo_inc else number > lo)) and \
-         (hi is None or (number <= hi if hi_inc else number < hi))
+    ok = (lo is None or (number >= lo if lo_inc else number > lo)) and (
+        hi is None or (number <= hi if hi_inc else number < hi)
+    )
     if not ok:
         left = "" if lo is None else ("[" if lo_inc else "(") + f"{lo:g}"
         right = "" if hi is None else f"{hi:g}" + ("]" if hi_inc else ")")

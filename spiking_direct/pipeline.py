@@ -43,20 +43,32 @@ def prepare(config: RunConfig, model: CausalModel | None = None):
     return model, encoding, direct_protocol(model, encoding, config.protocol, rng, table=table)
 
 
-def simulate(config: RunConfig, model: CausalModel | None = None, progress=None,
-             monitors: dict | None = None) -> tuple[CausalModel, Recording]:
+def simulate(
+    config: RunConfig, model: CausalModel | None = None, progress=None, monitors: dict | None = None
+) -> tuple[CausalModel, Recording]:
     """Build the protocol for ``config`` and run it on the chosen engine (``monitors``: state
     monitors of the spiking engine, see :func:`~spiking_direct.engines.spiking.build_network`)."""
     progress = progress or _noop
     model, encoding, protocol = prepare(config, model)
-    progress(f"{model.name}: {model.n_variables} variables, {model.n_links} links; protocol of "
-             f"{protocol.n_windows} windows ({', '.join(f'{k} {v}' for k, v in protocol.summary().items() if k.startswith('n_') and k != 'n_windows')})")
+    counts = ", ".join(f"{k} {v}" for k, v in protocol.summary().items() if k.startswith("n_") and k != "n_windows")
+    progress(
+        f"{model.name}: {model.n_variables} variables, {model.n_links} links; "
+        f"protocol of {protocol.n_windows} windows ({counts})"
+    )
     if config.engine == "spiking":
         from .engines.spiking import run_spiking
 
         kwargs = {"monitors": monitors} if monitors else {}
-        rec = run_spiking(protocol, encoding.n_sets, encoding.set_area(), config.spiking, int(config.seed),
-                          backend=config.backend, progress=progress, **kwargs)
+        rec = run_spiking(
+            protocol,
+            encoding.n_sets,
+            encoding.set_area(),
+            config.spiking,
+            int(config.seed),
+            backend=config.backend,
+            progress=progress,
+            **kwargs,
+        )
     else:
         if monitors:
             from .errors import ConfigError
@@ -84,8 +96,10 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
         off = ~np.eye(A, dtype=bool)
         if np.isnan(arr[off]).any():
             i, j = np.argwhere(np.isnan(arr) & off)[0]
-            raise RuntimeError(f"{name} undefined for {model.variables[i]} -> {model.variables[j]}: "
-                               "an assembly was empty (no neuron fired in its identification windows)")
+            raise RuntimeError(
+                f"{name} undefined for {model.variables[i]} -> {model.variables[j]}: "
+                "an assembly was empty (no neuron fired in its identification windows)"
+            )
     m_delta = structure_metrics(np.nan_to_num(delta), truth)
     m_prop = structure_metrics(np.nan_to_num(delta_prop), truth)
     V = model.variables
@@ -94,23 +108,38 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
         for j in range(A):
             if i == j:
                 continue
-            pairs.append({
-                "source": V[i], "target": V[j], "is_link": bool(truth[i, j]),
-                "delta": delta[i, j], "delta_prop": delta_prop[i, j],
-                "s": S[i, j], "n_synapses": int(nsyn[i, j]),
-                "overlap": prop.overlap[i, j], "fired": prop.fired[i, j],
-                "responders": prop.responders[i, j], "precision": prop.precision[i, j],
-            })
+            pairs.append(
+                {
+                    "source": V[i],
+                    "target": V[j],
+                    "is_link": bool(truth[i, j]),
+                    "delta": delta[i, j],
+                    "delta_prop": delta_prop[i, j],
+                    "s": S[i, j],
+                    "n_synapses": int(nsyn[i, j]),
+                    "overlap": prop.overlap[i, j],
+                    "fired": prop.fired[i, j],
+                    "responders": prop.responders[i, j],
+                    "precision": prop.precision[i, j],
+                }
+            )
     links = []
     for i, j in model.link_indices():
-        links.append({
-            "source": V[i], "target": V[j],
-            "delta": delta[i, j], "delta_prop": delta_prop[i, j],
-            "s_forward": S[i, j], "s_reverse": S[j, i],
-            "overlap_forward": prop.overlap[i, j], "overlap_reverse": prop.overlap[j, i],
-            "fired_forward": prop.fired[i, j], "responders_forward": prop.responders[i, j],
-            "precision_forward": prop.precision[i, j],
-        })
+        links.append(
+            {
+                "source": V[i],
+                "target": V[j],
+                "delta": delta[i, j],
+                "delta_prop": delta_prop[i, j],
+                "s_forward": S[i, j],
+                "s_reverse": S[j, i],
+                "overlap_forward": prop.overlap[i, j],
+                "overlap_reverse": prop.overlap[j, i],
+                "fired_forward": prop.fired[i, j],
+                "responders_forward": prop.responders[i, j],
+                "precision_forward": prop.precision[i, j],
+            }
+        )
     non_link = ~truth & ~truth.T & ~np.eye(A, dtype=bool)
     cap = readout.cap_statistics(rec)
     cap["assembly_size"] = {str(s): int(len(m)) for s, m in asm.members.items()}
@@ -144,13 +173,25 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
         "links": links,
         "pairs": pairs,
         "cap": cap,
-        "matrices": {"S": S, "delta": delta, "overlap": prop.overlap, "delta_prop": delta_prop,
-                     "fired": prop.fired, "truth": truth.astype(int)},
+        "matrices": {
+            "S": S,
+            "delta": delta,
+            "overlap": prop.overlap,
+            "delta_prop": delta_prop,
+            "fired": prop.fired,
+            "truth": truth.astype(int),
+        },
     }
 
 
-def run(config: RunConfig, out: str | Path | None = None, progress=None, figures: bool = True,
-        model: CausalModel | None = None, monitors: dict | None = None) -> Result:
+def run(
+    config: RunConfig,
+    out: str | Path | None = None,
+    progress=None,
+    figures: bool = True,
+    model: CausalModel | None = None,
+    monitors: dict | None = None,
+) -> Result:
     """Run one DIRECT experiment; write ``out/result.json`` (and figures) if ``out`` is given."""
     progress = progress or _noop
     t0 = time.perf_counter()
@@ -158,8 +199,9 @@ def run(config: RunConfig, out: str | Path | None = None, progress=None, figures
     return finish(config, model, rec, t0, out=out, progress=progress, figures=figures)
 
 
-def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out=None, progress=None,
-           figures: bool = True) -> Result:
+def finish(
+    config: RunConfig, model: CausalModel, rec: Recording, t0: float, out=None, progress=None, figures: bool = True
+) -> Result:
     """Analyse a Recording and write the result (shared by ``run`` and ``collect``)."""
     progress = progress or _noop
     t1 = time.perf_counter()
@@ -168,50 +210,68 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
     timing = dict(rec.timing)
     timing["analyse_s"] = t2 - t1
     timing["total_s"] = t2 - t0
-    interventions = res["interventions"]   # written to interventions.json, not to result.json
+    interventions = res["interventions"]  # written to interventions.json, not to result.json
     res["interventions_metrics"] = interventions.get("metrics") if interventions is not None else None
     table = rec.protocol.table
     params = config.to_dict()
-    params["model"] = model.name   # the model actually run (a CausalModel object may stand in for the name)
+    params["model"] = model.name  # the model actually run (a CausalModel object may stand in for the name)
     if config.data:
         source = config.data
     elif model.has_cpds:
         source = "sampled from the model with the run's seed"
     else:
         source = "none: the model has no conditional tables, so coupling draws value pairs uniformly"
-    result = Result({
-        "schema_version": SCHEMA_VERSION,
-        "scm": model.name,
-        "variables": list(model.variables),
-        "true_links": [[model.variables[i], model.variables[j]] for i, j in model.link_indices()],
-        "engine": config.engine,
-        "backend": config.backend if config.engine == "spiking" else None,
-        "seed": int(config.seed),
-        "params": params,
-        "model": {"name": model.name, "description": model.description, "n_variables": model.n_variables,
-                  "n_links": model.n_links, "has_tables": bool(model.has_cpds)},
-        "learning": learning_rule(config),
-        "data": {"source": source,
-                 "rows": int(table.shape[0]) if table is not None else None},
-        "versions": versions(),
-        **res,
-        "protocol": rec.protocol.summary(),
-        "engine_info": rec.info,
-        "timing": timing,
-    })
+    result = Result(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "scm": model.name,
+            "variables": list(model.variables),
+            "true_links": [[model.variables[i], model.variables[j]] for i, j in model.link_indices()],
+            "engine": config.engine,
+            "backend": config.backend if config.engine == "spiking" else None,
+            "seed": int(config.seed),
+            "params": params,
+            "model": {
+                "name": model.name,
+                "description": model.description,
+                "n_variables": model.n_variables,
+                "n_links": model.n_links,
+                "has_tables": bool(model.has_cpds),
+            },
+            "learning": learning_rule(config),
+            "data": {"source": source, "rows": int(table.shape[0]) if table is not None else None},
+            "versions": versions(),
+            **res,
+            "protocol": rec.protocol.summary(),
+            "engine_info": rec.info,
+            "timing": timing,
+        }
+    )
     state = _state(rec)
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         save_recording(out / "recording.npz", rec)
         if state is not None:
-            write_npz(out / "state.npz", **{k: np.asarray(v) for k, v in state.items() if k != "units"},
-                      units=np.array(json.dumps(state["units"])))
+            write_npz(
+                out / "state.npz",
+                **{k: np.asarray(v) for k, v in state.items() if k != "units"},
+                units=np.array(json.dumps(state["units"])),
+            )
         if interventions is not None:
-            write_json(out / "interventions.json", {**interventions, "scm": model.name, "engine": config.engine,
-                                                    "backend": result["backend"], "seed": int(config.seed),
-                                                    "learning": result["learning"], "params": result["params"],
-                                                    "versions": result["versions"]})
+            write_json(
+                out / "interventions.json",
+                {
+                    **interventions,
+                    "scm": model.name,
+                    "engine": config.engine,
+                    "backend": result["backend"],
+                    "seed": int(config.seed),
+                    "learning": result["learning"],
+                    "params": result["params"],
+                    "versions": result["versions"],
+                },
+            )
         write_json(out / "result.json", {k: v for k, v in result.items() if k != "interventions"})
         result.folder = out
         if figures:
@@ -220,7 +280,7 @@ def finish(config: RunConfig, model: CausalModel, rec: Recording, t0: float, out
             plots.all_figures(out)
         progress(f"wrote {out / 'result.json'}")
     if state is not None:
-        result["state"] = state   # in memory and in state.npz, not in result.json
+        result["state"] = state  # in memory and in state.npz, not in result.json
     return result
 
 
@@ -230,13 +290,29 @@ def _state(rec: Recording) -> dict | None:
         return None
     variables = [k for k in rec.state if k not in ("t", "neurons", "units")]
     units = rec.state.get("units") or {v: "mV" for v in variables}
-    return {"t_ms": np.asarray(rec.state["t"]) * 1e3, "neurons": np.asarray(rec.state["neurons"]),
-            "units": {v: units[v] for v in variables}, **{v: np.asarray(rec.state[v]) for v in variables}}
+    return {
+        "t_ms": np.asarray(rec.state["t"]) * 1e3,
+        "neurons": np.asarray(rec.state["neurons"]),
+        "units": {v: units[v] for v in variables},
+        **{v: np.asarray(rec.state[v]) for v in variables},
+    }
 
 
 def save_recording(path: Path, rec: Recording) -> None:
     """Spikes and the protocol (weights are summarised in result.json)."""
     p = rec.protocol
-    write_npz(path, spike_window=rec.spike_window, spike_neuron=rec.spike_neuron, spike_time=rec.spike_time,
-              n=rec.n, k=rec.k, phase=p.phase, stim_set=p.stim_set, active=p.active, offset=p.offset,
-              gain=p.gain, probe_source=p.probe_source, phases=np.array(PHASES))
+    write_npz(
+        path,
+        spike_window=rec.spike_window,
+        spike_neuron=rec.spike_neuron,
+        spike_time=rec.spike_time,
+        n=rec.n,
+        k=rec.k,
+        phase=p.phase,
+        stim_set=p.stim_set,
+        active=p.active,
+        offset=p.offset,
+        gain=p.gain,
+        probe_source=p.probe_source,
+        phases=np.array(PHASES),
+    )

@@ -22,8 +22,7 @@ from .protocol import VALUE_SCHEDULES
 
 DPI = 130
 PHASE_COLOURS = {"identify": "tab:blue", "couple": "tab:orange", "probe": "tab:green", "intervene": "tab:purple"}
-KIND_COLOURS = {"correct": "tab:green", "reversed": "tab:orange", "wrong": "tab:red", "true": "0.25",
-                "missed": "0.6"}
+KIND_COLOURS = {"correct": "tab:green", "reversed": "tab:orange", "wrong": "tab:red", "true": "0.25", "missed": "0.6"}
 _PREFIX = {"": 1.0, "m": 1e-3, "u": 1e-6, "µ": 1e-6, "n": 1e-9, "k": 1e3}
 _BASE = {"s": "s", "second": "s", "V": "V", "volt": "V"}
 
@@ -52,6 +51,7 @@ def _get(d: dict, path: str, default=None):
 
 def quantity(value, unit: str) -> float:
     """``'40. ms'`` / ``'1. mV'`` / ``0.04`` -> float in ``unit`` (``'ms'``, ``'s'``, ``'mV'``...)."""
+
     def scale(u: str) -> tuple[float, str]:
         for base in sorted(_BASE, key=len, reverse=True):
             if u.endswith(base) and u[: -len(base)] in _PREFIX:
@@ -75,8 +75,11 @@ def quantity(value, unit: str) -> float:
 
 def _arr(x) -> np.ndarray:
     """JSON list (``None`` for non-finite) -> float array with NaN."""
-    return np.array([[np.nan if v is None else v for v in row] for row in x], dtype=float) \
-        if x and isinstance(x[0], list) else np.array([np.nan if v is None else v for v in (x or [])], dtype=float)
+    return (
+        np.array([[np.nan if v is None else v for v in row] for row in x], dtype=float)
+        if x and isinstance(x[0], list)
+        else np.array([np.nan if v is None else v for v in (x or [])], dtype=float)
+    )
 
 
 def _num(x) -> float:
@@ -171,8 +174,15 @@ def _save(fig, folder: Path, name: str) -> Path:
 
 def names() -> list[str]:
     """The figure names :func:`figure` accepts (the PNG file names without ``.png``)."""
-    return ["raster_coupling", "weights_per_link", "learned_graph", "gain_schedule",
-            "winners_per_window", "delta_matrices", "interventions"]
+    return [
+        "raster_coupling",
+        "weights_per_link",
+        "learned_graph",
+        "gain_schedule",
+        "winners_per_window",
+        "delta_matrices",
+        "interventions",
+    ]
 
 
 def figure(folder: Path, name: str):
@@ -180,10 +190,15 @@ def figure(folder: Path, name: str):
     ``figures/<name>.png``); :class:`~spiking_direct.errors.ConfigError` for an unknown name."""
     from .errors import ConfigError, suggest
 
-    makers = {"raster_coupling": raster_coupling, "weights_per_link": weights_per_link,
-              "learned_graph": learned_graph,
-              "gain_schedule": gain_schedule, "winners_per_window": winners_per_window,
-              "delta_matrices": delta_matrices, "interventions": interventions_figure}
+    makers = {
+        "raster_coupling": raster_coupling,
+        "weights_per_link": weights_per_link,
+        "learned_graph": learned_graph,
+        "gain_schedule": gain_schedule,
+        "winners_per_window": winners_per_window,
+        "delta_matrices": delta_matrices,
+        "interventions": interventions_figure,
+    }
     if name not in makers:
         raise ConfigError(f"unknown figure {name!r}{suggest(name, makers)}; choose from {names()}")
     token = _captured.set({})
@@ -268,17 +283,25 @@ def raster_coupling(folder: Path, n_windows: int = 6) -> Path:
     ax.set_ylabel(f"neuron (area blocks of n = {n}, local index upward)")
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], marker="s", ls="", color=colour_of[l], label=_arrow(V[l[0]], V[l[1]]))
-               for l in used]
+    handles = [Line2D([], [], marker="s", ls="", color=colour_of[l], label=_arrow(V[l[0]], V[l[1]])) for l in used]
     if any(c == (0.5, 0.5, 0.5, 1) for c in col):
         handles.append(Line2D([], [], marker="s", ls="", color="0.5", label="area not coupled"))
     if handles:
-        ax.legend(handles=handles, title="coupled link", loc="upper left", bbox_to_anchor=(1.01, 1),
-                  fontsize=8, title_fontsize=8, frameon=False)
+        ax.legend(
+            handles=handles,
+            title="coupled link",
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1),
+            fontsize=8,
+            title_fontsize=8,
+            frameon=False,
+        )
     lead = _num(_get(result, "params.protocol.lead"))
     lead = f" (source leads by {lead * 1e3:g} ms)" if result.get("engine") == "spiking" and np.isfinite(lead) else ""
-    ax.set_title(f"Coupling phase, first {len(wins)} windows{lead}; "
-                 f"only areas that spiked are shown\n{_run_tag(result)}", fontsize=10)
+    ax.set_title(
+        f"Coupling phase, first {len(wins)} windows{lead}; only areas that spiked are shown\n{_run_tag(result)}",
+        fontsize=10,
+    )
     return _save(fig, folder, "raster_coupling")
 
 
@@ -312,8 +335,14 @@ def weights_per_link(folder: Path) -> Path:
         ax.axhline(w0, color="k", ls="--", lw=1, label=f"initial mean weight ({w0:g} {unit})")
     if not links:
         _empty(ax, "no links")
-    ax.set_xticks(x, [_arrow(l["source"], l["target"]) for l in links], rotation=40, ha="right",
-                  rotation_mode="anchor", fontsize=8)
+    ax.set_xticks(
+        x,
+        [_arrow(l["source"], l["target"]) for l in links],
+        rotation=40,
+        ha="right",
+        rotation_mode="anchor",
+        fontsize=8,
+    )
     ax.set_ylabel(f"mean weight between assemblies ({unit})")
     ax.set_xlabel("true link")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
@@ -338,8 +367,11 @@ def _weights_scatter(result: dict, fwd: np.ndarray, rev: np.ndarray, unit: str, 
     ax.set_ylabel(f"forward  S[source→target] ({unit})")
     ax.legend(fontsize=8, loc="lower right")
     missing = f"; {int((~ok).sum())} without a value" if (~ok).any() else ""
-    ax.set_title(f"Learned weights, one point per true link: forward > reverse in "
-                 f"{int(np.sum(fwd[ok] > rev[ok]))} of {len(fwd)}{missing}\n{_run_tag(result)}", fontsize=10)
+    ax.set_title(
+        f"Learned weights, one point per true link: forward > reverse in "
+        f"{int(np.sum(fwd[ok] > rev[ok]))} of {len(fwd)}{missing}\n{_run_tag(result)}",
+        fontsize=10,
+    )
     return _save(fig, folder, "weights_per_link")
 
 
@@ -366,8 +398,7 @@ def _layout(truth: np.ndarray) -> dict:
     y = {}
     for _ in range(2):  # two sweeps of the barycentre heuristic
         for L, nodes in enumerate(layers):
-            key = {u: np.mean([y[v] for v in nx.all_neighbors(g, u) if v in y] or [-nodes.index(u)])
-                   for u in nodes}
+            key = {u: np.mean([y[v] for v in nx.all_neighbors(g, u) if v in y] or [-nodes.index(u)]) for u in nodes}
             nodes.sort(key=lambda u: (-key[u], u))
             span = (max(map(len, layers)) - 1) / 2.0  # every layer spread over the full height
             for i, u in enumerate(nodes):
@@ -386,7 +417,7 @@ def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return pred
 
 
-NAME_CHAR_INCH = 0.068   # width of a character of a node name (8 pt), inches
+NAME_CHAR_INCH = 0.068  # width of a character of a node name (8 pt), inches
 
 
 def _name_margin(longest: int) -> float:
@@ -400,20 +431,36 @@ def _draw_graph(ax, V, pos, edges, title, inch=None) -> None:
     the size of a name (:data:`NAME_CHAR_INCH`); without it names are placed by edges alone."""
     xy = np.array([pos[i] for i in range(len(V))])
     for u, v, kind in edges:
-        ax.annotate("", xy=pos[v], xytext=pos[u], zorder=3,  # above the names: arrowheads stay visible
-                    arrowprops=dict(arrowstyle="-|>", color=KIND_COLOURS[kind], lw=1.8 if kind != "missed" else 1.2,
-                                    ls="--" if kind == "missed" else "-", shrinkA=7, shrinkB=7, mutation_scale=13,
-                                    connectionstyle="arc3,rad=0.12"))
+        ax.annotate(
+            "",
+            xy=pos[v],
+            xytext=pos[u],
+            zorder=3,  # above the names: arrowheads stay visible
+            arrowprops=dict(
+                arrowstyle="-|>",
+                color=KIND_COLOURS[kind],
+                lw=1.8 if kind != "missed" else 1.2,
+                ls="--" if kind == "missed" else "-",
+                shrinkA=7,
+                shrinkB=7,
+                mutation_scale=13,
+                connectionstyle="arc3,rad=0.12",
+            ),
+        )
     ax.scatter(xy[:, 0], xy[:, 1], s=90, c="white", edgecolors="k", zorder=4)
     x0, x1 = xy[:, 0].min(), xy[:, 0].max()
     span = np.where(np.ptp(xy, axis=0) > 0, np.ptp(xy, axis=0), 1.0)
-    places = {"left": (180, (-8, 0), "right", "center"), "right": (0, (8, 0), "left", "center"),
-              "top": (90, (0, 8), "center", "bottom"), "bottom": (-90, (0, -8), "center", "top")}
+    places = {
+        "left": (180, (-8, 0), "right", "center"),
+        "right": (0, (8, 0), "left", "center"),
+        "top": (90, (0, 8), "center", "bottom"),
+        "bottom": (-90, (0, -8), "center", "top"),
+    }
     placed = []  # boxes (x0, x1, y0, y1) of the names placed so far, data units
     ux, uy = inch if inch is not None else (1.0, 1.0)
 
     def box(i, side):
-        w, h, off = (NAME_CHAR_INCH * len(V[i]) + 0.04) / ux, 0.16 / uy, 0.11   # inches -> data units
+        w, h, off = (NAME_CHAR_INCH * len(V[i]) + 0.04) / ux, 0.16 / uy, 0.11  # inches -> data units
         x, y = pos[i]
         if side == "right":
             return x + off / ux, x + off / ux + w, y - h / 2, y + h / 2
@@ -423,9 +470,10 @@ def _draw_graph(ax, V, pos, edges, title, inch=None) -> None:
         return x - w / 2, x + w / 2, lo, lo + h
 
     def covers(i, b):
-        rx, ry = 0.07 / ux, 0.07 / uy   # node radius
-        hit_node = any(b[0] - rx < pos[j][0] < b[1] + rx and b[2] - ry < pos[j][1] < b[3] + ry
-                       for j in range(len(V)) if j != i)
+        rx, ry = 0.07 / ux, 0.07 / uy  # node radius
+        hit_node = any(
+            b[0] - rx < pos[j][0] < b[1] + rx and b[2] - ry < pos[j][1] < b[3] + ry for j in range(len(V)) if j != i
+        )
         return hit_node or any(b[0] < c[1] and c[0] < b[1] and b[2] < c[3] and c[2] < b[3] for c in placed)
 
     for i, name in enumerate(V):
@@ -442,8 +490,17 @@ def _draw_graph(ax, V, pos, edges, title, inch=None) -> None:
         if inch is not None:
             placed.append(box(i, side))
         _, off, ha, va = places[side]
-        ax.annotate(name, pos[i], xytext=off, textcoords="offset points", ha=ha, va=va, fontsize=8, zorder=2,
-                    bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.85))
+        ax.annotate(
+            name,
+            pos[i],
+            xytext=off,
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            fontsize=8,
+            zorder=2,
+            bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.85),
+        )
     longest = max((len(s) for s in V), default=0)
     pad = _name_margin(longest) / ux if inch is not None else 0.25 + 0.045 * longest
     ax.set_xlim(x0 - pad, x1 + pad)
@@ -461,7 +518,7 @@ def _graph_figure(folder: Path, scores: list[str], name: str) -> Path:
     pos = _layout(truth)
     labels = {"delta": "Δ (synaptic)", "delta_prop": "Δprop (probe propagation)"}
     span = np.ptp([p[1] for p in pos.values()]) if pos else 0.0
-    width = np.ptp([p[0] for p in pos.values()]) if pos else 0.0   # deep graphs get wider panels
+    width = np.ptp([p[0] for p in pos.values()]) if pos else 0.0  # deep graphs get wider panels
     # a layer (1.6 units) is at least one name wide, so the names of neighbouring nodes placed above
     # or below them do not run into each other
     longest = max((len(v) for v in V), default=0)
@@ -469,25 +526,38 @@ def _graph_figure(folder: Path, scores: list[str], name: str) -> Path:
     inch = ((panel_w - 0.3 - 2 * _name_margin(longest)) / width if width > 0 else 1.0, (fig_h - 1.3) / (span + 1.1))
     fig = _figure(figsize=(panel_w * (1 + len(scores)), fig_h))
     axes = fig.subplots(1, 1 + len(scores), squeeze=False)[0]
-    _draw_graph(axes[0], V, pos, [(int(i), int(j), "true") for i, j in np.argwhere(truth)],
-                f"true graph (K = {K} links)", inch)
+    _draw_graph(
+        axes[0], V, pos, [(int(i), int(j), "true") for i, j in np.argwhere(truth)], f"true graph (K = {K} links)", inch
+    )
     for ax, key in zip(axes[1:], scores):
         mat = result.get("matrices", {}).get(key)
         m = result.get(f"metrics_{key}", {})
-        head = f"learned top-{K} by {labels.get(key, key)}\nPrecision@K = {_fmt(m.get('precision_at_k'), '.2f')}, " \
-               f"AUROC = {_fmt(m.get('auroc'), '.3f')}"
+        head = (
+            f"learned top-{K} by {labels.get(key, key)}\nPrecision@K = {_fmt(m.get('precision_at_k'), '.2f')}, "
+            f"AUROC = {_fmt(m.get('auroc'), '.3f')}"
+        )
         if mat is None:
             _draw_graph(ax, V, pos, [], head, inch)
             _empty(ax, f"no '{key}' matrix in result.json")
             continue
         pred = _top_k(_arr(mat), K)
-        edges = [(int(i), int(j), "correct" if truth[i, j] else "reversed" if truth[j, i] else "wrong")
-                 for i, j in np.argwhere(pred)]
+        edges = [
+            (int(i), int(j), "correct" if truth[i, j] else "reversed" if truth[j, i] else "wrong")
+            for i, j in np.argwhere(pred)
+        ]
         edges = [(int(i), int(j), "missed") for i, j in np.argwhere(truth & ~pred)] + edges
         _draw_graph(ax, V, pos, edges, head, inch)
-    handles = [Line2D([], [], color=KIND_COLOURS[k], lw=2, ls="--" if k == "missed" else "-",
-                      label={"true": "true link", "missed": "missed true link (learned panels)"}.get(k, k))
-               for k in KIND_COLOURS]
+    handles = [
+        Line2D(
+            [],
+            [],
+            color=KIND_COLOURS[k],
+            lw=2,
+            ls="--" if k == "missed" else "-",
+            label={"true": "true link", "missed": "missed true link (learned panels)"}.get(k, k),
+        )
+        for k in KIND_COLOURS
+    ]
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=9, frameon=False)
     fig.suptitle(f"True vs learned causal graph ({_run_tag(result)})", fontsize=11)
     return _save(fig, folder, name)
@@ -531,8 +601,15 @@ def gain_schedule(folder: Path) -> Path:
         w, g = np.array(w), np.array(g)
         cuts = np.flatnonzero(np.diff(w) > 1) + 1  # no line across separate runs of windows
         for seg, (ws, gs) in enumerate(zip(np.split(w, cuts), np.split(g, cuts))):
-            ax.plot(ws, gs, "o-", ms=3, lw=1.2, color=cmap(i % cmap.N),
-                    label="\n".join(_arrow(V[u], V[v]) for u, v in members) if seg == 0 else None)
+            ax.plot(
+                ws,
+                gs,
+                "o-",
+                ms=3,
+                lw=1.2,
+                color=cmap(i % cmap.N),
+                label="\n".join(_arrow(V[u], V[v]) for u, v in members) if seg == 0 else None,
+            )
     drawn = len(series)
     cw = phase_windows(z, "couple")
     if cw.size:
@@ -543,15 +620,27 @@ def gain_schedule(folder: Path) -> Path:
     ax.set_xlabel("window index (coupling phase)")
     ax.set_ylabel("plasticity gain β (dimensionless)")
     if drawn:
-        both = ("β of u→v; v→u follows v's values" if p.get("schedule") in VALUE_SCHEDULES
-                else "β set for u→v and v→u")
-        ax.legend(title=f"coupled pairs ({both};\npairs coupled together share a line)", ncol=ncol,
-                  loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, title_fontsize=8, frameon=False)
+        both = "β of u→v; v→u follows v's values" if p.get("schedule") in VALUE_SCHEDULES else "β set for u→v and v→u"
+        ax.legend(
+            title=f"coupled pairs ({both};\npairs coupled together share a line)",
+            ncol=ncol,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1),
+            fontsize=8,
+            title_fontsize=8,
+            frameon=False,
+        )
     sched = p.get("schedule", "?")
-    ramp = ("" if sched in VALUE_SCHEDULES else
-            f"warm_beta = {p.get('warm_beta')}, max_beta = {p.get('max_beta')}, ramp_steps = {p.get('ramp_steps')}, ")
-    ax.set_title(f"Gain schedule '{sched}': {_FORMULAS.get(sched, '')}\n"
-                 f"{ramp}couple_steps = {p.get('couple_steps')}; {_run_tag(result)}", fontsize=10)
+    ramp = (
+        ""
+        if sched in VALUE_SCHEDULES
+        else f"warm_beta = {p.get('warm_beta')}, max_beta = {p.get('max_beta')}, ramp_steps = {p.get('ramp_steps')}, "
+    )
+    ax.set_title(
+        f"Gain schedule '{sched}': {_FORMULAS.get(sched, '')}\n"
+        f"{ramp}couple_steps = {p.get('couple_steps')}; {_run_tag(result)}",
+        fontsize=10,
+    )
     return _save(fig, folder, "gain_schedule")
 
 
@@ -562,8 +651,9 @@ def window_area_counts(npz: dict) -> np.ndarray:
     """(W, A) distinct neurons of each area that fired in each window (of a saved recording)."""
     from .recording import distinct_per_window_area
 
-    return distinct_per_window_area(npz["spike_window"], npz["spike_neuron"], npz["phase"].shape[0],
-                                    npz["active"].shape[1], int(npz["n"]))
+    return distinct_per_window_area(
+        npz["spike_window"], npz["spike_neuron"], npz["phase"].shape[0], npz["active"].shape[1], int(npz["n"])
+    )
 
 
 def winners_per_window(folder: Path) -> Path:
@@ -583,8 +673,14 @@ def winners_per_window(folder: Path) -> Path:
         ww, aa = np.nonzero(mask)
         vals[name] = counts[wins[ww], aa]
         if ww.size:
-            ax.scatter(wins[ww], vals[name], s=8, alpha=0.6, color=PHASE_COLOURS.get(name, f"C{i}"),
-                       label=f"{name} ({len(wins)} windows)")
+            ax.scatter(
+                wins[ww],
+                vals[name],
+                s=8,
+                alpha=0.6,
+                color=PHASE_COLOURS.get(name, f"C{i}"),
+                label=f"{name} ({len(wins)} windows)",
+            )
     ax.set_xlabel("window index")
     ax.set_ylabel("winners per area (distinct neurons fired)")
     ax.set_ylim(bottom=0)
@@ -597,15 +693,22 @@ def winners_per_window(folder: Path) -> Path:
     for i, name in enumerate(shown):
         v, c = vals[name], PHASE_COLOURS.get(name, f"C{i}")
         inside = int(np.sum(np.abs(v - k) <= 0.25 * k))
-        label = f"{name}: {inside} of {len(v)} within ±25 %"   # a count: a rounded 100 % hid the few outside
+        label = f"{name}: {inside} of {len(v)} within ±25 %"  # a count: a rounded 100 % hid the few outside
         if hi - lo < 60:  # integer counts: side-by-side bars, so equal distributions do not hide each other
             edges = np.arange(lo, hi + 2) - 0.5
             frac = np.histogram(v, edges)[0] / v.size
             wd = 0.8 / len(shown)
             hx.bar(edges[:-1] + 0.5 - 0.4 + wd * (i + 0.5), frac, wd, color=c, label=label)
         else:
-            hx.hist(v, bins=np.linspace(lo - 0.5, hi + 0.5, 60), weights=np.full(v.size, 1 / v.size),
-                    histtype="step", lw=1.5, color=c, label=label)
+            hx.hist(
+                v,
+                bins=np.linspace(lo - 0.5, hi + 0.5, 60),
+                weights=np.full(v.size, 1 / v.size),
+                histtype="step",
+                lw=1.5,
+                color=c,
+                label=label,
+            )
     hx.axvline(k, color="k", lw=1, ls="--")
     hx.set_xlabel("winners per area (distinct neurons fired)")
     hx.set_ylabel("fraction of area-windows of the phase")
@@ -632,8 +735,10 @@ def delta_matrices(folder: Path) -> Path:
     side = max(4.5, 0.45 * A + 2.5)
     fig = _figure(figsize=(2 * side + 1.5, side))
     axes = fig.subplots(1, 2)
-    titles = {"delta": f"Δ = S[u→v] − S[v→u] ({weight_unit(result)})",
-              "delta_prop": "Δprop = overlap[u→v] − overlap[v→u] (fraction of k)"}
+    titles = {
+        "delta": f"Δ = S[u→v] − S[v→u] ({weight_unit(result)})",
+        "delta_prop": "Δprop = overlap[u→v] − overlap[v→u] (fraction of k)",
+    }
     for ax, key in zip(axes, ("delta", "delta_prop")):
         m = _arr(mats.get(key)) if mats.get(key) is not None else np.full((A, A), np.nan)
         lim = np.nanmax(np.abs(m)) if np.isfinite(m).any() else 1.0
@@ -648,9 +753,11 @@ def delta_matrices(folder: Path) -> Path:
         ax.set_ylabel("source u")
         ax.set_title(titles[key] if mats.get(key) is not None else f"{key}: missing", fontsize=10)
         fig.colorbar(im, ax=ax, shrink=0.8, label=titles[key].split("(")[-1].rstrip(")"))
-    fig.suptitle(f"Direction scores: row = source, column = target; boxed = true link; grey = undefined "
-                 f"(diagonal)\n{_run_tag(result)}",
-                 fontsize=11)
+    fig.suptitle(
+        f"Direction scores: row = source, column = target; boxed = true link; grey = undefined "
+        f"(diagonal)\n{_run_tag(result)}",
+        fontsize=11,
+    )
     return _save(fig, folder, "delta_matrices")
 
 
@@ -668,8 +775,10 @@ def interventions_figure(folder: Path) -> Path | None:
         return None
     fig = _figure(figsize=(10, 4.6))
     axes = fig.subplots(1, 2)
-    for ax, key, label in ((axes[0], "ace_predicted", "predicted by the trained network"),
-                           (axes[1], "ace_backdoor", "backdoor estimate from the data table")):
+    for ax, key, label in (
+        (axes[0], "ace_predicted", "predicted by the trained network"),
+        (axes[1], "ace_backdoor", "backdoor estimate from the data table"),
+    ):
         for has_path, colour, name in ((False, "0.55", "no directed path"), (True, "tab:red", "directed path")):
             sel = [p for p in pairs if p["has_path"] == has_path]
             x = [p["ace_exact"] for p in sel]
@@ -684,18 +793,30 @@ def interventions_figure(folder: Path) -> Path | None:
         ax.set_ylim(-1.05, 1.05)
         ax.legend(fontsize=8, loc="upper left")
     m = data.get("metrics") or {}
-    fmt = (lambda v: "n/a" if v is None else f"{v:.2f}")
-    axes[0].set_title(f"sign agreement {fmt(m.get('sign_agreement'))} (|true| >= {m.get('min_effect')}), "
-                      f"AUROC path {fmt(m.get('auroc_path'))}, Spearman {fmt(m.get('spearman'))}", fontsize=9)
+    fmt = lambda v: "n/a" if v is None else f"{v:.2f}"
+    axes[0].set_title(
+        f"sign agreement {fmt(m.get('sign_agreement'))} (|true| >= {m.get('min_effect')}), "
+        f"AUROC path {fmt(m.get('auroc_path'))}, Spearman {fmt(m.get('spearman'))}",
+        fontsize=9,
+    )
     mb = data.get("metrics_backdoor_vs_exact") or {}
     axes[1].set_title(f"Spearman {fmt(mb.get('spearman'))}, {data['data'].get('rows')} rows", fontsize=9)
-    fig.suptitle(f"do() queries: {data['contrast']}\n{data.get('scm')}, {data.get('engine')}, seed {data.get('seed')}",
-                 fontsize=10)
+    fig.suptitle(
+        f"do() queries: {data['contrast']}\n{data.get('scm')}, {data.get('engine')}, seed {data.get('seed')}",
+        fontsize=10,
+    )
     return _save(fig, folder, "interventions")
 
 
-FIGURES = (raster_coupling, weights_per_link, learned_graph, gain_schedule, winners_per_window, delta_matrices,
-           interventions_figure)
+FIGURES = (
+    raster_coupling,
+    weights_per_link,
+    learned_graph,
+    gain_schedule,
+    winners_per_window,
+    delta_matrices,
+    interventions_figure,
+)
 
 
 def all_figures(folder: Path) -> list[Path]:

@@ -67,9 +67,9 @@ from typing import Callable
 import networkx as nx
 import numpy as np
 
-from .errors import ProtocolError
 from .causal import CausalModel
 from .encoding import Encoding
+from .errors import ProtocolError
 
 PHASES = ("identify", "couple", "probe", "intervene")
 
@@ -122,22 +122,24 @@ VALUE_SCHEDULES = ("harmonic",)
 class ProtocolParams:
     """Engine-neutral protocol parameters (times in seconds)."""
 
-    identify_reps: int = 4           # presentations of each input set in the identify phase
-    couple_steps: int = 20           # coupling windows per link
-    probe_reps: int = 2              # probe windows per input set
-    lead: float = 0.005              # clock lead of the source over the target while coupling (s, >= 0)
-    probe_lag: float = 0.010         # clock lag of target areas behind the probed area (s)
+    identify_reps: int = 4  # presentations of each input set in the identify phase
+    couple_steps: int = 20  # coupling windows per link
+    probe_reps: int = 2  # probe windows per input set
+    lead: float = 0.005  # clock lead of the source over the target while coupling (s, >= 0)
+    probe_lag: float = 0.010  # clock lag of target areas behind the probed area (s)
     schedule: str = "adaptive_soft"  # gain schedule name (SCHEDULES)
-    warm_beta: float = 0.09          # first gain of the schedule
-    max_beta: float = 0.16           # last gain of the schedule
-    ramp_steps: int = 20             # steps over which the gain ramps
-    couple_transmit: bool = False    # does the coupled fibre u->v transmit while coupling?
-    parallel_coupling: bool = True   # couple links that share no area in the same windows
-    data_rows: int = 1000            # rows of the sampled table that coupling draws value pairs from
-    control: str = "none"            # negative control (CONTROLS)
-    intervene_reps: int = 0          # do() windows per (variable, value) query (60: see experiments/interventions.py); 0: no intervene phase
-    intervene_lag: float = 0.008     # clock lag per depth level of the specification in do() windows (s)
-    intervene_span: float = 0.024    # longest clock lag in a do() window (s): deeper specifications share it
+    warm_beta: float = 0.09  # first gain of the schedule
+    max_beta: float = 0.16  # last gain of the schedule
+    ramp_steps: int = 20  # steps over which the gain ramps
+    couple_transmit: bool = False  # does the coupled fibre u->v transmit while coupling?
+    parallel_coupling: bool = True  # couple links that share no area in the same windows
+    data_rows: int = 1000  # rows of the sampled table that coupling draws value pairs from
+    control: str = "none"  # negative control (CONTROLS)
+    intervene_reps: int = (
+        0  # do() windows per (variable, value) query (60: see experiments/interventions.py); 0: no intervene phase
+    )
+    intervene_lag: float = 0.008  # clock lag per depth level of the specification in do() windows (s)
+    intervene_span: float = 0.024  # longest clock lag in a do() window (s): deeper specifications share it
 
     def validate(self) -> None:
         for name in ("identify_reps", "couple_steps", "probe_reps", "ramp_steps", "data_rows"):
@@ -156,8 +158,9 @@ class ProtocolParams:
         if self.probe_lag < 0:
             raise ProtocolError(f"probe_lag must be >= 0 s, got {self.probe_lag}")
         if self.schedule not in SCHEDULES and self.schedule not in VALUE_SCHEDULES:
-            raise ProtocolError(f"unknown gain schedule {self.schedule!r}; "
-                                f"choose from {sorted(SCHEDULES) + list(VALUE_SCHEDULES)}")
+            raise ProtocolError(
+                f"unknown gain schedule {self.schedule!r}; choose from {sorted(SCHEDULES) + list(VALUE_SCHEDULES)}"
+            )
         if self.control not in CONTROLS:
             raise ProtocolError(f"unknown control {self.control!r}; choose from {list(CONTROLS)}")
         if not (0 <= self.warm_beta and 0 <= self.max_beta):
@@ -203,7 +206,7 @@ class Protocol:
     probe_source: np.ndarray
     coupled: list
     params: ProtocolParams = field(default_factory=ProtocolParams)
-    coupled_links: tuple = ()        # the (u, v) pairs the coupling phase trained
+    coupled_links: tuple = ()  # the (u, v) pairs the coupling phase trained
     query_var: np.ndarray | None = None
     query_value: np.ndarray | None = None
     table: np.ndarray | None = None  # the data table (rows, A) the coupling and the roots drew from
@@ -238,13 +241,19 @@ class Protocol:
 
     def to_arrays(self) -> dict:
         """Plain arrays (for ``np.savez``); :meth:`from_arrays` inverts it."""
-        coupled = np.array([(w, u, v) for w, pairs in enumerate(self.coupled) for (u, v) in pairs],
-                           dtype=np.int64).reshape(-1, 3)
-        return {**{name: getattr(self, name) for name in self._ARRAYS}, "coupled": coupled,
-                "query_var": self.query_var, "query_value": self.query_value, "couple_row": self.couple_row,
-                "coupled_links": np.array(self.coupled_links, dtype=np.int64).reshape(-1, 2),
-                "n_areas": np.int64(self.n_areas),
-                **({"table": np.asarray(self.table)} if self.table is not None else {})}
+        coupled = np.array(
+            [(w, u, v) for w, pairs in enumerate(self.coupled) for (u, v) in pairs], dtype=np.int64
+        ).reshape(-1, 3)
+        return {
+            **{name: getattr(self, name) for name in self._ARRAYS},
+            "coupled": coupled,
+            "query_var": self.query_var,
+            "query_value": self.query_value,
+            "couple_row": self.couple_row,
+            "coupled_links": np.array(self.coupled_links, dtype=np.int64).reshape(-1, 2),
+            "n_areas": np.int64(self.n_areas),
+            **({"table": np.asarray(self.table)} if self.table is not None else {}),
+        }
 
     @classmethod
     def from_arrays(cls, arrays, params: "ProtocolParams | None" = None) -> "Protocol":
@@ -253,12 +262,19 @@ class Protocol:
         for w, u, v in np.asarray(arrays["coupled"]).reshape(-1, 3):
             coupled[int(w)].append((int(u), int(v)))
         keys = set(arrays.keys()) if hasattr(arrays, "keys") else set(arrays)
-        extra = {name: np.asarray(arrays[name]) for name in ("query_var", "query_value", "couple_row", "table")
-                 if name in keys}
-        return cls(int(arrays["n_areas"]), *(np.asarray(arrays[name]) for name in cls._ARRAYS), coupled,
-                   params or ProtocolParams(),
-                   tuple((int(u), int(v)) for u, v in np.asarray(arrays["coupled_links"]).reshape(-1, 2)),
-                   **extra)
+        extra = {
+            name: np.asarray(arrays[name])
+            for name in ("query_var", "query_value", "couple_row", "table")
+            if name in keys
+        }
+        return cls(
+            int(arrays["n_areas"]),
+            *(np.asarray(arrays[name]) for name in cls._ARRAYS),
+            coupled,
+            params or ProtocolParams(),
+            tuple((int(u), int(v)) for u, v in np.asarray(arrays["coupled_links"]).reshape(-1, 2)),
+            **extra,
+        )
 
     def summary(self) -> dict:
         return {
@@ -359,14 +375,14 @@ def direct_protocol(
     if params.control == "no_plasticity":
         betas = np.zeros_like(betas)
     harmonic = params.schedule == "harmonic"
-    shown: dict = {}   # (pre area, post area, input set of the pre area) -> coupling windows so far
+    shown: dict = {}  # (pre area, post area, input set of the pre area) -> coupling windows so far
     for group in groups:
         rows = rng.integers(0, table.shape[0], size=params.couple_steps)
         for s in range(params.couple_steps):
             phase[w] = PHASES.index("couple")
             row = table[rows[s]]
             couple_row[w] = rows[s]
-            for (u, v) in group:
+            for u, v in group:
                 for area in (u, v):
                     set_id, strength = encoding.stimulus(area, int(row[area]))
                     stim_set[w, area] = set_id
@@ -378,7 +394,7 @@ def direct_protocol(
                 if harmonic:
                     for a, b in ((u, v), (v, u)):
                         m = shown[a, b, stim_set[w, a]] = shown.get((a, b, stim_set[w, a]), 0) + 1
-                        gain[w, a, b] = betas[m - 1]   # m <= couple_steps
+                        gain[w, a, b] = betas[m - 1]  # m <= couple_steps
                 else:
                     gain[w, u, v] = gain[w, v, u] = betas[s]
                 if params.couple_transmit:
@@ -432,9 +448,9 @@ def direct_protocol(
                         stim_strength[w, a] = strength
                         offset[w, a] = 0.0
                         listeners[a] = False
-                    fiber[w][:, listeners] = True        # every area's fibres reach the listeners ...
+                    fiber[w][:, listeners] = True  # every area's fibres reach the listeners ...
                     fiber[w][np.arange(A), np.arange(A)] = False
-                    w += 1                                # ... and no fibre reaches a clamped area
+                    w += 1  # ... and no fibre reaches a clamped area
     assert w == W
     return Protocol(
         n_areas=A,

@@ -96,8 +96,9 @@ def identify_assemblies(rec: Recording) -> Assemblies:
     return Assemblies(members, union, stability, set_area)
 
 
-def synaptic_strength(rec: Recording, asm: Assemblies, final: bool = True,
-                      chunk: int = 1 << 21) -> tuple[np.ndarray, np.ndarray]:
+def synaptic_strength(
+    rec: Recording, asm: Assemblies, final: bool = True, chunk: int = 1 << 21
+) -> tuple[np.ndarray, np.ndarray]:
     """``S[u, v]``: mean weight from the assembly of ``u`` to that of ``v``, and synapse counts.
 
     Both engines store the synapses ordered by presynaptic cell; then only the
@@ -125,7 +126,7 @@ def synaptic_strength(rec: Recording, asm: Assemblies, final: bool = True,
         count[:] += np.bincount(pair, minlength=A * A)
 
     if _sorted(rec.syn_pre, chunk):
-        cells = np.flatnonzero(member).astype(rec.syn_pre.dtype)   # same dtype: no converted copy of the array
+        cells = np.flatnonzero(member).astype(rec.syn_pre.dtype)  # same dtype: no converted copy of the array
         lo = np.searchsorted(rec.syn_pre, cells, "left")
         hi = np.searchsorted(rec.syn_pre, cells, "right")
         lengths = hi - lo
@@ -133,7 +134,7 @@ def synaptic_strength(rec: Recording, asm: Assemblies, final: bool = True,
         add(np.asarray(rec.syn_pre[idx]), np.asarray(rec.syn_post[idx]), np.asarray(w[idx]))
     else:
         for lo in range(0, rec.syn_pre.size, chunk):
-            add(rec.syn_pre[lo:lo + chunk], rec.syn_post[lo:lo + chunk], w[lo:lo + chunk])
+            add(rec.syn_pre[lo : lo + chunk], rec.syn_post[lo : lo + chunk], w[lo : lo + chunk])
     total, count = total.reshape(A, A), count.reshape(A, A)
     with np.errstate(invalid="ignore", divide="ignore"):
         S = np.where(count > 0, total / np.maximum(count, 1), np.nan)
@@ -144,7 +145,7 @@ def synaptic_strength(rec: Recording, asm: Assemblies, final: bool = True,
 def _sorted(values: np.ndarray, chunk: int) -> bool:
     """Whether ``values`` is non-decreasing (checked chunk by chunk)."""
     for lo in range(0, values.size, chunk):
-        block = values[lo:lo + chunk + 1]
+        block = values[lo : lo + chunk + 1]
         if block.size > 1 and np.any(block[1:] < block[:-1]):
             return False
     return True
@@ -155,9 +156,9 @@ class Propagation:
     """Probe readout: ``overlap[u, v]`` = mean over ``u``'s sets of |responders ∩ A_v| / k."""
 
     overlap: np.ndarray
-    fired: np.ndarray        # mean number of distinct neurons of v that fired per probe window of u
-    responders: np.ndarray   # mean number of responders (<= k)
-    precision: np.ndarray    # mean |responders ∩ A_v| / |responders| (0 when none responded)
+    fired: np.ndarray  # mean number of distinct neurons of v that fired per probe window of u
+    responders: np.ndarray  # mean number of responders (<= k)
+    precision: np.ndarray  # mean |responders ∩ A_v| / |responders| (0 when none responded)
 
 
 def propagation(rec: Recording, asm: Assemblies) -> Propagation:
@@ -263,8 +264,9 @@ def value_sets(asm: Assemblies, n_areas: int) -> list[list[int]]:
     return [sorted(int(s) for s in asm.members if asm.set_area[s] == a) for a in range(n_areas)]
 
 
-def interventions(rec: Recording, asm: Assemblies, min_fraction: float = MIN_ANSWER_FRACTION
-                  ) -> InterventionReadout | None:
+def interventions(
+    rec: Recording, asm: Assemblies, min_fraction: float = MIN_ANSWER_FRACTION
+) -> InterventionReadout | None:
     """Read the intervene windows as a population code.
 
     Per window and listening area, the responders (top ``k`` by the module's
@@ -299,13 +301,13 @@ def interventions(rec: Recording, asm: Assemblies, min_fraction: float = MIN_ANS
     bounds = np.searchsorted(sw, wins), np.searchsorted(sw, wins, side="right")
     shares = np.full((p.n_windows, A, cmax), np.nan)
     for i, w in enumerate(wins):
-        neurons, times = sn[bounds[0][i]:bounds[1][i]], st[bounds[0][i]:bounds[1][i]]
+        neurons, times = sn[bounds[0][i] : bounds[1][i]], st[bounds[0][i] : bounds[1][i]]
         areas = neurons // n
         for a in range(A):
             s = int(p.stim_set[w, a])
             if s >= 0:
                 if s in set_value:
-                    shares[w, a, :card[a]] = 0.0
+                    shares[w, a, : card[a]] = 0.0
                     shares[w, a, set_value[s]] = 1.0
                 continue
             loc = neurons[areas == a] - a * n
@@ -315,21 +317,21 @@ def interventions(rec: Recording, asm: Assemblies, min_fraction: float = MIN_ANS
             first = np.full(n, np.inf)
             np.minimum.at(first, loc, times[areas == a])
             resp = rank_neurons(counts, first, k)
-            hits = member[a][resp, :card[a]].sum(axis=0).astype(float)
+            hits = member[a][resp, : card[a]].sum(axis=0).astype(float)
             if hits.sum() >= need:
-                shares[w, a, :card[a]] = hits / hits.sum()
+                shares[w, a, : card[a]] = hits / hits.sum()
     dist, answered, n_windows = {}, {}, {}
     for x_area in range(A):
         for x in range(int(card[x_area])):
             q = wins[(p.query_var[wins] == x_area) & (p.query_value[wins] == x)]
             if q.size == 0:
                 continue
-            sh = shares[q]                        # (windows, A, cmax)
+            sh = shares[q]  # (windows, A, cmax)
             ok = ~np.isnan(sh[:, :, 0])
             got = ok.mean(axis=0)
             d = np.full((A, cmax), np.nan)
             for a in range(A):
                 if ok[:, a].any():
-                    d[a, :card[a]] = sh[ok[:, a], a, :card[a]].mean(axis=0)
+                    d[a, : card[a]] = sh[ok[:, a], a, : card[a]].mean(axis=0)
             dist[(x_area, x)], answered[(x_area, x)], n_windows[(x_area, x)] = d, got, int(q.size)
     return InterventionReadout(dist, answered, n_windows, card)

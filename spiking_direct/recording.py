@@ -14,8 +14,9 @@ import numpy as np
 from .protocol import Protocol
 
 
-def distinct_per_window_area(spike_window: np.ndarray, spike_neuron: np.ndarray, n_windows: int, n_areas: int,
-                             n: int) -> np.ndarray:
+def distinct_per_window_area(
+    spike_window: np.ndarray, spike_neuron: np.ndarray, n_windows: int, n_areas: int, n: int
+) -> np.ndarray:
     """(W, A) number of distinct neurons of each area that fired in each window
     (neurons numbered globally, ``area * n + local``)."""
     key = np.unique(np.asarray(spike_window, dtype=np.int64) * (n_areas * n) + spike_neuron)
@@ -58,7 +59,7 @@ class Recording:
     weight_unit: str = "mV"
     timing: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
-    state: dict | None = None   # optional monitored state variables (experiments), never written to result.json
+    state: dict | None = None  # optional monitored state variables (experiments), never written to result.json
 
     @property
     def n_areas(self) -> int:
@@ -76,14 +77,19 @@ class Recording:
 
     def window_area_counts(self) -> np.ndarray:
         """(W, A) number of distinct neurons of each area that fired in each window."""
-        return self._cached("window_area_counts", lambda: distinct_per_window_area(
-            self.spike_window, self.spike_neuron, self.protocol.n_windows, self.n_areas, self.n))
+        return self._cached(
+            "window_area_counts",
+            lambda: distinct_per_window_area(
+                self.spike_window, self.spike_neuron, self.protocol.n_windows, self.n_areas, self.n
+            ),
+        )
 
     def spikes_in(self, windows: np.ndarray, area: int) -> np.ndarray:
         """Indices of the spikes of ``area`` in ``windows`` (ascending window, then
         recording order), from an index of the spikes by (window, area) built once:
         a readout asking for every ordered pair of areas then costs its spikes,
         not a pass over the whole recording per pair."""
+
         def make():
             W, A = self.protocol.n_windows, self.n_areas
             key = self.spike_window.astype(np.int64) * A + self.spike_neuron // self.n

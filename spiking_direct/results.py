@@ -19,6 +19,7 @@ SCHEMA_VERSION = 1
 def machine() -> str:
     """The CPU model, cores, memory and OS of this machine (for benchmark tables and result files)."""
     import subprocess
+
     model = "?"
     try:
         for line in open("/proc/cpuinfo"):
@@ -47,8 +48,18 @@ def versions() -> dict:
 @functools.lru_cache(maxsize=1)
 def _versions() -> dict:
     out = {"python": sys.version.split()[0], "platform": platform.platform(), "machine": machine()}
-    for pkg in ("spiking_direct", "brian2", "brian2cuda", "numpy", "scipy", "networkx", "pgmpy", "scikit-learn",
-                "pandas", "matplotlib"):
+    for pkg in (
+        "spiking_direct",
+        "brian2",
+        "brian2cuda",
+        "numpy",
+        "scipy",
+        "networkx",
+        "pgmpy",
+        "scikit-learn",
+        "pandas",
+        "matplotlib",
+    ):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -192,16 +203,23 @@ class Result(dict):
     def links(self):
         """One row per true link: weights, ``delta``, ``delta_prop`` and the propagation readout."""
         u = self.weight_unit
-        return self._frame(self.get("links", []), {"delta": u, "s_forward": u, "s_reverse": u,
-                                                   "delta_prop": "fraction", "overlap_forward": "fraction",
-                                                   "overlap_reverse": "fraction"})
+        return self._frame(
+            self.get("links", []),
+            {
+                "delta": u,
+                "s_forward": u,
+                "s_reverse": u,
+                "delta_prop": "fraction",
+                "overlap_forward": "fraction",
+                "overlap_reverse": "fraction",
+            },
+        )
 
     @property
     def pairs(self):
         """One row per ordered pair of variables (``is_link`` marks the true links)."""
         u = self.weight_unit
-        return self._frame(self.get("pairs", []), {"delta": u, "s": u, "delta_prop": "fraction",
-                                                   "overlap": "fraction"})
+        return self._frame(self.get("pairs", []), {"delta": u, "s": u, "delta_prop": "fraction", "overlap": "fraction"})
 
     @property
     def metrics(self):
@@ -271,13 +289,19 @@ class Result(dict):
 
         backend = f" on {self['backend']}" if self.get("backend") else ""
         return [
-            ("run", f"{self.get('scm')}, {self.get('engine')} engine{backend}, seed {self.get('seed')}, "
-                    f"learning {self.get('learning')}"),
+            (
+                "run",
+                f"{self.get('scm')}, {self.get('engine')} engine{backend}, seed {self.get('seed')}, "
+                f"learning {self.get('learning')}",
+            ),
             ("model", f"{len(self.get('variables', []))} variables, {len(self.get('true_links', []))} links"),
             ("delta", f"P@K {f(m.get('precision_at_k'))}, AUROC {f(m.get('auroc'), '.3f')}"),
             ("delta_prop", f"P@K {f(mp.get('precision_at_k'))}, AUROC {f(mp.get('auroc'), '.3f')}"),
-            ("overlap", f"forward {f(s.get('overlap_forward_mean'))} (min {f(s.get('overlap_forward_min'))}), "
-                        f"reverse {f(s.get('overlap_reverse_mean'))}"),
+            (
+                "overlap",
+                f"forward {f(s.get('overlap_forward_mean'))} (min {f(s.get('overlap_forward_min'))}), "
+                f"reverse {f(s.get('overlap_reverse_mean'))}",
+            ),
             ("time", f"{f((self.get('timing') or {}).get('total_s'), '.1f')} s"),
             ("folder", str(self.folder) if self.folder is not None else "(not written)"),
         ]
@@ -288,6 +312,9 @@ class Result(dict):
     def _repr_html_(self) -> str:
         import html
 
-        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
-                       f"{html.escape(v)}</td></tr>" for k, v in self._headline())
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
+            f"{html.escape(v)}</td></tr>"
+            for k, v in self._headline()
+        )
         return f"<table><caption>spiking_direct Result</caption>{rows}</table>"

@@ -68,14 +68,29 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
+
 from .errors import CLIError, SpikingDirectError, SweepError
 from .seeds import parse_seeds as parse_text
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 RESERVED = ("model", "engine", "backend", "seed")
-MAX_ATTEMPTS = 3            # tries of a run whose worker process dies under it
-SWEEP_KEYS = ("models", "model", "engines", "engine", "backends", "backend", "seeds", "grid", "set", "runs",
-              "figures", "split_shapes", "out", "name")
+MAX_ATTEMPTS = 3  # tries of a run whose worker process dies under it
+SWEEP_KEYS = (
+    "models",
+    "model",
+    "engines",
+    "engine",
+    "backends",
+    "backend",
+    "seeds",
+    "grid",
+    "set",
+    "runs",
+    "figures",
+    "split_shapes",
+    "out",
+    "name",
+)
 RUN_KEYS = ("model", "engine", "backend", "seed", "seeds", "set")
 METRICS = ("precision_at_k", "recall_at_k", "auroc", "average_precision", "shd")
 TIMING = ("build_s", "simulate_s", "analyse_s", "total_s", "reused_build")
@@ -96,8 +111,7 @@ def _set_text(key: str, value) -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, str):
         return value.strip()
-    raise SweepError(f"override {key}={value!r}: expected a string, number or boolean, "
-                     f"not {type(value).__name__}")
+    raise SweepError(f"override {key}={value!r}: expected a string, number or boolean, not {type(value).__name__}")
 
 
 def _slug(text: str) -> str:
@@ -123,7 +137,7 @@ class RunSpec:
         items = list(ov.items()) if isinstance(ov, Mapping) else list(ov or ())
         pairs = []
         for item in items:
-            if isinstance(item, str):   # "key=value"
+            if isinstance(item, str):  # "key=value"
                 if "=" not in item:
                     raise SweepError(f"override {item!r}: expected key=value")
                 k, v = item.split("=", 1)
@@ -132,8 +146,10 @@ class RunSpec:
                 raise SweepError(f"override {item!r}: expected (key, value)")
             k, v = str(item[0]).strip(), item[1]
             if k in RESERVED:
-                raise SweepError(f"override {k!r}: set the {k} of a run with the sweep's "
-                                 f"{'seeds' if k == 'seed' else k + 's'}, not as an override")
+                raise SweepError(
+                    f"override {k!r}: set the {k} of a run with the sweep's "
+                    f"{'seeds' if k == 'seed' else k + 's'}, not as an override"
+                )
             _set_text(k, v)
             pairs.append((k, v))
         keys = [k for k, _ in pairs]
@@ -150,12 +166,16 @@ class RunSpec:
         if self.engine == "rate":
             object.__setattr__(self, "backend", None)
         elif self.backend is None:
-            object.__setattr__(self, "backend", "cpp_standalone")   # RunConfig's default
+            object.__setattr__(self, "backend", "cpp_standalone")  # RunConfig's default
 
     # -- identity ----------------------------------------------------------
     def _canonical(self, seed: bool = True) -> str:
-        blob = {"model": self.model, "engine": self.engine, "backend": self.backend,
-                "overrides": sorted([k, _set_text(k, v)] for k, v in self.overrides)}
+        blob = {
+            "model": self.model,
+            "engine": self.engine,
+            "backend": self.backend,
+            "overrides": sorted([k, _set_text(k, v)] for k, v in self.overrides),
+        }
         if seed:
             blob["seed"] = int(self.seed)
         return json.dumps(blob, sort_keys=True, separators=(",", ":"))
@@ -184,20 +204,32 @@ class RunSpec:
         """The RunConfig of this run (overrides applied, validated)."""
         from .config import RunConfig, apply_overrides
 
-        cfg = RunConfig(model=self.model, engine=self.engine, backend=self.backend or "cpp_standalone",
-                        seed=int(self.seed))
+        cfg = RunConfig(
+            model=self.model, engine=self.engine, backend=self.backend or "cpp_standalone", seed=int(self.seed)
+        )
         cfg = apply_overrides(cfg, self.set_items)
         cfg.validate()
         return cfg
 
     def to_dict(self) -> dict:
-        return {"key": self.key, "model": self.model, "engine": self.engine, "backend": self.backend,
-                "seed": int(self.seed), "overrides": {k: v for k, v in self.overrides}}
+        return {
+            "key": self.key,
+            "model": self.model,
+            "engine": self.engine,
+            "backend": self.backend,
+            "seed": int(self.seed),
+            "overrides": {k: v for k, v in self.overrides},
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "RunSpec":
-        return cls(model=d["model"], engine=d["engine"], backend=d.get("backend"), seed=int(d["seed"]),
-                   overrides=tuple((d.get("overrides") or {}).items()))
+        return cls(
+            model=d["model"],
+            engine=d["engine"],
+            backend=d.get("backend"),
+            seed=int(d["seed"]),
+            overrides=tuple((d.get("overrides") or {}).items()),
+        )
 
 
 def parse_seeds(value) -> list[int]:
@@ -240,16 +272,16 @@ class Sweep:
     """A list of runs (duplicates removed, order kept) and sweep-wide options."""
 
     runs: list = field(default_factory=list)
-    figures: bool = False            # per-run figures (pipeline.run(figures=...))
-    split_shapes: bool = True        # halve shape groups across idle workers (see plan)
-    out: str | None = None           # default output folder
+    figures: bool = False  # per-run figures (pipeline.run(figures=...))
+    split_shapes: bool = True  # halve shape groups across idle workers (see plan)
+    out: str | None = None  # default output folder
     name: str | None = None
 
     def __post_init__(self):
         unique: dict[str, RunSpec] = {}
         for r in self.runs:
             r = r if isinstance(r, RunSpec) else RunSpec(**r)
-            unique.setdefault(r.key, r)          # a run listed twice runs once
+            unique.setdefault(r.key, r)  # a run listed twice runs once
         self.runs = list(unique.values())
 
     def __len__(self) -> int:
@@ -259,9 +291,16 @@ class Sweep:
         return iter(self.runs)
 
     @classmethod
-    def grid(cls, models: Iterable[str] = ("alzheimer",), engines: Iterable[str] = ("spiking",),
-             seeds=(0,), overrides: Mapping[str, Any] | None = None, fixed: Mapping[str, Any] | None = None,
-             backend: str | Iterable[str] = "cpp_standalone", **options) -> "Sweep":
+    def grid(
+        cls,
+        models: Iterable[str] = ("alzheimer",),
+        engines: Iterable[str] = ("spiking",),
+        seeds=(0,),
+        overrides: Mapping[str, Any] | None = None,
+        fixed: Mapping[str, Any] | None = None,
+        backend: str | Iterable[str] = "cpp_standalone",
+        **options,
+    ) -> "Sweep":
         """Every combination of ``models`` x ``engines`` x backends x ``overrides`` (key -> list of
         values) x ``seeds``; ``fixed`` overrides go into every run (before the grid values)."""
         return cls(runs=_grid_runs(models, engines, backend, seeds, overrides or {}, fixed or {}), **options)
@@ -296,26 +335,36 @@ class Sweep:
                 overlap = sorted(set(grid) & set(fixed))
                 if overlap:
                     raise SweepError(f"{source}: {overlap} both in [sweep.grid] and [sweep.set]")
-                runs += _grid_runs(sw.get("models", sw.get("model", "alzheimer")),
-                                   sw.get("engines", sw.get("engine", "spiking")), backend,
-                                   sw.get("seeds", 0), grid, fixed)
+                runs += _grid_runs(
+                    sw.get("models", sw.get("model", "alzheimer")),
+                    sw.get("engines", sw.get("engine", "spiking")),
+                    backend,
+                    sw.get("seeds", 0),
+                    grid,
+                    fixed,
+                )
             extra_runs = sw.get("runs", [])
             if not isinstance(extra_runs, list) or not all(isinstance(r, Mapping) for r in extra_runs):
                 raise SweepError(f"{source}: runs must be an array of tables ([[sweep.runs]])")
             for i, r in enumerate(extra_runs):
                 bad = sorted(set(r) - set(RUN_KEYS))
                 if bad:
-                    raise SweepError(f"{source}: unknown key(s) {bad} in [[sweep.runs]] #{i + 1}; "
-                                     f"valid: {sorted(RUN_KEYS)}")
+                    raise SweepError(
+                        f"{source}: unknown key(s) {bad} in [[sweep.runs]] #{i + 1}; valid: {sorted(RUN_KEYS)}"
+                    )
                 if "seed" in r and "seeds" in r:
                     raise SweepError(f"{source}: [[sweep.runs]] #{i + 1}: give seed or seeds, not both")
                 if "set" in r and not isinstance(r["set"], Mapping):
                     raise SweepError(f"{source}: [[sweep.runs]] #{i + 1}: set must be a table")
                 own = dict(r.get("set", {}))
-                runs += _grid_runs(r.get("model", "alzheimer"), r.get("engine", "spiking"),
-                                   r.get("backend", backend if isinstance(backend, str) else "cpp_standalone"),
-                                   r.get("seeds", r.get("seed", 0)), {},
-                                   {**{k: v for k, v in fixed.items() if k not in own}, **own})
+                runs += _grid_runs(
+                    r.get("model", "alzheimer"),
+                    r.get("engine", "spiking"),
+                    r.get("backend", backend if isinstance(backend, str) else "cpp_standalone"),
+                    r.get("seeds", r.get("seed", 0)),
+                    {},
+                    {**{k: v for k, v in fixed.items() if k not in own}, **own},
+                )
         except SweepError as exc:
             msg = str(exc)
             raise SweepError(msg if msg.startswith(source) else f"{source}: {msg}") from None
@@ -373,13 +422,19 @@ class Sweep:
             (msg, specs), *rest = errors.items()
             n_bad = sum(len(s) for s in errors.values())
             more = f"; and {len(rest)} other problem(s)" if rest else ""
-            raise SweepError(f"invalid sweep: {msg} (run {specs[0].label()!r}; {n_bad} of {len(self.runs)} "
-                             f"runs invalid{more})")
+            raise SweepError(
+                f"invalid sweep: {msg} (run {specs[0].label()!r}; {n_bad} of {len(self.runs)} runs invalid{more})"
+            )
         return configs
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "figures": self.figures, "split_shapes": self.split_shapes, "n_runs": len(self.runs),
-                "runs": [r.to_dict() for r in self.runs]}
+        return {
+            "name": self.name,
+            "figures": self.figures,
+            "split_shapes": self.split_shapes,
+            "n_runs": len(self.runs),
+            "runs": [r.to_dict() for r in self.runs],
+        }
 
 
 def _grid_runs(models, engines, backends, seeds, grid: Mapping, fixed: Mapping) -> list[RunSpec]:
@@ -392,8 +447,7 @@ def _grid_runs(models, engines, backends, seeds, grid: Mapping, fixed: Mapping) 
     seeds = parse_seeds(seeds)
     for k, v in {**grid, **fixed}.items():
         if k in RESERVED:
-            raise SweepError(f"{k!r} cannot be an override; use the sweep's "
-                             f"{'seeds' if k == 'seed' else k + 's'}")
+            raise SweepError(f"{k!r} cannot be an override; use the sweep's {'seeds' if k == 'seed' else k + 's'}")
     axes = [(k, _as_list(f"grid {k!r}", v)) for k, v in grid.items()]
     runs = []
     for model, engine, backend in itertools.product(models, engines, backends):
@@ -445,11 +499,17 @@ def write_error(run_dir: Path, spec: Mapping, exc: BaseException | str, tb: str 
     from .results import write_json
 
     run_dir = Path(run_dir)
-    err = {"key": spec.get("key"), "spec": dict(spec),
-           "type": type(exc).__name__ if isinstance(exc, BaseException) else "Error",
-           "message": str(exc), "traceback": tb, "worker": worker, "host": platform.node(),
-           "attempt": _previous_attempts(run_dir) + 1,
-           "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    err = {
+        "key": spec.get("key"),
+        "spec": dict(spec),
+        "type": type(exc).__name__ if isinstance(exc, BaseException) else "Error",
+        "message": str(exc),
+        "traceback": tb,
+        "worker": worker,
+        "host": platform.node(),
+        "attempt": _previous_attempts(run_dir) + 1,
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
     write_json(run_dir / "error.json", err)
     return err
 
@@ -468,16 +528,27 @@ def execute_run(spec: dict, run_dir: str, figures: bool = False) -> dict:
         res = pipeline.run(RunSpec.from_dict(spec).config(), out=run_dir, figures=figures)
     except Exception as exc:
         write_error(run_dir, spec, exc, traceback.format_exc(), worker)
-        return {"key": spec["key"], "status": "failed", "message": f"{type(exc).__name__}: {exc}",
-                "wall_s": time.perf_counter() - t0, "worker": worker}
+        return {
+            "key": spec["key"],
+            "status": "failed",
+            "message": f"{type(exc).__name__}: {exc}",
+            "wall_s": time.perf_counter() - t0,
+            "worker": worker,
+        }
     try:
         (run_dir / "error.json").unlink()
     except FileNotFoundError:
         pass
     t = res.get("timing", {})
-    return {"key": spec["key"], "status": "ok", "wall_s": time.perf_counter() - t0, "worker": worker,
-            "reused_build": t.get("reused_build"), "build_s": t.get("build_s"),
-            "auroc_prop": res["metrics_delta_prop"]["auroc"]}
+    return {
+        "key": spec["key"],
+        "status": "ok",
+        "wall_s": time.perf_counter() - t0,
+        "worker": worker,
+        "reused_build": t.get("reused_build"),
+        "build_s": t.get("build_s"),
+        "auroc_prop": res["metrics_delta_prop"]["auroc"],
+    }
 
 
 # --------------------------------------------------------------------------
@@ -513,8 +584,9 @@ def network_shape(spec: RunSpec, config=None, models: dict | None = None) -> str
         return spec.shape
 
 
-def plan(specs: list[RunSpec], workers: list[str], shapes: Mapping[str, str | None] | None = None,
-         split: bool = True) -> dict[str | None, list[list[RunSpec]]]:
+def plan(
+    specs: list[RunSpec], workers: list[str], shapes: Mapping[str, str | None] | None = None, split: bool = True
+) -> dict[str | None, list[list[RunSpec]]]:
     """Assign runs to workers: runs of one shape (``shapes[run key]``, default
     :attr:`RunSpec.shape`) stay together on one worker, back to back (so it compiles the shape once
     and re-runs its build); shape groups go round robin to the least loaded worker. When there
@@ -541,8 +613,8 @@ def plan(specs: list[RunSpec], workers: list[str], shapes: Mapping[str, str | No
         chunks[i:i] = [c[:h], c[h:]]
     load = {w: 0 for w in workers}
     out: dict[str | None, list[list[RunSpec]]] = {w: [] for w in workers}
-    for c in sorted(chunks, key=len, reverse=True):   # stable: sweep order among equals
-        w = min(workers, key=lambda a: load[a])        # first least-loaded = round robin
+    for c in sorted(chunks, key=len, reverse=True):  # stable: sweep order among equals
+        w = min(workers, key=lambda a: load[a])  # first least-loaded = round robin
         out[w].append(c)
         load[w] += len(c)
     if free:
@@ -610,13 +682,12 @@ def _workers_info(client) -> dict:
 class _Runner:
     """Submits pinned tasks, follows them with ``as_completed`` and reports progress."""
 
-    def __init__(self, client, out: Path, figures: bool, progress, n_total: int, n_skipped: int,
-                 n_failed_before: int):
+    def __init__(self, client, out: Path, figures: bool, progress, n_total: int, n_skipped: int, n_failed_before: int):
         from distributed import as_completed
 
         self.client, self.out, self.figures, self.progress = client, out, figures, progress
         self.ac = as_completed()
-        self.active: dict = {}           # future key -> (future, spec, pinned worker address or None)
+        self.active: dict = {}  # future key -> (future, spec, pinned worker address or None)
         self.attempts: dict[str, int] = {}
         self.names: dict[str, str] = {}  # worker address -> name
         self.n_total, self.skipped, self.failed_before = n_total, n_skipped, n_failed_before
@@ -634,9 +705,17 @@ class _Runner:
         n = self.attempts.get(spec.key, 0)
         self.index += 1
         pin = {"workers": [addr], "allow_other_workers": False} if addr is not None else {}
-        fut = self.client.submit(execute_run, spec.to_dict(), str(run_dir), self.figures,
-                                 key=f"direct_run-{spec.key}-{self.token}-{n}", priority=-self.index,
-                                 pure=False, retries=0, **pin)
+        fut = self.client.submit(
+            execute_run,
+            spec.to_dict(),
+            str(run_dir),
+            self.figures,
+            key=f"direct_run-{spec.key}-{self.token}-{n}",
+            priority=-self.index,
+            pure=False,
+            retries=0,
+            **pin,
+        )
         self.active[fut.key] = (fut, spec, addr)
         self.ac.add(fut)
 
@@ -653,9 +732,11 @@ class _Runner:
         remaining = self.n_total - self.skipped - self.failed_before - finished
         elapsed = time.perf_counter() - self.t0
         eta = elapsed / finished * remaining if finished else None
-        return (f"[{finished + self.skipped + self.failed_before:>{len(str(self.n_total))}}/{self.n_total}] "
-                f"{what} | done {self.done}, failed {self.failed}, skipped {self.skipped + self.failed_before}, "
-                f"remaining {remaining} | elapsed {_fmt_time(elapsed)}, left ~{_fmt_time(eta) if remaining else '0:00'}")
+        return (
+            f"[{finished + self.skipped + self.failed_before:>{len(str(self.n_total))}}/{self.n_total}] "
+            f"{what} | done {self.done}, failed {self.failed}, skipped {self.skipped + self.failed_before}, "
+            f"remaining {remaining} | elapsed {_fmt_time(elapsed)}, left ~{_fmt_time(eta) if remaining else '0:00'}"
+        )
 
     def _reassign_lost(self) -> None:
         """Tasks pinned to a worker that left would wait forever: pin them elsewhere
@@ -669,7 +750,7 @@ class _Runner:
             return
         by_name = {n: a for a, n in live.items()}
         load = {a: 0 for a in live}
-        for (_, _, addr) in self.active.values():
+        for _, _, addr in self.active.values():
             if addr in load:
                 load[addr] += 1
         moved: dict[str, str] = {}
@@ -682,16 +763,20 @@ class _Runner:
             fut.cancel()
             self.attempts[spec.key] = self.attempts.get(spec.key, 0) + 1
             if self.attempts[spec.key] >= MAX_ATTEMPTS:
-                write_error(self.out / "runs" / spec.key, spec.to_dict(),
-                            f"its worker process died {MAX_ATTEMPTS} times (killed? out of memory?)")
+                write_error(
+                    self.out / "runs" / spec.key,
+                    spec.to_dict(),
+                    f"its worker process died {MAX_ATTEMPTS} times (killed? out of memory?)",
+                )
                 self.failed += 1
                 self.progress(self._line(f"FAILED {spec.key}: worker lost {MAX_ATTEMPTS} times"))
                 continue
             load[new] += 1
             self._submit(spec, new)
         for old, new in moved.items():
-            self.progress(f"worker {self.names.get(old, old)} ({old}) left; its runs go to "
-                          f"{live.get(new, new)} ({new})")
+            self.progress(
+                f"worker {self.names.get(old, old)} ({old}) left; its runs go to {live.get(new, new)} ({new})"
+            )
         self.names.update(live)
 
     def follow(self) -> None:
@@ -706,29 +791,33 @@ class _Runner:
                 continue
             for fut in batch:
                 entry = self.active.pop(fut.key, None)
-                if entry is None:        # cancelled and resubmitted elsewhere
+                if entry is None:  # cancelled and resubmitted elsewhere
                     continue
                 _, spec, addr = entry
                 if fut.status == "finished":
                     r = fut.result()
                     if r["status"] == "ok":
                         self.done += 1
-                        build = "reused build" if r.get("reused_build") else (
-                            f"build {r['build_s']:.1f} s" if r.get("build_s") else "")
-                        what = f"ok     {spec.key} ({r['wall_s']:.1f} s on worker {r['worker']}" \
-                               f"{', ' + build if build else ''})"
+                        build = (
+                            "reused build"
+                            if r.get("reused_build")
+                            else (f"build {r['build_s']:.1f} s" if r.get("build_s") else "")
+                        )
+                        what = (
+                            f"ok     {spec.key} ({r['wall_s']:.1f} s on worker {r['worker']}"
+                            f"{', ' + build if build else ''})"
+                        )
                     else:
                         self.failed += 1
                         what = f"FAILED {spec.key}: {r['message']}"
-                else:                    # the task itself raised (worker died, cancelled, ...)
+                else:  # the task itself raised (worker died, cancelled, ...)
                     self.failed += 1
                     try:
                         exc = fut.exception()
                         tb = "".join(traceback.format_tb(fut.traceback())) if fut.traceback() else ""
                     except Exception as e:  # cancelled futures have no exception
                         exc, tb = e, ""
-                    write_error(self.out / "runs" / spec.key, spec.to_dict(), exc, tb,
-                                self.names.get(addr, addr))
+                    write_error(self.out / "runs" / spec.key, spec.to_dict(), exc, tb, self.names.get(addr, addr))
                     what = f"FAILED {spec.key}: {type(exc).__name__}: {exc}"
                 self.progress(self._line(what))
 
@@ -749,14 +838,20 @@ def _client(scheduler: str | None, n_workers: int):
 
     # workers that compile at the same time share the cores instead of each using all of them
     os.environ.setdefault(MAKE_JOBS_ENV, str(max(1, (os.cpu_count() or 1) // max(1, n_workers))))
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                           silence_logs=logging.ERROR)
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
 
-def run_sweep(sweep: Sweep, out: str | Path, scheduler: str | None = None, workers: int | None = None,
-              retry_failed: bool = False, progress: Callable[[str], None] | None = print,
-              figures: bool | None = None, split_shapes: bool | None = None):
+def run_sweep(
+    sweep: Sweep,
+    out: str | Path,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    retry_failed: bool = False,
+    progress: Callable[[str], None] | None = print,
+    figures: bool | None = None,
+    split_shapes: bool | None = None,
+):
     """Run ``sweep`` into ``out`` on Dask; returns the summary table (a pandas DataFrame).
 
     ``scheduler``: address of a running scheduler (default ``$DASK_SCHEDULER_ADDRESS``, else a
@@ -776,18 +871,23 @@ def run_sweep(sweep: Sweep, out: str | Path, scheduler: str | None = None, worke
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "sweep.json", sweep.to_dict())
     status = {s.key: _status_of(out / "runs" / s.key, configs[s.key].to_dict()) for s in sweep}
-    pending = [s for s in sweep if status[s.key] in ("pending", "stale")
-               or (retry_failed and status[s.key] == "failed")]
+    pending = [
+        s for s in sweep if status[s.key] in ("pending", "stale") or (retry_failed and status[s.key] == "failed")
+    ]
     n_ok = sum(v == "ok" for v in status.values())
     n_stale = sum(v == "stale" for v in status.values())
     n_failed = sum(v == "failed" for v in status.values()) if not retry_failed else 0
     progress(f"sweep{' ' + sweep.name if sweep.name else ''}: {len(sweep)} runs -> {out}")
     if n_ok or n_failed:
-        progress(f"skipping {n_ok} finished run(s)" + (
-            f" and {n_failed} failed run(s) (--retry-failed to re-run them)" if n_failed else ""))
+        progress(
+            f"skipping {n_ok} finished run(s)"
+            + (f" and {n_failed} failed run(s) (--retry-failed to re-run them)" if n_failed else "")
+        )
     if n_stale:
-        progress(f"re-running {n_stale} finished run(s) whose result.json records other parameters "
-                 "(package defaults changed since); the old results are kept as result.stale.json")
+        progress(
+            f"re-running {n_stale} finished run(s) whose result.json records other parameters "
+            "(package defaults changed since); the old results are kept as result.stale.json"
+        )
         for key, st in status.items():
             if st == "stale":
                 run_dir = out / "runs" / key
@@ -798,8 +898,7 @@ def run_sweep(sweep: Sweep, out: str | Path, scheduler: str | None = None, worke
         client, cluster = _client(scheduler, n_workers)
         try:
             if scheduler:
-                progress(f"scheduler {scheduler}" + (" (workers= applies to local clusters only)"
-                                                     if workers else ""))
+                progress(f"scheduler {scheduler}" + (" (workers= applies to local clusters only)" if workers else ""))
                 client.wait_for_workers(1, timeout=60)
             progress(_dashboard(client))
             addrs = sorted(_workers_info(client))
@@ -808,10 +907,17 @@ def run_sweep(sweep: Sweep, out: str | Path, scheduler: str | None = None, worke
             assignment = plan(pending, addrs, shapes, split=split_shapes)
             n_groups = len(set(shapes.values()) - {None})
             n_free = sum(v is None for v in shapes.values())
-            progress(f"{len(pending)} run(s) to do on {len(addrs)} worker(s): "
-                     + ", ".join(([f"{len(pending) - n_free} in {n_groups} compiled network shape(s), "
-                                   "each pinned to one worker"] if n_groups else [])
-                                 + ([f"{n_free} on any free worker"] if n_free else [])))
+            progress(
+                f"{len(pending)} run(s) to do on {len(addrs)} worker(s): "
+                + ", ".join(
+                    (
+                        [f"{len(pending) - n_free} in {n_groups} compiled network shape(s), each pinned to one worker"]
+                        if n_groups
+                        else []
+                    )
+                    + ([f"{n_free} on any free worker"] if n_free else [])
+                )
+            )
             runner = _Runner(client, out, figures, progress, len(sweep), n_ok, n_failed)
             runner.submit(assignment)
             runner.follow()
@@ -827,8 +933,10 @@ def run_sweep(sweep: Sweep, out: str | Path, scheduler: str | None = None, worke
         progress(f"no sweep figure: {type(exc).__name__}: {exc}")
         path = None
     counts = df["status"].value_counts().to_dict()
-    progress(f"{counts.get('ok', 0)} ok, {counts.get('failed', 0)} failed of {len(df)}; wrote "
-             f"{out / 'summary.csv'}, {out / 'summary.parquet'}" + (f", {path}" if path else ""))
+    progress(
+        f"{counts.get('ok', 0)} ok, {counts.get('failed', 0)} failed of {len(df)}; wrote "
+        f"{out / 'summary.csv'}, {out / 'summary.parquet'}" + (f", {path}" if path else "")
+    )
     return df
 
 
@@ -859,8 +967,13 @@ def summarize(sweep: Sweep, out: str | Path):
     rows = []
     for s in sweep:
         run_dir = out / "runs" / s.key
-        row: dict[str, Any] = {"key": s.key, "model": s.model, "engine": s.engine, "backend": s.backend,
-                               "seed": int(s.seed)}
+        row: dict[str, Any] = {
+            "key": s.key,
+            "model": s.model,
+            "engine": s.engine,
+            "backend": s.backend,
+            "seed": int(s.seed),
+        }
         ov = dict(s.overrides)
         for k in ov_cols:
             row[rename[k]] = ov.get(k)
@@ -887,8 +1000,17 @@ def summarize(sweep: Sweep, out: str | Path):
         rows.append(row)
     metric_cols = [f"{n}_{m}" for n in ("delta", "delta_prop") for m in METRICS]
     extra = [k for row in rows for k in row if k not in metric_cols and k not in TIMING and k != "dir"]
-    columns = list(dict.fromkeys(list(BASE_COLUMNS) + [rename[k] for k in ov_cols] + ["status", "error"]
-                                 + metric_cols + extra + list(TIMING) + ["dir"]))
+    columns = list(
+        dict.fromkeys(
+            list(BASE_COLUMNS)
+            + [rename[k] for k in ov_cols]
+            + ["status", "error"]
+            + metric_cols
+            + extra
+            + list(TIMING)
+            + ["dir"]
+        )
+    )
     df = pd.DataFrame(rows, columns=columns)
     # mixed-type override columns (numbers and text) become text so parquet can store them
     for k in ov_cols:
@@ -910,8 +1032,12 @@ def write_table(df, out: str | Path) -> None:
     atomic_write_bytes(out / "summary.parquet", buf.getvalue())
 
 
-PANELS = (("delta_prop_auroc", "delta_prop AUROC", 0.5), ("delta_prop_precision_at_k", "delta_prop precision@k", None),
-          ("delta_auroc", "delta AUROC", 0.5), ("delta_precision_at_k", "delta precision@k", None))
+PANELS = (
+    ("delta_prop_auroc", "delta_prop AUROC", 0.5),
+    ("delta_prop_precision_at_k", "delta_prop precision@k", None),
+    ("delta_auroc", "delta AUROC", 0.5),
+    ("delta_precision_at_k", "delta precision@k", None),
+)
 
 
 def _fmt_value(v) -> str:
@@ -930,10 +1056,11 @@ def sweep_figure(df, path: str | Path) -> Path | None:
     ok = df[df["status"] == "ok"]
     if ok.empty:
         return None
-    fixed = set(BASE_COLUMNS) | {"status", "error", "dir"} | {f"{n}_{m}" for n in ("delta", "delta_prop")
-                                                               for m in METRICS}
+    fixed = (
+        set(BASE_COLUMNS) | {"status", "error", "dir"} | {f"{n}_{m}" for n in ("delta", "delta_prop") for m in METRICS}
+    )
     cols = list(df.columns)
-    ov_cols = [c for c in cols[cols.index("seed") + 1:cols.index("status")] if c not in fixed]
+    ov_cols = [c for c in cols[cols.index("seed") + 1 : cols.index("status")] if c not in fixed]
     varying = [c for c in ov_cols if df[c].astype(str).nunique() > 1]
     series_cols = [c for c in ("model", "engine", "backend") if df[c].astype(str).nunique() > 1] or ["engine"]
 
@@ -964,8 +1091,14 @@ def sweep_figure(df, path: str | Path) -> Path | None:
                     ns.append(len(vals))
             name = " ".join(str(v) for v in ser if v is not None)
             if xs:
-                ax.errorbar(xs, means, yerr=sds, fmt="o-" if len(points) > 1 else "o", capsize=3,
-                            label=f"{name} (n={min(ns)}-{max(ns)})" if min(ns) != max(ns) else f"{name} (n={ns[0]})")
+                ax.errorbar(
+                    xs,
+                    means,
+                    yerr=sds,
+                    fmt="o-" if len(points) > 1 else "o",
+                    capsize=3,
+                    label=f"{name} (n={min(ns)}-{max(ns)})" if min(ns) != max(ns) else f"{name} (n={ns[0]})",
+                )
         if chance is not None:
             ax.axhline(chance, color="0.6", ls="--", lw=0.8)
         ax.set_title(title, fontsize=10)
@@ -976,8 +1109,10 @@ def sweep_figure(df, path: str | Path) -> Path | None:
         ax.set_xlim(-0.5, len(points) - 0.5)
     axes.flat[0].legend(fontsize=8, loc="lower left")
     n_failed = int((df["status"] == "failed").sum())
-    fig.suptitle(f"sweep: {len(ok)} ok run(s)" + (f", {n_failed} failed" if n_failed else "")
-                 + " - mean +- sd over seeds", fontsize=11)
+    fig.suptitle(
+        f"sweep: {len(ok)} ok run(s)" + (f", {n_failed} failed" if n_failed else "") + " - mean +- sd over seeds",
+        fontsize=11,
+    )
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=120)
     path = Path(path)
@@ -990,21 +1125,31 @@ def sweep_figure(df, path: str | Path) -> Path | None:
 # --------------------------------------------------------------------------
 def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="sweep description (TOML, see spiking_direct.sweep)")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help=f"running Dask scheduler, tcp://HOST:PORT (default: ${SCHEDULER_ENV}, "
-                        "else a local cluster)")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="worker processes of the local cluster (default: one per core)")
-    p.add_argument("--out", default=None, metavar="DIR",
-                   help="output folder (default: 'out' in the file, else sweeps/<file name>)")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help=f"running Dask scheduler, tcp://HOST:PORT (default: ${SCHEDULER_ENV}, else a local cluster)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes of the local cluster (default: one per core)",
+    )
+    p.add_argument(
+        "--out", default=None, metavar="DIR", help="output folder (default: 'out' in the file, else sweeps/<file name>)"
+    )
     p.add_argument("--retry-failed", action="store_true", help="re-run the runs that failed before")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``sweep`` on the ``spiking-direct`` command line."""
-    p = subparsers.add_parser("sweep", help="run a sweep of DIRECT runs (models x engines x parameters x seeds) "
-                                            "on Dask; resumable")
+    p = subparsers.add_parser(
+        "sweep", help="run a sweep of DIRECT runs (models x engines x parameters x seeds) on Dask; resumable"
+    )
     _add_arguments(p)
     p.set_defaults(func=cmd_sweep)
     return p
@@ -1021,18 +1166,27 @@ def cmd_sweep(args) -> int:
     def report(msg: str) -> None:
         print(f"[{time.perf_counter() - t0:7.1f} s] {msg}", file=sys.stderr, flush=True)
 
-    df = run_sweep(sweep, out, scheduler=args.scheduler, workers=args.workers, retry_failed=args.retry_failed,
-                   progress=None if args.quiet else report)
+    df = run_sweep(
+        sweep,
+        out,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        retry_failed=args.retry_failed,
+        progress=None if args.quiet else report,
+    )
     n_failed = int((df["status"] == "failed").sum())
-    print(f"{int((df['status'] == 'ok').sum())} ok, {n_failed} failed of {len(df)} runs: "
-          f"{Path(out) / 'summary.csv'}", flush=True)
+    print(
+        f"{int((df['status'] == 'ok').sum())} ok, {n_failed} failed of {len(df)} runs: {Path(out) / 'summary.csv'}",
+        flush=True,
+    )
     return 1 if n_failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m spiking_direct.sweep FILE.toml [--out DIR] ...``"""
-    p = argparse.ArgumentParser(prog="python -m spiking_direct.sweep",
-                                description="Run a sweep of DIRECT runs on Dask (resumable).")
+    p = argparse.ArgumentParser(
+        prog="python -m spiking_direct.sweep", description="Run a sweep of DIRECT runs on Dask (resumable)."
+    )
     _add_arguments(p)
     args = p.parse_args(argv)
     try:

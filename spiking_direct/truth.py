@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from spiking_direct.causal import CausalModel, CausalModelError, quiet_pgmpy
+
 from .errors import DataError
 
 __all__ = [
@@ -115,8 +116,7 @@ def load_table(path: str | os.PathLike, model: CausalModel) -> np.ndarray:
     for name in header:
         if name not in known:
             raise DataError(
-                f"{where}: unknown column {name!r}; model {model.name!r} has the variables "
-                f"{', '.join(model.variables)}"
+                f"{where}: unknown column {name!r}; model {model.name!r} has the variables {', '.join(model.variables)}"
             )
     seen: set[str] = set()
     for name in header:
@@ -150,9 +150,7 @@ def load_table(path: str | os.PathLike, model: CausalModel) -> np.ndarray:
         place = f"{where}: row {r + 1} (file line {r + 2}), column {v!r}"
         if cell.lower() in NA_TOKENS:
             raise DataError(f"{place}: missing value {cell!r}{more}")
-        raise DataError(
-            f"{place}: unknown value {cell!r}; allowed values are {list(values[v])}{more}"
-        )
+        raise DataError(f"{place}: unknown value {cell!r}; allowed values are {list(values[v])}{more}")
     return out
 
 
@@ -179,10 +177,7 @@ def write_table(table: np.ndarray, model: CausalModel, path: str | os.PathLike) 
     """
     tab = _check_table(table, model)
     frame = pd.DataFrame(
-        {
-            v: np.asarray(model.values[v], dtype=object)[tab[:, i]]
-            for i, v in enumerate(model.variables)
-        },
+        {v: np.asarray(model.values[v], dtype=object)[tab[:, i]] for i, v in enumerate(model.variables)},
         columns=list(model.variables),
     )
     dest = os.fspath(path)
@@ -259,11 +254,7 @@ def interventional_distributions(model: CausalModel) -> dict[tuple[str, int], di
         If the model has no CPDs.
     """
     values = model.values
-    return {
-        (v, x): model.exact_distribution(do={v: name})
-        for v in model.variables
-        for x, name in enumerate(values[v])
-    }
+    return {(v, x): model.exact_distribution(do={v: name}) for v in model.variables for x, name in enumerate(values[v])}
 
 
 def exact_ace(model: CausalModel, distributions: dict | None = None) -> np.ndarray:
@@ -411,8 +402,7 @@ def pgmpy_ace(model: CausalModel, pairs: Iterable[tuple[str, str]]) -> dict[tupl
     bn = getattr(model, "bayesian_network", None)
     if bn is None:
         raise CausalModelError(
-            f"model {model.name!r} was not read from a BIF file: it has no pgmpy network "
-            "to cross-check against"
+            f"model {model.name!r} was not read from a BIF file: it has no pgmpy network to cross-check against"
         )
     pairs = [(str(x), str(y)) for x, y in pairs]
     for x, y in pairs:
@@ -450,10 +440,7 @@ def _check_table(table: np.ndarray, model: CausalModel) -> np.ndarray:
     """Validate a table of value indices for ``model``; return it as int64."""
     arr = np.asarray(table)
     if arr.ndim != 2 or arr.shape[1] != model.n_variables:
-        raise DataError(
-            f"a table of model {model.name!r} must have shape (rows, {model.n_variables}), "
-            f"got {arr.shape}"
-        )
+        raise DataError(f"a table of model {model.name!r} must have shape (rows, {model.n_variables}), got {arr.shape}")
     if arr.shape[0] == 0:
         raise DataError("empty table (no rows)")
     if not np.issubdtype(arr.dtype, np.integer):
@@ -469,9 +456,7 @@ def _check_table(table: np.ndarray, model: CausalModel) -> np.ndarray:
     return arr.astype(np.int64, copy=False)
 
 
-def _adjusted(
-    positive: pd.DataFrame, mask: np.ndarray, strata: np.ndarray, p_z: np.ndarray
-) -> np.ndarray:
+def _adjusted(positive: pd.DataFrame, mask: np.ndarray, strata: np.ndarray, p_z: np.ndarray) -> np.ndarray:
     """``sum_z P(Y=y_0 | mask, z) P(z)`` for every ``Y`` (strata without rows dropped)."""
     if not mask.any():
         return np.full(positive.shape[1], np.nan)

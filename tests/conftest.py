@@ -31,8 +31,9 @@ def alzheimer_run():
     def run(seed: int = 0, overrides: tuple = (), fresh: bool = False):
         key = (seed, tuple(overrides))
         if fresh or key not in cache:
-            cfg = apply_overrides(RunConfig(model="alzheimer", engine="spiking", backend="cpp_standalone"),
-                                  list(overrides))
+            cfg = apply_overrides(
+                RunConfig(model="alzheimer", engine="spiking", backend="cpp_standalone"), list(overrides)
+            )
             cache[key] = pipeline.run(replace(cfg, seed=seed), figures=False)
         return cache[key]
 

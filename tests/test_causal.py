@@ -247,7 +247,7 @@ def test_exact_distribution_beyond_enumeration_goes_through_elimination():
     more than 6 standard errors), observationally and under do()."""
     m = random_dag(21, 2.0, np.random.default_rng(0))
     rng = np.random.default_rng(1)
-    cause = max(m.variables, key=lambda v: len(nx.descendants(m.graph, v)))   # the widest-reaching do()
+    cause = max(m.variables, key=lambda v: len(nx.descendants(m.graph, v)))  # the widest-reaching do()
     for do in (None, {cause: m.values[cause][0]}):
         dist = m.exact_distribution(do)
         table = m.sample_indices(100_000, rng, do=do)
@@ -380,8 +380,14 @@ probability ( C | B, A ) {
   (b2, a1) 0.05, 0.95;
 }
 """
-TOY_C = {("b0", "a0"): 0.9, ("b1", "a0"): 0.8, ("b2", "a0"): 0.7,
-         ("b0", "a1"): 0.4, ("b1", "a1"): 0.3, ("b2", "a1"): 0.05}
+TOY_C = {
+    ("b0", "a0"): 0.9,
+    ("b1", "a0"): 0.8,
+    ("b2", "a0"): 0.7,
+    ("b0", "a1"): 0.4,
+    ("b1", "a1"): 0.3,
+    ("b2", "a1"): 0.05,
+}
 
 
 @pytest.mark.parametrize("gz", [False, True])
@@ -403,9 +409,7 @@ def test_bif_from_path_evidence_order(tmp_path, gz):
     p_a, p_b = {"a0": 0.2, "a1": 0.8}, {"b0": 0.1, "b1": 0.3, "b2": 0.6}
     expect = sum(p_a[a] * p_b[b] * TOY_C[(b, a)] for b, a in TOY_C)
     assert m.exact_distribution()["C"][0] == pytest.approx(expect)
-    assert m.exact_distribution(do={"A": "a1"})["C"][0] == pytest.approx(
-        sum(p_b[b] * TOY_C[(b, "a1")] for b in p_b)
-    )
+    assert m.exact_distribution(do={"A": "a1"})["C"][0] == pytest.approx(sum(p_b[b] * TOY_C[(b, "a1")] for b in p_b))
 
 
 # -- registry -----------------------------------------------------------------------

@@ -11,16 +11,24 @@ from spiking_direct.cli import main, parse_seeds
 @pytest.fixture
 def cyclic_model(tmp_path):
     path = tmp_path / "cyclic.json"
-    path.write_text(json.dumps({"variables": ["A", "B"], "values": {"A": ["a1", "a0"], "B": ["b1", "b0"]},
-                                "links": [["A", "B"], ["B", "A"]]}))
+    path.write_text(
+        json.dumps(
+            {
+                "variables": ["A", "B"],
+                "values": {"A": ["a1", "a0"], "B": ["b1", "b0"]},
+                "links": [["A", "B"], ["B", "A"]],
+            }
+        )
+    )
     return str(path)
 
 
 @pytest.fixture
 def unknown_variable_model(tmp_path):
     path = tmp_path / "unknown.json"
-    path.write_text(json.dumps({"variables": ["A", "B"], "values": {"A": ["a1", "a0"], "B": ["b1", "b0"]},
-                                "links": [["A", "C"]]}))
+    path.write_text(
+        json.dumps({"variables": ["A", "B"], "values": {"A": ["a1", "a0"], "B": ["b1", "b0"]}, "links": [["A", "C"]]})
+    )
     return str(path)
 
 
@@ -56,7 +64,7 @@ def test_bad_input_gives_one_clear_line(case, tmp_path, capsys, cyclic_model, un
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and err[0].startswith("spiking-direct: error:") and needle in err[0]
-    assert not out.exists()   # nothing written
+    assert not out.exists()  # nothing written
 
 
 def test_missing_compiler(tmp_path, capsys, monkeypatch):
@@ -86,8 +94,7 @@ def test_run_writes_result_and_figures(alzheimer_run, tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", "alzheimer", "--seed", "2", "--out", str(out), "--quiet"]) == 0
     res = json.loads((out / "result.json").read_text())
-    for key in ("scm", "engine", "backend", "seed", "params", "versions", "metrics", "links", "pairs", "cap",
-                "timing"):
+    for key in ("scm", "engine", "backend", "seed", "params", "versions", "metrics", "links", "pairs", "cap", "timing"):
         assert key in res
     assert res["learning"] == "counting"
     assert set(res["metrics"]) == {"precision_at_k", "recall_at_k", "auroc", "average_precision", "shd"}
@@ -114,8 +121,11 @@ def test_learning_rule_option_expands_to_its_parameters_and_set_wins():
     default = _config(parse(["run"]))
     assert default.protocol.schedule == "adaptive_soft" and default.spiking.stdp.A_pre == 0.0
     assert default.rate.rule == "multiplicative"
-    mine = _config(parse(["run", "--learning", "conditional", "--set", "spiking.stdp.A_pre=0.5",
-                          "--set", "spiking.stdp.w_max=12mV"]))
+    mine = _config(
+        parse(
+            ["run", "--learning", "conditional", "--set", "spiking.stdp.A_pre=0.5", "--set", "spiking.stdp.w_max=12mV"]
+        )
+    )
     assert mine.spiking.stdp.A_pre == 0.5 and mine.spiking.stdp.w_max == 12 * mV
     with pytest.raises(SystemExit):
         parse(["run", "--learning", "hebbian"])

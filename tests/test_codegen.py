@@ -32,8 +32,12 @@ def _gcc() -> str | None:
 def _vectorised(gxx, folder, flags) -> bool:
     # a second network built in the same process gets numbered code objects (..._codeobject_1.cpp)
     (source,) = [p.relative_to(folder) for p in (folder / "code_objects").glob("exc_stateupdater_codeobject*.cpp")]
-    out = subprocess.run([gxx, "-c", *flags, "-I.", str(source), "-o", "/dev/null",
-                          "-fopt-info-vec-optimized"], cwd=folder, capture_output=True, text=True)
+    out = subprocess.run(
+        [gxx, "-c", *flags, "-I.", str(source), "-o", "/dev/null", "-fopt-info-vec-optimized"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     return source.name in out.stderr and "loop vectorized" in out.stderr
 
@@ -44,22 +48,25 @@ def test_excitatory_state_update_is_vectorised(tmp_path):
         pytest.skip("needs GCC (g++)")
     folder = tmp_path / "export"
     # in a child process: an export in this one would discard the session's shared build
-    subprocess.run([sys.executable, "-m", "spiking_direct.cli", "build", "alzheimer", "--out", str(folder),
-                    "--quiet"], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "spiking_direct.cli", "build", "alzheimer", "--out", str(folder), "--quiet"],
+        check=True,
+        capture_output=True,
+    )
     line = re.search(r"^OPTIMISATIONS = (.*)$", (folder / "makefile").read_text(), re.MULTILINE).group(1)
-    flags = [f.replace('"', '') for f in line.split()]
+    flags = [f.replace('"', "") for f in line.split()]
     assert VECTORIZE_FLAG in flags
     assert _vectorised(gxx, folder, flags)
     # control: the same file and flags without the raised limit stay scalar
-    assert not _vectorised(gxx, folder, [f for f in flags if f != VECTORIZE_FLAG]), \
+    assert not _vectorised(gxx, folder, [f for f in flags if f != VECTORIZE_FLAG]), (
         "this GCC vectorises the loop without the raised limit: the flag may no longer be needed"
-
+    )
 
 
 # ---------------------------------------------------------------------------
 # block thresholder (backends.block_threshold_codeobject)
 # ---------------------------------------------------------------------------
-_THRESHOLD_CHILD = r'''
+_THRESHOLD_CHILD = r"""
 import hashlib, sys
 import numpy as np
 import brian2 as b2
@@ -96,12 +103,11 @@ b2.device.build(directory=folder, compile=True, run=True, with_output=False)
 for m in (ms_, mu, mf, mp):
     i, t = np.asarray(m.i[:]), np.asarray(m.t_[:])
     print(m.name, i.size, hashlib.md5(i.tobytes() + t.tobytes()).hexdigest())
-'''
+"""
 
 
 def _threshold_run(kind, folder):
-    out = subprocess.run([sys.executable, "-c", _THRESHOLD_CHILD, kind, str(folder)], capture_output=True,
-                         text=True)
+    out = subprocess.run([sys.executable, "-c", _THRESHOLD_CHILD, kind, str(folder)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
     rows = [line.split() for line in out.stdout.splitlines() if line.startswith("m_")]
     return {name: (int(n), digest) for name, n, digest in rows}
@@ -123,7 +129,7 @@ def test_block_thresholder_gives_brian2s_events_to_the_bit(tmp_path):
     brian = _threshold_run("brian2", tmp_path / "brian2")
     # the network exercises every path: spikes, custom events and stochastic cells in every block
     assert ours["m_spike"][0] > 2000 and ours["m_upper"][0] > 2000 and ours["m_p"][0] > 1000
-    assert 500 < ours["m_fresh"][0] < ours["m_spike"][0]   # the spike-driven event: a strict subset of spikes
+    assert 500 < ours["m_fresh"][0] < ours["m_spike"][0]  # the spike-driven event: a strict subset of spikes
     assert ours == brian
     fresh = (tmp_path / "block" / "code_objects" / "g_fresh_thresholder_codeobject.cpp").read_text()
     assert "_num_spikes" in fresh and "_crossed" not in fresh

@@ -6,11 +6,10 @@ value), where the multiplicative rule counts co-activations."""
 
 from __future__ import annotations
 
+import brian2 as b2
 import numpy as np
 import pytest
-
-import brian2 as b2
-from brian2 import Equations, mV, ms
+from brian2 import Equations, ms, mV
 
 from spiking_direct.causal import alzheimer
 from spiking_direct.encoding import Encoding
@@ -24,18 +23,19 @@ def test_harmonic_gain_is_one_over_the_presentations_of_the_presynaptic_value():
     model = alzheimer()
     enc = Encoding.for_model(model)
     p = direct_protocol(model, enc, ProtocolParams(schedule="harmonic", couple_steps=30), np.random.default_rng(1))
-    for (u, v) in p.coupled_links:
+    for u, v in p.coupled_links:
         wins = [w for w in p.windows("couple") if (u, v) in p.coupled[w]]
         assert len(wins) == 30
         for a, b in ((u, v), (v, u)):
             sets = p.stim_set[wins, a]
             assert np.unique(sets).size == model.cardinality(model.variables[a])  # both values shown
             for i, w in enumerate(wins):
-                m = int(np.sum(sets[:i + 1] == sets[i]))
+                m = int(np.sum(sets[: i + 1] == sets[i]))
                 assert p.gain[w, a, b] == pytest.approx(1.0 / m)
     # the control turns it off, and an unknown schedule is refused by name
-    off = direct_protocol(model, enc, ProtocolParams(schedule="harmonic", control="no_plasticity"),
-                          np.random.default_rng(1))
+    off = direct_protocol(
+        model, enc, ProtocolParams(schedule="harmonic", control="no_plasticity"), np.random.default_rng(1)
+    )
     assert not off.gain.any()
     with pytest.raises(ValueError, match="unknown gain schedule 'harmonik'"):
         ProtocolParams(schedule="harmonik").validate()
@@ -61,7 +61,7 @@ def _coupled(rule: str, post_sequence, gains, c=30.0):
 def test_outstar_with_harmonic_gains_is_the_running_mean_and_the_counting_rule_is_not():
     rng = np.random.default_rng(2)
     M = 60
-    fired = rng.random((M, 20)) < np.linspace(0.05, 0.95, 20)   # post cell j wins with its own probability
+    fired = rng.random((M, 20)) < np.linspace(0.05, 0.95, 20)  # post cell j wins with its own probability
     seq = [np.flatnonzero(f) for f in fired]
     W = _coupled("outstar", seq, 1.0 / np.arange(1, M + 1))
     np.testing.assert_allclose(W, np.broadcast_to(1 + 30 * fired.mean(0), W.shape), rtol=1e-5)
@@ -101,16 +101,25 @@ def _stdp_windows(stdp: STDPParams, p_post, M: int = 80, T=40 * ms, seed=5):
         pattern[np.flatnonzero(fires[:, j]) * steps + 10, 1 + j] = 1
     tr_eqs, tr_spike, tr_reset = stdp_traces(stdp)
     one = b2.TimedArray(np.ones((1, 2)), dt=1 * b2.second)
-    ns = {**stdp.namespace(), "n_areas": 2, "fiber_on": b2.TimedArray(np.ones((1, 4)), dt=1 * b2.second),
-          "area_active": one, "fire": b2.TimedArray(pattern, dt=1 * ms),
-          "plasticity_gain": b2.TimedArray(np.repeat(1.0 / np.arange(1, M + 1), 4).reshape(M, 4), dt=T)}
-    G = b2.NeuronGroup(1 + J, tr_eqs + Equations("area : integer (constant)\nge : volt\nfired : 1"),
-                       threshold="fire(t, i) > 0.5 and fired == 0", reset=tr_spike + "\nfired = 1", namespace=ns)
-    G.run_regularly(tr_reset + "\nfired = 0", dt=T, when="start")   # traces start at 0; one spike per window
+    ns = {
+        **stdp.namespace(),
+        "n_areas": 2,
+        "fiber_on": b2.TimedArray(np.ones((1, 4)), dt=1 * b2.second),
+        "area_active": one,
+        "fire": b2.TimedArray(pattern, dt=1 * ms),
+        "plasticity_gain": b2.TimedArray(np.repeat(1.0 / np.arange(1, M + 1), 4).reshape(M, 4), dt=T),
+    }
+    G = b2.NeuronGroup(
+        1 + J,
+        tr_eqs + Equations("area : integer (constant)\nge : volt\nfired : 1"),
+        threshold="fire(t, i) > 0.5 and fired == 0",
+        reset=tr_spike + "\nfired = 1",
+        namespace=ns,
+    )
+    G.run_regularly(tr_reset + "\nfired = 0", dt=T, when="start")  # traces start at 0; one spike per window
     G.area = [0] + [1] * J
     eqs, on_pre, on_post = stdp_model(stdp)
-    S = b2.Synapses(G, G, eqs, on_pre=on_pre, on_post=on_post, delay={"pre": stdp.delay, "post": 0 * ms},
-                    namespace=ns)
+    S = b2.Synapses(G, G, eqs, on_pre=on_pre, on_post=on_post, delay={"pre": stdp.delay, "post": 0 * ms}, namespace=ns)
     S.connect(i=0, j=np.arange(1, 1 + J))
     S.w = "0.5 * w_max"
     b2.run(M * T)

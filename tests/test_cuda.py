@@ -26,8 +26,15 @@ def test_alzheimer_compiles_with_cuda_standalone(tmp_path):
     model, enc, protocol = prepare(cfg)
     be = backends.get("cuda_standalone")
     # a failed build raises BackendError with the compiler's message: the test fails loudly
-    out = be.build(cfg.spiking, protocol.n_areas, protocol.n_windows, enc.set_area(), directory=tmp_path / "cuda",
-                   values=timed_values(protocol, enc.n_sets, enc.set_area()), default_seed=0)
+    out = be.build(
+        cfg.spiking,
+        protocol.n_areas,
+        protocol.n_windows,
+        enc.set_area(),
+        directory=tmp_path / "cuda",
+        values=timed_values(protocol, enc.n_sets, enc.set_area()),
+        default_seed=0,
+    )
     binary = out / "main"
     assert binary.exists() and binary.stat().st_size > 1_000_000
     assert len(list((out / "code_objects").glob("*.cu"))) > 10

@@ -9,22 +9,24 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import brian2 as b2
 import numpy as np
 import pandas as pd
 import pytest
-
-import brian2 as b2
-from brian2 import mV, ms
+from brian2 import ms, mV
 
 import spiking_direct as sd
-from spiking_direct.errors import CausalModelError, ConfigError, SpikingDirectError
-
 from conftest import have_compiler
+from spiking_direct.errors import CausalModelError, ConfigError, SpikingDirectError
 
 VALUES = {"A": ["a1", "a0"], "B": ["b1", "b0"], "C": ["c1", "c0"], "D": ["d1", "d0"]}
 LINKS = [("A", "B"), ("B", "C"), ("A", "D")]
-TABLES = {"A": [0.5, 0.5], "B": [[0.9, 0.1], [0.2, 0.8]], "C": [[0.85, 0.15], [0.1, 0.9]],
-          "D": [[0.8, 0.2], [0.3, 0.7]]}
+TABLES = {
+    "A": [0.5, 0.5],
+    "B": [[0.9, 0.1], [0.2, 0.8]],
+    "C": [[0.85, 0.15], [0.1, 0.9]],
+    "D": [[0.8, 0.2], [0.3, 0.7]],
+}
 
 
 def toy():
@@ -34,16 +36,28 @@ def toy():
 #: an adaptive LIF cell: each spike adds b_a to an adaptation voltage that decays with tau_a
 ADAPTIVE = sd.NeuronModel(
     membrane="dv/dt = (E_L - v + ge - gi + I_noise - w_a) / tau_m : volt (unless refractory)\n"
-             "dw_a/dt = -w_a / tau_a : volt",
-    reset="v = v_reset; w_a += b_a", window_reset="w_a = 0*mV",
-    namespace={"tau_a": 100 * ms, "b_a": 3 * mV})
+    "dw_a/dt = -w_a / tau_a : volt",
+    reset="v = v_reset; w_a += b_a",
+    window_reset="w_a = 0*mV",
+    namespace={"tau_a": 100 * ms, "b_a": 3 * mV},
+)
 
 
 # ---------------------------------------------------------------------------
 # the public surface
 # ---------------------------------------------------------------------------
 def test_public_api_is_curated():
-    assert {"run", "compare", "build", "collect", "causal_models", "configure", "params", "Result", "SpikingDirectError"} <= set(sd.__all__)
+    assert {
+        "run",
+        "compare",
+        "build",
+        "collect",
+        "causal_models",
+        "configure",
+        "params",
+        "Result",
+        "SpikingDirectError",
+    } <= set(sd.__all__)
     for name in sd.__all__:
         assert hasattr(sd, name), name
     assert "alzheimer" in sd.causal_models() and callable(sd.configure)
@@ -55,7 +69,7 @@ def test_params_lists_every_parameter_with_unit_and_doc():
     assert (table["doc"].str.len() > 0).all(), table[table["doc"] == ""]["path"].tolist()
     row = table.set_index("path").loc["spiking.exc.tau_m"]
     assert row["unit"] == "s" and row["default"] == "10. ms"
-    assert table.set_index("path").loc["protocol.lead", "unit"] == "s"   # stored in s, given as a time
+    assert table.set_index("path").loc["protocol.lead", "unit"] == "s"  # stored in s, given as a time
     assert not sd.params("rate")["path"].str.startswith("spiking.").any()
 
 
@@ -66,19 +80,22 @@ def test_config_takes_quantities_by_name_and_path():
     assert sd.configure(learning="conditional").protocol.schedule == "harmonic"
 
 
-@pytest.mark.parametrize("kwargs, needle", [
-    (dict(tau_m=-20 * ms), "spiking.exc.tau_m = -20. ms is outside its domain"),
-    (dict(tau_m=20), "needs a quantity in s"),
-    (dict(lead=5), "protocol.lead needs a time"),
-    (dict(w_max=12 * ms), "needs a quantity in V"),
-    (dict(p_inter=1.5), "a probability must be in [0, 1]"),
-    (dict(n=100, k=200), "k must be between 1 and n"),
-    (dict(tau_mm=3 * ms), "did you mean 'tau_m'"),
-    (dict(engine="spike"), "did you mean 'spiking'"),
-    (dict(backend="cpp"), "did you mean 'cpp_standalone'"),
-    (dict(seed="x"), "seed must be an integer"),
-    (dict(learning="conditonal"), "did you mean 'conditional'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, needle",
+    [
+        (dict(tau_m=-20 * ms), "spiking.exc.tau_m = -20. ms is outside its domain"),
+        (dict(tau_m=20), "needs a quantity in s"),
+        (dict(lead=5), "protocol.lead needs a time"),
+        (dict(w_max=12 * ms), "needs a quantity in V"),
+        (dict(p_inter=1.5), "a probability must be in [0, 1]"),
+        (dict(n=100, k=200), "k must be between 1 and n"),
+        (dict(tau_mm=3 * ms), "did you mean 'tau_m'"),
+        (dict(engine="spike"), "did you mean 'spiking'"),
+        (dict(backend="cpp"), "did you mean 'cpp_standalone'"),
+        (dict(seed="x"), "seed must be an integer"),
+        (dict(learning="conditonal"), "did you mean 'conditional'"),
+    ],
+)
 def test_bad_values_are_refused_with_one_line(kwargs, needle):
     with pytest.raises(SpikingDirectError) as info:
         sd.configure(**kwargs)
@@ -119,7 +136,7 @@ def test_models_from_tables_and_data():
     rng = np.random.default_rng(0)
     frame = model.sample(4000, rng)
     est = sd.model_from_data(frame, LINKS, name="est", values=VALUES)
-    p_b = est.cpd_table("B")   # P(B | A) estimated from the data, close to the true table
+    p_b = est.cpd_table("B")  # P(B | A) estimated from the data, close to the true table
     assert np.allclose(p_b, np.asarray(TABLES["B"]), atol=0.05)
 
 
@@ -177,7 +194,7 @@ def test_users_brian2_state_is_left_as_found(toy_runs):
 
 def test_users_runtime_network_runs_after_a_package_run(toy_runs):
     group = toy_runs["user_group"]
-    b2.run(5 * ms)   # the magic network: the user's group only, never the package's objects
+    b2.run(5 * ms)  # the magic network: the user's group only, never the package's objects
     assert np.allclose(group.v[:], np.exp(-0.5), rtol=1e-3)
     assert {obj.name for obj in b2.collect()} == {"user_group"}
 
@@ -213,10 +230,10 @@ def test_recorded_membrane_potential(toy_runs):
     assert set(state["neuron"]) == {0, 1, 2, 3, 4}
     assert list(state.columns) == ["t (ms)", "neuron", "v (mV)", "w_a (mV)"]
     v = state["v (mV)"].to_numpy()
-    assert v[0] == pytest.approx(-70.0)                     # E_L at the start
-    assert v.max() < -40 and v.std() > 0.1                  # below threshold between spikes, and moving
+    assert v[0] == pytest.approx(-70.0)  # E_L at the start
+    assert v.max() < -40 and v.std() > 0.1  # below threshold between spikes, and moving
     by_cell = state.pivot(index="t (ms)", columns="neuron", values="v (mV)")
-    assert not np.allclose(by_cell[0], by_cell[1])          # five cells, five traces
+    assert not np.allclose(by_cell[0], by_cell[1])  # five cells, five traces
     loaded = sd.Result.load(res.folder)
     pd.testing.assert_frame_equal(loaded.state, state)
     pd.testing.assert_frame_equal(loaded.links, res.links)
@@ -239,18 +256,24 @@ def test_record_needs_known_variables():
 def test_custom_neuron_model_runs_in_the_network(toy_runs):
     res = toy_runs["first"]
     w_a = res.state["w_a (mV)"].to_numpy()
-    assert w_a.min() >= 0 and w_a.max() == pytest.approx(3.0, rel=1e-6)   # b_a: the cells spiked and adapted
+    assert w_a.min() >= 0 and w_a.max() == pytest.approx(3.0, rel=1e-6)  # b_a: the cells spiked and adapted
     assert res["params"]["spiking"]["neuron"]["membrane"].startswith("dv/dt = (E_L - v + ge - gi + I_noise - w_a)")
     assert res.metrics.loc["delta", "precision_at_k"] == 1.0
 
 
-@pytest.mark.parametrize("kwargs, needle", [
-    (dict(membrane="dx/dt = -x / tau_m : volt"), "must define dv/dt"),
-    (dict(membrane="dv/dt = (E_L - v) / tau_m : volt"), "does not use ['ge', 'gi']"),
-    (dict(membrane="dv/dt = (E_L - v + ge - gi) / tau_m : volt\nge : volt"), "declared by the network"),
-    (dict(membrane="dv/dt = (E_L - v + ge - gi) / tau_m : volt", threshold="v > -50*mV"), "must compare v with theta"),
-    (dict(membrane="dv/dt = (E_L - v + ge - gi / tau_m : volt"), "cannot parse"),
-])
+@pytest.mark.parametrize(
+    "kwargs, needle",
+    [
+        (dict(membrane="dx/dt = -x / tau_m : volt"), "must define dv/dt"),
+        (dict(membrane="dv/dt = (E_L - v) / tau_m : volt"), "does not use ['ge', 'gi']"),
+        (dict(membrane="dv/dt = (E_L - v + ge - gi) / tau_m : volt\nge : volt"), "declared by the network"),
+        (
+            dict(membrane="dv/dt = (E_L - v + ge - gi) / tau_m : volt", threshold="v > -50*mV"),
+            "must compare v with theta",
+        ),
+        (dict(membrane="dv/dt = (E_L - v + ge - gi / tau_m : volt"), "cannot parse"),
+    ],
+)
 def test_neuron_model_requirements_are_checked(kwargs, needle):
     with pytest.raises(SpikingDirectError) as info:
         sd.configure(neuron=sd.NeuronModel(**kwargs))

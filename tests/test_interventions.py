@@ -11,11 +11,16 @@ import pytest
 from spiking_direct import pipeline, truth
 from spiking_direct.causal import alzheimer
 from spiking_direct.cli import main
-from spiking_direct.errors import SpikingDirectError
 from spiking_direct.config import RunConfig, apply_overrides
 from spiking_direct.encoding import Encoding
-from spiking_direct.interventions import (InterventionError, answer, coupling_sample_ace, coupling_sample_metrics,
-                                         intervention_metrics)
+from spiking_direct.errors import SpikingDirectError
+from spiking_direct.interventions import (
+    InterventionError,
+    answer,
+    coupling_sample_ace,
+    coupling_sample_metrics,
+    intervention_metrics,
+)
 from spiking_direct.protocol import PHASES, ProtocolParams, direct_protocol
 from spiking_direct.results import Result
 
@@ -30,15 +35,15 @@ def test_intervene_windows_clamp_the_variable_and_cut_its_inputs():
     model, p = _protocol()
     V = model.variables
     wins = p.windows("intervene")
-    assert wins.size == 3 * 2 * model.n_variables          # reps x values x variables
-    assert np.all(p.gain[wins] == 0)                        # plasticity off
+    assert wins.size == 3 * 2 * model.n_variables  # reps x values x variables
+    assert np.all(p.gain[wins] == 0)  # plasticity off
     roots = [i for i, v in enumerate(V) if not model.parents(v)]
     for w in wins:
         x = p.query_var[w]
         assert p.stim_set[w, x] >= 0 and p.offset[w, x] == 0
         clamped = np.flatnonzero(p.stim_set[w] >= 0)
         assert set(clamped) == set(roots) | {x}
-        assert not p.fiber[w][:, clamped].any()              # graph surgery: nothing reaches a clamped area
+        assert not p.fiber[w][:, clamped].any()  # graph surgery: nothing reaches a clamped area
         listeners = np.setdiff1d(np.arange(p.n_areas), clamped)
         assert p.fiber[w][np.ix_(clamped, listeners)].all()
         assert np.all(p.active[w])
@@ -54,7 +59,7 @@ def test_intervene_lag_per_level_and_the_span_that_deep_specifications_share():
     # Alzheimer is two levels deep: 8 ms per level fits in the 24 ms span
     assert p.offset[w, V.index("Amyloid")] == pytest.approx(0.008)
     assert p.offset[w, V.index("CognitiveDecline")] == pytest.approx(0.016)
-    _, tight = _protocol(intervene_span=0.010)              # 10 ms over 2 levels: 5 ms per level
+    _, tight = _protocol(intervene_span=0.010)  # 10 ms over 2 levels: 5 ms per level
     assert tight.offset[w, V.index("CognitiveDecline")] == pytest.approx(0.010)
     assert tight.offset[w, V.index("Amyloid")] == pytest.approx(0.005)
     with pytest.raises(ValueError, match="intervene_span"):
@@ -66,10 +71,10 @@ def test_spiking_engine_refuses_offsets_that_leave_an_area_no_time_to_fire():
 
     cfg = apply_overrides(RunConfig(), ["intervene_reps=2"])
     _, _, p = pipeline.prepare(replace(cfg, backend="runtime"))
-    check_timing(p, cfg.spiking)                            # the defaults fit: 16 ms <= 40 - 4 - 12 ms
+    check_timing(p, cfg.spiking)  # the defaults fit: 16 ms <= 40 - 4 - 12 ms
     late = apply_overrides(cfg, ["protocol.intervene_lag=15ms", "protocol.intervene_span=30ms"])
     with pytest.raises(SpikingError, match=r"30.0 ms .*intervene phase.*<= T_win - t_ramp - T_ramp = 24.0 ms"):
-        pipeline.simulate(replace(late, backend="runtime"))      # refused before anything is built
+        pipeline.simulate(replace(late, backend="runtime"))  # refused before anything is built
     # the rate engine has no window clock: the same protocol is fine there
     _, _, p_late = pipeline.prepare(replace(late, engine="rate"))
     assert p_late.offset.max() == pytest.approx(0.030)
@@ -110,8 +115,9 @@ def test_coupling_rows_are_the_value_pairs_the_coupling_windows_present():
     enc = Encoding.for_model(model)
     table = model.sample_indices(300, np.random.default_rng(5))
     p = direct_protocol(model, enc, ProtocolParams(couple_steps=7), np.random.default_rng(0), table=table)
-    value_of = {enc.stimulus(a, x)[0]: x for a in range(model.n_variables) for x in range(model.cardinality(
-        model.variables[a]))}
+    value_of = {
+        enc.stimulus(a, x)[0]: x for a in range(model.n_variables) for x in range(model.cardinality(model.variables[a]))
+    }
     for u, v in p.coupled_links:
         rows = p.coupling_rows((u, v))
         ws = [w for w in p.windows("couple") if (u, v) in p.coupled[w]]
@@ -140,10 +146,10 @@ def test_coupling_sample_contrast_and_what_the_network_follows():
         linked[a, b] = True
     assert np.isnan(sample[~linked]).all() and np.isfinite(sample[linked]).all()
     exact, links = truth.exact_ace(model), list(model.link_indices())
-    follows = coupling_sample_metrics(sample, sample, exact, links)     # a learner that copies its rows
+    follows = coupling_sample_metrics(sample, sample, exact, links)  # a learner that copies its rows
     assert follows["network_follows_sample"] == 1.0
     assert follows["network_sign_agreement"] == follows["sample_sign_agreement"]
-    against = coupling_sample_metrics(-sample, sample, exact, links)    # one that learns the opposite
+    against = coupling_sample_metrics(-sample, sample, exact, links)  # one that learns the opposite
     assert against["network_follows_sample"] == 0.0
 
 
@@ -165,8 +171,8 @@ def test_rate_run_writes_interventions_and_answers_queries(rate_runs):
     assert (folder / "figures" / "interventions.png").exists()
     rows = answer(data, {"APOE4": "Carrier"})
     apoe = {r["value"]: r["predicted"] for r in rows if r["variable"] == "APOE4"}
-    assert apoe == {"Carrier": 1.0, "Non-carrier": 0.0}      # the clamped variable
-    for r in rows:                                           # every prediction is a probability
+    assert apoe == {"Carrier": 1.0, "Non-carrier": 0.0}  # the clamped variable
+    for r in rows:  # every prediction is a probability
         assert r["predicted"] is None or 0.0 <= r["predicted"] <= 1.0
     with pytest.raises(InterventionError, match="unknown value"):
         answer(data, {"APOE4": "Maybe"})
@@ -207,8 +213,10 @@ def test_direction_changes_answers(rate_runs):
     rev = rate_runs["reversed"][1]["interventions"]["metrics"]
     assert fwd["n_direction_ok"] >= 9 and fwd["max_abs_ace_reverse"] < 0.1
     assert rev["n_direction_ok"] == 0
-    pairs = {(p["source"], p["target"]): p["ace_predicted"] or 0.0
-             for p in rate_runs["reversed"][1]["interventions"]["pairs"]}
+    pairs = {
+        (p["source"], p["target"]): p["ace_predicted"] or 0.0
+        for p in rate_runs["reversed"][1]["interventions"]["pairs"]
+    }
     links = alzheimer().links
     assert np.mean([abs(pairs[(v, u)]) for u, v in links]) > 3 * np.mean([abs(pairs[(u, v)]) for u, v in links])
 
@@ -229,11 +237,14 @@ def test_cli_intervene_on_a_run_without_queries(tmp_path, capsys):
     assert "intervene_reps" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("edit, expect", [
-    (lambda head, rows: (head.replace("Diet", "Coffee"), rows), "unknown column 'Coffee'"),
-    (lambda head, rows: (head, [rows[0], rows[1].replace("Carrier", "Maybe", 1), *rows[2:]]), "row 2"),
-    (lambda head, rows: (head, [rows[0], rows[1], ",".join([""] + rows[2].split(",")[1:]), *rows[3:]]), "row 3"),
-])
+@pytest.mark.parametrize(
+    "edit, expect",
+    [
+        (lambda head, rows: (head.replace("Diet", "Coffee"), rows), "unknown column 'Coffee'"),
+        (lambda head, rows: (head, [rows[0], rows[1].replace("Carrier", "Maybe", 1), *rows[2:]]), "row 2"),
+        (lambda head, rows: (head, [rows[0], rows[1], ",".join([""] + rows[2].split(",")[1:]), *rows[3:]]), "row 3"),
+    ],
+)
 def test_bad_data_table_is_one_clear_error_and_writes_nothing(tmp_path, capsys, edit, expect):
     model = alzheimer()
     good = tmp_path / "good.csv"
@@ -253,7 +264,7 @@ def test_bad_data_table_is_one_clear_error_and_writes_nothing(tmp_path, capsys, 
 def test_data_table_drives_the_coupling(tmp_path):
     """A given table replaces the sampled one: its rows are the value pairs presented."""
     model = alzheimer()
-    table = np.zeros((50, model.n_variables), dtype=int)       # every variable always at its first value
+    table = np.zeros((50, model.n_variables), dtype=int)  # every variable always at its first value
     path = tmp_path / "zeros.csv"
     truth.write_table(table, model, path)
     m, enc, p = pipeline.prepare(replace(RunConfig(), data=str(path)))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import brian2 as b2
 import numpy as np
 import pytest
-
-import brian2 as b2
-from brian2 import mV, ms
+from brian2 import ms, mV
 
 from spiking_direct.engines.spiking import SpikingError, SpikingParams
 from spiking_direct.models import ExcitatoryParams, WindowClock, excitatory_model
@@ -25,9 +24,12 @@ def _free_membrane_sd(noise: str, sigma=0.7 * mV, seed=1, noise_dt=None) -> tupl
     if noise_dt is not None:
         exc = ExcitatoryParams(noise=noise, sigma=sigma, noise_dt=noise_dt)
     b2.defaultclock.dt = clock.dt
-    ns = {**clock.namespace(), **exc.namespace(),
-          "area_active": b2.TimedArray(np.zeros((1, 1)), dt=10 * b2.second),
-          "area_offset": b2.TimedArray(np.zeros((1, 1)) * b2.second, dt=10 * b2.second)}
+    ns = {
+        **clock.namespace(),
+        **exc.namespace(),
+        "area_active": b2.TimedArray(np.zeros((1, 1)), dt=10 * b2.second),
+        "area_offset": b2.TimedArray(np.zeros((1, 1)) * b2.second, dt=10 * b2.second),
+    }
     eqs, thr, reset = excitatory_model(noise, theta="cell")
     G = b2.NeuronGroup(400, eqs, threshold=thr, reset=reset, refractory="tau_ref", method="euler", namespace=ns)
     G.v = exc.E_L
@@ -39,7 +41,7 @@ def _free_membrane_sd(noise: str, sigma=0.7 * mV, seed=1, noise_dt=None) -> tupl
     spikes = b2.SpikeMonitor(G)
     b2.run(600 * ms)
     assert spikes.num_spikes == 0
-    v = (mon.v[:, 100:] - exc.E_L) / mV               # after 100 ms of settling
+    v = (mon.v[:, 100:] - exc.E_L) / mV  # after 100 ms of settling
     x = v - v.mean()
     ac = float(np.mean(x[:, 1:] * x[:, :-1]) / np.mean(x * x))
     return float(v.std()), ac

@@ -21,7 +21,7 @@ def test_a_notebook_session(tmp_path):
     if not have_compiler():
         pytest.skip("no C++ compiler")
     import brian2 as b2
-    from brian2 import mV, ms
+    from brian2 import ms, mV
 
     import spiking_direct as sd
 
@@ -45,10 +45,16 @@ def test_a_notebook_session(tmp_path):
 
     # 4. a 4-variable model from its tables, with the membrane potential of 5 cells
     toy = sd.model_from_tables(
-        "toy4", {"A": ["a1", "a0"], "B": ["b1", "b0"], "C": ["c1", "c0"], "D": ["d1", "d0"]},
+        "toy4",
+        {"A": ["a1", "a0"], "B": ["b1", "b0"], "C": ["c1", "c0"], "D": ["d1", "d0"]},
         [("A", "B"), ("B", "C"), ("A", "D")],
-        {"A": [0.5, 0.5], "B": [[0.9, 0.1], [0.2, 0.8]], "C": [[0.85, 0.15], [0.1, 0.9]],
-         "D": [[0.8, 0.2], [0.3, 0.7]]})
+        {
+            "A": [0.5, 0.5],
+            "B": [[0.9, 0.1], [0.2, 0.8]],
+            "C": [[0.85, 0.15], [0.1, 0.9]],
+            "D": [[0.8, 0.2], [0.3, 0.7]],
+        },
+    )
     res = sd.run(toy, n=300, seed=3, record={"v": range(5)}, out=tmp_path / "toy")
     assert res["scm"] == "toy4" and res.metrics.loc["delta", "precision_at_k"] == 1.0
     assert set(res.state["neuron"]) == set(range(5))
@@ -68,8 +74,7 @@ def test_a_notebook_session(tmp_path):
 
     # 7. the user's own runtime network in the same process
     b2.start_scope()
-    group = b2.NeuronGroup(10, "dv/dt = (1.1 - v) / (10*ms) : 1", threshold="v > 1", reset="v = 0",
-                           method="exact")
+    group = b2.NeuronGroup(10, "dv/dt = (1.1 - v) / (10*ms) : 1", threshold="v > 1", reset="v = 0", method="exact")
     spikes = b2.SpikeMonitor(group)
     b2.run(100 * ms)
     assert b2.get_device().__class__.__name__ == "RuntimeDevice"

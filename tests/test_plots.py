@@ -39,15 +39,35 @@ def make_run(folder: Path, engine: str = "rate", seed: int = 0) -> Path:
             for loc in range(base, base + k + int(rng.integers(0, 2))):
                 sw.append(w), sn.append(a * n + loc)
                 st.append(rng.integers(1, 4) * 1e-3 if engine == "rate" else rng.uniform(0.01, 0.03))
-    write_npz(folder / "recording.npz", spike_window=np.array(sw, np.int32), spike_neuron=np.array(sn, np.int32),
-              spike_time=np.array(st), n=n, k=k, phase=np.array(phase, np.int8), stim_set=stim, active=active,
-              offset=np.zeros((W, A)), gain=gain, probe_source=probe_source,
-              phases=np.array(["identify", "couple", "probe"]))
+    write_npz(
+        folder / "recording.npz",
+        spike_window=np.array(sw, np.int32),
+        spike_neuron=np.array(sn, np.int32),
+        spike_time=np.array(st),
+        n=n,
+        k=k,
+        phase=np.array(phase, np.int8),
+        stim_set=stim,
+        active=active,
+        offset=np.zeros((W, A)),
+        gain=gain,
+        probe_source=probe_source,
+        phases=np.array(["identify", "couple", "probe"]),
+    )
     delta = np.array([[np.nan, -0.2, 0.1], [0.2, np.nan, 0.8], [-0.1, -0.8, np.nan]])  # X->Y reversed
     prop = np.array([[np.nan, 0.9, 0.0], [-0.9, np.nan, 0.7], [0.0, -0.7, np.nan]])
     S = np.abs(delta) + 1.0
-    params = {"protocol": {"schedule": "adaptive_soft", "warm_beta": 0.09, "max_beta": 0.16, "ramp_steps": 3,
-                           "couple_steps": 3, "lead": 0.005, "control": "none"}}
+    params = {
+        "protocol": {
+            "schedule": "adaptive_soft",
+            "warm_beta": 0.09,
+            "max_beta": 0.16,
+            "ramp_steps": 3,
+            "couple_steps": 3,
+            "lead": 0.005,
+            "control": "none",
+        }
+    }
     if engine == "spiking":
         params["spiking"] = {"n": n, "k": k, "clock": {"T_win": "40. ms"}, "stdp": {"w_init": "1. mV"}}
     else:
@@ -56,14 +76,38 @@ def make_run(folder: Path, engine: str = "rate", seed: int = 0) -> Path:
     for u, v in LINKS:
         truth[u, v] = 1
     result = {
-        "schema_version": 1, "scm": "chain3", "variables": V, "engine": engine, "seed": seed,
-        "true_links": [[V[u], V[v]] for u, v in LINKS], "params": params,
+        "schema_version": 1,
+        "scm": "chain3",
+        "variables": V,
+        "engine": engine,
+        "seed": seed,
+        "true_links": [[V[u], V[v]] for u, v in LINKS],
+        "params": params,
         "metrics_delta": {"precision_at_k": 0.5, "auroc": None},
         "metrics_delta_prop": {"precision_at_k": 1.0, "auroc": 1.0},
-        "links": [{"source": V[u], "target": V[v], "delta": delta[u, v], "delta_prop": prop[u, v],
-                   "s_forward": S[u, v], "s_reverse": S[v, u]} for u, v in LINKS],
-        "pairs": [{"source": V[i], "target": V[j], "is_link": bool(truth[i, j]), "delta": delta[i, j],
-                   "delta_prop": prop[i, j]} for i in range(A) for j in range(A) if i != j],
+        "links": [
+            {
+                "source": V[u],
+                "target": V[v],
+                "delta": delta[u, v],
+                "delta_prop": prop[u, v],
+                "s_forward": S[u, v],
+                "s_reverse": S[v, u],
+            }
+            for u, v in LINKS
+        ],
+        "pairs": [
+            {
+                "source": V[i],
+                "target": V[j],
+                "is_link": bool(truth[i, j]),
+                "delta": delta[i, j],
+                "delta_prop": prop[i, j],
+            }
+            for i in range(A)
+            for j in range(A)
+            if i != j
+        ],
         "matrices": {"S": S, "delta": delta, "delta_prop": prop, "truth": truth},
         "protocol": {"n_windows": W, "coupled_links": [list(l) for l in LINKS]},
     }
@@ -78,8 +122,14 @@ def test_all_figures(tmp_path, engine):
     folder = make_run(tmp_path, engine)
     paths = plots.all_figures(folder)
     names = {p.stem for p in paths}
-    assert names == {"raster_coupling", "weights_per_link", "learned_graph", "gain_schedule",
-                     "winners_per_window", "delta_matrices"}
+    assert names == {
+        "raster_coupling",
+        "weights_per_link",
+        "learned_graph",
+        "gain_schedule",
+        "winners_per_window",
+        "delta_matrices",
+    }
     for p in paths:
         assert p.parent == folder / "figures" and p.is_file()
         assert p.stat().st_size > 10_000, p
@@ -120,8 +170,10 @@ def test_many_links_are_drawn_as_points(tmp_path):
     folder = make_run(tmp_path, "spiking")
     result = json.loads((folder / "result.json").read_text())
     rng = np.random.default_rng(1)
-    result["links"] = [{"source": f"U{i}", "target": f"V{i}", "s_forward": float(f), "s_reverse": float(r)}
-                       for i, (f, r) in enumerate(zip(rng.uniform(2, 9, 60), rng.uniform(0, 1, 60)))]
+    result["links"] = [
+        {"source": f"U{i}", "target": f"V{i}", "s_forward": float(f), "s_reverse": float(r)}
+        for i, (f, r) in enumerate(zip(rng.uniform(2, 9, 60), rng.uniform(0, 1, 60)))
+    ]
     result["links"][0]["s_reverse"] = None
     write_json(folder / "result.json", result)
     img = imread(plots.weights_per_link(folder))

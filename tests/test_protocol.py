@@ -24,7 +24,7 @@ def test_phases_and_window_counts():
     assert len(p.windows("identify")) == 3 * 2
     assert len(p.windows("probe")) == 2 * 2 * model.n_variables
     # every link coupled couple_steps times, with the gain on both directions of its pair only
-    for (u, v) in model.link_indices():
+    for u, v in model.link_indices():
         wins = [w for w in range(p.n_windows) if (u, v) in p.coupled[w]]
         assert len(wins) == 5
         assert np.all(p.gain[wins, u, v] > 0) and np.all(p.gain[wins, v, u] > 0)
@@ -69,8 +69,7 @@ def test_probe_windows_listen_to_the_probed_area_only():
         assert p.fiber[w, a].sum() == model.n_variables - 1 and p.fiber[w].sum() == model.n_variables - 1
 
 
-@pytest.mark.parametrize("bad", [dict(lead=-0.001), dict(schedule="nope"), dict(control="nope"),
-                                 dict(couple_steps=0)])
+@pytest.mark.parametrize("bad", [dict(lead=-0.001), dict(schedule="nope"), dict(control="nope"), dict(couple_steps=0)])
 def test_bad_protocol_parameters(bad):
     with pytest.raises(ProtocolError):
         make(**bad)

@@ -90,7 +90,7 @@ def test_bernoulli_pairs_exact_structure():
     indptr, idx = bernoulli_pairs(400, 300, 0.05, rng)
     assert indptr.shape == (401,) and indptr[-1] == idx.size
     for r in range(400):  # sorted, unique, in range
-        row = idx[indptr[r]:indptr[r + 1]]
+        row = idx[indptr[r] : indptr[r + 1]]
         assert np.all(np.diff(row) > 0) and (row.size == 0 or (row[0] >= 0 and row[-1] < 300))
     m = 400 * 300 * 0.05
     assert abs(idx.size - m) < 5 * np.sqrt(m)
@@ -135,10 +135,10 @@ def test_hebbian_multiplies_exactly_the_winner_pairs():
     after = _dense(f)
     expect = before.copy()
     sel = np.ix_(pre, post)
-    expect[sel] = (before[sel].astype(np.float32) * np.float32(1.25))
-    np.testing.assert_array_equal(after, expect)          # nothing else touched
-    assert changed == int((before[sel] != 0).sum())       # only existing synapses
-    assert np.array_equal(after != 0, before != 0)        # no synapse created
+    expect[sel] = before[sel].astype(np.float32) * np.float32(1.25)
+    np.testing.assert_array_equal(after, expect)  # nothing else touched
+    assert changed == int((before[sel] != 0).sum())  # only existing synapses
+    assert np.array_equal(after != 0, before != 0)  # no synapse created
 
 
 def test_hebbian_full_volley_and_cached_input_stay_exact():
@@ -153,8 +153,8 @@ def test_hebbian_full_volley_and_cached_input_stay_exact():
     expect[:, post] = before[:, post].astype(np.float32) * np.float32(1.1)
     np.testing.assert_array_equal(_dense(f), expect)
     fresh = np.bincount(f.indices, weights=f.data, minlength=500)
-    np.testing.assert_array_equal(f.input(None), fresh)   # cache updated bit-for-bit
-    f.hebbian(np.array([0, 1]), np.array([5]))            # partial volley invalidates the cache
+    np.testing.assert_array_equal(f.input(None), fresh)  # cache updated bit-for-bit
+    f.hebbian(np.array([0, 1]), np.array([5]))  # partial volley invalidates the cache
     np.testing.assert_array_equal(f.input(None), np.bincount(f.indices, weights=f.data, minlength=500))
 
 
@@ -199,7 +199,7 @@ def test_small_projection_plateaus():
     res = project(2000, 45, 0.05, 0.05, rounds=30, seed=0)
     sup = res["support"]
     assert sup[0] == 45 and np.all(np.diff(sup) >= 0)
-    assert sup[-1] == sup[-6], sup               # last 5 rounds add no new winner
+    assert sup[-1] == sup[-6], sup  # last 5 rounds add no new winner
     assert res["last_new_round"] <= 25
     assert all(w.size == 45 for w in res["winners"])
     np.testing.assert_array_equal(res["winners"][-1], res["winners"][-2])  # converged assembly
@@ -251,9 +251,20 @@ def test_rate_params_defaults_and_validation():
     p = RateParams()
     assert p.k_eff == 32 and p.n_in_eff == 32
     assert RateParams(n=100, k=7, n_in=3).n_in_eff == 3
-    for bad in (dict(n=1), dict(n=10, k=11), dict(k=0), dict(p_inter=0.0), dict(p_inter=1.5),
-                dict(p_in=0.0), dict(p_in=-0.1), dict(p_rec=1.1), dict(beta_in=-1.0),
-                dict(extra_rounds=-1), dict(tie_break="coin"), dict(n_in=0)):
+    for bad in (
+        dict(n=1),
+        dict(n=10, k=11),
+        dict(k=0),
+        dict(p_inter=0.0),
+        dict(p_inter=1.5),
+        dict(p_in=0.0),
+        dict(p_in=-0.1),
+        dict(p_rec=1.1),
+        dict(beta_in=-1.0),
+        dict(extra_rounds=-1),
+        dict(tie_break="coin"),
+        dict(n_in=0),
+    ):
         with pytest.raises(ValueError):
             RateParams(**bad)
 
@@ -299,8 +310,9 @@ def _two_area_protocol(gain: float, lead: float = 0.005, couple: int = 12) -> Pr
         fiber[w, a, 1 - a] = True
         probe_source[w] = a
         w += 1
-    return Protocol(A, phase, stim_set, strength, active, offset, g, fiber, probe_source,
-                    [[] for _ in range(W)], ProtocolParams())
+    return Protocol(
+        A, phase, stim_set, strength, active, offset, g, fiber, probe_source, [[] for _ in range(W)], ProtocolParams()
+    )
 
 
 ENC2 = Encoding("index", (2, 2))
@@ -313,7 +325,7 @@ def test_leading_area_strengthens_forward_only():
     S, count = synaptic_strength(rec, asm)
     assert count[0, 1] > 0 and count[1, 0] > 0
     assert S[0, 1] > S[1, 0]
-    assert S[1, 0] == pytest.approx(1.0)       # reverse untouched (v fires after u)
+    assert S[1, 0] == pytest.approx(1.0)  # reverse untouched (v fires after u)
     prop = propagation(rec, asm)
     assert prop.overlap[0, 1] > 0.5 > 0.25 > prop.overlap[1, 0]
     # the strengthened synapses are exactly assembly(0) -> assembly(1) pairs
@@ -339,7 +351,7 @@ def test_recording_contents():
     n, k = rec.n, rec.k
     assert (n, k) == (400, 20) and rec.weight_unit == "1"
     counts = rec.window_area_counts()
-    np.testing.assert_array_equal(counts[prot.active], k)      # every active area fires exactly k
+    np.testing.assert_array_equal(counts[prot.active], k)  # every active area fires exactly k
     # offsets -> rounds: the lagging area fires in round 1 (t = 1 ms)
     cw = prot.windows("couple")[0]
     sel = rec.spike_window == cw
@@ -368,7 +380,7 @@ def test_same_seed_same_recording_different_seed_differs():
 def test_silent_area_and_partial_strength():
     prot = _two_area_protocol(0.1)
     w = prot.windows("probe")[0]
-    prot.fiber[w] = False            # probe target with no fibre and no stimulus: silent
+    prot.fiber[w] = False  # probe target with no fibre and no stimulus: silent
     rec = run_rate(prot, ENC2, SMALL, seed=0)
     counts = rec.window_area_counts()
     assert counts[w, 0] == rec.k and counts[w, 1] == 0
@@ -394,7 +406,7 @@ def test_graded_stimulus_elects_the_full_strength_assembly():
     for w in (1, 3):
         a = np.sort(full.spike_neuron[full.spike_window == w])
         b = np.sort(weak.spike_neuron[weak.spike_window == w])
-        assert a.size == 2 * weak.k      # both areas fire k
+        assert a.size == 2 * weak.k  # both areas fire k
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="stimulus must be one of"):
         RateParams(stimulus="poisson")
@@ -405,14 +417,14 @@ def test_extra_rounds_strengthen_both_directions():
     rec = run_rate(prot, ENC2, RateParams(n=300, extra_rounds=1, p_rec=0.1, beta_rec=0.05), seed=2)
     asm = identify_assemblies(rec)
     S, _ = synaptic_strength(rec, asm)
-    assert S[0, 1] > S[1, 0] > 1.0    # reverse now strengthened too, but less
+    assert S[0, 1] > S[1, 0] > 1.0  # reverse now strengthened too, but less
     assert set(np.round(rec.spike_time / 1e-3).astype(int)) == {0, 1, 2}
     assert rec.info["n_recurrent_synapses"] > 0
 
 
 def test_protocol_encoding_mismatch_raises():
     prot = _two_area_protocol(0.1)
-    prot.stim_set[0, 0] = 2          # set 2 belongs to area 1
+    prot.stim_set[0, 0] = 2  # set 2 belongs to area 1
     with pytest.raises(ValueError):
         run_rate(prot, ENC2, SMALL, seed=0)
 
@@ -446,7 +458,9 @@ def test_alzheimer_direct_recovers_structure():
     rev = prop.overlap[links[:, 1], links[:, 0]]
     assert np.all(fwd > rev)
     assert np.all(S[links[:, 1], links[:, 0]] == 1.0)
-    print(f"\nAlzheimer rate run {elapsed:.2f} s (build {rec.timing['build_s']:.2f} s, "
-          f"simulate {rec.timing['simulate_s']:.3f} s); forward overlaps {np.round(fwd, 2)}, "
-          f"reverse {np.round(rev, 2)}")
+    print(
+        f"\nAlzheimer rate run {elapsed:.2f} s (build {rec.timing['build_s']:.2f} s, "
+        f"simulate {rec.timing['simulate_s']:.3f} s); forward overlaps {np.round(fwd, 2)}, "
+        f"reverse {np.round(rev, 2)}"
+    )
     assert elapsed < 30.0

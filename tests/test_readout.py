@@ -22,13 +22,38 @@ def tiny_recording():
     active = np.array([[1, 1], [1, 1], [1, 1]], dtype=bool)
     fiber = np.zeros((W, A, A), bool)
     fiber[2, 0, 1] = True
-    p = Protocol(A, phase, stim_set, stim_set >= 0, active, np.zeros((W, A)), np.zeros((W, A, A)), fiber,
-                 np.array([-1, -1, 0]), [[], [], []])
+    p = Protocol(
+        A,
+        phase,
+        stim_set,
+        stim_set >= 0,
+        active,
+        np.zeros((W, A)),
+        np.zeros((W, A, A)),
+        fiber,
+        np.array([-1, -1, 0]),
+        [[], [], []],
+    )
     spikes = [  # (window, global neuron, time)
-        (0, 0, 0.010), (0, 1, 0.011), (0, 2, 0.012), (1, 0, 0.010), (1, 1, 0.011), (1, 3, 0.012),
-        (0, 15, 0.010), (0, 16, 0.010), (0, 17, 0.010), (1, 15, 0.010), (1, 16, 0.010), (1, 17, 0.010),
+        (0, 0, 0.010),
+        (0, 1, 0.011),
+        (0, 2, 0.012),
+        (1, 0, 0.010),
+        (1, 1, 0.011),
+        (1, 3, 0.012),
+        (0, 15, 0.010),
+        (0, 16, 0.010),
+        (0, 17, 0.010),
+        (1, 15, 0.010),
+        (1, 16, 0.010),
+        (1, 17, 0.010),
         # probe: area 1 answers with 15, 16 and an outsider 19 (and 18 fires later, ranked out)
-        (2, 0, 0.010), (2, 1, 0.010), (2, 2, 0.010), (2, 15, 0.020), (2, 16, 0.021), (2, 19, 0.022),
+        (2, 0, 0.010),
+        (2, 1, 0.010),
+        (2, 2, 0.010),
+        (2, 15, 0.020),
+        (2, 16, 0.021),
+        (2, 19, 0.022),
         (2, 18, 0.030),
     ]
     w, i, t = map(np.array, zip(*spikes))
@@ -68,7 +93,7 @@ def test_spikes_in_selects_exactly_the_spikes_of_the_windows_and_area():
     rng = np.random.default_rng(0)
     S = 5000
     W, A, n = rec.protocol.n_windows, rec.n_areas, rec.n
-    rec.spike_window = np.sort(rng.integers(0, W, S)).astype(np.int32)   # before the index is first built
+    rec.spike_window = np.sort(rng.integers(0, W, S)).astype(np.int32)  # before the index is first built
     rec.spike_neuron = rng.integers(0, A * n, S).astype(np.int32)
     rec.spike_time = rng.random(S)
     for windows in ([2, 0], [1, 1], [], [0, 1, 2]):
@@ -76,7 +101,7 @@ def test_spikes_in_selects_exactly_the_spikes_of_the_windows_and_area():
             got = rec.spikes_in(np.array(windows, dtype=int), area)
             want = np.flatnonzero(np.isin(rec.spike_window, windows) & (rec.spike_neuron // n == area))
             assert np.array_equal(np.sort(got), want), (windows, area)
-            assert np.all(np.diff(rec.spike_window[got]) >= 0)   # ascending window
+            assert np.all(np.diff(rec.spike_window[got]) >= 0)  # ascending window
 
 
 def test_synaptic_strength_reads_only_assembly_synapses_when_sorted_by_pre():

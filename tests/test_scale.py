@@ -68,9 +68,9 @@ def test_rate_linked_builds_only_linked_blocks_and_learns_alzheimer():
     rec = run_rate(prot, enc, params, seed=0)
     n, p = params.n, params.p_inter
     allowed = linked_pairs(prot)
-    assert allowed.sum() == 2 * L                     # every link, both directions; no other pair
+    assert allowed.sum() == 2 * L  # every link, both directions; no other pair
     counts = _blocks(rec, A)
-    assert np.all(counts[~allowed] == 0)              # nothing outside the linked blocks
+    assert np.all(counts[~allowed] == 0)  # nothing outside the linked blocks
     assert np.all(counts[allowed] > 0)
     # each block ~ Binomial(n^2, p)
     mean, sd = n * n * p, np.sqrt(n * n * p * (1 - p))
@@ -86,8 +86,13 @@ def test_rate_linked_builds_only_linked_blocks_and_learns_alzheimer():
     assert rec_all.info["n_inter_pairs"] == A * (A - 1)
     assert rec_all.info["n_synapses_inter"] > 4 * info["n_synapses_inter"]
 
-    res = pipeline.finish(apply_overrides(RunConfig(model="alzheimer", engine="rate"),
-                                          ["rate.connectivity=linked"]), model, rec, 0.0, figures=False)
+    res = pipeline.finish(
+        apply_overrides(RunConfig(model="alzheimer", engine="rate"), ["rate.connectivity=linked"]),
+        model,
+        rec,
+        0.0,
+        figures=False,
+    )
     assert res["metrics_delta"]["precision_at_k"] == 1.0
     assert res["metrics_delta_prop"]["precision_at_k"] == 1.0
     # non-coupled pairs: no synapse, so no asymmetry and no propagation
@@ -107,7 +112,7 @@ def test_rate_sachs_three_valued():
     enc = Encoding.for_model(model, "index", 15.0)
     assert list(enc.cardinalities) == [3] * 11 and enc.n_sets == 33
     res = pipeline.run(RunConfig(model="sachs", engine="rate", seed=0), figures=False)
-    assert len(res["cap"]["assembly_size"]) == 33              # one assembly per value
+    assert len(res["cap"]["assembly_size"]) == 33  # one assembly per value
     k = res["cap"]["k"]
     assert all(size > 0 for size in res["cap"]["assembly_size"].values())
     assert k == round(np.sqrt(RateParams().n))
@@ -141,7 +146,7 @@ def test_rate_50_variable_random_dag_linked_fits(record_property):
         record_property(key, value)
     print(f"\n50-variable random DAG, rate engine, n = 1000, linked: {r}")
     assert r["n"] == 1000
-    all_pairs = 50 * 49 * 1000 ** 2 * RateParams().p_inter
+    all_pairs = 50 * 49 * 1000**2 * RateParams().p_inter
     assert r["n_synapses_inter"] < 0.1 * all_pairs
     assert r["memory_inter_bytes"] < 400e6
     assert r["maxrss_mb"] < 2000

@@ -8,13 +8,14 @@ from brian2 import ms
 from spiking_direct.engines.spiking import SpikingError, SpikingParams, cap_dt
 
 
-@pytest.mark.parametrize("n, dt_ms", [(250, 0.1), (1000, 0.1), (1001, 0.05), (2000, 0.05), (4000, 0.05),
-                                      (4001, 0.025), (16000, 0.025)])
+@pytest.mark.parametrize(
+    "n, dt_ms", [(250, 0.1), (1000, 0.1), (1001, 0.05), (2000, 0.05), (4000, 0.05), (4001, 0.025), (16000, 0.025)]
+)
 def test_cap_dt_halves_until_below_the_sqrt_rule(n, dt_ms):
     dt = float(cap_dt(n) / ms)
     assert dt == pytest.approx(dt_ms)
-    assert dt <= 0.1 * (1000 / n) ** 0.5 + 1e-12          # never coarser than the rule
-    assert 2 * dt > min(0.1, 0.1 * (1000 / n) ** 0.5)      # and the coarsest such step
+    assert dt <= 0.1 * (1000 / n) ** 0.5 + 1e-12  # never coarser than the rule
+    assert 2 * dt > min(0.1, 0.1 * (1000 / n) ** 0.5)  # and the coarsest such step
 
 
 def test_for_size_applies_both_rules_and_keeps_explicit_values():
@@ -24,8 +25,8 @@ def test_for_size_applies_both_rules_and_keeps_explicit_values():
     assert q.k_eff == 60
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        p.validate()                                        # the rule's own step: no warning
-        SpikingParams().validate()                          # the default n = 1000 at 0.1 ms: no warning
+        p.validate()  # the rule's own step: no warning
+        SpikingParams().validate()  # the default n = 1000 at 0.1 ms: no warning
 
 
 def test_coarse_step_for_a_large_area_is_a_warning_naming_the_fix():

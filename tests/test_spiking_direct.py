@@ -39,7 +39,7 @@ def test_direct_recovers_every_link(alzheimer_run):
 
 
 def test_same_seed_same_result(alzheimer_run):
-    a = alzheimer_run(seed=0, fresh=True)   # fresh: the backend may hold another test's network
+    a = alzheimer_run(seed=0, fresh=True)  # fresh: the backend may hold another test's network
     b = alzheimer_run(seed=0, fresh=True)
     assert b["timing"]["reused_build"] is True
     assert a["metrics_delta"] == b["metrics_delta"] and a["metrics_delta_prop"] == b["metrics_delta_prop"]
@@ -109,12 +109,12 @@ def test_potentiation_gate_changes_no_weight(alzheimer_run):
     from spiking_direct.engines.spiking import run_spiking, timed_values, with_derived
     from spiking_direct.pipeline import prepare
 
-    alzheimer_run(seed=0)   # the shared build
+    alzheimer_run(seed=0)  # the shared build
     cfg = RunConfig(model="alzheimer", engine="spiking", backend="cpp_standalone", seed=0)
     model, enc, protocol = prepare(cfg)
     values = timed_values(protocol, enc.n_sets, enc.set_area())
     learns = with_derived(values, protocol.n_areas)["area_learns"]
-    assert 0 < learns.mean() < 1   # some windows and areas skip potentiation
+    assert 0 < learns.mean() < 1  # some windows and areas skip potentiation
 
     def weights(gate):
         v = dict(values) if gate is None else {**values, "area_learns": gate}
@@ -125,5 +125,5 @@ def test_potentiation_gate_changes_no_weight(alzheimer_run):
     gated = weights(None)
     np.testing.assert_array_equal(gated, weights(2 * np.ones_like(learns)))
     np.testing.assert_array_equal(gated, weights(2 * learns))
-    closed = weights(np.zeros_like(learns))   # weights in mV, drawn in [0, w_init = 1 mV]
-    assert gated.max() > 5.0 and closed.max() <= 1.0   # nothing grows without potentiation
+    closed = weights(np.zeros_like(learns))  # weights in mV, drawn in [0, w_init = 1 mV]
+    assert gated.max() > 5.0 and closed.max() <= 1.0  # nothing grows without potentiation

@@ -9,7 +9,6 @@ areas silent, the cap holding in every phase). One run, its own build.
 """
 
 import pytest
-
 from brian2 import mV
 
 from spiking_direct.models import STDPParams
@@ -23,10 +22,9 @@ def test_contained_with_stronger_coupling(alzheimer_run):
     defaults = STDPParams()
     p_inter = defaults.p_inter * FACTOR
     w_max_mv = float(defaults.w_max / mV) * FACTOR
-    res = alzheimer_run(seed=0, overrides=(f"spiking.stdp.p_inter={p_inter:g}",
-                                           f"spiking.stdp.w_max={w_max_mv:g}mV"))
+    res = alzheimer_run(seed=0, overrides=(f"spiking.stdp.p_inter={p_inter:g}", f"spiking.stdp.w_max={w_max_mv:g}mV"))
     assert res["params"]["spiking"]["stdp"]["p_inter"] == pytest.approx(p_inter)
-    w_max_run = res["params"]["spiking"]["stdp"]["w_max"]          # e.g. "15. mV"
+    w_max_run = res["params"]["spiking"]["stdp"]["w_max"]  # e.g. "15. mV"
     assert w_max_run.endswith(" mV") and float(w_max_run[:-3]) == pytest.approx(w_max_mv)
 
     s, cap, k = res["summary"], res["cap"], res["cap"]["k"]

@@ -9,31 +9,46 @@ from __future__ import annotations
 
 import json
 
+import brian2 as b2
 import numpy as np
 import pytest
-
-import brian2 as b2
 
 from spiking_direct.config import RunConfig, apply_overrides
 from spiking_direct.engines.spiking import build_network, timed_values, with_derived
 from spiking_direct.pipeline import prepare
 
-
 #: the weight dependences the gate must leave exact: counting (additive STDP), soft
 #: bounds, and the conditional rule (van Rossum with a presynaptic depression term)
-RULES = {"additive": [], "multiplicative": ["spiking.stdp.weight=multiplicative"],
-         "conditional": ["spiking.stdp.weight=van_rossum", "spiking.stdp.A_pre=1", "schedule=harmonic"]}
+RULES = {
+    "additive": [],
+    "multiplicative": ["spiking.stdp.weight=multiplicative"],
+    "conditional": ["spiking.stdp.weight=van_rossum", "spiking.stdp.A_pre=1", "schedule=harmonic"],
+}
 
 
 @pytest.fixture(scope="module", params=list(RULES))
 def chain(request, tmp_path_factory):
     spec = tmp_path_factory.mktemp("gate") / "chain.json"
-    spec.write_text(json.dumps({"name": "chain3", "variables": ["A", "B", "C"],
-                                "values": {"A": ["a1", "a0"], "B": ["b1", "b0"], "C": ["c1", "c0"]},
-                                "links": [["A", "B"], ["B", "C"]]}))
-    cfg = apply_overrides(RunConfig(model=str(spec), backend="runtime", seed=2),
-                          ["n=200", "protocol.couple_steps=6", "protocol.probe_reps=1", "protocol.identify_reps=1",
-                           *RULES[request.param]])
+    spec.write_text(
+        json.dumps(
+            {
+                "name": "chain3",
+                "variables": ["A", "B", "C"],
+                "values": {"A": ["a1", "a0"], "B": ["b1", "b0"], "C": ["c1", "c0"]},
+                "links": [["A", "B"], ["B", "C"]],
+            }
+        )
+    )
+    cfg = apply_overrides(
+        RunConfig(model=str(spec), backend="runtime", seed=2),
+        [
+            "n=200",
+            "protocol.couple_steps=6",
+            "protocol.probe_reps=1",
+            "protocol.identify_reps=1",
+            *RULES[request.param],
+        ],
+    )
     model, enc, protocol = prepare(cfg)
     return cfg, enc, protocol
 
@@ -60,7 +75,7 @@ def _run(cfg, enc, protocol, area_learns=None):
 def test_source_gate_skips_spikes_before_a_plastic_source_fires_and_changes_no_weight(chain):
     cfg, enc, protocol = chain
     w_gated, (s_step, s_area), (l_step, l_area), win = _run(cfg, enc, protocol)
-    gain = protocol.gain != 0                                        # (W, pre, post)
+    gain = protocol.gain != 0  # (W, pre, post)
     learning = with_derived(timed_values(protocol, enc.n_sets, enc.set_area()), protocol.n_areas)["area_learns"]
     # every learn event comes after (a step later than) a spike of a plastic source in its window
     first = {}
@@ -79,4 +94,4 @@ def test_source_gate_skips_spikes_before_a_plastic_source_fires_and_changes_no_w
     w_open, _, (o_step, _), _ = _run(cfg, enc, protocol, area_learns=2 * learning)
     assert len(o_step) == spikes_learning
     np.testing.assert_array_equal(w_gated, w_open)
-    assert np.max(w_gated) > 2 * float(cfg.spiking.stdp.w_init)      # potentiation did happen
+    assert np.max(w_gated) > 2 * float(cfg.spiking.stdp.w_init)  # potentiation did happen

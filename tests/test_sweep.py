@@ -24,19 +24,26 @@ import pytest
 pytest.importorskip("distributed")
 
 from spiking_direct.sweep import (  # noqa: E402
-    RunSpec, Sweep, SweepError, add_parser, main, plan, run_sweep,
+    RunSpec,
+    Sweep,
+    SweepError,
+    add_parser,
+    main,
+    plan,
+    run_sweep,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = {"encoding": "rate", "n": 200}          # a rate run of ~0.2 s
+SMALL = {"encoding": "rate", "n": 200}  # a rate run of ~0.2 s
 
 
 @pytest.fixture(scope="module")
 def scheduler():
     from distributed import LocalCluster
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=logging.ERROR)
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
+    )
     try:
         yield cluster.scheduler_address
     finally:
@@ -72,17 +79,23 @@ def test_keys_are_stable_and_readable():
 
 
 def test_grid_and_toml(tmp_path):
-    sw = Sweep.grid(models=["alzheimer"], engines=["spiking", "rate"], seeds="0-5",
-                    overrides={"separation": [15, 10, 6.7], "encoding": ["rate"]})
+    sw = Sweep.grid(
+        models=["alzheimer"],
+        engines=["spiking", "rate"],
+        seeds="0-5",
+        overrides={"separation": [15, 10, 6.7], "encoding": ["rate"]},
+    )
     assert len(sw) == 36 and len({r.key for r in sw}) == 36
     toml = Sweep.from_toml(ROOT / "experiments" / "sweeps" / "robustness.toml")
     assert len(toml) == 36 and toml.name == "robustness" and not toml.figures
     assert len(toml.validate()) == 36
     assert {r.engine for r in toml} == {"spiking", "rate"} and {r.seed for r in toml} == set(range(6))
     path = tmp_path / "s.toml"
-    path.write_text('[sweep]\nengine = "rate"\nseeds = [1, 2]\nfigures = true\n'
-                    '[sweep.grid]\nseparation = [15, 6.7]\n[sweep.set]\nencoding = "rate"\n"rate.n" = 100\n'
-                    '[[sweep.runs]]\nmodel = "alzheimer"\nengine = "rate"\nseed = 9\nset = {n = 50}\n')
+    path.write_text(
+        '[sweep]\nengine = "rate"\nseeds = [1, 2]\nfigures = true\n'
+        '[sweep.grid]\nseparation = [15, 6.7]\n[sweep.set]\nencoding = "rate"\n"rate.n" = 100\n'
+        '[[sweep.runs]]\nmodel = "alzheimer"\nengine = "rate"\nseed = 9\nset = {n = 50}\n'
+    )
     sw = Sweep.from_toml(path)
     assert sw.figures and sw.name == "s" and len(sw) == 5
     assert dict(sw.runs[0].overrides) == {"encoding": "rate", "rate.n": 100, "separation": 15}
@@ -99,7 +112,7 @@ def test_plan_pins_each_shape_to_one_worker():
     shapes_per_worker = [{r.shape for c in chunks for r in c} for chunks in assignment.values()]
     assert not shapes_per_worker[0] & shapes_per_worker[1]
     assert sorted(len(s) for s in shapes_per_worker) == [1, 2]
-    one = Sweep.grid(engines=["rate"], seeds=[0, 1, 2, 3]).runs       # one shape, two workers
+    one = Sweep.grid(engines=["rate"], seeds=[0, 1, 2, 3]).runs  # one shape, two workers
     assert sorted(sum(map(len, c)) for c in plan(one, ["w0", "w1"]).values()) == [2, 2]
     assert sorted(sum(map(len, c)) for c in plan(one, ["w0", "w1"], split=False).values()) == [0, 4]
 
@@ -116,7 +129,7 @@ BAD = {
     "bad value": ('[sweep]\nengine = "rate"\n[sweep.grid]\nlead = ["5ms", "-1ms"]\n', "lead must be >= 0"),
     "seed as override": ('[sweep]\nengine = "rate"\n[sweep.set]\nseed = 3\n', "seeds"),
     "grid and set": ('[sweep]\nengine = "rate"\n[sweep.grid]\nn = [10]\n[sweep.set]\nn = 20\n', "both in"),
-    "not toml": ('[sweep\n', "not valid TOML"),
+    "not toml": ("[sweep\n", "not valid TOML"),
     "unknown table": ('[sweep]\nengine = "rate"\n[grid]\nn = [1]\n', "top-level"),
 }
 
@@ -139,8 +152,9 @@ def test_cli_parser_registers_sweep():
 
     p = argparse.ArgumentParser()
     add_parser(p.add_subparsers(dest="command"))
-    args = p.parse_args(["sweep", "f.toml", "--scheduler", "tcp://h:8786", "--workers", "3", "--out", "d",
-                         "--retry-failed", "--quiet"])
+    args = p.parse_args(
+        ["sweep", "f.toml", "--scheduler", "tcp://h:8786", "--workers", "3", "--out", "d", "--retry-failed", "--quiet"]
+    )
     assert args.func is cmd_sweep and args.file == "f.toml" and args.scheduler == "tcp://h:8786"
     assert args.workers == 3 and args.out == "d" and args.retry_failed and args.quiet
 
@@ -149,8 +163,9 @@ def test_cli_parser_registers_sweep():
 # on a 2-worker LocalCluster
 # --------------------------------------------------------------------------
 def test_sweep_of_four_runs(tmp_path, scheduler):
-    sw = Sweep.grid(models=["alzheimer"], engines=["rate"], seeds=[0, 1], overrides={"separation": [15, 6.7]},
-                    fixed=SMALL)
+    sw = Sweep.grid(
+        models=["alzheimer"], engines=["rate"], seeds=[0, 1], overrides={"separation": [15, 6.7]}, fixed=SMALL
+    )
     out = tmp_path / "sweep"
     lines: list[str] = []
     df = run_sweep(sw, out, scheduler=scheduler, progress=lines.append)
@@ -159,11 +174,30 @@ def test_sweep_of_four_runs(tmp_path, scheduler):
         assert json.loads((out / "runs" / r.key / "spec.json").read_text())["key"] == r.key
     table = pd.read_csv(out / "summary.csv")
     assert len(table) == 4 and (table["status"] == "ok").all()
-    for col in ("key", "model", "engine", "backend", "seed", "separation", "encoding", "n", "status",
-                "delta_precision_at_k", "delta_recall_at_k", "delta_auroc", "delta_average_precision",
-                "delta_prop_precision_at_k", "delta_prop_recall_at_k", "delta_prop_auroc",
-                "delta_prop_average_precision", "overlap_forward_mean", "overlap_reverse_mean",
-                "build_s", "simulate_s", "total_s"):
+    for col in (
+        "key",
+        "model",
+        "engine",
+        "backend",
+        "seed",
+        "separation",
+        "encoding",
+        "n",
+        "status",
+        "delta_precision_at_k",
+        "delta_recall_at_k",
+        "delta_auroc",
+        "delta_average_precision",
+        "delta_prop_precision_at_k",
+        "delta_prop_recall_at_k",
+        "delta_prop_auroc",
+        "delta_prop_average_precision",
+        "overlap_forward_mean",
+        "overlap_reverse_mean",
+        "build_s",
+        "simulate_s",
+        "total_s",
+    ):
         assert col in table.columns, col
     assert sorted(table["seed"]) == [0, 0, 1, 1] and sorted(table["separation"]) == [6.7, 6.7, 15, 15]
     assert table["delta_prop_auroc"].notna().all()
@@ -178,9 +212,9 @@ def test_sweep_of_four_runs(tmp_path, scheduler):
 
 def test_failed_run_is_recorded_and_retried(tmp_path, scheduler):
     ok = [RunSpec("alzheimer", "rate", seed=s, overrides=SMALL) for s in (0, 1)]
-    bad = RunSpec("alzheimer", "rate", seed=0, overrides={"n": 2, "k": 1})   # empty assemblies at run time
+    bad = RunSpec("alzheimer", "rate", seed=0, overrides={"n": 2, "k": 1})  # empty assemblies at run time
     sw = Sweep(runs=ok + [bad])
-    sw.validate()                                    # valid: it fails only when it runs
+    sw.validate()  # valid: it fails only when it runs
     out = tmp_path / "sweep"
     df = run_sweep(sw, out, scheduler=scheduler, progress=_quiet)
     assert set(_results(out)) == {r.key for r in ok}
@@ -209,9 +243,14 @@ def test_resume_after_kill(tmp_path, scheduler):
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("DASK_SCHEDULER_ADDRESS", None)
-    child = subprocess.Popen([sys.executable, "-m", "spiking_direct.sweep", str(path), "--out", str(out),
-                              "--workers", "1"], cwd=tmp_path, env=env, start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "spiking_direct.sweep", str(path), "--out", str(out), "--workers", "1"],
+        cwd=tmp_path,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 40
         while not _results(out) and child.poll() is None and time.monotonic() < deadline:
@@ -224,7 +263,7 @@ def test_resume_after_kill(tmp_path, scheduler):
         except ProcessLookupError:
             pass
         child.wait()
-    for _ in range(100):                             # the workers go with their process group
+    for _ in range(100):  # the workers go with their process group
         try:
             os.killpg(child.pid, 0)
         except ProcessLookupError:
@@ -236,7 +275,7 @@ def test_resume_after_kill(tmp_path, scheduler):
     df = run_sweep(sw, out, scheduler=scheduler, progress=_quiet)
     after = _results(out)
     assert set(after) == {r.key for r in sw} and (df["status"] == "ok").all()
-    assert {k: after[k] for k in finished} == finished           # finished runs were not re-run
+    assert {k: after[k] for k in finished} == finished  # finished runs were not re-run
     leftovers = [p for p in (out / "runs").rglob(".*") if p.name.startswith((".result.json", ".error.json"))]
     for key in set(after) - set(finished):
         leftovers += list((out / "runs" / key).glob(".*"))
@@ -254,14 +293,14 @@ def test_result_under_other_parameters_is_rerun(tmp_path, scheduler):
     stale_key = sw.runs[0].key
     path = out / "runs" / stale_key / "result.json"
     res = json.loads(path.read_text())
-    res["params"]["protocol"]["lead"] = 0.123        # as if computed under another default
+    res["params"]["protocol"]["lead"] = 0.123  # as if computed under another default
     path.write_text(json.dumps(res))
     lines: list[str] = []
     df = run_sweep(sw, out, scheduler=scheduler, progress=lines.append)
     after = _results(out)
     assert (df["status"] == "ok").all() and set(after) == set(before)
-    assert after[stale_key] != before[stale_key]                          # re-run
-    assert all(after[k] == before[k] for k in before if k != stale_key)   # not re-run
+    assert after[stale_key] != before[stale_key]  # re-run
+    assert all(after[k] == before[k] for k in before if k != stale_key)  # not re-run
     assert json.loads(path.read_text())["params"]["protocol"]["lead"] != 0.123
     assert json.loads((path.parent / "result.stale.json").read_text())["params"]["protocol"]["lead"] == 0.123
     assert any("re-running 1 finished run" in line for line in lines)

@@ -200,8 +200,16 @@ def test_shuffle_columns_is_a_negative_control(alz, alz_ace):
 
 
 def test_pgmpy_ace_agrees_on_sachs(sachs, sachs_ace):
-    pairs = [("PKC", "Akt"), ("PKA", "Erk"), ("Raf", "Akt"), ("Plcg", "PIP2"), ("PKC", "Mek"),
-             ("Mek", "Erk"), ("Akt", "PKC"), ("Jnk", "Akt")]
+    pairs = [
+        ("PKC", "Akt"),
+        ("PKA", "Erk"),
+        ("Raf", "Akt"),
+        ("Plcg", "PIP2"),
+        ("PKC", "Mek"),
+        ("Mek", "Erk"),
+        ("Akt", "PKC"),
+        ("Jnk", "Akt"),
+    ]
     got = pgmpy_ace(sachs, pairs)
     assert set(got) == set(pairs)
     idx = sachs.index
@@ -218,15 +226,19 @@ def test_elimination_agrees_with_enumeration(name):
     the last value is intervened on, so a swapped order would show)."""
     model = get_model(name)
     first, second = model.variables[0], model.variables[-2]
-    for do in (None, {second: model.values[second][-1]},
-               {first: model.values[first][0], second: model.values[second][-1]}):
+    for do in (
+        None,
+        {second: model.values[second][-1]},
+        {first: model.values[first][0], second: model.values[second][-1]},
+    ):
         enumerated = model.exact_distribution(do)
         eliminated = model._eliminated_distribution(model._check_do(do))
         for v in model.variables:
             np.testing.assert_allclose(eliminated[v], enumerated[v], rtol=0, atol=1e-12, err_msg=f"{name} {do} {v}")
     table = model.cpd_table(model.variables[-1])
     assert table.shape == tuple(model.cardinality(p) for p in model.parents(model.variables[-1])) + (
-        model.cardinality(model.variables[-1]),)
+        model.cardinality(model.variables[-1]),
+    )
 
 
 def test_exact_ace_beyond_enumeration_agrees_with_pgmpy_causal_inference():
@@ -242,7 +254,7 @@ def test_exact_ace_beyond_enumeration_agrees_with_pgmpy_causal_inference():
     strong = [(alarm.variables[i], alarm.variables[j]) for i, j in np.argwhere(paths & (np.abs(ace) > 0.2))]
     far = [(x, y) for x, y in strong if (x, y) not in set(alarm.links)]
     pairs = strong[:4] + far[:4]
-    assert len(far) >= 2   # effects over two or more links are checked too
+    assert len(far) >= 2  # effects over two or more links are checked too
     got = pgmpy_ace(alarm, pairs)
     for x, y in pairs:
         assert got[(x, y)] == pytest.approx(ace[idx[x], idx[y]], abs=1e-9), (x, y)
@@ -387,9 +399,15 @@ def test_exact_ace_by_elimination_is_the_same_in_every_process():
     import subprocess
     import sys
 
-    code = ("import hashlib, numpy as np; from spiking_direct.causal import get_model; "
-            "from spiking_direct.truth import exact_ace; "
-            "print(hashlib.sha1(np.nan_to_num(exact_ace(get_model('child'))).tobytes()).hexdigest())")
-    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True
-                              ).stdout.strip().splitlines()[-1] for _ in range(3)}
+    code = (
+        "import hashlib, numpy as np; from spiking_direct.causal import get_model; "
+        "from spiking_direct.truth import exact_ace; "
+        "print(hashlib.sha1(np.nan_to_num(exact_ace(get_model('child'))).tobytes()).hexdigest())"
+    )
+    digests = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        .stdout.strip()
+        .splitlines()[-1]
+        for _ in range(3)
+    }
     assert len(digests) == 1, digests

@@ -37,6 +37,7 @@ def register(name):
         _REGISTRY[name] = cls
         cls.name = name
         return cls
+
     return deco
 
 
@@ -83,9 +84,7 @@ def check_compiler() -> str:
     cxx = os.environ.get("CXX", "g++")
     path = shutil.which(cxx) or (shutil.which("c++") if "CXX" not in os.environ else None)
     if path is None:
-        raise BackendError(
-            f"no C++ compiler found ({cxx!r} is not on PATH); install g++ or use --backend runtime"
-        )
+        raise BackendError(f"no C++ compiler found ({cxx!r} is not on PATH); install g++ or use --backend runtime")
     if shutil.which("make") is None:
         raise BackendError("'make' is not on PATH; the cpp_standalone backend needs it")
     return path
@@ -96,8 +95,7 @@ class RuntimeBackend:
     def check(self):
         """Nothing to check: the runtime device needs no compiler."""
 
-    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None,
-            allowed=None):
+    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None, allowed=None):
         with isolated():
             return self._run(protocol, n_sets, set_area, params, seed, progress, values, monitors, allowed)
 
@@ -111,14 +109,19 @@ class RuntimeBackend:
         b2.seed(int(seed))
         t0 = time.perf_counter()
         values = values if values is not None else timed_values(protocol, n_sets, set_area)
-        network = build_network(params, protocol.n_areas, protocol.n_windows, set_area, values, monitors=monitors,
-                                allowed=allowed)
+        network = build_network(
+            params, protocol.n_areas, protocol.n_windows, set_area, values, monitors=monitors, allowed=allowed
+        )
         t1 = time.perf_counter()
         duration = protocol.n_windows * params.clock.T_win
         network.net.run(duration, report=_reporter(progress), report_period=10 * b2.second)
         t2 = time.perf_counter()
-        return to_recording(network, protocol, {"build_s": t1 - t0, "simulate_s": t2 - t1},
-                            {"backend": "runtime", "n_synapses_ee": int(len(network.syn_ee))})
+        return to_recording(
+            network,
+            protocol,
+            {"build_s": t1 - t0, "simulate_s": t2 - t1},
+            {"backend": "runtime", "n_synapses_ee": int(len(network.syn_ee))},
+        )
 
 
 def _reporter(progress):
@@ -149,7 +152,7 @@ def _reset_device(name: str, build_on_run: bool = True, **kwargs):
 # Temporary folders: removed at exit, and by a later process when a killed one left them
 # --------------------------------------------------------------------------
 OWNER_LOCK = ".spiking_direct_owner.lock"
-_owned: dict[Path, tuple[int, int]] = {}   # folder -> (descriptor holding its lock, owner's pid)
+_owned: dict[Path, tuple[int, int]] = {}  # folder -> (descriptor holding its lock, owner's pid)
 
 
 def owned_tempdir(prefix: str, dir: Path | None = None) -> Path:
@@ -199,7 +202,7 @@ def sweep_stale(root: Path, prefix: str) -> list[Path]:
             continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:   # held: the owner is alive
+        except OSError:  # held: the owner is alive
             os.close(fd)
             continue
         shutil.rmtree(folder, ignore_errors=True)
@@ -213,7 +216,7 @@ def sweep_stale(root: Path, prefix: str) -> list[Path]:
 SCRATCH_ENV = "SPIKING_DIRECT_SCRATCH"
 _SHM = Path("/dev/shm")
 RESULTS_PREFIX = "spiking_direct_results_"
-_swept: set[Path] = set()   # scratch roots already swept of stale folders by this process
+_swept: set[Path] = set()  # scratch roots already swept of stale folders by this process
 
 
 def _results_in_memory(link: Path, size: int) -> Path | None:
@@ -235,10 +238,10 @@ def _results_in_memory(link: Path, size: int) -> Path | None:
             return None
         if shutil.disk_usage(root).free < 2 * size + (256 << 20):
             return None
-        if root not in _swept:   # scratch folders of killed processes hold memory; look once per process
+        if root not in _swept:  # scratch folders of killed processes hold memory; look once per process
             sweep_stale(root, RESULTS_PREFIX)
             _swept.add(root)
-        scratch = owned_tempdir(RESULTS_PREFIX, dir=root)   # removed at exit, also after a failed run
+        scratch = owned_tempdir(RESULTS_PREFIX, dir=root)  # removed at exit, also after a failed run
     except OSError:
         return None
     link.symlink_to(scratch, target_is_directory=True)
@@ -248,7 +251,7 @@ def _results_in_memory(link: Path, size: int) -> Path | None:
 def expected_synapses(params, n_areas: int, allowed=None) -> float:
     """Mean number of inter-area synapses of a network: ordered pairs of areas x n^2 x p_inter."""
     pairs = n_areas * (n_areas - 1) if allowed is None else int(np.sum(allowed))
-    return pairs * params.n ** 2 * params.stdp.p_inter
+    return pairs * params.n**2 * params.stdp.p_inter
 
 
 #: GCC vectorises a loop over several arrays only after run-time checks that they do not
@@ -298,18 +301,24 @@ def spike_driven_event(group, event: str) -> None:
     if cond is None:
         raise ValueError(f"{group.name} has no custom event {event!r}")
     if not str(cond).replace(" ", "").startswith("lastspike==tand"):
-        raise ValueError(f"the {event!r} condition {cond!r} does not start with 'lastspike == t and': "
-                         "it may hold for cells that did not spike in this step")
+        raise ValueError(
+            f"the {event!r} condition {cond!r} does not start with 'lastspike == t and': "
+            "it may hold for cells that did not spike in this step"
+        )
     if "lastspike" not in group.variables:
         raise ValueError(f"{group.name} has no refractoriness, hence no lastspike")
     if group.codeobj_class is not block_threshold_codeobject():
-        raise ValueError(f"{group.name} must be created with codeobj_class=block_threshold_codeobject(), "
-                         "whose templater holds the spike-driven template")
+        raise ValueError(
+            f"{group.name} must be created with codeobj_class=block_threshold_codeobject(), "
+            "whose templater holds the spike-driven template"
+        )
     thr = group.thresholder[event]
     # the spike thresholder must have run in this step: Brian2's default slots (custom events after it)
     if (group.thresholder["spike"].when, thr.when) != ("thresholds", "after_thresholds"):
-        raise ValueError(f"the {event!r} thresholder must run in the 'after_thresholds' slot and the "
-                         "spike thresholder in 'thresholds' (Brian2's defaults)")
+        raise ValueError(
+            f"the {event!r} thresholder must run in the 'after_thresholds' slot and the "
+            "spike thresholder in 'thresholds' (Brian2's defaults)"
+        )
     thr.template = "spike_event_threshold"
     thr.needed_variables = list(thr.needed_variables) + ["_spikespace"]
     thr.template_kwds = {**thr.template_kwds, "spikespace_variable": group.variables["_spikespace"]}
@@ -326,9 +335,9 @@ class CppStandaloneBackend:
         self.network = None
         self.directory = None
         self.build_s = None
-        self._token = None   # the device's code-object table of our build (identifies it)
+        self._token = None  # the device's code-object table of our build (identifies it)
         prefix = f"spiking_direct_{self.device_name}_"
-        sweep_stale(Path(tempfile.gettempdir()), prefix)   # builds of processes that were killed
+        sweep_stale(Path(tempfile.gettempdir()), prefix)  # builds of processes that were killed
         self._tmp_root = owned_tempdir(prefix)
 
     def prepare_prefs(self):
@@ -387,15 +396,29 @@ class CppStandaloneBackend:
         code.append("#ifdef MADV_HUGEPAGE")
         for name in names:
             arr = f"brian::_dynamic_array_syn_ee_{name}"
-            code.append(f"{{ const uintptr_t _b = (uintptr_t){arr}.data(), _h = 1UL << 21;"
-                        f" const uintptr_t _lo = (_b + _h - 1) & ~(_h - 1),"
-                        f" _hi = (_b + {arr}.capacity() * sizeof(*{arr}.data())) & ~(_h - 1);"
-                        f" if (_hi > _lo) madvise((void*)_lo, _hi - _lo, MADV_HUGEPAGE); }}")
+            code.append(
+                f"{{ const uintptr_t _b = (uintptr_t){arr}.data(), _h = 1UL << 21;"
+                f" const uintptr_t _lo = (_b + _h - 1) & ~(_h - 1),"
+                f" _hi = (_b + {arr}.capacity() * sizeof(*{arr}.data())) & ~(_h - 1);"
+                f" if (_hi > _lo) madvise((void*)_lo, _hi - _lo, MADV_HUGEPAGE); }}"
+            )
         code.append("#endif")
         device.insert_code("after_start", "\n".join(code))
 
-    def build(self, params, n_areas, n_windows, set_area, directory=None, progress=None, monitors=None,
-              values=None, default_seed=None, compile=True, allowed=None):
+    def build(
+        self,
+        params,
+        n_areas,
+        n_windows,
+        set_area,
+        directory=None,
+        progress=None,
+        monitors=None,
+        values=None,
+        default_seed=None,
+        compile=True,
+        allowed=None,
+    ):
         """Generate (and compile) the network; returns the build folder.
 
         ``values`` bakes a protocol into the build's TimedArrays and
@@ -404,9 +427,19 @@ class CppStandaloneBackend:
         The user's Brian2 device, preferences and scope are as before afterwards.
         """
         with isolated():
-            return self._build(params, n_areas, n_windows, set_area, directory=directory, progress=progress,
-                               monitors=monitors, values=values, default_seed=default_seed, compile=compile,
-                               allowed=allowed)
+            return self._build(
+                params,
+                n_areas,
+                n_windows,
+                set_area,
+                directory=directory,
+                progress=progress,
+                monitors=monitors,
+                values=values,
+                default_seed=default_seed,
+                compile=compile,
+                allowed=allowed,
+            )
 
     def _device(self):
         """This backend's Brian2 device object (None before brian2cuda registered it)."""
@@ -419,17 +452,32 @@ class CppStandaloneBackend:
         dev = self._device()
         return self.network is not None and dev is not None and getattr(dev, "code_objects", None) is self._token
 
-    def _build(self, params, n_areas, n_windows, set_area, directory=None, progress=None, monitors=None,
-               values=None, default_seed=None, compile=True, allowed=None):
+    def _build(
+        self,
+        params,
+        n_areas,
+        n_windows,
+        set_area,
+        directory=None,
+        progress=None,
+        monitors=None,
+        values=None,
+        default_seed=None,
+        compile=True,
+        allowed=None,
+    ):
         import brian2 as b2
 
         from .network import build_network, shape_key
 
         self.check()
-        key = shape_key(params, n_areas, n_windows, set_area, self.device_name, allowed) + (
-            f"-{monitors!r}" if monitors else "") + ("-profile" if profiling() else "")
+        key = (
+            shape_key(params, n_areas, n_windows, set_area, self.device_name, allowed)
+            + (f"-{monitors!r}" if monitors else "")
+            + ("-profile" if profiling() else "")
+        )
         if directory is None and values is None and key == self.key and self.holds_build():
-            activate(self._device(), False, directory=str(self.directory))   # the cached build: no recompiling
+            activate(self._device(), False, directory=str(self.directory))  # the cached build: no recompiling
             self.prepare_prefs()
             return self.directory
         directory = Path(directory) if directory is not None else self._tmp_root / key
@@ -440,9 +488,17 @@ class CppStandaloneBackend:
         _reset_device(self.device_name, build_on_run=False, directory=str(directory))
         self.prepare_prefs()
         codeobj_class = self.codeobj_class()
-        network = build_network(params, n_areas, n_windows, set_area, values=values, monitors=monitors,
-                                allowed=allowed, codeobj_class=codeobj_class)
-        if codeobj_class is not None:   # our templater: the learn event tests only this step's spikes
+        network = build_network(
+            params,
+            n_areas,
+            n_windows,
+            set_area,
+            values=values,
+            monitors=monitors,
+            allowed=allowed,
+            codeobj_class=codeobj_class,
+        )
+        if codeobj_class is not None:  # our templater: the learn event tests only this step's spikes
             spike_driven_event(network.exc, "learn")
         self.insert_seed_code(b2.device, default_seed)
         self.insert_reserve_code(b2.device, params, n_areas, allowed)
@@ -456,8 +512,7 @@ class CppStandaloneBackend:
         self._token = self._device().code_objects
         return directory
 
-    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None,
-            allowed=None):
+    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None, allowed=None):
         """Run ``protocol`` (or, for experiments that drive input sets directly,
         the TimedArray ``values``) with ``seed``; ``monitors`` adds state
         monitors (see :func:`~spiking_direct.engines.spiking.build_network`).
@@ -472,8 +527,15 @@ class CppStandaloneBackend:
 
         fresh = self.key is None
         before = self.key
-        self._build(params, protocol.n_areas, protocol.n_windows, set_area, progress=progress, monitors=monitors,
-                   allowed=allowed)
+        self._build(
+            params,
+            protocol.n_areas,
+            protocol.n_windows,
+            set_area,
+            progress=progress,
+            monitors=monitors,
+            allowed=allowed,
+        )
         built_now = fresh or before != self.key
         values = values if values is not None else timed_values(protocol, n_sets, set_area)
         values = with_derived(values, protocol.n_areas)
@@ -488,12 +550,15 @@ class CppStandaloneBackend:
         previous = os.environ.get(SEED_ENV)
         b2.device.run_environment_variables[SEED_ENV] = str(int(seed))
         if progress:
-            progress(f"running {protocol.n_windows} windows "
-                     f"({float(protocol.n_windows * params.clock.T_win):.1f} s of biological time), seed {seed}")
+            progress(
+                f"running {protocol.n_windows} windows "
+                f"({float(protocol.n_windows * params.clock.T_win):.1f} s of biological time), seed {seed}"
+            )
         t0 = time.perf_counter()
         try:
-            b2.device.run(directory=str(self.directory), results_directory=results, with_output=False,
-                          run_args=run_args)
+            b2.device.run(
+                directory=str(self.directory), results_directory=results, with_output=False, run_args=run_args
+            )
         except Exception as exc:
             raise BackendError(f"{self.device_name} run failed: {exc}") from exc
         finally:
@@ -503,17 +568,21 @@ class CppStandaloneBackend:
                 os.environ[SEED_ENV] = previous
         simulate_s = time.perf_counter() - t0
         t1 = time.perf_counter()
-        rec = to_recording(self.network, protocol,
-                           {"build_s": self.build_s if built_now else 0.0, "simulate_s": simulate_s,
-                            "reused_build": not built_now},
-                           {"backend": self.device_name, "build_dir": str(self.directory)},
-                           read=standalone_reader(Path(self.directory) / results))
+        rec = to_recording(
+            self.network,
+            protocol,
+            {"build_s": self.build_s if built_now else 0.0, "simulate_s": simulate_s, "reused_build": not built_now},
+            {"backend": self.device_name, "build_dir": str(self.directory)},
+            read=standalone_reader(Path(self.directory) / results),
+        )
         rec.info["n_synapses_ee"] = int(rec.syn_pre.size)
         rec.info["results_scratch"] = str(scratch.parent) if scratch is not None else None
         prof = Path(self.directory) / results / "profiling_info.txt"
         if prof.exists():
-            rec.info["profile_s"] = {name: float(sec) for name, sec in
-                                     (line.split() for line in prof.read_text().splitlines() if line.strip())}
+            rec.info["profile_s"] = {
+                name: float(sec)
+                for name, sec in (line.split() for line in prof.read_text().splitlines() if line.strip())
+            }
         rec.timing["read_s"] = time.perf_counter() - t1
         # clean up this run's outputs and run-argument arrays
         if scratch is not None:
@@ -532,9 +601,9 @@ class CppStandaloneBackend:
 # --------------------------------------------------------------------------
 # CUDA (brian2cuda): every CUDA-specific setting lives here
 # --------------------------------------------------------------------------
-CUDA_CC_ENV = "SPIKING_DIRECT_CUDA_CC"     # compute capability to compile for when no GPU is visible
-DEFAULT_CUDA_CC = 9.0                       # H100/H200
-MIN_CUDA_CC = 7.5                           # CUDA 13 dropped older architectures
+CUDA_CC_ENV = "SPIKING_DIRECT_CUDA_CC"  # compute capability to compile for when no GPU is visible
+DEFAULT_CUDA_CC = 9.0  # H100/H200
+MIN_CUDA_CC = 7.5  # CUDA 13 dropped older architectures
 
 
 def visible_gpus() -> list[str]:
@@ -611,9 +680,11 @@ class CudaStandaloneBackend(CppStandaloneBackend):
         if cc is not None and cc < MIN_CUDA_CC:
             raise BackendError(f"compute capability {cc} is not supported by CUDA 13 (need >= {MIN_CUDA_CC})")
         if need_gpu and not visible_gpus():
-            raise BackendError("no CUDA GPU is visible (nvidia-smi lists none): a cuda_standalone build can be "
-                               "compiled here but must run on a machine with a GPU; use 'spiking-direct build "
-                               "--backend cuda_standalone' and run the folder there")
+            raise BackendError(
+                "no CUDA GPU is visible (nvidia-smi lists none): a cuda_standalone build can be "
+                "compiled here but must run on a machine with a GPU; use 'spiking-direct build "
+                "--backend cuda_standalone' and run the folder there"
+            )
 
     @staticmethod
     def compute_capability() -> float | None:
@@ -639,16 +710,21 @@ class CudaStandaloneBackend(CppStandaloneBackend):
             cuda.compute_capability = cc
         nvcc_args = [a for a in cuda.extra_compile_args_nvcc if not a.startswith("-std=")]
         cuda.extra_compile_args_nvcc = nvcc_args + ["-std=c++17"]
-        gcc_args = [a for a in prefs.codegen.cpp.extra_compile_args_gcc
-                    if not a.startswith("-std=") and a not in ("-march=native", VECTORIZE_FLAG)]
+        gcc_args = [
+            a
+            for a in prefs.codegen.cpp.extra_compile_args_gcc
+            if not a.startswith("-std=") and a not in ("-march=native", VECTORIZE_FLAG)
+        ]
         prefs.codegen.cpp.extra_compile_args_gcc = gcc_args + ["-std=c++17"]
         # nvcc jobs are memory-hungry: never more than the cores (the default ran 38 at once)
         prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{min(make_jobs(), 4)}"]
         if not _toolkit_has_curand():
             found = _curand_from_wheel()
             if found is None:
-                raise BackendError("cuRAND not found: the CUDA toolkit has no libcurand and the 'nvidia-curand' "
-                                   "wheel is not installed (pip install nvidia-curand)")
+                raise BackendError(
+                    "cuRAND not found: the CUDA toolkit has no libcurand and the 'nvidia-curand' "
+                    "wheel is not installed (pip install nvidia-curand)"
+                )
             inc, link_dir, lib = found
             prefs.codegen.cpp.include_dirs = list(prefs.codegen.cpp.include_dirs) + [inc]
             prefs.codegen.cpp.library_dirs = list(prefs.codegen.cpp.library_dirs) + [link_dir, lib]
@@ -676,9 +752,16 @@ class CudaStandaloneBackend(CppStandaloneBackend):
         """brian2cuda's own code objects (its thresholders are CUDA kernels)."""
         return None
 
-    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None,
-            allowed=None):
+    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None, allowed=None):
         self.check(need_gpu=True)
-        return super().run(protocol, n_sets, set_area, params, seed, progress=progress, values=values,
-                           monitors=monitors, allowed=allowed)
-
+        return super().run(
+            protocol,
+            n_sets,
+            set_area,
+            params,
+            seed,
+            progress=progress,
+            values=values,
+            monitors=monitors,
+            allowed=allowed,
+        )

@@ -31,15 +31,13 @@ import numpy as np
 
 from ..brian_state import detach_from_magic
 from ..errors import SpikingError
-from ..protocol import Protocol
-from ..recording import Recording
 from ..models import (
     ExcitatoryParams,
     InhibitoryParams,
     InputParams,
     NeuronModel,
-    STDPParams,
     StaticParams,
+    STDPParams,
     WindowClock,
     area_clock_model,
     excitatory_model,
@@ -50,6 +48,8 @@ from ..models import (
 )
 from ..models.neurons import EI_ON_PRE, INHIBITORY_WINDOW_RESET, LEARN_EVENT, NOISE_UPDATE, excitatory_window_reset
 from ..models.synapses import stdp_traces
+from ..protocol import Protocol
+from ..recording import Recording
 
 SEED_ENV = "SPIKING_DIRECT_SEED"
 
@@ -88,17 +88,17 @@ def cap_dt(n: int):
 class SpikingParams:
     """Parameters of the spiking network (all fixed at build time)."""
 
-    n: int = 1000                 # excitatory neurons per area
-    k: int | None = None          # target cap; None: round(sqrt(n)), the Assembly Calculus rule
-    inh_ratio: float = 0.1        # inhibitory neurons per excitatory neuron
+    n: int = 1000  # excitatory neurons per area
+    k: int | None = None  # target cap; None: round(sqrt(n)), the Assembly Calculus rule
+    inh_ratio: float = 0.1  # inhibitory neurons per excitatory neuron
     clock: WindowClock = field(default_factory=WindowClock)
     exc: ExcitatoryParams = field(default_factory=ExcitatoryParams)
     inh: InhibitoryParams = field(default_factory=InhibitoryParams)
     inp: InputParams = field(default_factory=InputParams)
     static: StaticParams = field(default_factory=StaticParams)
     stdp: STDPParams = field(default_factory=STDPParams)
-    connectivity: str = "all"     # inter-area synapses: "all" ordered pairs, or "linked" (pairs the protocol couples)
-    neuron: NeuronModel | None = None   # the excitatory cells' own model (models.NeuronModel); None: the built-in LIF
+    connectivity: str = "all"  # inter-area synapses: "all" ordered pairs, or "linked" (pairs the protocol couples)
+    neuron: NeuronModel | None = None  # the excitatory cells' own model (models.NeuronModel); None: the built-in LIF
 
     @property
     def k_eff(self) -> int:
@@ -121,9 +121,12 @@ class SpikingParams:
         if self.n < 2:
             raise SpikingError(f"area size n must be >= 2, got {self.n}")
         if float(self.clock.dt) > float(cap_dt(self.n)) * (1 + 1e-9):
-            warnings.warn(f"time step {self.clock.dt} is coarser than {cap_dt(self.n)}, the step at which an "
-                          f"area of n = {self.n} holds its cap under combined drive (see cap_dt); "
-                          f"set spiking.clock.dt or use SpikingParams.for_size(n)", stacklevel=3)
+            warnings.warn(
+                f"time step {self.clock.dt} is coarser than {cap_dt(self.n)}, the step at which an "
+                f"area of n = {self.n} holds its cap under combined drive (see cap_dt); "
+                f"set spiking.clock.dt or use SpikingParams.for_size(n)",
+                stacklevel=3,
+            )
         if not 1 <= self.k_eff <= self.n:
             raise SpikingError(f"k must be between 1 and n = {self.n}, got k = {self.k_eff}")
         if self.connectivity not in ("all", "linked"):
@@ -204,9 +207,16 @@ class Network:
     state: object = None
 
 
-def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area: np.ndarray,
-                  values: dict | None = None, monitors: dict | None = None,
-                  allowed: np.ndarray | None = None, codeobj_class=None) -> Network:
+def build_network(
+    params: SpikingParams,
+    n_areas: int,
+    n_windows: int,
+    set_area: np.ndarray,
+    values: dict | None = None,
+    monitors: dict | None = None,
+    allowed: np.ndarray | None = None,
+    codeobj_class=None,
+) -> Network:
     """Create the Brian2 objects (on the currently selected device).
 
     ``monitors`` optionally adds a ``StateMonitor`` of excitatory variables:
@@ -256,8 +266,9 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
         "p_inter": params.stdp.p_inter,
     }
     if allowed is not None:
-        ns["allowed_pair"] = b2.TimedArray(np.asarray(allowed, dtype=float).reshape(1, A * A), dt=clock.T_win,
-                                           name="allowed_pair")
+        ns["allowed_pair"] = b2.TimedArray(
+            np.asarray(allowed, dtype=float).reshape(1, A * A), dt=clock.T_win, name="allowed_pair"
+        )
 
     # every group runs on the default clock (brian2cuda's synapse templates assume it)
     b2.defaultclock.dt = clock.dt
@@ -269,9 +280,18 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
             raise SpikingError(f"neuron model: its namespace redefines the network's {sorted(clash)}")
         ns.update(params.neuron.namespace)
     tr_eqs, tr_spike, tr_reset = stdp_traces(params.stdp)
-    E = b2.NeuronGroup(A * n, exc_eqs + tr_eqs, threshold=exc_thr, reset=f"{exc_reset}; {tr_spike}",
-                       refractory="tau_ref", events={"learn": LEARN_EVENT}, method="euler", namespace=ns,
-                       name="exc", codeobj_class=codeobj_class)
+    E = b2.NeuronGroup(
+        A * n,
+        exc_eqs + tr_eqs,
+        threshold=exc_thr,
+        reset=f"{exc_reset}; {tr_spike}",
+        refractory="tau_ref",
+        events={"learn": LEARN_EVENT},
+        method="euler",
+        namespace=ns,
+        name="exc",
+        codeobj_class=codeobj_class,
+    )
     E.area = np.repeat(np.arange(A), n)
     E.v = params.exc.E_L
     # the area clock: window threshold, input volley and learning gate, once per area and step.
@@ -285,15 +305,24 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     E.theta = b2.linked_var(C, "theta", index=np.repeat(np.arange(A), n))
     E.learns = b2.linked_var(C, "learns", index=np.repeat(np.arange(A), n))
     window_reset = excitatory_window_reset(noise) + (
-        f"; {params.neuron.window_reset}" if params.neuron is not None and params.neuron.window_reset else "")
-    E.run_regularly(f"{window_reset}; {tr_reset}", dt=clock.T_win, when="start", order=0,
-                    name="exc_window_reset")
+        f"; {params.neuron.window_reset}" if params.neuron is not None and params.neuron.window_reset else ""
+    )
+    E.run_regularly(f"{window_reset}; {tr_reset}", dt=clock.T_win, when="start", order=0, name="exc_window_reset")
     if noise == "colored":
         E.run_regularly(NOISE_UPDATE, dt=params.exc.noise_dt, when="start", order=1, name="exc_noise")
 
     inh_eqs, inh_thr, inh_reset = inhibitory_model()
-    I = b2.NeuronGroup(A * n_i, inh_eqs, threshold=inh_thr, reset=inh_reset, refractory="tau_ref_I",
-                       method="exact", namespace=ns, name="inh", codeobj_class=codeobj_class)
+    I = b2.NeuronGroup(
+        A * n_i,
+        inh_eqs,
+        threshold=inh_thr,
+        reset=inh_reset,
+        refractory="tau_ref_I",
+        method="exact",
+        namespace=ns,
+        name="inh",
+        codeobj_class=codeobj_class,
+    )
     I.area = np.repeat(np.arange(A), n_i)
     I.v = params.inh.E_L_I
     I.run_regularly(INHIBITORY_WINDOW_RESET, dt=clock.T_win, when="start", name="inh_window_reset")
@@ -303,8 +332,9 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
 
     in_eqs, in_thr = input_model()
     n_in = params.inp.n_per_set
-    Inp = b2.NeuronGroup(n_sets * n_in, in_eqs, threshold=in_thr, namespace=ns, name="inputs",
-                         codeobj_class=codeobj_class)
+    Inp = b2.NeuronGroup(
+        n_sets * n_in, in_eqs, threshold=in_thr, namespace=ns, name="inputs", codeobj_class=codeobj_class
+    )
     Inp.inset = np.repeat(np.arange(n_sets), n_in)
     Inp.area = np.repeat(np.asarray(set_area), n_in)
     Inp.volley = b2.linked_var(C, "volley", index=np.repeat(np.asarray(set_area), n_in))
@@ -335,14 +365,24 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
     # the Alzheimer default) and float32 resolves 1e-7 of w_max, far below any STDP step
     # potentiation runs on the ``learn`` event (a spike in an area some fibre of which learns in
     # this window), not on every spike: identical weights, far fewer synapses walked
-    S_ee = b2.Synapses(E, E, ee_eqs, on_pre=ee_pre, on_post=ee_post, on_event={"post": "learn"},
-                       delay={"pre": params.stdp.delay, "post": 0 * b2.ms}, dtype={"w": np.float32},
-                       namespace=ns, name="syn_ee")
+    S_ee = b2.Synapses(
+        E,
+        E,
+        ee_eqs,
+        on_pre=ee_pre,
+        on_post=ee_post,
+        on_event={"post": "learn"},
+        delay={"pre": params.stdp.delay, "post": 0 * b2.ms},
+        dtype={"w": np.float32},
+        namespace=ns,
+        name="syn_ee",
+    )
     if allowed is None:
         S_ee.connect(j="k for k in sample(N_post, p=p_inter) if area_post != area_pre")
     else:  # ``allowed_pair``: a one-bin TimedArray used as a lookup table of the connected pairs
-        S_ee.connect(j="k for k in sample(N_post, p=p_inter) "
-                       "if allowed_pair(0*second, area_pre * n_areas + area_post) > 0.5")
+        S_ee.connect(
+            j="k for k in sample(N_post, p=p_inter) if allowed_pair(0*second, area_pre * n_areas + area_post) > 0.5"
+        )
     S_ee.w = "rand() * w_init"
 
     spikes = b2.SpikeMonitor(E, record=True, name="exc_spikes")
@@ -353,10 +393,15 @@ def build_network(params: SpikingParams, n_areas: int, n_windows: int, set_area:
         if cells is None:
             lo, hi = monitors["neurons"]
             cells = np.arange(lo, hi)
-        state = b2.StateMonitor(E, list(monitors["vars"]), record=np.asarray(cells, dtype=int),
-                                dt=monitors.get("dt_ms", 0.5) * b2.ms, name="exc_state")
+        state = b2.StateMonitor(
+            E,
+            list(monitors["vars"]),
+            record=np.asarray(cells, dtype=int),
+            dt=monitors.get("dt_ms", 0.5) * b2.ms,
+            name="exc_state",
+        )
         net.add(state)
-    detach_from_magic(net.objects)   # a user's later magic run() must never collect the package's objects
+    detach_from_magic(net.objects)  # a user's later magic run() must never collect the package's objects
     shape = {"n_areas": A, "n_windows": n_windows, "n_sets": n_sets, "set_area": list(map(int, set_area))}
     return Network(net, timed, E, S_ee, spikes, shape, params, state)
 
@@ -403,8 +448,10 @@ def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict,
     keep = win < protocol.n_windows
     S = network.syn_ee
     if read is None:
+
         def read(var, writable=False):
             return np.array(var.get_value())  # a copy: the runtime device hands out its live array
+
     syn_pre = read(S.variables["_synaptic_pre"])
     syn_post = read(S.variables["_synaptic_post"])
     w_mv = read(S.variables["w"], writable=True)
@@ -420,7 +467,7 @@ def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict,
         state = {"t": np.asarray(mon.t / b2.second), "neurons": np.asarray(mon.record)}
         state["units"] = {}
         for var in mon.record_variables:
-            values = getattr(mon, var)   # (neurons, samples)
+            values = getattr(mon, var)  # (neurons, samples)
             volts = getattr(values, "dim", None) == b2.volt.dim
             state[var] = np.asarray(values / b2.mV) if volts else np.asarray(values)
             state["units"][var] = "mV" if volts else str(b2.get_unit(values.dim)) if hasattr(values, "dim") else "1"
@@ -446,13 +493,22 @@ def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict,
 # --------------------------------------------------------------------------
 # Running
 # --------------------------------------------------------------------------
-def shape_key(params: SpikingParams, n_areas: int, n_windows: int, set_area, backend: str,
-              allowed: np.ndarray | None = None) -> str:
+def shape_key(
+    params: SpikingParams, n_areas: int, n_windows: int, set_area, backend: str, allowed: np.ndarray | None = None
+) -> str:
     """Hash of everything that fixes the generated code and array sizes."""
-    blob = json.dumps({"params": params.to_dict(), "n_areas": n_areas, "n_windows": n_windows,
-                       "allowed": None if allowed is None else np.asarray(allowed, bool).astype(int).tolist(),
-                       "set_area": list(map(int, set_area)), "backend": backend,
-                       "version": _versions_key()}, sort_keys=True)
+    blob = json.dumps(
+        {
+            "params": params.to_dict(),
+            "n_areas": n_areas,
+            "n_windows": n_windows,
+            "allowed": None if allowed is None else np.asarray(allowed, bool).astype(int).tolist(),
+            "set_area": list(map(int, set_area)),
+            "backend": backend,
+            "version": _versions_key(),
+        },
+        sort_keys=True,
+    )
     return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
 

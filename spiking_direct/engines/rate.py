@@ -171,8 +171,9 @@ def bernoulli_pairs(n_rows: int, n_cols: int, p: float, rng: np.random.Generator
     return indptr, indices
 
 
-def _bernoulli(n_rows: int, n_cols: int, p: float, rng: np.random.Generator,
-               seg: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def _bernoulli(
+    n_rows: int, n_cols: int, p: float, rng: np.random.Generator, seg: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """:func:`bernoulli_pairs`, and with ``seg`` (dividing ``n_cols``) also the
     number of synapses of every row in every run of ``seg`` columns, shape
     ``(n_rows, n_cols // seg)``."""
@@ -184,7 +185,7 @@ def _bernoulli(n_rows: int, n_cols: int, p: float, rng: np.random.Generator,
         raise ValueError("n_cols too large for int32 column indices")
     if seg is not None and (seg < 1 or n_cols % seg):
         raise ValueError("seg must divide n_cols")
-    width = n_cols if seg is None else seg          # counts are kept per run of `width` columns
+    width = n_cols if seg is None else seg  # counts are kept per run of `width` columns
     per_row = n_cols // width if n_cols else 0
     counts = np.zeros(n_rows * per_row, dtype=np.int64)
     total = n_rows * n_cols
@@ -206,15 +207,15 @@ def _bernoulli(n_rows: int, n_cols: int, p: float, rng: np.random.Generator,
             pos = pos[: np.searchsorted(pos, total)]
         if pos.size:
             last = int(pos[-1])
-            runs = pos // width                       # = row * per_row + column // width
+            runs = pos // width  # = row * per_row + column // width
             counts += np.bincount(runs, minlength=counts.size)
             m = pos.size
             if filled + m > out.size:  # beyond 8 sd: grow (practically never)
                 out = np.concatenate([out[:filled], np.empty(filled + m - out.size + cap // 8, dtype=np.int32)])
             if seg is None:
-                out[filled: filled + m] = pos - runs * n_cols
+                out[filled : filled + m] = pos - runs * n_cols
             else:
-                out[filled: filled + m] = pos - (runs // per_row) * n_cols
+                out[filled : filled + m] = pos - (runs // per_row) * n_cols
             filled += m
         if done:
             break
@@ -225,8 +226,7 @@ def _bernoulli(n_rows: int, n_cols: int, p: float, rng: np.random.Generator,
     return indptr, indices, (counts if seg is not None else None)
 
 
-def bernoulli_csr(n_rows: int, n_cols: int, p: float, rng: np.random.Generator,
-                  dtype=np.float32) -> sp.csr_array:
+def bernoulli_csr(n_rows: int, n_cols: int, p: float, rng: np.random.Generator, dtype=np.float32) -> sp.csr_array:
     """:func:`bernoulli_pairs` as a ``scipy.sparse.csr_array`` with all weights 1."""
     indptr, indices = bernoulli_pairs(n_rows, n_cols, p, rng)
     data = np.ones(indices.size, dtype=dtype)
@@ -269,8 +269,9 @@ def _ranges(starts: np.ndarray, ends: np.ndarray, out: np.ndarray | None = None)
 # --------------------------------------------------------------------------
 # The k-cap
 # --------------------------------------------------------------------------
-def k_cap(inputs: np.ndarray, k: int, *, priority: np.ndarray | None = None,
-          rng: np.random.Generator | None = None) -> np.ndarray:
+def k_cap(
+    inputs: np.ndarray, k: int, *, priority: np.ndarray | None = None, rng: np.random.Generator | None = None
+) -> np.ndarray:
     """The ``k`` neurons with the largest input, sorted by index.
 
     Tie rule: among neurons whose input equals the ``k``-th largest, the ones
@@ -289,7 +290,7 @@ def k_cap(inputs: np.ndarray, k: int, *, priority: np.ndarray | None = None,
         return np.zeros(0, dtype=np.int64)
     if k >= n:
         return np.arange(n, dtype=np.int64)
-    top = np.argpartition(x, n - k)[n - k:]
+    top = np.argpartition(x, n - k)[n - k :]
     thr = x[top].min()
     above = np.flatnonzero(x > thr)
     need = k - above.size
@@ -326,22 +327,20 @@ class Fibre:
     arrays, so a round at large ``n`` does not fault in fresh memory pages.
     """
 
-    def __init__(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
-                 n_post: int, beta: float = 0.0):
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_post: int, beta: float = 0.0):
         self.indptr = indptr
         self.indices = indices
         self.data = data
         self.n_pre = int(indptr.shape[0] - 1)
         self.n_post = int(n_post)
         self.beta = float(beta)
-        self._full: np.ndarray | None = None      # cached input of a full volley
-        self._col: tuple | None = None            # (entry order by column, column pointer)
-        self._last: tuple | None = None           # (pre, entries, columns) of the last input()
+        self._full: np.ndarray | None = None  # cached input of a full volley
+        self._col: tuple | None = None  # (entry order by column, column pointer)
+        self._last: tuple | None = None  # (pre, entries, columns) of the last input()
         self._bufs: dict[str, np.ndarray] = {}
 
     @classmethod
-    def random(cls, n_pre: int, n_post: int, p: float, rng: np.random.Generator,
-               beta: float = 0.0) -> "Fibre":
+    def random(cls, n_pre: int, n_post: int, p: float, rng: np.random.Generator, beta: float = 0.0) -> "Fibre":
         indptr, indices = bernoulli_pairs(n_pre, n_post, p, rng)
         return cls(indptr, indices, np.ones(indices.size, dtype=np.float32), n_post, beta)
 
@@ -356,8 +355,7 @@ class Fibre:
     def matrix(self) -> sp.csr_array:
         """The weights as a ``scipy.sparse.csr_array`` (shares memory; after
         changing ``data`` in place call :meth:`invalidate`)."""
-        return sp.csr_array((self.data, self.indices, self.indptr),
-                            shape=(self.n_pre, self.n_post), copy=False)
+        return sp.csr_array((self.data, self.indices, self.indptr), shape=(self.n_pre, self.n_post), copy=False)
 
     def invalidate(self) -> None:
         """Forget the cached full-volley input (after editing ``data`` directly)."""
@@ -580,8 +578,15 @@ class Brain:
         return new
 
 
-def project(n: int = 100_000, k: int = 317, p: float = 0.01, beta: float = 0.05, rounds: int = 40,
-            seed: int = 0, tie_break: str = "priority") -> dict:
+def project(
+    n: int = 100_000,
+    k: int = 317,
+    p: float = 0.01,
+    beta: float = 0.05,
+    rounds: int = 40,
+    seed: int = 0,
+    tie_break: str = "priority",
+) -> dict:
     """The projection experiment: a stimulus of ``k`` cells fires into an area
     of ``n`` neurons for ``rounds`` rounds; stimulus -> area and the recurrent
     area -> area synapses (both Bernoulli ``p``, both plastic with ``beta``).
@@ -627,8 +632,15 @@ def project(n: int = 100_000, k: int = 317, p: float = 0.01, beta: float = 0.05,
     }
 
 
-def project_nemo_lazy(n: int = 100_000, k: int = 317, p: float = 0.01, beta: float = 0.05,
-                      rounds: int = 40, seed: int = 0, candidates: str = "exact") -> dict:
+def project_nemo_lazy(
+    n: int = 100_000,
+    k: int = 317,
+    p: float = 0.01,
+    beta: float = 0.05,
+    rounds: int = 40,
+    seed: int = 0,
+    candidates: str = "exact",
+) -> dict:
     """NEMO's *sparse* simulation of the projection experiment, for comparison.
 
     The reference NEMO code (``brain.py``, non-explicit areas) materialises a
@@ -656,13 +668,13 @@ def project_nemo_lazy(n: int = 100_000, k: int = 317, p: float = 0.01, beta: flo
     rng = np.random.default_rng(seed)
     cap = 4 * k
     R = np.zeros((cap, cap), dtype=np.float64)  # R[i, j]: synapse i -> j among materialised neurons
-    stim_in = np.zeros(cap)                      # total stimulus weight onto each materialised neuron
+    stim_in = np.zeros(cap)  # total stimulus weight onto each materialised neuron
     w = 0
     winners = np.zeros(0, dtype=np.int64)
     support, new_w, all_w, round_ms = [], [], [], []
     for r in range(rounds):
         t = time.perf_counter()
-        k_src = k if r > 0 else 0          # firing winners (recurrence from round 2)
+        k_src = k if r > 0 else 0  # firing winners (recurrence from round 2)
         total = k + k_src
         old = stim_in[:w].copy()
         if k_src:
@@ -678,7 +690,7 @@ def project_nemo_lazy(n: int = 100_000, k: int = 317, p: float = 0.01, beta: flo
             a, b = (alpha - mu) / sd, (total - mu) / sd
             vals = np.round(truncnorm.rvs(a, b, scale=sd, size=k, random_state=rng) + mu)
         allx = np.concatenate([old, vals])
-        order = np.lexsort((np.arange(allx.size), -allx))[:k]   # larger first, lower index on ties
+        order = np.lexsort((np.arange(allx.size), -allx))[:k]  # larger first, lower index on ties
         win_old = np.sort(order[order < w])
         first = vals[order[order >= w] - w]
         m = first.size
@@ -692,8 +704,7 @@ def project_nemo_lazy(n: int = 100_000, k: int = 317, p: float = 0.01, beta: flo
         new_ids = np.arange(w, w + m)
         if m:
             # split each new winner's input between the stimulus and the firing winners
-            from_stim = (rng.hypergeometric(k, k_src, first.astype(np.int64)) if k_src
-                         else first.astype(np.int64))
+            from_stim = rng.hypergeometric(k, k_src, first.astype(np.int64)) if k_src else first.astype(np.int64)
             from_win = first.astype(np.int64) - from_stim
             stim_in[new_ids] = from_stim
             # synapses onto the new neurons from all materialised ones: Bernoulli(p) ...
@@ -873,9 +884,9 @@ class _InterArea:
             if targets.size == 0:
                 continue
             indptr, cols, per = _bernoulli(n, targets.size * n, p, rng, seg=n)
-            seg = cols // np.int32(n)                              # which allowed target, 0..len-1
+            seg = cols // np.int32(n)  # which allowed target, 0..len-1
             cols += ((targets.astype(np.int32) - np.arange(targets.size, dtype=np.int32)) * np.int32(n))[seg]
-            full = np.zeros((n, A), dtype=np.int64)               # synapses per post area
+            full = np.zeros((n, A), dtype=np.int64)  # synapses per post area
             full[:, targets] = per
             self.block[rows, 0] = start + indptr[:-1]
             np.cumsum(full, axis=1, out=self.block[rows, 1:])
@@ -921,8 +932,13 @@ class _InterArea:
         return int(e.size)
 
 
-def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None = None, seed: int = 0,
-             progress: Callable[[str], None] | None = None) -> Recording:
+def run_rate(
+    protocol: Protocol,
+    encoding: Encoding,
+    params: RateParams | None = None,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> Recording:
     """Run ``protocol`` on the rate engine (see the module docstring for the
     window -> rounds mapping) and return the :class:`Recording`."""
     params = RateParams() if params is None else params
@@ -946,14 +962,13 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
     inputs = [Fibre.random(n_in, n, params.p_in, rng, params.beta_in) for _ in range(encoding.n_sets)]
     allowed = linked_pairs(protocol) if params.connectivity == "linked" else None
     inter = _InterArea(A, n, params.p_inter, rng, allowed)
-    recurrent = ([Fibre.random(n, n, params.p_rec, rng, params.beta_rec) for _ in range(A)]
-                 if params.p_rec > 0 else None)
+    recurrent = [Fibre.random(n, n, params.p_rec, rng, params.beta_rec) for _ in range(A)] if params.p_rec > 0 else None
     w_initial = inter.data.copy()
     build_s = time.perf_counter() - t_build
 
     def cap(a: int, x: np.ndarray) -> np.ndarray:
         if params.tie_break == "priority":
-            return k_cap(x, k, priority=priority[a * n:(a + 1) * n])
+            return k_cap(x, k, priority=priority[a * n : (a + 1) * n])
         if params.tie_break == "random":
             return k_cap(x, k, rng=rng)
         return k_cap(x, k)
@@ -979,13 +994,13 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
                 continue
             if strength >= 1.0:
                 stim[int(a)] = (inputs[s], None, 1.0)
-            elif params.stimulus == "graded":   # every cell fires, at this fraction of the full rate
+            elif params.stimulus == "graded":  # every cell fires, at this fraction of the full rate
                 stim[int(a)] = (inputs[s], None, strength)
             else:
                 m = max(1, int(round(strength * n_in)))
                 stim[int(a)] = (inputs[s], np.sort(rng.choice(n_in, size=m, replace=False)), 1.0)
-        prev: dict[int, np.ndarray] = {}   # winners of the previous round
-        last: dict[int, np.ndarray] = {}   # latest winners of every area in this window
+        prev: dict[int, np.ndarray] = {}  # winners of the previous round
+        last: dict[int, np.ndarray] = {}  # latest winners of every area in this window
         n_rounds = len(levels) + params.extra_rounds
         for r in range(n_rounds):
             if r < len(levels):
@@ -1004,7 +1019,7 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
                     has_input = True
                     hebb_in.append((a, f, cells))
                 if r < len(levels):
-                    for pre, pw in last.items():   # every earlier round of this window
+                    for pre, pw in last.items():  # every earlier round of this window
                         if protocol.fiber[w, pre, a] and pre != a and inter.connected(pre, a):
                             x += inter.input(inter.entries(pre, pw, a), a)
                             has_input = True
@@ -1021,8 +1036,11 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
                     g = float(protocol.gain[w, pre, post])
                     if pre != post and g > 0 and inter.connected(pre, post):
                         e = inter.entries(pre, pw, post)
-                        n_updates += (inter.outstar(e, post, cw, g, params.outstar_gain) if params.rule == "outstar"
-                                      else inter.hebbian(e, post, cw, g))
+                        n_updates += (
+                            inter.outstar(e, post, cw, g, params.outstar_gain)
+                            if params.rule == "outstar"
+                            else inter.hebbian(e, post, cw, g)
+                        )
             for a, f, pre_cells in hebb_in:
                 if f.beta > 0:
                     f.hebbian(pre_cells, cur[a])
@@ -1036,7 +1054,7 @@ def run_rate(protocol: Protocol, encoding: Encoding, params: RateParams | None =
             progress(f"rate engine: window {w + 1}/{W}")
     simulate_s = time.perf_counter() - t_sim
 
-    cat = (lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dtype=dt))
+    cat = lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dtype=dt)
     syn_pre = np.repeat(np.arange(A * n, dtype=np.int32), np.diff(inter.indptr))
     info = {
         "engine": "rate",

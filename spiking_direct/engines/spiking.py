@@ -42,7 +42,7 @@ def check_timing(protocol: Protocol, params: SpikingParams) -> None:
     from ..protocol import PHASES
 
     clock = params.clock
-    room = float(clock.T_win - clock.t_ramp - clock.T_ramp)   # seconds (float() of a Brian2 time)
+    room = float(clock.T_win - clock.t_ramp - clock.T_ramp)  # seconds (float() of a Brian2 time)
     if protocol.offset.size == 0:
         return
     worst = float(protocol.offset.max())
@@ -51,11 +51,20 @@ def check_timing(protocol: Protocol, params: SpikingParams) -> None:
         raise SpikingError(
             f"a clock offset of {worst * 1e3:.1f} ms (window {w}, {PHASES[protocol.phase[w]]} phase, area {a}) leaves "
             f"the area no time to fire: offsets must be <= T_win - t_ramp - T_ramp = {room * 1e3:.1f} ms; "
-            f"lower the protocol's lags (probe_lag, intervene_lag, intervene_span) or lengthen spiking.clock.T_win")
+            f"lower the protocol's lags (probe_lag, intervene_lag, intervene_span) or lengthen spiking.clock.T_win"
+        )
 
 
-def run_spiking(protocol: Protocol, n_sets: int, set_area: np.ndarray, params: SpikingParams,
-                seed: int, backend: str = "cpp_standalone", progress=None, **kwargs) -> Recording:
+def run_spiking(
+    protocol: Protocol,
+    n_sets: int,
+    set_area: np.ndarray,
+    params: SpikingParams,
+    seed: int,
+    backend: str = "cpp_standalone",
+    progress=None,
+    **kwargs,
+) -> Recording:
     """Run ``protocol`` on the spiking network and return the Recording.
 
     With ``params.connectivity == "linked"`` only the ordered pairs of areas
