@@ -60,6 +60,7 @@ def _progress(progress) -> Callable[[str], None] | None:
         def report(msg: str) -> None:
             print(f"[{time.perf_counter() - t0:7.1f} s] {msg}", file=sys.stderr, flush=True)
 
+        report.bars = True   # and a progress bar of the simulation itself
         return report
     if progress in (False, None):
         return None
@@ -233,13 +234,13 @@ def compare(
     (also written to ``out/comparison.json``)."""
     from .compare import compare as _compare
 
-    name, _ = _model(model)
+    name, obj = _model(model)
     cfg = configure(name, engine="spiking", backend=backend, learning=learning, params=params, **kwargs)
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ConfigError("compare needs at least one seed")
     out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"spiking_direct_compare_{name}_"))
-    return _compare(cfg, seeds, out, progress=_progress(progress), figures=figures)
+    return _compare(cfg, seeds, out, progress=_progress(progress), figures=figures, model=obj)
 
 
 def build(
@@ -260,9 +261,9 @@ def build(
 
     if out is None:
         raise ConfigError("build needs out=, a new folder to write the build into")
-    name, _ = _model(model)
+    name, obj = _model(model)
     cfg = configure(name, engine="spiking", backend=backend, seed=seed, learning=learning, params=params, **kwargs)
-    return export_build(cfg, out, compile=compile, progress=_progress(progress))
+    return export_build(cfg, out, compile=compile, progress=_progress(progress), model=obj)
 
 
 def collect(

@@ -18,15 +18,18 @@ from .metrics import spearman
 from .results import write_json
 
 
-def compare(config: RunConfig, seeds: list[int], out: str | Path, progress=None, figures: bool = True) -> dict:
-    """Run both engines for every seed; write ``out/comparison.json`` and figures."""
+def compare(
+    config: RunConfig, seeds: list[int], out: str | Path, progress=None, figures: bool = True, model=None
+) -> dict:
+    """Run both engines for every seed; write ``out/comparison.json`` and figures (``model``: a
+    CausalModel object in place of ``config.model``)."""
     out = Path(out)
     progress = progress or (lambda msg: None)
     runs = {"rate": [], "spiking": []}
     for seed in seeds:
         for engine in ("rate", "spiking"):
             cfg = replace(config, engine=engine, seed=seed)
-            res = pipeline.run(cfg, out=out / engine / f"seed_{seed}", progress=progress, figures=False)
+            res = pipeline.run(cfg, out=out / engine / f"seed_{seed}", progress=progress, figures=False, model=model)
             runs[engine].append(res)
             progress(
                 f"{engine} seed {seed}: delta P@K {res['metrics_delta']['precision_at_k']:.2f}, "

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .brian_state import isolated
+from .causal import CausalModel
 from .config import RunConfig
 from .errors import ExportError
 from .protocol import Protocol, ProtocolParams
@@ -65,18 +66,21 @@ def _result_files(network) -> dict:
     return {key: {"file": dev.get_array_filename(var), "dtype": np.dtype(var.dtype).str} for key, var in wanted.items()}
 
 
-def export_build(config: RunConfig, out: str | Path, compile: bool = False, progress=None) -> Path:
-    """Write a self-contained build folder for ``config`` (compiled here too if ``compile``)."""
+def export_build(
+    config: RunConfig, out: str | Path, compile: bool = False, progress=None, model: CausalModel | None = None
+) -> Path:
+    """Write a self-contained build folder for ``config`` (compiled here too if ``compile``);
+    ``model`` stands in for ``config.model`` (a model object rather than a name)."""
     from .engines import backends
     from .engines.spiking import check_timing, timed_values
-    from .pipeline import prepare
+    from .pipeline import describe_data_source, prepare
 
     if config.engine != "spiking" or config.backend not in ("cpp_standalone", "cuda_standalone"):
         raise ExportError("only spiking runs on cpp_standalone or cuda_standalone can be exported")
     out = Path(out).resolve()
     if out.exists() and any(out.iterdir()):
         raise ExportError(f"{out} exists and is not empty; choose a new folder")
-    model, encoding, protocol = prepare(config)
+    model, encoding, protocol = prepare(config, model)
     check_timing(protocol, config.spiking)  # run_spiking's check: an export does not go through it
     be = backends.get(config.backend)
     values = timed_values(protocol, encoding.n_sets, encoding.set_area())
@@ -106,7 +110,8 @@ def export_build(config: RunConfig, out: str | Path, compile: bool = False, prog
         "model": model.to_dict(),
         "backend": config.backend,
         "seed": int(config.seed),
-        "config": config.to_dict(),
+        "config": config.to_dict() | {"model": model.name},
+        "data_source": describe_data_source(config, model),
         "n": int(config.spiking.n),
         "k": int(config.spiking.k_eff),
         "T_win_s": float(config.spiking.clock.T_win),
@@ -197,7 +202,16 @@ def collect(folder: str | Path, out: str | Path | None = None, figures: bool = T
         model = CausalModel(mdict["name"], mdict["variables"], mdict["values"], [tuple(l) for l in mdict["links"]])
     config = RunConfig(model=manifest["scm"], engine="spiking", backend=manifest["backend"], seed=manifest["seed"])
     config = apply_overrides(config, [])
-    result = finish(config, model, rec, t0, out=Path(out) if out else folder, progress=progress, figures=figures)
+    result = finish(
+        config,
+        model,
+        rec,
+        t0,
+        out=Path(out) if out else folder,
+        progress=progress,
+        figures=figures,
+        data_source=manifest.get("data_source"),
+    )
     result["params"] = manifest["config"]
     write_json((Path(out) if out else folder) / "result.json", result)
     return result

@@ -199,10 +199,27 @@ def run(
     return finish(config, model, rec, t0, out=out, progress=progress, figures=figures)
 
 
+def describe_data_source(config: RunConfig, model: CausalModel) -> str:
+    """Where the value pairs of a run's coupling come from, in words (for ``result.json``)."""
+    if config.data:
+        return str(config.data)
+    if model.has_cpds:
+        return "sampled from the model with the run's seed"
+    return "none: the model has no conditional tables, so coupling draws value pairs uniformly"
+
+
 def finish(
-    config: RunConfig, model: CausalModel, rec: Recording, t0: float, out=None, progress=None, figures: bool = True
+    config: RunConfig,
+    model: CausalModel,
+    rec: Recording,
+    t0: float,
+    out=None,
+    progress=None,
+    figures: bool = True,
+    data_source: str | None = None,
 ) -> Result:
-    """Analyse a Recording and write the result (shared by ``run`` and ``collect``)."""
+    """Analyse a Recording and write the result (shared by ``run`` and ``collect``; ``data_source``
+    overrides what :func:`describe_data_source` would say, e.g. for an exported build)."""
     progress = progress or _noop
     t1 = time.perf_counter()
     res = analyse(rec, model)
@@ -215,12 +232,7 @@ def finish(
     table = rec.protocol.table
     params = config.to_dict()
     params["model"] = model.name  # the model actually run (a CausalModel object may stand in for the name)
-    if config.data:
-        source = config.data
-    elif model.has_cpds:
-        source = "sampled from the model with the run's seed"
-    else:
-        source = "none: the model has no conditional tables, so coupling draws value pairs uniformly"
+    source = data_source if data_source is not None else describe_data_source(config, model)
     result = Result(
         {
             "schema_version": SCHEMA_VERSION,

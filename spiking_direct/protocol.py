@@ -135,9 +135,7 @@ class ProtocolParams:
     parallel_coupling: bool = True  # couple links that share no area in the same windows
     data_rows: int = 1000  # rows of the sampled table that coupling draws value pairs from
     control: str = "none"  # negative control (CONTROLS)
-    intervene_reps: int = (
-        0  # do() windows per (variable, value) query (60: see experiments/interventions.py); 0: no intervene phase
-    )
+    intervene_reps: int = 0  # do() windows per (variable, value) query (60: experiments/interventions.py); 0: none
     intervene_lag: float = 0.008  # clock lag per depth level of the specification in do() windows (s)
     intervene_span: float = 0.024  # longest clock lag in a do() window (s): deeper specifications share it
 
