@@ -30,17 +30,19 @@ spiking engine, ``cpp_standalone``
     per inter-area synapse (pre, post, weight) plus Brian2's two spike
     queues (4 bytes per entry of a per-cell vector whose capacity is the
     next power of two of the cell's degree: 8-10 bytes per synapse), about
-    21-23 bytes per synapse in all; at its end it writes its results (12
+    22-23 bytes per synapse in all; at its end it writes its results (12
     bytes per synapse) into ``/dev/shm`` (see
     ``engines.backends._results_in_memory``) while it still holds all of
     that. That moment is the run's peak: Python + binary + results, about
-    34 bytes per synapse.
+    34-35 bytes per synapse (the Python process holds no synapse until it
+    maps the results, after the binary has exited).
 rate engine
     the inter-area synapses as CSR (int32 column, float32 weight), and at
     the end of :func:`~spiking_direct.engines.rate.run_rate` the
     Recording's copies (initial weights, pre and post cells, final
     weights): 24 bytes per synapse at the peak, plus the block pointer
-    (8 bytes per cell and area: ``A * n * (A + 1) * 8``).
+    (8 bytes per cell and area: ``A * n * (A + 1) * 8``), plus what the
+    allocator keeps of the per-area column arrays (:data:`HEAP_SLACK`).
 analysis
     the readout's spike index and the per-pair result records (about 4 kB
     per ordered pair of variables while ``result.json`` is written).
@@ -64,10 +66,17 @@ import numpy as np
 
 from .causal import CausalModel
 from .encoding import Encoding
-from .protocol import PHASES, _plan
+from .protocol import _plan
 
-__all__ = ["MemoryEstimate", "MemoryLimitError", "estimate", "available_memory", "allocation_limit",
-           "check_fits", "format_bytes"]
+__all__ = [
+    "MemoryEstimate",
+    "MemoryLimitError",
+    "allocation_limit",
+    "available_memory",
+    "check_fits",
+    "estimate",
+    "format_bytes",
+]
 
 KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
 
@@ -75,7 +84,7 @@ KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
 #: the Python process after importing the package (NumPy, SciPy, Brian2, networkx, ...)
 BASE_PYTHON = 292 * MiB
 #: importing pgmpy and reading a BIF network, for models read from BIF files
-BASE_PGMPY = 180 * MiB
+BASE_PGMPY = 160 * MiB
 #: the standalone binary with no network (code, libraries, clocks)
 BASE_BINARY = 11 * MiB
 #: per ordered pair of variables: the result's per-pair records, cleaned and written as JSON
@@ -88,6 +97,15 @@ SPIKE_RATE_RUN = 26
 CAP_RATE_RUN = 400
 #: per excitatory, inhibitory and input cell in the binary (state variables and their initial values)
 CELL_E, CELL_I, CELL_INPUT = 160, 64, 48
+#: per inter-area synapse in the binary, beyond the spike queues' vectors: the malloc chunks their
+#: growth by doubling leaves behind (measured 0.55-0.7 bytes)
+QUEUE_SLACK = 0.7
+#: glibc serves arrays below its largest dynamic mmap threshold (32 MiB) from the heap, and the
+#: rate engine's per-area column arrays, freed once concatenated, stay there as resident free
+#: memory: 0 to 3.3 of their 4 bytes per synapse were measured (Andes, linked: 450 MiB; none with a
+#: fixed threshold, ``MALLOC_MMAP_THRESHOLD_=131072``); the estimate counts the middle, 2 bytes
+HEAP_SLACK = 2.0
+_MMAP_THRESHOLD_MAX = 32 * MiB
 
 _HUGE_PAGE = 2 * MiB
 _PAGE = 4 * KiB
@@ -96,7 +114,7 @@ _PAGE = 4 * KiB
 class MemoryLimitError(RuntimeError):
     """A run would need more memory than this machine has available."""
 
-    def __init__(self, message: str, estimate: "MemoryEstimate | None" = None, available: int | None = None):
+    def __init__(self, message: str, estimate: MemoryEstimate | None = None, available: int | None = None):
         super().__init__(message)
         self.estimate = estimate
         self.available = available
@@ -221,18 +239,16 @@ def _cgroup_room(root: Path = Path("/sys/fs/cgroup"), proc_cgroup: Path = Path("
             continue
         _, controllers, rel = parts
         rel = rel.strip().lstrip("/")
-        if controllers == "":   # cgroup v2 (unified)
-            bases = [root, root / "unified"]
+        if controllers == "":   # cgroup v2: the unified hierarchy (at the root, or beside v1 in hybrid mode)
+            bases = [b for b in (root, root / "unified") if (b / "cgroup.controllers").exists()]
             limit_f, usage_f, stat_keys = "memory.max", "memory.current", ("inactive_file",)
-        elif "memory" in controllers.split(","):   # cgroup v1
-            bases = [root / "memory", root / controllers]
+        elif "memory" in controllers.split(","):   # cgroup v1: the memory controller's hierarchy
+            bases = [b for b in (root / "memory", root / controllers) if (b / "memory.limit_in_bytes").exists()]
             limit_f, usage_f, stat_keys = "memory.limit_in_bytes", "memory.usage_in_bytes", \
                 ("total_inactive_file", "inactive_file")
         else:
             continue
         for base in bases:
-            if not (base / usage_f).exists() and not (base / limit_f).exists() and not (base / rel).is_dir():
-                continue
             # from the process's own group up to the root of the mount (a namespaced
             # container sees its own group as the root)
             level = base / rel
@@ -430,6 +446,8 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
         n, k, linked = int(p.n), p.k_eff, p.connectivity == "linked"
         partners = s.partners if linked else np.full(A, A - 1)
         M = float(n * n * p.p_inter * partners.sum())
+        per_area = n * n * p.p_inter * partners            # synapses of each area's rows
+        heap = HEAP_SLACK * float(per_area[4 * per_area < _MMAP_THRESHOLD_MAX].sum())
         block = A * n * (A + 1) * 8.0 + (A * n + 1) * 8.0
         inputs = s.n_sets * (8.0 * p.n_in_eff * n * p.p_in + 8.0 * n + 8.0 * (p.n_in_eff + 1) + 1024)
         rec = 0.0
@@ -438,8 +456,9 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
         caps = _caps(s, config.protocol, linked, int(p.extra_rounds))
         S = caps * k
         run = {"python base": base, "protocol": proto, "synapses": 24.0 * M + rec + inputs, "block pointer": block,
+               "allocator slack": heap,
                "spikes": SPIKE_RATE_RUN * S + CAP_RATE_RUN * caps}
-        analysis = {"python base": base, "protocol": proto, "synapses": 16.0 * M + inputs,
+        analysis = {"python base": base, "protocol": proto, "synapses": 16.0 * M + inputs, "allocator slack": heap,
                     "spikes": SPIKE_PYTHON * S, "analysis": pairs}
         phases = {"end of the rate engine's run": run, "analysis": analysis}
         largest = max(largest, int(block))
@@ -456,15 +475,16 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
         small = W * (3 * A + s.n_sets) * 8.0             # stim_strength, area_active, area_offset, area_learns
         # inter-area synapses: pre, post (int32), w (float32), and the pre and post spike queues
         queues = 2 * _queue_bytes(np.full(A, n), partners * n, pi)
-        inter = 12.0 * M + queues
+        inter = (12.0 + QUEUE_SLACK) * M + queues
         n_in = int(p.inp.n_per_set)
         pe, pie, pin = float(p.static.p_ei), float(p.static.p_ie), float(p.inp.p_in)
-        local = (A * n * n_i * pe * 8.0 + _queue_bytes([A * n], [n_i], pe)                 # E -> I
-                 + A * n_i * n * pie * 8.0 + _queue_bytes([A * n_i], [n], pie)              # I -> E
-                 + s.n_sets * n_in * n * pin * 16.0 + _queue_bytes([s.n_sets * n_in], [n], pin))  # input -> E
+        # E -> I and I -> E (pre, post: int32), input -> E (and its float64 weight), and their spike queues
+        local_arrays = A * n * n_i * pe * 8.0 + A * n_i * n * pie * 8.0 + s.n_sets * n_in * n * pin * 16.0
+        local = (local_arrays + _queue_bytes([A * n], [n_i], pe) + _queue_bytes([A * n_i], [n], pie)
+                 + _queue_bytes([s.n_sets * n_in], [n], pin))
         cells = A * n * CELL_E + A * n_i * CELL_I + s.n_sets * n_in * CELL_INPUT + A * A * 8.0
         monitor = 12.0 * _pow2_capacity(S, 0.0) + A * n * 4.0
-        results = 12.0 * M + 12.0 * S
+        results = 12.0 * M + 12.0 * S + local_arrays    # every synapse and spike array, written at the end
         in_memory = _shm_room(results)
         if config.backend == "runtime":   # Brian2's runtime device: the network lives in Python
             run = {"python base": base, "protocol": proto, "schedule copies": 4 * dense + 2 * small,
@@ -479,12 +499,13 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
             analysis = {"python base": base, "protocol": proto, "schedule copies": 2 * dense + small,
                         "synapses": 12.0 * M, "spikes": SPIKE_PYTHON * S, "analysis": pairs}
             phases = {"while the binary runs": during, "read-back": readback, "analysis": analysis}
-    totals = {name: int(sum(parts.values())) for name, parts in phases.items()}
+    phases = {name: {k: round(v) for k, v in parts.items() if v > 0} for name, parts in phases.items()}
+    totals = {name: sum(parts.values()) for name, parts in phases.items()}
     peak = max(totals, key=totals.get)
-    parts = {k: int(v) for k, v in phases[peak].items() if v > 0}
+    parts = phases[peak]
     return MemoryEstimate(model=model.name, engine=engine, total=totals[peak], peak=peak, parts=parts,
                           phases=totals, largest_array=int(largest), n_windows=W, n_areas=A,
-                          n_synapses=int(round(M)), n_spikes=int(round(S)))
+                          n_synapses=round(M), n_spikes=round(S))
 
 
 def estimate(config, model: CausalModel) -> MemoryEstimate:
