@@ -300,6 +300,68 @@ def _edge_groups(links: list[tuple[int, int]], parallel: bool) -> list[list[tupl
     return [groups[c] for c in sorted(groups)]
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What fixes the size of a DIRECT protocol, computed before any array is made."""
+
+    links: list            # the (u, v) area pairs the coupling trains
+    groups: list           # the links coupled together in each group of coupling windows
+    card: np.ndarray       # number of values of every variable
+    sets_of: list          # global input-set ids of every area
+    reps: int              # do() windows per (variable, value) query (0: no intervene phase)
+    counts: dict           # windows of every phase (keys: PHASES)
+
+    @property
+    def n_windows(self) -> int:
+        return int(sum(self.counts.values()))
+
+
+def _plan(model: CausalModel, encoding: Encoding, params: ProtocolParams, rng: np.random.Generator) -> _Plan:
+    """The links, coupling groups and window counts of the DIRECT protocol
+    (draws from ``rng`` only under the ``shuffled_links`` control, first)."""
+    params.validate()
+    A = model.n_variables
+    links = list(model.link_indices())
+    if params.control == "shuffled_links":
+        shuffled = model.shuffled(rng)
+        links = list(shuffled.link_indices())
+    elif params.control == "reversed_links":
+        links = [(v, u) for (u, v) in links]
+    groups = _edge_groups(links, params.parallel_coupling)
+    card = np.array([model.cardinality(v) for v in model.variables])
+    sets_of = [encoding.sets_of(a) for a in range(A)]
+    # do() queries need one assembly per value: index encoding only
+    reps = int(params.intervene_reps) if encoding.kind == "index" else 0
+    counts = {
+        "identify": params.identify_reps * max(len(s) for s in sets_of),
+        "couple": params.couple_steps * len(groups),
+        "probe": params.probe_reps * sum(len(s) for s in sets_of),
+        "intervene": reps * int(card.sum()),
+    }
+    return _Plan(links, groups, card, sets_of, reps, counts)
+
+
+def window_counts(model: CausalModel, encoding: Encoding, params: ProtocolParams,
+                  rng: np.random.Generator | None = None) -> dict:
+    """Windows of every phase of :func:`direct_protocol` (a dict keyed by
+    :data:`PHASES`), without building the protocol's arrays or its data table.
+
+    ``rng`` matters only under the ``shuffled_links`` control, whose random
+    links decide how many coupling groups there are: pass a fresh generator
+    seeded like the run's (``numpy.random.default_rng(seed)``) for the run's
+    exact count; without one a generator seeded 0 stands in.
+    """
+    if rng is None:
+        rng = np.random.default_rng(0)
+    return dict(_plan(model, encoding, params, rng).counts)
+
+
+def count_windows(model: CausalModel, encoding: Encoding, params: ProtocolParams,
+                  rng: np.random.Generator | None = None) -> int:
+    """Number of windows of :func:`direct_protocol` (see :func:`window_counts`)."""
+    return int(sum(window_counts(model, encoding, params, rng).values()))
+
+
 def direct_protocol(
     model: CausalModel,
     encoding: Encoding,
@@ -312,31 +374,17 @@ def direct_protocol(
     ``table``: (rows, n_variables) value indices the coupling draws its value
     pairs from (default: ``data_rows`` rows sampled from the model with ``rng``).
     """
-    params.validate()
+    plan = _plan(model, encoding, params, rng)
     A = model.n_variables
-    links = list(model.link_indices())
-    if params.control == "shuffled_links":
-        shuffled = model.shuffled(rng)
-        links = list(shuffled.link_indices())
-    elif params.control == "reversed_links":
-        links = [(v, u) for (u, v) in links]
-    groups = _edge_groups(links, params.parallel_coupling)
-    card = np.array([model.cardinality(v) for v in model.variables])
+    links, groups, card, sets_of, reps = plan.links, plan.groups, plan.card, plan.sets_of, plan.reps
     if table is not None:
         table = np.asarray(table)
         if table.ndim != 2 or table.shape[1] != A or table.shape[0] < 1:
             raise ProtocolError(f"the data table must have shape (rows >= 1, {A}), got {table.shape}")
         if table.min() < 0 or np.any(table.max(axis=0) >= card):
             raise ProtocolError("the data table holds value indices outside the variables' values")
-
-    sets_of = [encoding.sets_of(a) for a in range(A)]
-    n_identify = params.identify_reps * max(len(s) for s in sets_of)
-    n_couple = params.couple_steps * len(groups)
-    n_probe = params.probe_reps * sum(len(s) for s in sets_of)
-    # do() queries need one assembly per value: index encoding only
-    reps = int(params.intervene_reps) if encoding.kind == "index" else 0
-    n_intervene = reps * int(card.sum())
-    W = n_identify + n_couple + n_probe + n_intervene
+    n_identify = plan.counts["identify"]
+    W = plan.n_windows
 
     phase = np.zeros(W, dtype=np.int8)
     stim_set = np.full((W, A), -1, dtype=np.int32)
