@@ -171,15 +171,30 @@ class Monitor(threading.Thread):
 def measure(model: str, engine: str, sets: list[str], timeout: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="memory_estimate_") as tmp:
         report = Path(tmp) / "report.json"
-        cmd = [sys.executable, "-c", _WRAPPER, str(report), "run", model, "--engine", engine, "--no-figures",
-               "--quiet", "--out", str(Path(tmp) / "out")]
+        cmd = [
+            sys.executable,
+            "-c",
+            _WRAPPER,
+            str(report),
+            "run",
+            model,
+            "--engine",
+            engine,
+            "--no-figures",
+            "--quiet",
+            "--out",
+            str(Path(tmp) / "out"),
+        ]
         for item in sets:
             cmd += ["--set", item]
         # the run's results go to a folder of its own on /dev/shm (as they would to /dev/shm itself),
         # so that other processes' result files are not counted
         scratch = Path(tempfile.mkdtemp(prefix="memory_estimate_", dir="/dev/shm"))
-        env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               "SPIKING_DIRECT_SCRATCH": str(scratch)}
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+            "SPIKING_DIRECT_SCRATCH": str(scratch),
+        }
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         mon = Monitor(proc.pid, scratch)
@@ -199,14 +214,16 @@ def measure(model: str, engine: str, sets: list[str], timeout: float) -> dict:
             row["error"] = (out or "")[-300:].replace("\n", " | ")
             return row
         rep = json.loads(report.read_text())
-        row.update({
-            "python_hwm_mb": rep["VmHWM"] / MiB,
-            "binary_hwm_mb": mon.binary_hwm / MiB,
-            "shm_mb": mon.shm_max / MiB,
-            "concurrent_mb": mon.concurrent / MiB,
-            "python_at_concurrent_mb": mon.python_at_peak / MiB,
-            "peak_mb": max(rep["VmHWM"], mon.concurrent) / MiB,
-        })
+        row.update(
+            {
+                "python_hwm_mb": rep["VmHWM"] / MiB,
+                "binary_hwm_mb": mon.binary_hwm / MiB,
+                "shm_mb": mon.shm_max / MiB,
+                "concurrent_mb": mon.concurrent / MiB,
+                "python_at_concurrent_mb": mon.python_at_peak / MiB,
+                "peak_mb": max(rep["VmHWM"], mon.concurrent) / MiB,
+            }
+        )
         return row
 
 
@@ -216,8 +233,12 @@ def main(argv=None) -> int:
     ap.add_argument("--only", action="append", default=[], help="case name (repeatable)")
     ap.add_argument("--list", action="store_true", help="list the cases and their estimates")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per run (default 900)")
-    ap.add_argument("--margin", type=float, default=0.8,
-                    help="skip a case whose estimate exceeds this fraction of the available memory (0.8)")
+    ap.add_argument(
+        "--margin",
+        type=float,
+        default=0.8,
+        help="skip a case whose estimate exceeds this fraction of the available memory (0.8)",
+    )
     args = ap.parse_args(argv)
 
     from spiking_direct import memory
@@ -235,11 +256,21 @@ def main(argv=None) -> int:
         cfg.validate()
         est = memory.estimate(cfg, models[model])
         avail = memory.available_memory()
-        row = {"case": name, "model": model, "engine": engine, "settings": " ".join(sets),
-               "n_areas": est.n_areas, "n_windows": est.n_windows, "n_synapses": est.n_synapses,
-               "n_spikes_est": est.n_spikes, "estimate_mb": round(est.total / MiB, 1), "estimate_peak": est.peak,
-               "estimate_parts_mb": json.dumps({k: round(v / MiB, 1) for k, v in est.parts.items()}),
-               "available_mb": round(avail / MiB), "load1_before": round(os.getloadavg()[0], 2)}
+        row = {
+            "case": name,
+            "model": model,
+            "engine": engine,
+            "settings": " ".join(sets),
+            "n_areas": est.n_areas,
+            "n_windows": est.n_windows,
+            "n_synapses": est.n_synapses,
+            "n_spikes_est": est.n_spikes,
+            "estimate_mb": round(est.total / MiB, 1),
+            "estimate_peak": est.peak,
+            "estimate_parts_mb": json.dumps({k: round(v / MiB, 1) for k, v in est.parts.items()}),
+            "available_mb": round(avail / MiB),
+            "load1_before": round(os.getloadavg()[0], 2),
+        }
         print(f"{name}: estimate {est} [{est.peak}], available {memory.format_bytes(avail)}", flush=True)
         if args.list:
             continue
@@ -250,12 +281,21 @@ def main(argv=None) -> int:
             row.update(measure(model, engine, sets, args.timeout))
             if "peak_mb" in row:
                 row["ratio"] = round(row["estimate_mb"] / row["peak_mb"], 3)
-                for key in ("python_hwm_mb", "binary_hwm_mb", "shm_mb", "concurrent_mb", "python_at_concurrent_mb",
-                            "peak_mb"):
+                for key in (
+                    "python_hwm_mb",
+                    "binary_hwm_mb",
+                    "shm_mb",
+                    "concurrent_mb",
+                    "python_at_concurrent_mb",
+                    "peak_mb",
+                ):
                     row[key] = round(row[key], 1)
-                print(f"  measured peak {row['peak_mb']:.0f} MiB (python {row['python_hwm_mb']:.0f}, binary "
-                      f"{row['binary_hwm_mb']:.0f}, shm {row['shm_mb']:.0f}, concurrent {row['concurrent_mb']:.0f}), "
-                      f"estimate / measured = {row['ratio']:.3f}, {row['wall_s']} s", flush=True)
+                print(
+                    f"  measured peak {row['peak_mb']:.0f} MiB (python {row['python_hwm_mb']:.0f}, binary "
+                    f"{row['binary_hwm_mb']:.0f}, shm {row['shm_mb']:.0f}, concurrent {row['concurrent_mb']:.0f}), "
+                    f"estimate / measured = {row['ratio']:.3f}, {row['wall_s']} s",
+                    flush=True,
+                )
             else:
                 print(f"  failed: {row.get('error')}", flush=True)
         row["machine"] = machine()

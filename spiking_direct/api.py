@@ -60,7 +60,7 @@ def _progress(progress) -> Callable[[str], None] | None:
         def report(msg: str) -> None:
             print(f"[{time.perf_counter() - t0:7.1f} s] {msg}", file=sys.stderr, flush=True)
 
-        report.bars = True   # and a progress bar of the simulation itself
+        report.bars = True  # and a progress bar of the simulation itself
         return report
     if progress in (False, None):
         return None
@@ -279,21 +279,27 @@ def collect(
 
 def causal_models(details: bool = False):
     """The model names :func:`run` accepts; with ``details``, a DataFrame of each model's
-    variables, links and largest number of values (loads every model: a few seconds)."""
+    variables, links, largest number of values and the memory a run at the default settings
+    would need on each engine (loads every model: about a minute)."""
     names = available_models()
     if not details:
         return names
     import pandas as pd
 
+    from .memory import estimate, format_bytes
+
     rows = []
     for n in names:
         m = get_model(n)
+        cfg = RunConfig(model=n)
         rows.append(
             {
                 "model": n,
                 "variables": m.n_variables,
                 "links": m.n_links,
                 "max_values": max(len(v) for v in m.values.values()),
+                "memory, spiking (defaults)": format_bytes(estimate(cfg, m).total),
+                "memory, rate (defaults)": format_bytes(estimate(replace(cfg, engine="rate"), m).total),
             }
         )
     return pd.DataFrame(rows)

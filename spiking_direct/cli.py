@@ -18,7 +18,7 @@ def _progress(quiet: bool):
         if not quiet:
             print(f"[{time.perf_counter() - t0:7.1f} s] {msg}", file=sys.stderr, flush=True)
 
-    report.bars = not quiet and sys.stderr.isatty()   # a progress bar of the simulation on a terminal
+    report.bars = not quiet and sys.stderr.isatty()  # a progress bar of the simulation on a terminal
     return report
 
 

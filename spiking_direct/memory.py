@@ -64,6 +64,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import errors
 from .causal import CausalModel
 from .encoding import Encoding
 from .protocol import _plan
@@ -111,8 +112,9 @@ _HUGE_PAGE = 2 * MiB
 _PAGE = 4 * KiB
 
 
-class MemoryLimitError(RuntimeError):
-    """A run would need more memory than this machine has available."""
+class MemoryLimitError(errors.MemoryLimitError):
+    """A run would need more memory than this machine has available (``estimate``: the
+    :class:`MemoryEstimate`; ``available``: the bytes the run could use)."""
 
     def __init__(self, message: str, estimate: MemoryEstimate | None = None, available: int | None = None):
         super().__init__(message)
@@ -207,7 +209,7 @@ def _read_int(path: Path) -> int | None:
         value = int(text)
     except ValueError:
         return None
-    return None if value >= 1 << 60 else value   # v1 writes "no limit" as a huge number
+    return None if value >= 1 << 60 else value  # v1 writes "no limit" as a huge number
 
 
 def _stat_value(path: Path, keys: tuple) -> int:
@@ -239,13 +241,16 @@ def _cgroup_room(root: Path = Path("/sys/fs/cgroup"), proc_cgroup: Path = Path("
             continue
         _, controllers, rel = parts
         rel = rel.strip().lstrip("/")
-        if controllers == "":   # cgroup v2: the unified hierarchy (at the root, or beside v1 in hybrid mode)
+        if controllers == "":  # cgroup v2: the unified hierarchy (at the root, or beside v1 in hybrid mode)
             bases = [b for b in (root, root / "unified") if (b / "cgroup.controllers").exists()]
             limit_f, usage_f, stat_keys = "memory.max", "memory.current", ("inactive_file",)
-        elif "memory" in controllers.split(","):   # cgroup v1: the memory controller's hierarchy
+        elif "memory" in controllers.split(","):  # cgroup v1: the memory controller's hierarchy
             bases = [b for b in (root / "memory", root / controllers) if (b / "memory.limit_in_bytes").exists()]
-            limit_f, usage_f, stat_keys = "memory.limit_in_bytes", "memory.usage_in_bytes", \
-                ("total_inactive_file", "inactive_file")
+            limit_f, usage_f, stat_keys = (
+                "memory.limit_in_bytes",
+                "memory.usage_in_bytes",
+                ("total_inactive_file", "inactive_file"),
+            )
         else:
             continue
         for base in bases:
@@ -274,7 +279,7 @@ def available_memory() -> int:
     applies (limit - usage + inactive file cache)."""
     info = _meminfo()
     avail = info.get("MemAvailable")
-    if avail is None:   # kernels before 3.14
+    if avail is None:  # kernels before 3.14
         avail = info.get("MemFree", 0) + info.get("Cached", 0) + info.get("Buffers", 0)
     room = _cgroup_room()
     return int(min(avail, room) if room is not None else avail)
@@ -338,7 +343,7 @@ def _pow2_capacity(mean: float, sd: float) -> float:
     hi = math.ceil(math.log2(mean + 6 * sd + 1.0)) + 1
     total = 0.0
     for j in range(lo, hi + 1):
-        total += 2.0 ** j * (cdf(2.0 ** j) - cdf(2.0 ** (j - 1) if j > lo else -math.inf))
+        total += 2.0**j * (cdf(2.0**j) - cdf(2.0 ** (j - 1) if j > lo else -math.inf))
     return total
 
 
@@ -347,7 +352,7 @@ def _queue_bytes(sources: np.ndarray, trials: np.ndarray, p: float) -> float:
     synapses; ``sources[i]`` cells whose degree is Binomial(``trials[i]``, ``p``)."""
     sources, trials = np.asarray(sources, float), np.asarray(trials, float)
     total = 0.0
-    for m in np.unique(trials[(trials > 0) & (sources > 0)]):   # areas of equal degree: once
+    for m in np.unique(trials[(trials > 0) & (sources > 0)]):  # areas of equal degree: once
         cells = sources[trials == m].sum()
         total += cells * 4.0 * _pow2_capacity(m * p, math.sqrt(m * p * (1.0 - p)))
     return total
@@ -361,7 +366,7 @@ class _Sizes:
     W: int
     counts: dict
     n_links: int
-    partners: np.ndarray     # partner areas of each area under 'linked' connectivity
+    partners: np.ndarray  # partner areas of each area under 'linked' connectivity
     n_sets: int
     sets_per_area: np.ndarray
     card: np.ndarray
@@ -378,15 +383,23 @@ def _sizes(config, model: CausalModel) -> _Sizes:
         pairs[u, v] = pairs[v, u] = True
     rows = int(config.protocol.data_rows)
     if getattr(config, "data", None):
-        try:   # a CSV table: one row per line after the header
+        try:  # a CSV table: one row per line after the header
             with open(config.data, "rb") as fh:
                 rows = max(1, sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b"")) - 1)
         except OSError:
             pass
-    return _Sizes(A=A, W=plan.n_windows, counts=dict(plan.counts), n_links=len(plan.links),
-                  partners=pairs.sum(axis=1), n_sets=encoding.n_sets,
-                  sets_per_area=np.array([len(s) for s in plan.sets_of]), card=np.asarray(plan.card),
-                  table_rows=rows, bif=getattr(model, "bayesian_network", None) is not None)
+    return _Sizes(
+        A=A,
+        W=plan.n_windows,
+        counts=dict(plan.counts),
+        n_links=len(plan.links),
+        partners=pairs.sum(axis=1),
+        n_sets=encoding.n_sets,
+        sets_per_area=np.array([len(s) for s in plan.sets_of]),
+        card=np.asarray(plan.card),
+        table_rows=rows,
+        bif=getattr(model, "bayesian_network", None) is not None,
+    )
 
 
 def _region(windows: int, slice_bytes: float, touches: float, page: int) -> float:
@@ -394,10 +407,10 @@ def _region(windows: int, slice_bytes: float, touches: float, page: int) -> floa
     array, ``slice_bytes`` per window, ``touches`` scattered writes per window."""
     if windows <= 0 or touches <= 0:
         return 0.0
-    if page >= slice_bytes:   # a page spans whole windows: the run is resident
+    if page >= slice_bytes:  # a page spans whole windows: the run is resident
         return windows * slice_bytes
     per_window = slice_bytes / page
-    pages = per_window * (1.0 - math.exp(-touches / per_window))   # distinct pages hit
+    pages = per_window * (1.0 - math.exp(-touches / per_window))  # distinct pages hit
     return windows * max(1.0, pages) * page
 
 
@@ -405,17 +418,19 @@ def _protocol_bytes(s: _Sizes, params) -> tuple[float, int]:
     """(resident bytes, largest allocation) of the protocol's arrays and data table."""
     A, W, c = s.A, s.W, s.counts
     page = _HUGE_PAGE if _huge_pages() else _PAGE
-    per_window = A * (4 + 8 + 1 + 8) + 17          # stim_set, stim_strength, active, offset + (W,) arrays
+    per_window = A * (4 + 8 + 1 + 8) + 17  # stim_set, stim_strength, active, offset + (W,) arrays
     groups = max(1, c["couple"] // max(1, params.couple_steps))
     links_per_group = s.n_links / groups
     # gain: both directions of every coupled link in the coupling windows; fiber: one row (the probed
     # area's fibres) in a probe window, all of it in an intervene window, the coupled fibres if they transmit
     gain = _region(c["couple"], A * A * 8.0, 2 * links_per_group, page)
-    fiber = (_region(c["probe"], A * A * 1.0, 1.0, page)
-             + (c["intervene"] * A * A * 1.0)
-             + (_region(c["couple"], A * A * 1.0, links_per_group, page) if params.couple_transmit else 0.0))
+    fiber = (
+        _region(c["probe"], A * A * 1.0, 1.0, page)
+        + (c["intervene"] * A * A * 1.0)
+        + (_region(c["couple"], A * A * 1.0, links_per_group, page) if params.couple_transmit else 0.0)
+    )
     table = s.table_rows * A * 8.0
-    coupled = c["couple"] * 64 + s.n_links * params.couple_steps * 64   # Python lists of (u, v) tuples
+    coupled = c["couple"] * 64 + s.n_links * params.couple_steps * 64  # Python lists of (u, v) tuples
     return W * per_window + gain + fiber + table + coupled, W * A * A * 8
 
 
@@ -440,13 +455,13 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
     A, W = s.A, s.W
     proto, largest = _protocol_bytes(s, config.protocol)
     base = BASE_PYTHON + (BASE_PGMPY if s.bif else 0)
-    pairs = A * max(A - 1, 0) * PAIR_RESULT + W * A * 16   # per-pair records; the spike index's bounds
+    pairs = A * max(A - 1, 0) * PAIR_RESULT + W * A * 16  # per-pair records; the spike index's bounds
     if engine == "rate":
         p = config.rate
         n, k, linked = int(p.n), p.k_eff, p.connectivity == "linked"
         partners = s.partners if linked else np.full(A, A - 1)
         M = float(n * n * p.p_inter * partners.sum())
-        per_area = n * n * p.p_inter * partners            # synapses of each area's rows
+        per_area = n * n * p.p_inter * partners  # synapses of each area's rows
         heap = HEAP_SLACK * float(per_area[4 * per_area < _MMAP_THRESHOLD_MAX].sum())
         block = A * n * (A + 1) * 8.0 + (A * n + 1) * 8.0
         inputs = s.n_sets * (8.0 * p.n_in_eff * n * p.p_in + 8.0 * n + 8.0 * (p.n_in_eff + 1) + 1024)
@@ -455,11 +470,22 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
             rec = A * 8.0 * n * n * p.p_rec
         caps = _caps(s, config.protocol, linked, int(p.extra_rounds))
         S = caps * k
-        run = {"python base": base, "protocol": proto, "synapses": 24.0 * M + rec + inputs, "block pointer": block,
-               "allocator slack": heap,
-               "spikes": SPIKE_RATE_RUN * S + CAP_RATE_RUN * caps}
-        analysis = {"python base": base, "protocol": proto, "synapses": 16.0 * M + inputs, "allocator slack": heap,
-                    "spikes": SPIKE_PYTHON * S, "analysis": pairs}
+        run = {
+            "python base": base,
+            "protocol": proto,
+            "synapses": 24.0 * M + rec + inputs,
+            "block pointer": block,
+            "allocator slack": heap,
+            "spikes": SPIKE_RATE_RUN * S + CAP_RATE_RUN * caps,
+        }
+        analysis = {
+            "python base": base,
+            "protocol": proto,
+            "synapses": 16.0 * M + inputs,
+            "allocator slack": heap,
+            "spikes": SPIKE_PYTHON * S,
+            "analysis": pairs,
+        }
         phases = {"end of the rate engine's run": run, "analysis": analysis}
         largest = max(largest, int(block))
     else:
@@ -472,7 +498,7 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
         caps = _caps(s, config.protocol, linked)
         S = caps * k
         dense = W * A * A * 8.0
-        small = W * (3 * A + s.n_sets) * 8.0             # stim_strength, area_active, area_offset, area_learns
+        small = W * (3 * A + s.n_sets) * 8.0  # stim_strength, area_active, area_offset, area_learns
         # inter-area synapses: pre, post (int32), w (float32), and the pre and post spike queues
         queues = 2 * _queue_bytes(np.full(A, n), partners * n, pi)
         inter = (12.0 + QUEUE_SLACK) * M + queues
@@ -480,32 +506,63 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
         pe, pie, pin = float(p.static.p_ei), float(p.static.p_ie), float(p.inp.p_in)
         # E -> I and I -> E (pre, post: int32), input -> E (and its float64 weight), and their spike queues
         local_arrays = A * n * n_i * pe * 8.0 + A * n_i * n * pie * 8.0 + s.n_sets * n_in * n * pin * 16.0
-        local = (local_arrays + _queue_bytes([A * n], [n_i], pe) + _queue_bytes([A * n_i], [n], pie)
-                 + _queue_bytes([s.n_sets * n_in], [n], pin))
+        local = (
+            local_arrays
+            + _queue_bytes([A * n], [n_i], pe)
+            + _queue_bytes([A * n_i], [n], pie)
+            + _queue_bytes([s.n_sets * n_in], [n], pin)
+        )
         cells = A * n * CELL_E + A * n_i * CELL_I + s.n_sets * n_in * CELL_INPUT + A * A * 8.0
         monitor = 12.0 * _pow2_capacity(S, 0.0) + A * n * 4.0
-        results = 12.0 * M + 12.0 * S + local_arrays    # every synapse and spike array, written at the end
+        results = 12.0 * M + 12.0 * S + local_arrays  # every synapse and spike array, written at the end
         in_memory = _shm_room(results)
-        if config.backend == "runtime":   # Brian2's runtime device: the network lives in Python
-            run = {"python base": base, "protocol": proto, "schedule copies": 4 * dense + 2 * small,
-                   "synapses": inter + 12.0 * M + local, "spikes": SPIKE_PYTHON * S + monitor, "analysis": pairs}
+        if config.backend == "runtime":  # Brian2's runtime device: the network lives in Python
+            run = {
+                "python base": base,
+                "protocol": proto,
+                "schedule copies": 4 * dense + 2 * small,
+                "synapses": inter + 12.0 * M + local,
+                "spikes": SPIKE_PYTHON * S + monitor,
+                "analysis": pairs,
+            }
             phases = {"read-back": run}
         else:
             python = {"python base": base, "protocol": proto, "schedule copies": 6 * dense + 3 * small}
-            binary = {"binary base": BASE_BINARY, "binary synapses": inter, "binary network": local + cells,
-                      "binary schedule": 2 * dense + small, "binary spikes": monitor}
+            binary = {
+                "binary base": BASE_BINARY,
+                "binary synapses": inter,
+                "binary network": local + cells,
+                "binary schedule": 2 * dense + small,
+                "binary spikes": monitor,
+            }
             during = {**python, **binary, "results": results if in_memory else 0.0}
             readback = {**python, "synapses": 12.0 * M, "spikes": 12.0 * S + SPIKE_PYTHON * S}
-            analysis = {"python base": base, "protocol": proto, "schedule copies": 2 * dense + small,
-                        "synapses": 12.0 * M, "spikes": SPIKE_PYTHON * S, "analysis": pairs}
+            analysis = {
+                "python base": base,
+                "protocol": proto,
+                "schedule copies": 2 * dense + small,
+                "synapses": 12.0 * M,
+                "spikes": SPIKE_PYTHON * S,
+                "analysis": pairs,
+            }
             phases = {"while the binary runs": during, "read-back": readback, "analysis": analysis}
     phases = {name: {k: round(v) for k, v in parts.items() if v > 0} for name, parts in phases.items()}
     totals = {name: sum(parts.values()) for name, parts in phases.items()}
     peak = max(totals, key=totals.get)
     parts = phases[peak]
-    return MemoryEstimate(model=model.name, engine=engine, total=totals[peak], peak=peak, parts=parts,
-                          phases=totals, largest_array=int(largest), n_windows=W, n_areas=A,
-                          n_synapses=round(M), n_spikes=round(S))
+    return MemoryEstimate(
+        model=model.name,
+        engine=engine,
+        total=totals[peak],
+        peak=peak,
+        parts=parts,
+        phases=totals,
+        largest_array=int(largest),
+        n_windows=W,
+        n_areas=A,
+        n_synapses=round(M),
+        n_spikes=round(S),
+    )
 
 
 def estimate(config, model: CausalModel) -> MemoryEstimate:
@@ -555,14 +612,14 @@ def _largest_fitting_n(config, model, s: _Sizes, room: int, limit: int | None) -
     lo, hi = 2, n0 - 1
     if hi < lo or not fits(lo):
         return None
-    while lo < hi:   # largest n in [lo, hi] that fits (the estimate grows with n)
+    while lo < hi:  # largest n in [lo, hi] that fits (the estimate grows with n)
         mid = (lo + hi + 1) // 2
         if fits(mid):
             lo = mid
         else:
             hi = mid - 1
     digits = max(0, len(str(lo)) - 2)
-    return max(2, (lo // 10 ** digits) * 10 ** digits)
+    return max(2, (lo // 10**digits) * 10**digits)
 
 
 def check_fits(config, model: CausalModel, available: int | None = None) -> MemoryEstimate:
@@ -605,8 +662,7 @@ def check_fits(config, model: CausalModel, available: int | None = None) -> Memo
     engine_params = config.rate if config.engine == "rate" else config.spiking
     key = f"{config.engine}.connectivity"
     if engine_params.connectivity == "all":
-        linked = _estimate(replace(config, **{config.engine: replace(engine_params, connectivity="linked")}),
-                           model, s)
+        linked = _estimate(replace(config, **{config.engine: replace(engine_params, connectivity="linked")}), model, s)
         options.append(f"--set {key}=linked ({format_bytes(linked.total)}{'' if fits(linked) else ', still too much'})")
     n_fit = _largest_fitting_n(config, model, s, room, limit)
     if n_fit is not None:
@@ -616,15 +672,24 @@ def check_fits(config, model: CausalModel, available: int | None = None) -> Memo
     if config.engine == "spiking":
         rate = _estimate(replace(config, engine="rate"), model, s)
         options.append(f"--engine rate ({format_bytes(rate.total)}{'' if fits(rate) else ', still too much'})")
-    if too_big or "protocol" in est.parts and est.parts["protocol"] + est.parts.get("schedule copies", 0) \
-            > 0.5 * est.total:
-        options.append(f"fewer windows or variables (the protocol's {est.n_windows} windows x {est.n_areas} x "
-                       f"{est.n_areas} areas arrays are {format_bytes(est.largest_array)} each)")
-    why = (f"needs {est} at its peak ({est.peak}), but {format_bytes(room)} is available"
-           if est.total > room else
-           f"needs one {format_bytes(est.largest_array)} array, more than the "
-           f"{format_bytes(limit)} the kernel lets one allocation commit ({est})")
+    if (
+        too_big
+        or "protocol" in est.parts
+        and est.parts["protocol"] + est.parts.get("schedule copies", 0) > 0.5 * est.total
+    ):
+        options.append(
+            f"fewer windows or variables (the protocol's {est.n_windows} windows x {est.n_areas} x "
+            f"{est.n_areas} areas arrays are {format_bytes(est.largest_array)} each)"
+        )
+    why = (
+        f"needs {est} at its peak ({est.peak}), but {format_bytes(room)} is available"
+        if est.total > room
+        else f"needs one {format_bytes(est.largest_array)} array, more than the "
+        f"{format_bytes(limit)} the kernel lets one allocation commit ({est})"
+    )
     n = engine_params.n
-    msg = (f"{model.name} ({model.n_variables} variables, {config.engine} engine, n = {n}, "
-           f"{engine_params.connectivity} connectivity) {why}; options: {'; '.join(options)}")
+    msg = (
+        f"{model.name} ({model.n_variables} variables, {config.engine} engine, n = {n}, "
+        f"{engine_params.connectivity} connectivity) {why}; options: {'; '.join(options)}"
+    )
     raise MemoryLimitError(msg, est, room)

@@ -25,14 +25,20 @@ def _noop(msg: str) -> None:
     pass
 
 
-def prepare(config: RunConfig, model: CausalModel | None = None):
-    """Validate ``config`` and write its protocol: (model, encoding, protocol)."""
+def prepare(config: RunConfig, model: CausalModel | None = None, progress=None):
+    """Validate ``config``, check that the run fits in memory (:func:`spiking_direct.memory.check_fits`)
+    and write its protocol: (model, encoding, protocol)."""
+    from .memory import check_fits
+
     config.validate()
     if config.engine == "spiking" and config.backend != "runtime":
         from .engines.backends import get
 
         get(config.backend).check()
     model = model or get_model(config.model)
+    estimate = check_fits(config, model)  # MemoryLimitError, with the options, before anything is built
+    if progress:
+        progress(f"memory estimate: {estimate}")
     encoding = Encoding.for_model(model, config.encoding, config.separation)
     table = None
     if config.data is not None:
@@ -49,7 +55,7 @@ def simulate(
     """Build the protocol for ``config`` and run it on the chosen engine (``monitors``: state
     monitors of the spiking engine, see :func:`~spiking_direct.engines.spiking.build_network`)."""
     progress = progress or _noop
-    model, encoding, protocol = prepare(config, model)
+    model, encoding, protocol = prepare(config, model, progress)
     counts = ", ".join(f"{k} {v}" for k, v in protocol.summary().items() if k.startswith("n_") and k != "n_windows")
     progress(
         f"{model.name}: {model.n_variables} variables, {model.n_links} links; "

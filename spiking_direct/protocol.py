@@ -304,12 +304,12 @@ def _edge_groups(links: list[tuple[int, int]], parallel: bool) -> list[list[tupl
 class _Plan:
     """What fixes the size of a DIRECT protocol, computed before any array is made."""
 
-    links: list            # the (u, v) area pairs the coupling trains
-    groups: list           # the links coupled together in each group of coupling windows
-    card: np.ndarray       # number of values of every variable
-    sets_of: list          # global input-set ids of every area
-    reps: int              # do() windows per (variable, value) query (0: no intervene phase)
-    counts: dict           # windows of every phase (keys: PHASES)
+    links: list  # the (u, v) area pairs the coupling trains
+    groups: list  # the links coupled together in each group of coupling windows
+    card: np.ndarray  # number of values of every variable
+    sets_of: list  # global input-set ids of every area
+    reps: int  # do() windows per (variable, value) query (0: no intervene phase)
+    counts: dict  # windows of every phase (keys: PHASES)
 
     @property
     def n_windows(self) -> int:
@@ -341,8 +341,9 @@ def _plan(model: CausalModel, encoding: Encoding, params: ProtocolParams, rng: n
     return _Plan(links, groups, card, sets_of, reps, counts)
 
 
-def window_counts(model: CausalModel, encoding: Encoding, params: ProtocolParams,
-                  rng: np.random.Generator | None = None) -> dict:
+def window_counts(
+    model: CausalModel, encoding: Encoding, params: ProtocolParams, rng: np.random.Generator | None = None
+) -> dict:
     """Windows of every phase of :func:`direct_protocol` (a dict keyed by
     :data:`PHASES`), without building the protocol's arrays or its data table.
 
@@ -356,8 +357,9 @@ def window_counts(model: CausalModel, encoding: Encoding, params: ProtocolParams
     return dict(_plan(model, encoding, params, rng).counts)
 
 
-def count_windows(model: CausalModel, encoding: Encoding, params: ProtocolParams,
-                  rng: np.random.Generator | None = None) -> int:
+def count_windows(
+    model: CausalModel, encoding: Encoding, params: ProtocolParams, rng: np.random.Generator | None = None
+) -> int:
     """Number of windows of :func:`direct_protocol` (see :func:`window_counts`)."""
     return int(sum(window_counts(model, encoding, params, rng).values()))
 

@@ -136,3 +136,24 @@ def test_learning_rule_option_expands_to_its_parameters_and_set_wins():
     rate = _config(parse(["run", "--engine", "rate", "--learning", "conditional"]))
     assert learning_rule(rate) == "conditional"
     assert learning_rule(_config(parse(["run", "--engine", "rate", "--set", "rate.rule=outstar"]))) == "custom"
+
+
+@pytest.mark.long
+def test_munin_is_refused_with_its_estimate(tmp_path):
+    """``spiking-direct run munin``: one line with the estimate and the options, in under 30 s, nothing written."""
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "munin"
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "spiking_direct.cli", "run", "munin", "--out", str(out)], capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - t0
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr[-2000:]
+    assert lines[0].startswith("spiking-direct: error: munin (1041 variables") and "needs about" in lines[0]
+    assert "options:" in lines[0] and "Traceback" not in proc.stderr
+    assert not out.exists()
+    assert seconds < 30, seconds

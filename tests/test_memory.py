@@ -27,8 +27,15 @@ def cfg(engine="spiking", *sets, model="alzheimer"):
 # -- window counts ---------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["alzheimer", "random:12:2:3"])
 @pytest.mark.parametrize("kind", ["index", "rate"])
-@pytest.mark.parametrize("kw", [{}, {"control": "shuffled_links"}, {"parallel_coupling": False},
-                                {"intervene_reps": 3, "probe_reps": 3, "couple_steps": 7}])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"control": "shuffled_links"},
+        {"parallel_coupling": False},
+        {"intervene_reps": 3, "probe_reps": 3, "couple_steps": 7},
+    ],
+)
 def test_count_windows_is_the_protocols_length(name, kind, kw):
     model = get_model(name)
     enc = Encoding.for_model(model, kind)
@@ -49,7 +56,7 @@ def test_estimate_counts_the_runs_arrays():
         _, rec = pipeline.simulate(c, model)
         assert e.n_windows == rec.protocol.n_windows
         assert e.n_synapses == pytest.approx(rec.syn_pre.size, rel=0.03)
-        assert e.n_spikes == rec.spike_neuron.size          # the rate engine fires exactly k per cap
+        assert e.n_spikes == rec.spike_neuron.size  # the rate engine fires exactly k per cap
     e = estimate(cfg("spiking"), model)
     assert e.largest_array == rec.protocol.gain.nbytes // rec.protocol.n_windows * e.n_windows
 
@@ -91,7 +98,7 @@ def test_dense_protocol_arrays_dominate_many_variables():
     """The spiking engine copies the W x A x A schedule six times in Python and twice in the binary."""
     model = get_model("random:200:2:0")
     e = estimate(cfg("spiking", "n=50", "spiking.connectivity=linked", model="random:200:2:0"), model)
-    dense = e.n_windows * e.n_areas ** 2 * 8
+    dense = e.n_windows * e.n_areas**2 * 8
     assert e.largest_array == dense
     assert e.parts["schedule copies"] >= 6 * dense
     assert e.parts["binary schedule"] >= 2 * dense
@@ -125,20 +132,20 @@ def test_refusal_is_one_line_with_the_options():
 
 
 def test_a_munin_sized_model_is_refused_in_seconds():
-    model = get_model("random:1041:2.7:0")   # Munin's size, structure only (loads in 0.2 s)
+    model = get_model("random:1041:2.7:0")  # Munin's size, structure only (loads in 0.2 s)
     msg, err, seconds = _refusal(cfg("spiking", model="random:1041:2.7:0"), model, 20 * GiB)
     assert seconds < 5
     assert "\n" not in msg and "no smaller n fits" in msg and "windows x 1041 x 1041" in msg
-    assert err.estimate.largest_array == err.estimate.n_windows * 1041 ** 2 * 8
+    assert err.estimate.largest_array == err.estimate.n_windows * 1041**2 * 8
 
 
 @pytest.mark.long
 def test_munin_is_refused_in_seconds():
     """``spiking-direct run munin`` used to crash after 18 s allocating a 103 GiB array."""
-    model = get_model("munin")   # reading the BIF takes 10-20 s; the check itself well under 5 s
+    model = get_model("munin")  # reading the BIF takes 10-20 s; the check itself well under 5 s
     msg, err, seconds = _refusal(cfg("spiking", model="munin"), model, 20 * GiB)
     assert seconds < 5
-    assert err.estimate.n_windows == 12766 and err.estimate.largest_array == 12766 * 1041 ** 2 * 8
+    assert err.estimate.n_windows == 12766 and err.estimate.largest_array == 12766 * 1041**2 * 8
     assert "103 GiB" in msg and "--set spiking.connectivity=linked" in msg and "--engine rate" in msg
 
 
@@ -149,7 +156,7 @@ def test_an_allocation_the_kernel_refuses_is_refused_whatever_is_available():
     model = get_model("random:1041:2.7:0")
     c = cfg("rate", "n=20", "rate.connectivity=linked", model="random:1041:2.7:0")
     e = estimate(c, model)
-    assert e.largest_array > limit   # 35 GiB of gain array
+    assert e.largest_array > limit  # 35 GiB of gain array
     msg, _, _ = _refusal(c, model, e.total + 10 * GiB)
     assert "the kernel lets one allocation commit" in msg
 
@@ -179,7 +186,7 @@ def test_cgroup_limits_lower_the_available_memory(tmp_path):
     (v1 / "memory" / "job").mkdir(parents=True)
     (v1 / "memory" / "job" / "memory.limit_in_bytes").write_text(str(2 * GiB))
     (v1 / "memory" / "job" / "memory.usage_in_bytes").write_text(str(GiB // 4))
-    (v1 / "memory" / "memory.limit_in_bytes").write_text(str(9223372036854771712))   # no limit
+    (v1 / "memory" / "memory.limit_in_bytes").write_text(str(9223372036854771712))  # no limit
     proc1 = tmp_path / "cgroup1"
     proc1.write_text("4:memory:/job\n3:cpu:/job\n")
     assert memory._cgroup_room(v1, proc1) == 2 * GiB - GiB // 4

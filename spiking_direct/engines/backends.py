@@ -541,9 +541,7 @@ class CppStandaloneBackend:
         self.insert_seed_code(b2.device, default_seed)
         self.insert_reserve_code(b2.device, params, n_areas, allowed)
         # the binary reports its progress on stdout (read for progress bars, shown by an exported ./main)
-        network.net.run(
-            n_windows * params.clock.T_win, profile=profiling(), report="text", report_period=1 * b2.second
-        )
+        network.net.run(n_windows * params.clock.T_win, profile=profiling(), report="text", report_period=1 * b2.second)
         try:
             b2.device.build(directory=str(directory), compile=compile, run=False, with_output=False)
         except Exception as exc:  # compilation failed
