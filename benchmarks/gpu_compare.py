@@ -12,9 +12,10 @@ installed with its ``cuda`` extra::
     pip install '.[cuda]'
     python benchmarks/gpu_compare.py            # --quick: Alzheimer only
 
-On this project's lent GPU machines (the ``device`` tool), whose NumPy is too
-new for Brian2 2.8.0 and which cannot fetch packages, ``benchmarks/gpu_device.sh``
-does the set-up: ``fetch`` here, then ``run`` there (see that script).
+On this project's lent GPU machines (the ``device`` tool: Python 3.12, hence
+Brian2 2.10.1 and brian2cuda 1.0b1), which cannot fetch packages,
+``benchmarks/gpu_device.sh`` does the set-up: ``fetch`` here, then ``run``
+there (see that script).
 Writes ``benchmarks/results/gpu_compare.csv`` (``--quick``: ``gpu_compare_quick.csv``).
 """
 

@@ -6,22 +6,21 @@
 #
 # The lent machines' image (.library/device/KINDS.md) has Python 3.12, CUDA 13 (nvcc), nvidia-curand,
 # SciPy, pandas, Matplotlib, scikit-learn, NetworkX, PyArrow, SymPy, Jinja2, pyparsing, Cython,
-# setuptools and NumPy 2.5 (too new for Brian2 2.8.0), and nothing can be fetched there.
-# `fetch` downloads NumPy 2.3.5, Brian2 2.8.0 and brian2cuda 1.0a7 as cp312 wheels (18 MB) into .whl/
-# (kept out of git through .git/info/exclude). `run` installs them and this checkout into /tmp/site,
-# runs gpu_compare.py (arguments passed on) and copies its CSV and log to $OUT, the folder the device
-# tool brings back. Checked here with Python 3.12 and `run --quick --backends cpp_standalone`;
-# the CUDA half has not met a GPU yet.
+# setuptools and NumPy 2.5.2, and nothing can be fetched there. Python 3.12 takes the package's
+# Python >= 3.12 stack (pyproject.toml): Brian2 2.10.1 (NumPy >= 2.0) and brian2cuda 1.0b1.
+# `fetch` downloads NumPy 2.5.5 (the one the 3.12 tests ran with here), Brian2 2.10.1 and brian2cuda
+# 1.0b1 as cp312 wheels (18 MB) into .whl/ (which .gitignore keeps out of git). `run` installs them
+# and this checkout into /tmp/site, runs gpu_compare.py (arguments passed on) and copies its CSV and
+# log to $OUT, the folder the device tool brings back. Checked here with Python 3.12 and
+# `run --quick --backends cpp_standalone`; the CUDA half has not met a GPU yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-}" in
   fetch)
-    mkdir -p .git/info
-    grep -qx '/.whl/' .git/info/exclude 2>/dev/null || echo '/.whl/' >> .git/info/exclude
     rm -rf .whl && mkdir .whl
     python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
       --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
-      --platform manylinux2014_x86_64 -d .whl "numpy==2.3.5" "brian2==2.8.0" "brian2cuda==1.0a7"
+      --platform manylinux2014_x86_64 -d .whl "numpy==2.5.5" "brian2==2.10.1" "brian2cuda==1.0b1"
     ls -l .whl
     ;;
   run)

@@ -822,6 +822,22 @@ class _Runner:
                 self.progress(self._line(what))
 
 
+def _brian2_plugin():
+    """A worker plugin that imports Brian2 in the worker's main thread (its setup runs on the
+    worker's event loop), on the workers there are and on those that start later. Brian2 2.10
+    installs a SIGINT handler when it is imported, which Python allows only in the main thread:
+    imported first by a task (a worker runs tasks in another thread), it raised ValueError."""
+    from distributed import WorkerPlugin
+
+    class ImportBrian2(WorkerPlugin):
+        name = "spiking_direct-import-brian2"
+
+        def setup(self, worker):
+            import brian2  # noqa: F401
+
+    return ImportBrian2()
+
+
 def _client(scheduler: str | None, n_workers: int):
     """(client, cluster or None): a client of ``scheduler`` or of a new LocalCluster."""
     import logging
@@ -897,6 +913,7 @@ def run_sweep(
         n_workers = max(1, min(int(workers) if workers else default_workers(), len(pending)))
         client, cluster = _client(scheduler, n_workers)
         try:
+            client.register_plugin(_brian2_plugin())
             if scheduler:
                 progress(f"scheduler {scheduler}" + (" (workers= applies to local clusters only)" if workers else ""))
                 client.wait_for_workers(1, timeout=60)

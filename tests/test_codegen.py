@@ -106,6 +106,24 @@ for m in (ms_, mu, mf, mp):
 """
 
 
+#: Brian2's threshold.cpp that templates/threshold.cpp splits into blocks: sha256 of its text without
+#: trailing whitespace, the same in Brian2 2.8.0 and 2.10.1. Another Brian2 whose template differs
+#: needs its own block template (chosen in backends.block_threshold_codeobject).
+BRIAN2_THRESHOLD_SHA256 = "e7d41365657a57e3e9c2f0f33bea1b768aca14ba66c0b41f4706978052ba8dfe"
+
+
+def test_block_template_derives_from_this_brian2s_threshold_template():
+    import hashlib
+    from pathlib import Path
+
+    import brian2
+
+    text = (Path(brian2.__file__).parent / "devices" / "cpp_standalone" / "templates" / "threshold.cpp").read_text()
+    assert hashlib.sha256(text.rstrip().encode()).hexdigest() == BRIAN2_THRESHOLD_SHA256, (
+        f"Brian2 {brian2.__version__} changed its threshold template: templates/threshold.cpp must follow it"
+    )
+
+
 def _threshold_run(kind, folder):
     out = subprocess.run([sys.executable, "-c", _THRESHOLD_CHILD, kind, str(folder)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]

@@ -1,5 +1,6 @@
-{# Brian2 2.8.0's cpp_standalone threshold template (brian2/devices/cpp_standalone/
-   templates/threshold.cpp), with its loop split in two per block of cells:
+{# Brian2's cpp_standalone threshold template (brian2/devices/cpp_standalone/
+   templates/threshold.cpp; the same in 2.8.0 and 2.10.1 but for a final
+   newline: tests/test_codegen.py), with its loop split in two per block of cells:
    the conditions of a block are evaluated into a byte mask first (a loop
    without stores to the event space, which GCC vectorises when the
    condition has no side effects), and the block is compacted only when some
