@@ -172,17 +172,14 @@ def _save(fig, folder: Path, name: str) -> Path:
     return path
 
 
+def _makers() -> dict:
+    """Figure name (its PNG's name) -> the function that makes it, for every figure of :data:`FIGURES`."""
+    return {f.__name__.removesuffix("_figure"): f for f in FIGURES}
+
+
 def names() -> list[str]:
     """The figure names :func:`figure` accepts (the PNG file names without ``.png``)."""
-    return [
-        "raster_coupling",
-        "weights_per_link",
-        "learned_graph",
-        "gain_schedule",
-        "winners_per_window",
-        "delta_matrices",
-        "interventions",
-    ]
+    return list(_makers())
 
 
 def figure(folder: Path, name: str):
@@ -190,15 +187,7 @@ def figure(folder: Path, name: str):
     ``figures/<name>.png``); :class:`~spiking_direct.errors.ConfigError` for an unknown name."""
     from .errors import ConfigError, suggest
 
-    makers = {
-        "raster_coupling": raster_coupling,
-        "weights_per_link": weights_per_link,
-        "learned_graph": learned_graph,
-        "gain_schedule": gain_schedule,
-        "winners_per_window": winners_per_window,
-        "delta_matrices": delta_matrices,
-        "interventions": interventions_figure,
-    }
+    makers = _makers()
     if name not in makers:
         raise ConfigError(f"unknown figure {name!r}{suggest(name, makers)}; choose from {names()}")
     token = _captured.set({})

@@ -443,41 +443,18 @@ class CppStandaloneBackend:
         code.append("#endif")
         device.insert_code("after_start", "\n".join(code))
 
-    def build(
-        self,
-        params,
-        n_areas,
-        n_windows,
-        set_area,
-        directory=None,
-        progress=None,
-        monitors=None,
-        values=None,
-        default_seed=None,
-        compile=True,
-        allowed=None,
-    ):
+    def build(self, params, n_areas, n_windows, set_area, **kwargs):
         """Generate (and compile) the network; returns the build folder.
 
         ``values`` bakes a protocol into the build's TimedArrays and
         ``default_seed`` the seed used when ``$SPIKING_DIRECT_SEED`` is unset:
         an exported build then runs its protocol with plain ``./main``.
+        Keywords: ``directory``, ``progress``, ``monitors``, ``values``, ``default_seed``,
+        ``compile`` (default True) and ``allowed`` (the connected pairs of areas).
         The user's Brian2 device, preferences and scope are as before afterwards.
         """
         with isolated():
-            return self._build(
-                params,
-                n_areas,
-                n_windows,
-                set_area,
-                directory=directory,
-                progress=progress,
-                monitors=monitors,
-                values=values,
-                default_seed=default_seed,
-                compile=compile,
-                allowed=allowed,
-            )
+            return self._build(params, n_areas, n_windows, set_area, **kwargs)
 
     def _device(self):
         """This backend's Brian2 device object (None before brian2cuda registered it)."""
