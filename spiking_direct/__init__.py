@@ -20,6 +20,7 @@ if (
 _LAZY = {
     "run": "api",
     "compare": "api",
+    "run_sweep": "api",
     "build": "api",
     "collect": "api",
     "configure": "api",

@@ -37,6 +37,7 @@ from .results import Result
 __all__ = [
     "run",
     "compare",
+    "run_sweep",
     "build",
     "collect",
     "params",
@@ -275,6 +276,53 @@ def collect(
     res = _collect(folder, out=out, figures=figures, progress=_progress(progress))
     res.folder = Path(out if out is not None else folder)
     return res
+
+
+def run_sweep(
+    models: Sequence[str] = ("alzheimer",),
+    *,
+    engines: Sequence[str] = ("spiking",),
+    seeds: Sequence[int] | str = (0,),
+    grid: Mapping[str, Sequence] | None = None,
+    params: Mapping | None = None,
+    backend: str = "cpp_standalone",
+    out: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool | Callable = True,
+    figures: bool = False,
+):
+    """Every combination of ``models`` x ``engines`` x ``grid`` (parameter -> list of values) x
+    ``seeds`` on Dask (a local cluster of ``workers`` processes, or the cluster at
+    ``scheduler``), resumable: a rerun into the same ``out`` skips the finished runs.
+    ``params`` are fixed in every run. Values may be quantities (``{"lead": [2*ms, 5*ms]}``).
+    Returns the summary table (one row per run; also ``out/summary.csv``). As for any local
+    Dask cluster, a script must call it under ``if __name__ == "__main__":``."""
+    from .sweep import Sweep
+    from .sweep import run_sweep as _run_sweep
+
+    if out is None:
+        raise ConfigError("sweep needs out=, the folder its runs are written to (a rerun resumes there)")
+    grid = {k: [_as_text(v) for v in values] for k, values in (grid or {}).items()}
+    params = {k: _as_text(v) for k, v in (params or {}).items()}
+    plan = Sweep.grid(
+        models=models,
+        engines=engines,
+        seeds=seeds,
+        overrides=grid,
+        fixed=params,
+        backend=backend,
+        figures=figures,
+    )
+    report = _progress(progress)
+    return _run_sweep(plan, out, scheduler=scheduler, workers=workers, progress=report, figures=figures)
+
+
+def _as_text(value):
+    """A sweep value as the sweep stores it: quantities as their text (``'5. ms'``), others as they are."""
+    from brian2 import Quantity
+
+    return str(value) if isinstance(value, Quantity) else value
 
 
 def causal_models(details: bool = False):

@@ -24,6 +24,7 @@ import re
 import tokenize
 from dataclasses import dataclass, fields, is_dataclass
 
+from .brian_state import import_brian2
 from .errors import ConfigError
 
 __all__ = ["Parameter", "coerce", "check_domain", "check_all", "parse_value", "SECONDS", "SHORT_KEYS", "DOMAINS"]
@@ -100,11 +101,12 @@ SHORT_KEYS = {
 }
 
 
-_NUM_UNIT = re.compile(r"^\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*\*?\s*([A-Za-z]+)?\s*$")
+_NUM_UNIT = re.compile(r"^\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*\*?\s*([A-Za-z]+)?\s*$")
 
 
 def parse_value(text: str, current):
     """Parse ``text`` into the type of ``current`` (Quantity, float, int, bool, str, None)."""
+    import_brian2()
     import brian2.units as u
     from brian2 import Quantity
 
@@ -172,6 +174,7 @@ def _field_docs(cls) -> dict[str, str]:
 
 
 def _unit_of(value) -> str:
+    import_brian2()
     from brian2 import Quantity
     from brian2.units.fundamentalunits import get_unit
 
@@ -183,6 +186,7 @@ def _unit_of(value) -> str:
 def coerce(path: str, value, current):
     """``value`` (a Python value or a text from the command line) as the type of ``current``,
     the parameter's present value; a quantity must carry its dimension."""
+    import_brian2()
     from brian2 import Quantity, second
     from brian2.units.fundamentalunits import DimensionMismatchError, fail_for_dimension_mismatch
 
@@ -245,6 +249,7 @@ def _domain(path: str):
 
 def check_domain(path: str, value) -> None:
     """:class:`ConfigError` unless ``value`` lies in the domain of parameter ``path``."""
+    import_brian2()
     from brian2 import Quantity
 
     if value is None or isinstance(value, (bool, str)):

@@ -78,7 +78,9 @@ def _default(obj):
 
 
 def _clean(obj):
-    """Replace non-finite floats by None (JSON has no NaN)."""
+    """Replace non-finite floats by None (JSON has no NaN); Brian2 quantities become their text."""
+    if hasattr(obj, "dim") and hasattr(obj, "dimensions"):  # a Brian2 Quantity (an ndarray subclass)
+        return str(obj)
     if isinstance(obj, dict):
         return {k: _clean(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

@@ -111,7 +111,13 @@ def _set_text(key: str, value) -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, str):
         return value.strip()
-    raise SweepError(f"override {key}={value!r}: expected a string, number or boolean, not {type(value).__name__}")
+    from brian2 import Quantity
+
+    if isinstance(value, Quantity):  # a Brian2 quantity: its value in the best unit, e.g. '5. ms'
+        return str(value)
+    raise SweepError(
+        f"override {key}={value!r}: expected a string, number, quantity or boolean, not {type(value).__name__}"
+    )
 
 
 def _slug(text: str) -> str:

@@ -278,3 +278,20 @@ def test_neuron_model_requirements_are_checked(kwargs, needle):
     with pytest.raises(SpikingDirectError) as info:
         sd.configure(neuron=sd.NeuronModel(**kwargs))
     assert needle in str(info.value)
+
+
+def test_run_sweep_takes_quantities(tmp_path):
+    """``sd.run_sweep``: a grid of quantities on the rate engine (Dask, one worker)."""
+    table = sd.run_sweep(
+        ["alzheimer"],
+        engines=["rate"],
+        seeds=[0],
+        grid={"lead": [2 * ms, 5 * ms]},
+        out=tmp_path / "sweep",
+        workers=1,
+        progress=False,
+    )
+    assert list(table["status"]) == ["ok", "ok"]
+    assert sorted(table["lead"]) == ["2. ms", "5. ms"]
+    assert (table["delta_precision_at_k"] == 1.0).all()
+    assert (tmp_path / "sweep" / "summary.csv").exists()
