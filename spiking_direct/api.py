@@ -31,6 +31,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from .causal import CausalModel, available_models, from_data, from_pgmpy, from_tables, get_model
 from .config import LEARNING_RULES, RunConfig, apply_overrides, with_params
+from .engines import get_engine
 from .errors import ConfigError, suggest
 from .results import Result
 
@@ -113,25 +114,9 @@ def _record(record, cfg: RunConfig, dt=None) -> dict | None:
     """``record={"v": cells}`` as the engine's monitor description."""
     if not record:
         return None
-    if cfg.engine != "spiking":
-        raise ConfigError("record= needs the spiking engine (the rate engine has no membrane state)")
     if not isinstance(record, Mapping):
         raise ConfigError(f"record must map variable names to cell indices, e.g. {{'v': range(5)}}, got {record!r}")
-    from .models import excitatory_model
-    from .models.synapses import stdp_traces
-
-    known = set(excitatory_model(cfg.spiking.exc.noise, neuron=cfg.spiking.neuron)[0].names) | set(
-        stdp_traces(cfg.spiking.stdp)[0].names
-    )
-    cells = None
-    for var, idx in record.items():
-        if var not in known:
-            raise ConfigError(f"cannot record {var!r}{suggest(var, known)}; the excitatory cells have {sorted(known)}")
-        idx = [int(i) for i in idx]
-        if cells is not None and idx != cells:
-            raise ConfigError("record= takes the same cells for every variable")
-        cells = idx
-    return {"vars": tuple(record), "cells": cells, "dt_ms": _dt_ms(dt, cfg)}
+    return get_engine(cfg.engine).monitors(cfg, dict(record), _dt_ms(dt, cfg))
 
 
 def _dt_ms(dt, cfg) -> float:

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from .engines import get_engine
 from .errors import CLIError, SpikingDirectError
 from .seeds import parse_seeds
 
@@ -53,7 +54,7 @@ def cmd_run(args) -> int:
     base = (
         Path(args.out)
         if args.out
-        else Path("runs") / f"{args.scm}_{cfg.engine}{'_' + cfg.backend if cfg.engine == 'spiking' else ''}"
+        else Path("runs") / f"{args.scm}_{cfg.engine}{'_' + cfg.backend if get_engine(cfg.engine).uses_backend else ''}"
     )
     rows = []
     for seed in seeds:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 import numpy as np
 
 from .encoding import KINDS as ENCODINGS
-from .engines import ENGINES
+from .engines import ENGINES, get_engine
 from .engines.network import SpikingParams
 from .errors import ConfigError, suggest
 from .parameters import SECONDS, SHORT_KEYS, Parameter, _field_docs, _unit_of
@@ -127,29 +127,21 @@ class RunConfig:
         """Every check, also those across parameters (``k <= n``, the clock step for ``n``...)."""
         self._check_fields()
         self.protocol.validate()
-        if self.engine == "spiking":
-            self.spiking.validate()
-        elif self.rate is not None and hasattr(self.rate, "validate"):
-            self.rate.validate()
+        get_engine(self.engine).validate(self)
 
     def to_dict(self) -> dict:
-        from .engines.network import _jsonable
-
-        out = {
+        engine = get_engine(self.engine)
+        return {
             "model": self.model,
             "engine": self.engine,
-            "backend": self.backend if self.engine == "spiking" else None,
+            "backend": self.backend if engine.uses_backend else None,
             "seed": int(self.seed),
             "encoding": self.encoding,
             "separation": float(self.separation),
             "protocol": dataclasses.asdict(self.protocol),
             "data": self.data,
+            self.engine: engine.params_dict(self),
         }
-        if self.engine == "spiking":
-            out["spiking"] = self.spiking.to_dict()
-        elif self.rate is not None:
-            out["rate"] = _jsonable(dataclasses.asdict(self.rate))
-        return out
 
 
 def _set_path(obj, path: list[str], value, full: str):

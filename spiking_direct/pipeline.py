@@ -15,6 +15,7 @@ from . import readout
 from .causal import CausalModel, get_model
 from .config import RunConfig, learning_rule
 from .encoding import Encoding
+from .engines import get_engine
 from .metrics import structure_metrics
 from .protocol import PHASES, direct_protocol
 from .recording import Recording
@@ -31,10 +32,7 @@ def prepare(config: RunConfig, model: CausalModel | None = None, progress=None):
     from .memory import check_fits
 
     config.validate()
-    if config.engine == "spiking" and config.backend != "runtime":
-        from .engines.backends import get
-
-        get(config.backend).check()
+    get_engine(config.engine).check(config)
     model = model or get_model(config.model)
     estimate = check_fits(config, model)  # MemoryLimitError, with the options, before anything is built
     if progress:
@@ -61,28 +59,7 @@ def simulate(
         f"{model.name}: {model.n_variables} variables, {model.n_links} links; "
         f"protocol of {protocol.n_windows} windows ({counts})"
     )
-    if config.engine == "spiking":
-        from .engines.spiking import run_spiking
-
-        kwargs = {"monitors": monitors} if monitors else {}
-        rec = run_spiking(
-            protocol,
-            encoding.n_sets,
-            encoding.set_area(),
-            config.spiking,
-            int(config.seed),
-            backend=config.backend,
-            progress=progress,
-            **kwargs,
-        )
-    else:
-        if monitors:
-            from .errors import ConfigError
-
-            raise ConfigError("recording state variables (record=) needs the spiking engine")
-        from .engines.rate import run_rate
-
-        rec = run_rate(protocol, encoding, config.rate, int(config.seed), progress=progress)
+    rec = get_engine(config.engine).run(protocol, encoding, config, progress=progress, monitors=monitors)
     return model, rec
 
 
@@ -246,7 +223,7 @@ def finish(
             "variables": list(model.variables),
             "true_links": [[model.variables[i], model.variables[j]] for i, j in model.link_indices()],
             "engine": config.engine,
-            "backend": config.backend if config.engine == "spiking" else None,
+            "backend": config.backend if get_engine(config.engine).uses_backend else None,
             "seed": int(config.seed),
             "params": params,
             "model": {

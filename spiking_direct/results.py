@@ -77,6 +77,17 @@ def _default(obj):
     return str(obj)
 
 
+def jsonable(obj):
+    """Parameters as JSON-ready values: quantities as their text (``'2. ms'``), recursively."""
+    if isinstance(obj, dict):
+        return {k: jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, (bool, int, float, str)) or obj is None:
+        return obj
+    return str(obj)
+
+
 def _clean(obj):
     """Replace non-finite floats by None (JSON has no NaN); Brian2 quantities become their text."""
     if hasattr(obj, "dim") and hasattr(obj, "dimensions"):  # a Brian2 Quantity (an ndarray subclass)

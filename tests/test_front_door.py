@@ -295,3 +295,22 @@ def test_run_sweep_takes_quantities(tmp_path):
     assert sorted(table["lead"]) == ["2. ms", "5. ms"]
     assert (table["delta_precision_at_k"] == 1.0).all()
     assert (tmp_path / "sweep" / "summary.csv").exists()
+
+
+def test_engines_and_backends_share_one_interface():
+    from spiking_direct.engines import ENGINES, Engine, backends, get_engine
+
+    for name in ENGINES:
+        engine = get_engine(name)
+        assert engine.name == name
+        for method in ("validate", "check", "params_dict", "monitors", "run"):
+            assert callable(getattr(engine, method)), (name, method)
+        assert isinstance(engine.uses_backend, bool)
+    assert Engine is not None
+    with pytest.raises(ConfigError, match="did you mean 'rate'"):
+        get_engine("rat")
+    for name in backends.names():
+        assert issubclass(backends._REGISTRY[name], backends.Backend)
+    with pytest.raises(TypeError, match="not a subclass of Backend"):
+        backends.register("bogus")(object)
+    assert "bogus" not in backends.names()

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +34,33 @@ from ..errors import BackendError
 _REGISTRY: dict[str, type] = {}
 
 
+class Backend(ABC):
+    """A Brian2 device the spiking engine runs on, registered by name with :func:`register`
+    (as Brian2 registers its devices). One instance per process (:func:`get`) holds its build."""
+
+    name: str = ""
+
+    @abstractmethod
+    def check(self) -> None:
+        """Raise :class:`BackendError` when this machine cannot use the backend (no compiler ...)."""
+
+    def build(self, params, n_areas, n_windows, set_area, **kwargs):
+        """Generate (and compile) the network ahead of a run; returns its folder, or None when the
+        backend builds nothing ahead (runtime)."""
+        return None
+
+    @abstractmethod
+    def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None, allowed=None):
+        """Run ``protocol`` on the network with ``seed``; returns a :class:`~spiking_direct.recording.Recording`.
+        The user's Brian2 device, preferences and scope are as before afterwards."""
+
+
 def register(name):
+    """Class decorator: register a :class:`Backend` subclass under ``name``."""
+
     def deco(cls):
+        if not (isinstance(cls, type) and issubclass(cls, Backend)):
+            raise TypeError(f"backend {name!r}: {cls!r} is not a subclass of Backend")
         _REGISTRY[name] = cls
         cls.name = name
         return cls
@@ -92,7 +118,9 @@ def check_compiler() -> str:
 
 
 @register("runtime")
-class RuntimeBackend:
+class RuntimeBackend(Backend):
+    """Brian2's runtime device (numpy target): nothing to compile."""
+
     def check(self):
         """Nothing to check: the runtime device needs no compiler."""
 
@@ -363,7 +391,7 @@ def spike_driven_event(group, event: str) -> None:
 
 
 @register("cpp_standalone")
-class CppStandaloneBackend:
+class CppStandaloneBackend(Backend):
     """Compile once per network shape, run many times with ``run_args``."""
 
     device_name = "cpp_standalone"

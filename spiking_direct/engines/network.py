@@ -50,6 +50,7 @@ from ..models.neurons import EI_ON_PRE, INHIBITORY_WINDOW_RESET, LEARN_EVENT, NO
 from ..models.synapses import stdp_traces
 from ..protocol import Protocol
 from ..recording import Recording
+from ..results import jsonable as _jsonable
 
 SEED_ENV = "SPIKING_DIRECT_SEED"
 
@@ -143,17 +144,6 @@ class SpikingParams:
 
     def to_dict(self) -> dict:
         return _jsonable(asdict(self)) | {"k": self.k_eff, "n_inh": self.n_inh}
-
-
-def _jsonable(obj):
-    """Quantities as strings ('2. ms'), recursively."""
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, (bool, int, float, str)) or obj is None:
-        return obj
-    return str(obj)
 
 
 # --------------------------------------------------------------------------

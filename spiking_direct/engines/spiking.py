@@ -86,3 +86,58 @@ def linked_pairs(protocol: Protocol) -> np.ndarray:
     for u, v in protocol.coupled_links:
         allowed[u, v] = allowed[v, u] = True
     return allowed
+
+
+class SpikingEngine:
+    """The spiking engine (:class:`~spiking_direct.engines.Engine`): the Brian2 network on a backend."""
+
+    name = "spiking"
+    uses_backend = True
+
+    def validate(self, config) -> None:
+        config.spiking.validate()
+
+    def check(self, config) -> None:
+        backends.get(config.backend).check()
+
+    def params_dict(self, config) -> dict:
+        return config.spiking.to_dict()
+
+    def monitors(self, config, record: dict, dt_ms: float) -> dict:
+        """``record`` ({variable: cell indices}) as a state-monitor description for the network,
+        after checking the variables against the excitatory cells' equations."""
+        from ..errors import ConfigError, suggest
+        from ..models import excitatory_model
+        from ..models.synapses import stdp_traces
+
+        params = config.spiking
+        known = set(excitatory_model(params.exc.noise, neuron=params.neuron)[0].names) | set(
+            stdp_traces(params.stdp)[0].names
+        )
+        cells = None
+        for var, idx in record.items():
+            if var not in known:
+                raise ConfigError(
+                    f"cannot record {var!r}{suggest(var, known)}; the excitatory cells have {sorted(known)}"
+                )
+            idx = [int(i) for i in idx]
+            if cells is not None and idx != cells:
+                raise ConfigError("record= takes the same cells for every variable")
+            cells = idx
+        return {"vars": tuple(record), "cells": cells, "dt_ms": dt_ms}
+
+    def run(self, protocol, encoding, config, progress=None, monitors=None) -> Recording:
+        kwargs = {"monitors": monitors} if monitors else {}
+        return run_spiking(
+            protocol,
+            encoding.n_sets,
+            encoding.set_area(),
+            config.spiking,
+            int(config.seed),
+            backend=config.backend,
+            progress=progress,
+            **kwargs,
+        )
+
+
+ENGINE = SpikingEngine()
