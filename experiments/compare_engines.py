@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from spiking_direct.cli import parse_seeds
-from spiking_direct.compare import compare
+from spiking_direct.comparison import compare
 from spiking_direct.config import RunConfig
 from spiking_direct.results import write_csv
 

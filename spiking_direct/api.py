@@ -218,7 +218,7 @@ def compare(
 ) -> dict:
     """Run the rate and the spiking engine on the same model and seeds; the comparison
     (also written to ``out/comparison.json``)."""
-    from .compare import compare as _compare
+    from .comparison import compare as _compare
 
     name, obj = _model(model)
     cfg = configure(name, engine="spiking", backend=backend, learning=learning, params=params, **kwargs)

@@ -125,7 +125,7 @@ def cmd_collect(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .compare import compare
+    from .comparison import compare
 
     cfg = _config(args)
     seeds = parse_seeds(args.seeds)

@@ -38,7 +38,7 @@ def test_collect_refuses_a_folder_from_another_version(tmp_path, capsys):
 
 
 def test_rate_and_spiking_engines_agree_on_alzheimer(tmp_path):
-    from spiking_direct.compare import compare
+    from spiking_direct.comparison import compare
     from spiking_direct.config import RunConfig
 
     comp = compare(RunConfig(), [0], tmp_path / "cmp", figures=True)

@@ -170,7 +170,7 @@ def test_rank_correlation_is_bounded_by_ties_in_unlinked_pairs():
     other gives them chance noise, the all-pairs Spearman correlation stays near 0.73 even
     with the links and reverses in exactly the same order (10 links in a 10-variable model);
     over the links and reverses, or with the unlinked pairs zeroed, it is 1."""
-    from spiking_direct.compare import _unlinked_diagnostics
+    from spiking_direct.comparison import _unlinked_diagnostics
 
     rng = np.random.default_rng(0)
     A = 10
