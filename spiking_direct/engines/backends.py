@@ -18,7 +18,6 @@ from __future__ import annotations
 import atexit
 import fcntl
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -143,7 +142,8 @@ class RuntimeBackend(Backend):
         )
         t1 = time.perf_counter()
         duration = protocol.n_windows * params.clock.T_win
-        network.net.run(duration, report=_reporter(progress), report_period=10 * b2.second)
+        period = (1 if getattr(progress, "bars", False) else 10) * b2.second
+        network.net.run(duration, report=_reporter(progress), report_period=period)
         t2 = time.perf_counter()
         return to_recording(
             network,
@@ -153,46 +153,22 @@ class RuntimeBackend(Backend):
         )
 
 
-_PERCENT = re.compile(rb"\((\d+)%\) simulated")
-
-
-def _progress_bar(progress, stdout: Path):
-    """When ``progress`` asks for bars (``progress.bars`` is true), a tqdm bar of the standalone
-    binary's progress, read from the text report it writes to ``stdout`` (a background thread
-    polls the file twice a second); returns the function that closes it, or None."""
-    if not getattr(progress, "bars", False):
-        return None
-    import threading
-
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=100, unit="%", desc="simulate", leave=False)
-    done = threading.Event()
-
-    def poll():
-        while not done.wait(0.5):
-            try:
-                found = _PERCENT.findall(stdout.read_bytes())
-            except OSError:
-                continue
-            if found:
-                bar.update(int(found[-1]) - bar.n)
-
-    thread = threading.Thread(target=poll, daemon=True)
-    thread.start()
-
-    def close():
-        done.set()
-        thread.join()
-        bar.update(100 - bar.n)
-        bar.close()
-
-    return close
-
-
 def _reporter(progress):
+    """Brian2's report callback of a runtime run: a tqdm bar when ``progress.bars`` is true,
+    else a message every report period."""
     if progress is None:
         return None
+    if getattr(progress, "bars", False):
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=100, unit="%", desc="simulate", leave=False)
+
+        def report_bar(elapsed, completed, start, duration):
+            bar.update(int(float(completed) * 100) - bar.n)
+            if completed >= 1:
+                bar.close()
+
+        return report_bar
 
     def report(elapsed, completed, start, duration):
         progress(f"simulated {float(completed) * 100:.0f}% ({elapsed})")
@@ -545,8 +521,7 @@ class CppStandaloneBackend(Backend):
             spike_driven_event(network.exc, "learn")
         self.insert_seed_code(b2.device, default_seed)
         self.insert_reserve_code(b2.device, params, n_areas, allowed)
-        # the binary reports its progress on stdout (read for progress bars, shown by an exported ./main)
-        network.net.run(n_windows * params.clock.T_win, profile=profiling(), report="text", report_period=1 * b2.second)
+        network.net.run(n_windows * params.clock.T_win, profile=profiling())
         try:
             b2.device.build(directory=str(directory), compile=compile, run=False, with_output=False)
         except Exception as exc:  # compilation failed
@@ -599,7 +574,6 @@ class CppStandaloneBackend(Backend):
                 f"({float(protocol.n_windows * params.clock.T_win):.1f} s of biological time), seed {seed}"
             )
         t0 = time.perf_counter()
-        bar = _progress_bar(progress, Path(self.directory) / results / "stdout.txt")
         try:
             b2.device.run(
                 directory=str(self.directory), results_directory=results, with_output=False, run_args=run_args
@@ -607,8 +581,6 @@ class CppStandaloneBackend(Backend):
         except Exception as exc:
             raise BackendError(f"{self.device_name} run failed: {exc}") from exc
         finally:
-            if bar is not None:
-                bar()
             if previous is None:
                 os.environ.pop(SEED_ENV, None)
             else:
