@@ -48,7 +48,7 @@ What is identical
 * Drive: Brian2 ``PoissonInput`` of 100 sources per cell at ``nu_ext`` each;
   NEST one ``poisson_generator`` of rate 100 * nu_ext (independent train per
   target), same weight.
-* Membrane noise: sigma = 0.7 mV white noise (pinned: the package default until session 6)
+* Membrane noise: sigma = 0.7 mV white noise (pinned to this value, not the package default)
   (Euler-Maruyama, one Gaussian per cell per step in Brian2); NEST a
   ``noise_generator`` (independent per target, new value every 0.1 ms) whose
   std (C_m sigma sqrt(2 / (tau_m dt)) = 247.5 pA) gives the same free-membrane

@@ -44,8 +44,8 @@ winners
 input of a neuron, ov(sum) (the claim's measure)
     the summed weight of the input synapses whose presynaptic cells fired in
     the window (own input set + upstream assembly, no decay): the input of a
-    k-cap round in the Assembly Calculus. (Until session 6 the claim used
-    ov(ge); with input in two volleys ``ge`` weights each volley by how
+    k-cap round in the Assembly Calculus. (ov(ge) is not the measure: with
+    input in two volleys ``ge`` weights each volley by how
     recently it arrived, at lag 10 ms the upstream one about 1.4x the own
     one, which is neither the round's input nor what the membrane has
     integrated. With a single volley the three measures coincide.)

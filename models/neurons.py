@@ -42,7 +42,7 @@ the free-membrane SD is the same for a 1 ms and a 2 ms hold (0.70 mV both,
 ``tests/test_noise.py``); the 2 ms hold halves the noise update's cost and
 left Alzheimer learning unchanged (5 seeds, ``benchmarks/README.md``).
 
-``sigma`` = 0.5 mV (0.7 mV until session 6): the cap elects the cells with
+``sigma`` = 0.5 mV: the cap elects the cells with
 the most input only as far as the noise lets it, and a half-strength input
 halves the spread of the inputs against the same noise. Measured
 (``experiments/cap_drive.py``, 2 seeds x 24 windows): top-k overlap under

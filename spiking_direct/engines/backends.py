@@ -319,7 +319,7 @@ def block_threshold_codeobject():
     templater is derived, as brian2cuda derives its own). Why: Brian2's
     compaction loop is scalar, and the excitatory group runs two of them per
     step (``spike`` and ``learn``) over every cell; on the Alzheimer default
-    they were 0.62 s of a 2.9 s run (Brian2's profiling, Intel VM of session 12)."""
+    they were 0.62 s of a 2.9 s run (Brian2's profiling, ``benchmarks/README.md``)."""
     global _block_threshold_class
     if _block_threshold_class is None:
         from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
@@ -424,10 +424,10 @@ class CppStandaloneBackend(Backend):
         The reserved arrays are advised to transparent huge pages (``madvise``,
         Linux; a no-op elsewhere or where THP is off). Potentiation reads them at
         random, one page per synapse (the incoming synapses of a cell lie 7 kB
-        apart), so with 4 kB pages nearly every read also misses the TLB. On the
-        Intel VM of session 11 (THP ``madvise`` mode) a second Alzheimer seed went
+        apart), so with 4 kB pages nearly every read also misses the TLB. On an
+        Intel VM (THP ``madvise`` mode) a second Alzheimer seed went
         from 3.64-3.85 s to 3.18-3.69 s (alternating runs of one binary, same
-        weights to the bit); on the AMD machine of session 4 the same advice had
+        weights to the bit); on an AMD machine the same advice had
         not changed the loop."""
         mean = expected_synapses(params, n_areas, allowed)
         size = int(mean + 6 * np.sqrt(mean) + 16)

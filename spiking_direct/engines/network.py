@@ -72,7 +72,7 @@ def cap_dt(n: int):
     grows with ``sqrt(n)``: ``dt`` must shrink as ``1/sqrt(n)`` for the overshoot's
     share of ``k`` to stay put. Measured (``experiments/cap_drive.py``, own +
     upstream with the volley landing during the sweep (lag 5 ms), n = 2000,
-    k = 45, session 4): 53.1 +- 7.1 winners (62 % of windows within +-25 %) at
+    k = 45): 53.1 +- 7.1 winners (62 % of windows within +-25 %) at
     0.1 ms, 45.8 +- 3.4 (100 %) at 0.05 ms; at n = 1000, 0.1 ms gives 0.92.
     """
     import brian2 as b2
