@@ -54,16 +54,22 @@ model_from_tables = from_tables
 model_from_data = from_data
 
 
+def progress_printer(bars: bool = False) -> Callable[[str], None]:
+    """A progress callback that prints each message on stderr with the seconds since it was made;
+    ``bars``: the engines may also show progress bars (runtime simulations)."""
+    t0 = time.perf_counter()
+
+    def report(msg: str) -> None:
+        print(f"[{time.perf_counter() - t0:7.1f} s] {msg}", file=sys.stderr, flush=True)
+
+    report.bars = bars
+    return report
+
+
 def _progress(progress) -> Callable[[str], None] | None:
     """``True``: timed messages on stderr; a callable: itself; ``False``/``None``: silence."""
     if progress is True:
-        t0 = time.perf_counter()
-
-        def report(msg: str) -> None:
-            print(f"[{time.perf_counter() - t0:7.1f} s] {msg}", file=sys.stderr, flush=True)
-
-        report.bars = True  # and a progress bar of the simulation itself
-        return report
+        return progress_printer(bars=True)
     if progress in (False, None):
         return None
     if callable(progress):

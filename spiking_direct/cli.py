@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from .engines import get_engine
@@ -13,14 +12,10 @@ from .seeds import parse_seeds
 
 
 def _progress(quiet: bool):
-    t0 = time.perf_counter()
+    """Timed messages on stderr (with a progress bar of runtime simulations on a terminal), or silence."""
+    from .api import progress_printer
 
-    def report(msg: str) -> None:
-        if not quiet:
-            print(f"[{time.perf_counter() - t0:7.1f} s] {msg}", file=sys.stderr, flush=True)
-
-    report.bars = not quiet and sys.stderr.isatty()  # a progress bar of the simulation on a terminal
-    return report
+    return (lambda msg: None) if quiet else progress_printer(bars=sys.stderr.isatty())
 
 
 def _config(args):

@@ -17,6 +17,7 @@ The protocol's times are stored in seconds (floats) and are given as times too
 from __future__ import annotations
 
 import fnmatch
+import functools
 import inspect
 import io
 import math
@@ -240,6 +241,7 @@ def _parse(path: str, text: str, current):
         raise ConfigError(f"{path}: {exc}") from None
 
 
+@functools.lru_cache(maxsize=None)
 def _domain(path: str):
     for pattern, dom in DOMAINS:
         if fnmatch.fnmatchcase(path, pattern):
