@@ -656,11 +656,13 @@ def _curand_from_wheel() -> tuple[str, str] | None:
                 link_dir = Path(tempfile.gettempdir()) / f"spiking_direct_curand_{os.getuid()}"
                 link_dir.mkdir(exist_ok=True)
                 link = link_dir / "libcurand.so"
-                if not link.exists():
-                    try:
-                        link.symlink_to(libs[-1])
-                    except FileExistsError:
-                        pass
+                # a link left by another environment (e.g. a deleted venv) points elsewhere or nowhere:
+                # replace it atomically with one to this environment's library
+                if os.path.realpath(link) != os.path.realpath(libs[-1]):
+                    fresh = link_dir / f".libcurand.so.{os.getpid()}"
+                    fresh.unlink(missing_ok=True)
+                    fresh.symlink_to(libs[-1])
+                    os.replace(fresh, link)
                 return str(inc), str(link_dir), str(lib)
     return None
 
