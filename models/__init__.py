@@ -11,6 +11,7 @@ from ..brian_state import import_brian2 as _import_brian2
 
 _import_brian2()
 
+from .cortical import CorticalParams  # noqa: E402
 from .neurons import (  # noqa: E402
     ExcitatoryParams,
     InhibitoryParams,
@@ -32,6 +33,7 @@ from .synapses import (  # noqa: E402
 )
 
 __all__ = [
+    "CorticalParams",
     "NeuronModel",
     "ExcitatoryParams",
     "InhibitoryParams",

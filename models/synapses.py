@@ -152,33 +152,42 @@ def stdp_traces(params: STDPParams | None = None) -> tuple[Equations, str, str]:
     return eqs, "apre += 1; apost += 1", "apre = 0; apost = 0"
 
 
-def stdp_model(params: STDPParams) -> tuple[Equations, str, str]:
-    """Synapse equations, ``on_pre`` and ``on_post`` of the inter-area STDP synapse."""
+def stdp_model(
+    params: STDPParams, unit: str = "volt", w_max: str = "w_max", transmit: str | None = None
+) -> tuple[Equations, str, str]:
+    """Synapse equations, ``on_pre`` and ``on_post`` of the inter-area STDP synapse.
+
+    ``unit`` is the weight's unit (``"volt"``: the clocked network's current-based
+    synapses; ``"siemens"``: the cortical network's conductances), ``w_max`` the name of the
+    upper bound in the namespace, and ``transmit`` the statement that delivers a spike with
+    weight ``{w}`` (default: ``ge_post += {w}``); the fibre and target gates multiply ``{w}``."""
     params.validate()
     eqs = Equations(
-        """
-        w : volt
+        f"""
+        w : {unit}
         gain = plasticity_gain(t, area_pre * n_areas + area_post) : 1
         """
     )
+    zero = {"volt": "0*mV", "siemens": "0*nS"}[unit]
     # the presynaptic term only where it is on: without it the code is as it was, bit for bit
     if params.weight == "additive":
         dep = (
-            "w = clip(w - gain * w_max * (A_minus * apost_post + A_pre), 0*mV, w_max)"
+            f"w = clip(w - gain * {w_max} * (A_minus * apost_post + A_pre), {zero}, {w_max})"
             if params.A_pre > 0
-            else "w = clip(w - gain * A_minus * w_max * apost_post, 0*mV, w_max)"
+            else f"w = clip(w - gain * A_minus * {w_max} * apost_post, {zero}, {w_max})"
         )
-        pot = "w = clip(w + gain * A_plus * w_max * apre_pre, 0*mV, w_max)"
+        pot = f"w = clip(w + gain * A_plus * {w_max} * apre_pre, {zero}, {w_max})"
     else:  # depression scales with w
         dep = (
-            "w = clip(w - gain * w * (A_minus * apost_post + A_pre), 0*mV, w_max)"
+            f"w = clip(w - gain * w * (A_minus * apost_post + A_pre), {zero}, {w_max})"
             if params.A_pre > 0
-            else "w = clip(w - gain * A_minus * w * apost_post, 0*mV, w_max)"
+            else f"w = clip(w - gain * A_minus * w * apost_post, {zero}, {w_max})"
         )
         if params.weight == "multiplicative":  # soft bounds
-            pot = "w = clip(w + gain * A_plus * (w_max - w) * apre_pre, 0*mV, w_max)"
+            pot = f"w = clip(w + gain * A_plus * ({w_max} - w) * apre_pre, {zero}, {w_max})"
         else:  # van_rossum: additive potentiation
-            pot = "w = clip(w + gain * A_plus * w_max * apre_pre, 0*mV, w_max)"
+            pot = f"w = clip(w + gain * A_plus * {w_max} * apre_pre, {zero}, {w_max})"
     # an area the protocol keeps inhibited ignores its fibres (area_active of the target)
-    on_pre = "ge_post += w * fiber_on(t, area_pre * n_areas + area_post) * area_active(t, area_post)\n" + dep
+    gated = "w * fiber_on(t, area_pre * n_areas + area_post) * area_active(t, area_post)"
+    on_pre = (transmit or "ge_post += {w}").format(w=gated) + "\n" + dep
     return eqs, on_pre, pot

@@ -169,12 +169,16 @@ def with_params(config: RunConfig, params: dict) -> RunConfig:
     values are Python values (quantities for dimensioned parameters) or texts as on the command
     line (``"20 ms"``). Returns a new config; every value is checked against its domain."""
 
-    for key, value in params.items():
-        for target in resolve(key, config.engine):
+    # the network first: it decides which parameters the other keys name
+    items = sorted(params.items(), key=lambda kv: kv[0].strip() not in ("network", "spiking.network"))
+    for key, value in items:
+        for target in resolve(key, config.engine, config.spiking.network):
             path = target.split(".")
             if path[0] == "rate" and config.rate is None:
                 continue
             config = _set_path(config, path, value, target)
+            if target == "spiking.network":  # the network's own default window clock
+                config = replace(config, spiking=config.spiking.with_network(config.spiking.network))
     return config
 
 
@@ -216,24 +220,65 @@ def _catalogue() -> tuple[Parameter, ...]:
     return tuple(out)
 
 
-def catalogue(engine: str | None = None) -> list[Parameter]:
-    """Every parameter (those of ``engine`` only, when given: the other engine's are left out)."""
+#: parameters that only one of the spiking engine's networks uses (path prefixes); a leaf name or
+#: short key resolves among the selected network's parameters only
+NETWORK_ONLY: dict[str, tuple[str, ...]] = {
+    "clocked": (
+        "spiking.exc.",
+        "spiking.inh.",
+        "spiking.static.",
+        "spiking.inh_ratio",
+        "spiking.neuron",
+        "spiking.inp.w_in",
+        "spiking.inp.p_in",
+        "spiking.clock.t_ramp",
+        "spiking.clock.T_ramp",
+        "spiking.stdp.w_max",
+        "spiking.stdp.w_init",
+    ),
+    "cortical": ("spiking.cortical.",),
+}
+
+
+def _foreign(network: str | None) -> tuple[str, ...]:
+    """Path prefixes of the parameters the other networks use (none without ``network``)."""
+    if network is None:
+        return ()
+    return tuple(prefix for net, prefixes in NETWORK_ONLY.items() if net != network for prefix in prefixes)
+
+
+def catalogue(engine: str | None = None, network: str | None = None) -> list[Parameter]:
+    """Every parameter (those of ``engine`` only, when given: the other engine's are left out; those
+    of the spiking ``network`` only, when given: the other network's are left out)."""
     other = {"spiking": "rate.", "rate": "spiking."}.get(engine)
-    return [p for p in _catalogue() if other is None or not p.path.startswith(other)]
+    foreign = _foreign(network)
+    return [
+        p
+        for p in _catalogue()
+        if (other is None or not p.path.startswith(other)) and not (foreign and p.path.startswith(foreign))
+    ]
 
 
-def resolve(key: str, engine: str = "spiking") -> tuple[str, ...]:
+def resolve(key: str, engine: str = "spiking", network: str = "clocked") -> tuple[str, ...]:
     """The full paths a key stands for: a path, a short key of
     :data:`~spiking_direct.config.SHORT_KEYS` or a leaf name unique among
-    ``engine``'s parameters; :class:`ConfigError` with the closest names otherwise."""
+    ``engine``'s parameters (and the spiking ``network``'s); :class:`ConfigError` with the
+    closest names otherwise, or when a short key means a parameter the network does not use."""
     key = key.strip()
     paths = [p.path for p in _catalogue()]
     if key in paths:
         return (key,)
     if key in SHORT_KEYS:
         targets = tuple(t for t in SHORT_KEYS[key] if t.split(".")[0] in (engine, "protocol"))
-        return targets or SHORT_KEYS[key]
-    own = [p.path for p in catalogue(engine)]
+        targets = targets or SHORT_KEYS[key]
+        foreign = _foreign(network) if engine == "spiking" else ()
+        if foreign and all(t.startswith(foreign) for t in targets):
+            raise ConfigError(
+                f"{key!r} ({', '.join(targets)}) is not a parameter of the {network} network "
+                "(spiking-direct params --network lists its parameters)"
+            )
+        return targets
+    own = [p.path for p in catalogue(engine, network if engine == "spiking" else None)]
     leaf = [p for p in own if p.rsplit(".", 1)[-1] == key]
     if len(leaf) == 1:
         return (leaf[0],)

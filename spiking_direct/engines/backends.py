@@ -517,8 +517,8 @@ class CppStandaloneBackend(Backend):
             allowed=allowed,
             codeobj_class=codeobj_class,
         )
-        if codeobj_class is not None:  # our templater: the learn event tests only this step's spikes
-            spike_driven_event(network.exc, "learn")
+        if codeobj_class is not None and "learn" in network.exc.events:
+            spike_driven_event(network.exc, "learn")  # our templater: the learn event tests only this step's spikes
         self.insert_seed_code(b2.device, default_seed)
         self.insert_reserve_code(b2.device, params, n_areas, allowed)
         network.net.run(n_windows * params.clock.T_win, profile=profiling())

@@ -30,8 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from ..brian_state import detach_from_magic
-from ..errors import SpikingError
+from ..errors import SpikingError, suggest
 from ..models import (
+    CorticalParams,
     ExcitatoryParams,
     InhibitoryParams,
     InputParams,
@@ -53,6 +54,11 @@ from ..recording import Recording
 from ..results import jsonable as _jsonable
 
 SEED_ENV = "SPIKING_DIRECT_SEED"
+
+#: the circuits an area can be built with: ``clocked``, the window clock with a counting cap
+#: (this module), and ``cortical``, conductance-based cells with delayed feedback inhibition and
+#: assemblies formed by plasticity (:mod:`.cortical`)
+NETWORKS = ("clocked", "cortical")
 
 
 #: the step at which the cap is measured to hold for ``N_REF_DT`` cells per area
@@ -100,6 +106,8 @@ class SpikingParams:
     stdp: STDPParams = field(default_factory=STDPParams)
     connectivity: str = "all"  # inter-area synapses: "all" ordered pairs, or "linked" (pairs the protocol couples)
     neuron: NeuronModel | None = None  # the excitatory cells' own model (models.NeuronModel); None: the built-in LIF
+    network: str = "clocked"  # the areas' circuit: "clocked" (window clock, counting cap) or "cortical" (NETWORKS)
+    cortical: CorticalParams = field(default_factory=CorticalParams)  # the cortical network's parameters
 
     @property
     def k_eff(self) -> int:
@@ -107,6 +115,8 @@ class SpikingParams:
 
     @property
     def n_inh(self) -> int:
+        if self.network == "cortical":
+            return self.cortical.n_inh(self.n)
         return max(1, int(round(self.inh_ratio * self.n)))
 
     @classmethod
@@ -117,6 +127,17 @@ class SpikingParams:
         if "clock" not in kwargs:
             kwargs["clock"] = replace(WindowClock(), dt=cap_dt(n))
         return cls(n=n, **kwargs)
+
+    def with_network(self, network: str) -> "SpikingParams":
+        """These parameters on ``network``, with that network's default window clock when the
+        clock is the other network's default (a clock set by hand is kept)."""
+        from ..models.cortical import cortical_clock
+
+        defaults = {"clocked": WindowClock(), "cortical": cortical_clock()}
+        clock = self.clock
+        if network in defaults and any(clock == d for d in defaults.values()):
+            clock = replace(defaults[network], dt=clock.dt)
+        return replace(self, network=network, clock=clock)
 
     def validate(self) -> None:
         if self.n < 2:
@@ -130,6 +151,14 @@ class SpikingParams:
             )
         if not 1 <= self.k_eff <= self.n:
             raise SpikingError(f"k must be between 1 and n = {self.n}, got k = {self.k_eff}")
+        if self.network not in NETWORKS:
+            raise SpikingError(
+                f"unknown network {self.network!r}{suggest(self.network, NETWORKS)}; choose from {list(NETWORKS)}"
+            )
+        if self.network == "cortical":
+            if self.neuron is not None:
+                raise SpikingError("a custom neuron model (neuron=) runs on the clocked network only")
+            self.cortical.validate()
         if self.connectivity not in ("all", "linked"):
             raise SpikingError(f"connectivity must be 'all' or 'linked', got {self.connectivity!r}")
         try:
@@ -143,7 +172,15 @@ class SpikingParams:
             self.neuron.validate()
 
     def to_dict(self) -> dict:
-        return _jsonable(asdict(self)) | {"k": self.k_eff, "n_inh": self.n_inh}
+        """The parameters as JSON-ready values: those of the selected network only."""
+        d = _jsonable(asdict(self)) | {"k": self.k_eff, "n_inh": self.n_inh}
+        if self.network == "clocked":
+            d.pop("network")
+            d.pop("cortical")
+        else:
+            for key in ("exc", "inh", "static", "inh_ratio", "neuron"):
+                d.pop(key)
+        return d
 
 
 # --------------------------------------------------------------------------
@@ -161,11 +198,15 @@ def with_derived(values: dict, n_areas: int) -> dict:
     activity, see ``models.neurons.area_clock_model``; 2 opens it on every spike).
     A derived value that ``values`` already holds is kept (tests open the gate
     everywhere to check that it changes nothing)."""
-    if "area_learns" in values:
-        return dict(values)
+    out = dict(values)
+    if "area_forms" not in out:
+        out["area_forms"] = np.zeros(np.shape(values["area_active"]))
+    if "area_learns" in out:
+        return out
     gain = np.asarray(values["plasticity_gain"], dtype=float)
     W = gain.shape[0]
-    return {**values, "area_learns": (gain.reshape(W, n_areas, n_areas) != 0).any(axis=1).astype(float)}
+    out["area_learns"] = (gain.reshape(W, n_areas, n_areas) != 0).any(axis=1).astype(float)
+    return out
 
 
 def timed_values(protocol: Protocol, n_sets: int, set_area: np.ndarray, stim: bool = True) -> dict:
@@ -174,8 +215,14 @@ def timed_values(protocol: Protocol, n_sets: int, set_area: np.ndarray, stim: bo
     strength = np.zeros((W, n_sets))
     rows, cols = np.nonzero(protocol.stim_set >= 0)
     strength[rows, protocol.stim_set[rows, cols]] = protocol.stim_strength[rows, cols]
+    from ..protocol import PHASES
+
+    # assembly formation (cortical network): plasticity of the input and recurrent synapses of
+    # an area in the identify windows that stimulate it
+    forms = (protocol.phase == PHASES.index("identify"))[:, None] & (protocol.stim_set >= 0)
     return {
         "stim_strength": strength,
+        "area_forms": forms.astype(float),
         "area_active": protocol.active.astype(float),
         "area_offset": protocol.offset.astype(float),
         "plasticity_gain": protocol.gain.reshape(W, A * A).astype(float),
@@ -233,6 +280,12 @@ def build_network(
             "fiber_on": np.zeros((n_windows, A * A)),
         }
     values = with_derived(values, A)
+    if params.network == "cortical":
+        from .cortical import build_cortical_network
+
+        return build_cortical_network(
+            params, A, n_windows, set_area, values, monitors=monitors, allowed=allowed, codeobj_class=codeobj_class
+        )
     timed = {
         name: b2.TimedArray(values[name] * (b2.second if name == "area_offset" else 1), dt=clock.T_win, name=name)
         for name in TIMED_ARRAYS + DERIVED_ARRAYS
@@ -444,11 +497,15 @@ def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict,
 
     syn_pre = read(S.variables["_synaptic_pre"])
     syn_post = read(S.variables["_synaptic_post"])
+    # weights in mV (clocked network: current-based) or nS (cortical network: conductances)
+    cortical = params.network == "cortical"
+    scale, unit = (1e9, "nS") if cortical else (1e3, "mV")
+    w_init = params.cortical.w_inter_init / b2.nS if cortical else params.stdp.w_init / b2.mV
     w_mv = read(S.variables["w"], writable=True)
     if w_mv.dtype == np.float32 and w_mv.flags.writeable:
-        np.multiply(w_mv, np.float32(1e3), out=w_mv)  # volts -> mV in place (no new memory)
+        np.multiply(w_mv, np.float32(scale), out=w_mv)  # SI -> mV or nS in place (no new memory)
     else:
-        w_mv = np.multiply(w_mv, 1e3, dtype=np.float32)
+        w_mv = np.multiply(w_mv, scale, dtype=np.float32)
     if syn_pre.dtype != np.int32:
         syn_pre, syn_post = syn_pre.astype(np.int32), syn_post.astype(np.int32)
     state = None
@@ -471,9 +528,9 @@ def to_recording(network: Network, protocol: Protocol, timing: dict, info: dict,
         syn_pre=syn_pre,
         syn_post=syn_post,
         # initial weights are drawn in the binary and not read back: their expectation (a read-only view)
-        w_initial=np.broadcast_to(np.float32(float(params.stdp.w_init / b2.mV) / 2.0), syn_pre.shape),
+        w_initial=np.broadcast_to(np.float32(float(w_init) / 2.0), syn_pre.shape),
         w_final=w_mv,
-        weight_unit="mV",
+        weight_unit=unit,
         timing=timing,
         info=info,
         state=state,

@@ -42,7 +42,12 @@ def check_timing(protocol: Protocol, params: SpikingParams) -> None:
     from ..protocol import PHASES
 
     clock = params.clock
-    room = float(clock.T_win - clock.t_ramp - clock.T_ramp)  # seconds (float() of a Brian2 time)
+    if params.network == "cortical":  # an input cell's drive must end inside its window
+        room = float(clock.T_win - clock.t_volley - params.cortical.T_stim)
+        bound = "T_win - t_volley - T_stim"
+    else:
+        room = float(clock.T_win - clock.t_ramp - clock.T_ramp)  # seconds (float() of a Brian2 time)
+        bound = "T_win - t_ramp - T_ramp"
     if protocol.offset.size == 0:
         return
     worst = float(protocol.offset.max())
@@ -50,7 +55,7 @@ def check_timing(protocol: Protocol, params: SpikingParams) -> None:
         w, a = np.unravel_index(int(np.argmax(protocol.offset)), protocol.offset.shape)
         raise SpikingError(
             f"a clock offset of {worst * 1e3:.1f} ms (window {w}, {PHASES[protocol.phase[w]]} phase, area {a}) leaves "
-            f"the area no time to fire: offsets must be <= T_win - t_ramp - T_ramp = {room * 1e3:.1f} ms; "
+            f"the area no time to fire: offsets must be <= {bound} = {room * 1e3:.1f} ms; "
             f"lower the protocol's lags (probe_lag, intervene_lag, intervene_span) or lengthen spiking.clock.T_win"
         )
 
@@ -111,9 +116,14 @@ class SpikingEngine:
         from ..models.synapses import stdp_traces
 
         params = config.spiking
-        known = set(excitatory_model(params.exc.noise, neuron=params.neuron)[0].names) | set(
-            stdp_traces(params.stdp)[0].names
-        )
+        if params.network == "cortical":
+            from .cortical import recordable
+
+            known = recordable()
+        else:
+            known = set(excitatory_model(params.exc.noise, neuron=params.neuron)[0].names) | set(
+                stdp_traces(params.stdp)[0].names
+            )
         cells = None
         for var, idx in record.items():
             if var not in known:
