@@ -158,6 +158,21 @@ def cmd_params(args) -> int:
     return 0
 
 
+def cmd_settings(args) -> int:
+    from . import settings
+
+    rows = [["setting", "value", "source", "variable", "default", "doc"]]
+    rows += [[r["name"], r["value"], r["source"], r["variable"], r["default"], r["doc"]] for r in settings.listing()]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    print(
+        "\nsource: python (set in the program), environment (the variable) or default. "
+        f"{settings.SEED_VARIABLE} is no setting: an exported build's ./main reads its seed from it."
+    )
+    return 0
+
+
 def _learning(parser) -> None:
     from .config import LEARNING_RULES
 
@@ -247,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--engine", default=None, help="only the protocol's and this engine's (spiking or rate)")
     pa.add_argument("--grep", default=None, help="only rows whose path or doc contains this text")
     pa.set_defaults(func=cmd_params)
+
+    st = sub.add_parser("settings", help="how the package builds and runs: each setting, its value, source and doc")
+    st.set_defaults(func=cmd_settings)
     return p
 
 

@@ -69,10 +69,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from . import settings as _settings
 from .errors import CLIError, SpikingDirectError, SweepError
 from .seeds import parse_seeds as parse_text
 
-SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+SCHEDULER_ENV = _settings.SETTINGS["scheduler"].variable
 RESERVED = ("model", "engine", "backend", "seed")
 MAX_ATTEMPTS = 3  # tries of a run whose worker process dies under it
 SWEEP_KEYS = (
@@ -856,10 +857,8 @@ def _client(scheduler: str | None, n_workers: int):
         except (OSError, TimeoutError) as exc:
             raise SweepError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         return client, None
-    from .engines.backends import MAKE_JOBS_ENV
-
     # workers that compile at the same time share the cores instead of each using all of them
-    os.environ.setdefault(MAKE_JOBS_ENV, str(max(1, (os.cpu_count() or 1) // max(1, n_workers))))
+    _settings.to_environ(make_jobs=max(1, (os.cpu_count() or 1) // max(1, n_workers)))
     cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
@@ -915,7 +914,7 @@ def run_sweep(
                 run_dir = out / "runs" / key
                 os.replace(run_dir / "result.json", run_dir / "result.stale.json")
     if pending:
-        scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+        scheduler = scheduler or _settings.scheduler
         n_workers = max(1, min(int(workers) if workers else default_workers(), len(pending)))
         client, cluster = _client(scheduler, n_workers)
         try:

@@ -51,8 +51,9 @@ from ..models.synapses import stdp_traces
 from ..protocol import Protocol
 from ..recording import Recording
 from ..results import jsonable as _jsonable
+from ..settings import SEED_VARIABLE
 
-SEED_ENV = "SPIKING_DIRECT_SEED"
+SEED_ENV = SEED_VARIABLE  # read by an exported standalone binary, not by the package
 
 
 #: the step at which the cap is measured to hold for ``N_REF_DT`` cells per area
