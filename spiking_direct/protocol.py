@@ -61,8 +61,8 @@ model with the run's generator (``data_rows`` rows).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Callable
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Callable
 
 import networkx as nx
 import numpy as np
@@ -70,6 +70,9 @@ import numpy as np
 from .causal import CausalModel
 from .encoding import Encoding
 from .errors import ProtocolError
+
+if TYPE_CHECKING:
+    from brian2 import Quantity
 
 PHASES = ("identify", "couple", "probe", "intervene")
 
@@ -118,15 +121,57 @@ SCHEDULES: dict[str, Callable] = {"adaptive_soft": adaptive_soft, "constant": co
 VALUE_SCHEDULES = ("harmonic",)
 
 
+#: the protocol's times: given and read as Brian2 times, held in seconds (:class:`ProtocolParams`)
+TIMES = ("lead", "probe_lag", "intervene_lag", "intervene_span")
+
+
+def _seconds(name: str, value) -> float:
+    """``value``, a Brian2 time, in float seconds; :class:`ProtocolError` for anything else."""
+    if getattr(value, "dim", None) is None or np.ndim(value) != 0:
+        raise ProtocolError(f"{name} must be a time such as 5*ms, got {value!r}")
+    from brian2 import second  # imported already: value is a Brian2 quantity
+
+    if value.dim != second.dim:
+        raise ProtocolError(f"{name} must be a time such as 5*ms, got {value!r}")
+    return float(value / second)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:g} ms"
+
+
+class _Time:
+    """A time field of :class:`ProtocolParams`: given and read as a Brian2 quantity (``5*ms``),
+    held in float seconds, so that a protocol for the rate engine is built without Brian2."""
+
+    def __init__(self, default_s: float):
+        self.default_s = default_s
+
+    def __set_name__(self, owner, name):
+        self.name, self.slot = name, f"_{name}_s"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self  # the dataclass default: __set__ turns it into default_s
+        from brian2 import second
+
+        return getattr(obj, self.slot) * second
+
+    def __set__(self, obj, value):
+        object.__setattr__(obj, self.slot, self.default_s if value is self else _seconds(self.name, value))
+
+
 @dataclass(frozen=True)
 class ProtocolParams:
-    """Engine-neutral protocol parameters (times in seconds)."""
+    """Engine-neutral protocol parameters. The times (:data:`TIMES`) are Brian2 quantities
+    (``lead=5*ms``), held in seconds: :meth:`seconds` reads them as floats, and
+    :func:`direct_protocol` writes them into the protocol's arrays in seconds."""
 
     identify_reps: int = 4  # presentations of each input set in the identify phase
     couple_steps: int = 20  # coupling windows per link
     probe_reps: int = 2  # probe windows per input set
-    lead: float = 0.005  # clock lead of the source over the target while coupling (s, >= 0)
-    probe_lag: float = 0.010  # clock lag of target areas behind the probed area (s)
+    lead: Quantity = _Time(0.005)  # clock lead of the source over the target while coupling (>= 0)
+    probe_lag: Quantity = _Time(0.010)  # clock lag of target areas behind the probed area
     schedule: str = "adaptive_soft"  # gain schedule name (SCHEDULES)
     warm_beta: float = 0.09  # first gain of the schedule
     max_beta: float = 0.16  # last gain of the schedule
@@ -136,8 +181,39 @@ class ProtocolParams:
     data_rows: int = 1000  # rows of the sampled table that coupling draws value pairs from
     control: str = "none"  # negative control (CONTROLS)
     intervene_reps: int = 0  # do() windows per (variable, value) query (60: experiments/interventions.py); 0: none
-    intervene_lag: float = 0.008  # clock lag per depth level of the specification in do() windows (s)
-    intervene_span: float = 0.024  # longest clock lag in a do() window (s): deeper specifications share it
+    intervene_lag: Quantity = _Time(0.008)  # clock lag per depth level of the specification in do() windows
+    intervene_span: Quantity = _Time(0.024)  # longest clock lag in a do() window: deeper specifications share it
+
+    def seconds(self, name: str) -> float:
+        """The time ``name`` (one of :data:`TIMES`) in seconds, a float (no Brian2 needed)."""
+        if name not in TIMES:
+            raise ProtocolError(f"{name!r} is not a protocol time; choose from {list(TIMES)}")
+        return getattr(self, f"_{name}_s")
+
+    def _key(self) -> tuple:
+        return tuple(self.seconds(f.name) if f.name in TIMES else getattr(self, f.name) for f in fields(self))
+
+    def __eq__(self, other):
+        return type(other) is type(self) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def to_dict(self) -> dict:
+        """The parameters as plain values, the times in seconds (as ``result.json`` records them)."""
+        return {f.name: v for f, v in zip(fields(self), self._key())}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "ProtocolParams":
+        """Inverse of :meth:`to_dict` (times in seconds)."""
+        params = cls(**{k: v for k, v in values.items() if k not in TIMES})
+        for name in TIMES:
+            if name in values:
+                value = values[name]
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise ProtocolError(f"{name} must be a number of seconds here, got {value!r}")
+                object.__setattr__(params, f"_{name}_s", float(value))
+        return params
 
     def validate(self) -> None:
         for name in ("identify_reps", "couple_steps", "probe_reps", "ramp_steps", "data_rows"):
@@ -145,16 +221,16 @@ class ProtocolParams:
                 raise ProtocolError(f"{name} must be >= 1, got {getattr(self, name)}")
         if int(self.intervene_reps) < 0:
             raise ProtocolError(f"intervene_reps must be >= 0, got {self.intervene_reps}")
-        if not self.intervene_lag > 0:
-            raise ProtocolError(f"intervene_lag must be > 0 s, got {self.intervene_lag}")
-        if not self.intervene_span > 0:
-            raise ProtocolError(f"intervene_span must be > 0 s, got {self.intervene_span}")
-        if self.lead < 0:
+        for name in ("intervene_lag", "intervene_span"):
+            if not self.seconds(name) > 0:
+                raise ProtocolError(f"{name} must be > 0 ms, got {_ms(self.seconds(name))}")
+        if self.seconds("lead") < 0:
             raise ProtocolError(
-                f"lead must be >= 0 s, got {self.lead}; to let the target lead use control='reversed_lead'"
+                f"lead must be >= 0 ms, got {_ms(self.seconds('lead'))}; to let the target lead use "
+                "control='reversed_lead'"
             )
-        if self.probe_lag < 0:
-            raise ProtocolError(f"probe_lag must be >= 0 s, got {self.probe_lag}")
+        if self.seconds("probe_lag") < 0:
+            raise ProtocolError(f"probe_lag must be >= 0 ms, got {_ms(self.seconds('probe_lag'))}")
         if self.schedule not in SCHEDULES and self.schedule not in VALUE_SCHEDULES:
             raise ProtocolError(
                 f"unknown gain schedule {self.schedule!r}; choose from {sorted(SCHEDULES) + list(VALUE_SCHEDULES)}"
@@ -278,7 +354,7 @@ class Protocol:
         return {
             "n_windows": self.n_windows,
             **{f"n_{p}": int(len(self.windows(p))) for p in PHASES},
-            "params": asdict(self.params),
+            "params": self.params.to_dict(),
             "coupled_links": [list(map(int, l)) for l in self.coupled_links],
         }
 
@@ -418,7 +494,7 @@ def direct_protocol(
         table = model.sample_indices(params.data_rows, rng)
     elif table is None:  # structure-only model: every value pair equally often
         table = (rng.random((params.data_rows, A)) * card).astype(int)
-    lead = 0.0 if params.control == "zero_lead" else params.lead
+    lead = 0.0 if params.control == "zero_lead" else params.seconds("lead")
     betas = params.gains(np.arange(1, params.couple_steps + 1))
     if params.control == "no_plasticity":
         betas = np.zeros_like(betas)
@@ -458,7 +534,7 @@ def direct_protocol(
                 stim_set[w, a] = set_id
                 stim_strength[w, a] = 1.0
                 active[w, :] = True
-                offset[w, :] = params.probe_lag
+                offset[w, :] = params.seconds("probe_lag")
                 offset[w, a] = 0.0
                 fiber[w, a, :] = True
                 fiber[w, a, a] = False
@@ -477,7 +553,7 @@ def direct_protocol(
         for a in nx.topological_sort(spec):
             for b in spec.successors(a):
                 depth[b] = max(depth[b], depth[a] + 1)
-        lag = min(params.intervene_lag, params.intervene_span / max(depth.max(), 1.0))
+        lag = min(params.seconds("intervene_lag"), params.seconds("intervene_span") / max(depth.max(), 1.0))
         root_rows = rng.integers(0, table.shape[0], size=(A, reps))  # shared by every value of X
         for x_area in range(A):
             for x in range(int(card[x_area])):

@@ -69,14 +69,14 @@ def test_params_lists_every_parameter_with_unit_and_doc():
     assert (table["doc"].str.len() > 0).all(), table[table["doc"] == ""]["path"].tolist()
     row = table.set_index("path").loc["spiking.exc.tau_m"]
     assert row["unit"] == "s" and row["default"] == "10. ms"
-    assert table.set_index("path").loc["protocol.lead", "unit"] == "s"  # stored in s, given as a time
+    assert table.set_index("path").loc["protocol.lead", "default"] == "5. ms"
     assert not sd.params("rate")["path"].str.startswith("spiking.").any()
 
 
 def test_config_takes_quantities_by_name_and_path():
     cfg = sd.configure(tau_m=20 * ms, lead=7 * ms, **{"spiking.stdp.w_max": 12 * mV})
     assert cfg.spiking.exc.tau_m == 20 * ms and cfg.spiking.stdp.w_max == 12 * mV
-    assert cfg.protocol.lead == pytest.approx(0.007)
+    assert cfg.protocol.lead == 7 * ms and cfg.to_dict()["protocol"]["lead"] == 0.007
     assert sd.configure(learning="conditional").protocol.schedule == "harmonic"
 
 
@@ -85,7 +85,7 @@ def test_config_takes_quantities_by_name_and_path():
     [
         (dict(tau_m=-20 * ms), "spiking.exc.tau_m = -20. ms is outside its domain"),
         (dict(tau_m=20), "needs a quantity in s"),
-        (dict(lead=5), "protocol.lead needs a time"),
+        (dict(lead=5), "protocol.lead needs a quantity in s"),
         (dict(w_max=12 * ms), "needs a quantity in V"),
         (dict(p_inter=1.5), "a probability must be in [0, 1]"),
         (dict(n=100, k=200), "k must be between 1 and n"),

@@ -18,13 +18,15 @@ VARIABLES = {name: s.variable for name, s in settings.SETTINGS.items()}
 
 
 @pytest.fixture(autouse=True)
-def clean(monkeypatch):
-    """No setting from the environment or from Python, before and after each test."""
-    for variable in VARIABLES.values():
-        monkeypatch.delenv(variable, raising=False)
+def clean():
+    """No setting from the environment or from Python in each test; the environment as it was after it."""
+    saved = {variable: os.environ.pop(variable, None) for variable in VARIABLES.values()}
     yield
-    for name in VARIABLES:
+    for name, variable in VARIABLES.items():
         delattr(settings, name)
+        os.environ.pop(variable, None)
+        if saved[variable] is not None:
+            os.environ[variable] = saved[variable]
 
 
 def test_the_front_door_holds_the_module():
