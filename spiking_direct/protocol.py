@@ -440,6 +440,176 @@ def count_windows(
     return int(sum(window_counts(model, encoding, params, rng).values()))
 
 
+class _Schedule:
+    """The arrays of a protocol (see :class:`Protocol`), written one window after the other."""
+
+    def __init__(self, n_windows: int, n_areas: int):
+        W, A = n_windows, n_areas
+        self.n_areas = A
+        self.phase = np.zeros(W, dtype=np.int8)
+        self.stim_set = np.full((W, A), -1, dtype=np.int32)
+        self.stim_strength = np.zeros((W, A))
+        self.active = np.zeros((W, A), dtype=bool)
+        self.offset = np.zeros((W, A))
+        self.gain = np.zeros((W, A, A))
+        self.fiber = np.zeros((W, A, A), dtype=bool)
+        self.probe_source = np.full(W, -1, dtype=np.int32)
+        self.query_var = np.full(W, -1, dtype=np.int32)
+        self.query_value = np.full(W, -1, dtype=np.int32)
+        self.couple_row = np.full(W, -1, dtype=np.int32)
+        self.coupled: list = [[] for _ in range(W)]
+        self.w = 0  # the next window
+
+    def open(self, phase: str) -> int:
+        """The next window, as one of ``phase``."""
+        w = self.w
+        self.phase[w] = PHASES.index(phase)
+        self.w += 1
+        return w
+
+    def stimulate(self, w: int, area: int, set_id: int, strength: float) -> None:
+        self.stim_set[w, area] = set_id
+        self.stim_strength[w, area] = strength
+
+
+def _data_table(
+    model: CausalModel, plan: _Plan, params: ProtocolParams, rng: np.random.Generator, table: np.ndarray | None
+) -> np.ndarray:
+    """``table`` checked against the model, or ``data_rows`` rows drawn with ``rng``: sampled from
+    the model, or (a model without conditional tables) every value pair equally often."""
+    A = model.n_variables
+    if table is not None:
+        table = np.asarray(table)
+        if table.ndim != 2 or table.shape[1] != A or table.shape[0] < 1:
+            raise ProtocolError(f"the data table must have shape (rows >= 1, {A}), got {table.shape}")
+        if table.min() < 0 or np.any(table.max(axis=0) >= plan.card):
+            raise ProtocolError("the data table holds value indices outside the variables' values")
+        return table
+    if model.has_cpds:
+        return model.sample_indices(params.data_rows, rng)
+    return (rng.random((params.data_rows, A)) * plan.card).astype(int)
+
+
+def _identify(sched: _Schedule, plan: _Plan, params: ProtocolParams) -> None:
+    """Every area sees each of its sets ``identify_reps`` times, areas in parallel."""
+    for rep in range(plan.counts["identify"]):
+        w = sched.open("identify")
+        for a, sets in enumerate(plan.sets_of):
+            if rep < params.identify_reps * len(sets):
+                sched.stimulate(w, a, sets[rep % len(sets)], 1.0)
+                sched.active[w, a] = True
+
+
+def _couple(
+    sched: _Schedule,
+    plan: _Plan,
+    params: ProtocolParams,
+    encoding: Encoding,
+    table: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Each group of links, ``couple_steps`` windows, on value pairs from rows of ``table``
+    (drawn with ``rng``, one draw per group): the source leads by ``lead``, the gain follows
+    the schedule."""
+    lead = 0.0 if params.control == "zero_lead" else params.seconds("lead")
+    betas = params.gains(np.arange(1, params.couple_steps + 1))
+    if params.control == "no_plasticity":
+        betas = np.zeros_like(betas)
+    harmonic = params.schedule == "harmonic"
+    shown: dict = {}  # (pre area, post area, input set of the pre area) -> coupling windows so far
+    for group in plan.groups:
+        rows = rng.integers(0, table.shape[0], size=params.couple_steps)
+        for s in range(params.couple_steps):
+            w = sched.open("couple")
+            row = table[rows[s]]
+            sched.couple_row[w] = rows[s]
+            for u, v in group:
+                for area in (u, v):
+                    sched.stimulate(w, area, *encoding.stimulus(area, int(row[area])))
+                    sched.active[w, area] = True
+                leader, lagger = (v, u) if params.control == "reversed_lead" else (u, v)
+                sched.offset[w, leader] = 0.0
+                sched.offset[w, lagger] = lead
+                if harmonic:
+                    for a, b in ((u, v), (v, u)):
+                        key = (a, b, sched.stim_set[w, a])
+                        m = shown[key] = shown.get(key, 0) + 1
+                        sched.gain[w, a, b] = betas[m - 1]  # m <= couple_steps
+                else:
+                    sched.gain[w, u, v] = sched.gain[w, v, u] = betas[s]
+                if params.couple_transmit:
+                    sched.fiber[w, leader, lagger] = True
+                sched.coupled[w].append((u, v))
+
+
+def _probe(sched: _Schedule, plan: _Plan, params: ProtocolParams) -> None:
+    """Each set of each area, ``probe_reps`` times, plasticity off; every other area listens,
+    its clock lagging by ``probe_lag``."""
+    lag = params.seconds("probe_lag")
+    for a, sets in enumerate(plan.sets_of):
+        for set_id in sets:
+            for _ in range(params.probe_reps):
+                w = sched.open("probe")
+                sched.stimulate(w, a, set_id, 1.0)
+                sched.active[w, :] = True
+                sched.offset[w, :] = lag
+                sched.offset[w, a] = 0.0
+                sched.fiber[w, a, :] = True
+                sched.fiber[w, a, a] = False
+                sched.probe_source[w] = a
+
+
+def _depths(links: list, n_areas: int) -> np.ndarray:
+    """(A,) the longest chain of links from a root to each area."""
+    spec = nx.DiGraph(links)
+    spec.add_nodes_from(range(n_areas))
+    depth = np.zeros(n_areas)
+    for a in nx.topological_sort(spec):
+        for b in spec.successors(a):
+            depth[b] = max(depth[b], depth[a] + 1)
+    return depth
+
+
+def _intervene(
+    sched: _Schedule,
+    plan: _Plan,
+    params: ProtocolParams,
+    encoding: Encoding,
+    table: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """``do(X = x)`` for every variable and value, ``plan.reps`` windows each: the roots of the
+    trained specification follow rows of ``table`` (the same rows for every value of ``X``),
+    listeners lag by their depth."""
+    A = sched.n_areas
+    if not plan.reps:
+        return
+    has_parent = np.zeros(A, dtype=bool)
+    for _, v in plan.links:
+        has_parent[v] = True
+    roots = np.flatnonzero(~has_parent)
+    depth = _depths(plan.links, A)
+    lag = min(params.seconds("intervene_lag"), params.seconds("intervene_span") / max(depth.max(), 1.0))
+    root_rows = rng.integers(0, table.shape[0], size=(A, plan.reps))  # shared by every value of X
+    for x_area in range(A):
+        for x in range(int(plan.card[x_area])):
+            for r in range(plan.reps):
+                w = sched.open("intervene")
+                sched.query_var[w], sched.query_value[w] = x_area, x
+                row = table[root_rows[x_area, r]]
+                clamped = {int(a): int(row[a]) for a in roots if a != x_area}
+                clamped[x_area] = x
+                sched.active[w, :] = True
+                sched.offset[w, :] = lag * depth
+                listeners = np.ones(A, dtype=bool)
+                for a, val in clamped.items():
+                    sched.stimulate(w, a, *encoding.stimulus(a, val))
+                    sched.offset[w, a] = 0.0
+                    listeners[a] = False
+                sched.fiber[w][:, listeners] = True  # every area's fibres reach the listeners ...
+                sched.fiber[w][np.arange(A), np.arange(A)] = False  # ... and no fibre reaches a clamped area
+
+
 def direct_protocol(
     model: CausalModel,
     encoding: Encoding,
@@ -447,150 +617,36 @@ def direct_protocol(
     rng: np.random.Generator,
     table: np.ndarray | None = None,
 ) -> Protocol:
-    """Write the DIRECT protocol for ``model`` (see module docstring).
+    """Write the DIRECT protocol for ``model`` (see module docstring): the windows of the
+    identify, couple, probe and intervene phases, one after the other. The times of
+    ``params`` go into the arrays (``offset``) in seconds, as floats.
 
     ``table``: (rows, n_variables) value indices the coupling draws its value
     pairs from (default: ``data_rows`` rows sampled from the model with ``rng``).
     """
     plan = _plan(model, encoding, params, rng)
-    A = model.n_variables
-    links, groups, card, sets_of, reps = plan.links, plan.groups, plan.card, plan.sets_of, plan.reps
-    if table is not None:
-        table = np.asarray(table)
-        if table.ndim != 2 or table.shape[1] != A or table.shape[0] < 1:
-            raise ProtocolError(f"the data table must have shape (rows >= 1, {A}), got {table.shape}")
-        if table.min() < 0 or np.any(table.max(axis=0) >= card):
-            raise ProtocolError("the data table holds value indices outside the variables' values")
-    n_identify = plan.counts["identify"]
-    W = plan.n_windows
-
-    phase = np.zeros(W, dtype=np.int8)
-    stim_set = np.full((W, A), -1, dtype=np.int32)
-    stim_strength = np.zeros((W, A))
-    active = np.zeros((W, A), dtype=bool)
-    offset = np.zeros((W, A))
-    gain = np.zeros((W, A, A))
-    fiber = np.zeros((W, A, A), dtype=bool)
-    probe_source = np.full(W, -1, dtype=np.int32)
-    query_var = np.full(W, -1, dtype=np.int32)
-    query_value = np.full(W, -1, dtype=np.int32)
-    couple_row = np.full(W, -1, dtype=np.int32)
-    coupled: list = [[] for _ in range(W)]
-
-    w = 0
-    # identify: every area sees each of its sets identify_reps times, areas in parallel
-    for rep in range(n_identify):
-        phase[w] = PHASES.index("identify")
-        for a in range(A):
-            sets = sets_of[a]
-            if rep < params.identify_reps * len(sets):
-                stim_set[w, a] = sets[rep % len(sets)]
-                stim_strength[w, a] = 1.0
-                active[w, a] = True
-        w += 1
-
-    # couple: value pairs drawn from the data table (given, or sampled from the model)
-    if table is None and model.has_cpds:
-        table = model.sample_indices(params.data_rows, rng)
-    elif table is None:  # structure-only model: every value pair equally often
-        table = (rng.random((params.data_rows, A)) * card).astype(int)
-    lead = 0.0 if params.control == "zero_lead" else params.seconds("lead")
-    betas = params.gains(np.arange(1, params.couple_steps + 1))
-    if params.control == "no_plasticity":
-        betas = np.zeros_like(betas)
-    harmonic = params.schedule == "harmonic"
-    shown: dict = {}  # (pre area, post area, input set of the pre area) -> coupling windows so far
-    for group in groups:
-        rows = rng.integers(0, table.shape[0], size=params.couple_steps)
-        for s in range(params.couple_steps):
-            phase[w] = PHASES.index("couple")
-            row = table[rows[s]]
-            couple_row[w] = rows[s]
-            for u, v in group:
-                for area in (u, v):
-                    set_id, strength = encoding.stimulus(area, int(row[area]))
-                    stim_set[w, area] = set_id
-                    stim_strength[w, area] = strength
-                    active[w, area] = True
-                leader, lagger = (v, u) if params.control == "reversed_lead" else (u, v)
-                offset[w, leader] = 0.0
-                offset[w, lagger] = lead
-                if harmonic:
-                    for a, b in ((u, v), (v, u)):
-                        m = shown[a, b, stim_set[w, a]] = shown.get((a, b, stim_set[w, a]), 0) + 1
-                        gain[w, a, b] = betas[m - 1]  # m <= couple_steps
-                else:
-                    gain[w, u, v] = gain[w, v, u] = betas[s]
-                if params.couple_transmit:
-                    fiber[w, leader, lagger] = True
-                coupled[w].append((u, v))
-            w += 1
-
-    # probe: each set of each area, plasticity off, every other area listens
-    for a in range(A):
-        for set_id in sets_of[a]:
-            for _ in range(params.probe_reps):
-                phase[w] = PHASES.index("probe")
-                stim_set[w, a] = set_id
-                stim_strength[w, a] = 1.0
-                active[w, :] = True
-                offset[w, :] = params.seconds("probe_lag")
-                offset[w, a] = 0.0
-                fiber[w, a, :] = True
-                fiber[w, a, a] = False
-                probe_source[w] = a
-                w += 1
-
-    # intervene: do(X = x) for every variable and value; roots of the trained specification follow the table
-    if reps:
-        has_parent = np.zeros(A, dtype=bool)
-        for _, v in links:
-            has_parent[v] = True
-        roots = np.flatnonzero(~has_parent)
-        spec = nx.DiGraph(links)
-        spec.add_nodes_from(range(A))
-        depth = np.zeros(A)
-        for a in nx.topological_sort(spec):
-            for b in spec.successors(a):
-                depth[b] = max(depth[b], depth[a] + 1)
-        lag = min(params.seconds("intervene_lag"), params.seconds("intervene_span") / max(depth.max(), 1.0))
-        root_rows = rng.integers(0, table.shape[0], size=(A, reps))  # shared by every value of X
-        for x_area in range(A):
-            for x in range(int(card[x_area])):
-                for r in range(reps):
-                    phase[w] = PHASES.index("intervene")
-                    query_var[w], query_value[w] = x_area, x
-                    row = table[root_rows[x_area, r]]
-                    clamped = {int(a): int(row[a]) for a in roots if a != x_area}
-                    clamped[x_area] = x
-                    active[w, :] = True
-                    offset[w, :] = lag * depth
-                    listeners = np.ones(A, dtype=bool)
-                    for a, val in clamped.items():
-                        set_id, strength = encoding.stimulus(a, val)
-                        stim_set[w, a] = set_id
-                        stim_strength[w, a] = strength
-                        offset[w, a] = 0.0
-                        listeners[a] = False
-                    fiber[w][:, listeners] = True  # every area's fibres reach the listeners ...
-                    fiber[w][np.arange(A), np.arange(A)] = False
-                    w += 1  # ... and no fibre reaches a clamped area
-    assert w == W
+    table = _data_table(model, plan, params, rng, table)
+    sched = _Schedule(plan.n_windows, model.n_variables)
+    _identify(sched, plan, params)
+    _couple(sched, plan, params, encoding, table, rng)
+    _probe(sched, plan, params)
+    _intervene(sched, plan, params, encoding, table, rng)
+    assert sched.w == plan.n_windows
     return Protocol(
-        n_areas=A,
-        phase=phase,
-        stim_set=stim_set,
-        stim_strength=stim_strength,
-        active=active,
-        offset=offset,
-        gain=gain,
-        fiber=fiber,
-        probe_source=probe_source,
-        coupled=coupled,
+        n_areas=model.n_variables,
+        phase=sched.phase,
+        stim_set=sched.stim_set,
+        stim_strength=sched.stim_strength,
+        active=sched.active,
+        offset=sched.offset,
+        gain=sched.gain,
+        fiber=sched.fiber,
+        probe_source=sched.probe_source,
+        coupled=sched.coupled,
         params=params,
-        coupled_links=tuple(links),
-        query_var=query_var,
-        query_value=query_value,
+        coupled_links=tuple(plan.links),
+        query_var=sched.query_var,
+        query_value=sched.query_value,
         table=table,
-        couple_row=couple_row,
+        couple_row=sched.couple_row,
     )
