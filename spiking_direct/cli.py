@@ -19,10 +19,10 @@ def _progress(quiet: bool):
 
 
 def _config(args):
-    from .config import LEARNING_RULES, RunConfig, apply_overrides
+    from .config import DEFAULT_LEARNING, LEARNING_RULES, RunConfig, apply_overrides
 
     cfg = RunConfig(model=args.scm, engine=args.engine, backend=args.backend, seed=0, data=getattr(args, "data", None))
-    cfg = apply_overrides(cfg, list(LEARNING_RULES[getattr(args, "learning", "counting")]) + args.set)
+    cfg = apply_overrides(cfg, list(LEARNING_RULES[getattr(args, "learning", DEFAULT_LEARNING)]) + args.set)
     cfg.validate()
     return cfg
 
@@ -174,11 +174,11 @@ def cmd_settings(args) -> int:
 
 
 def _learning(parser) -> None:
-    from .config import LEARNING_RULES
+    from .config import DEFAULT_LEARNING, LEARNING_RULES
 
     parser.add_argument(
         "--learning",
-        default="counting",
+        default=DEFAULT_LEARNING,
         choices=list(LEARNING_RULES),
         help="learning rule of the coupling phase: counting (DIRECT as published, default) or "
         "conditional (weights estimate P(y | x): use it for do() queries); --set items win",

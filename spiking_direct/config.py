@@ -38,6 +38,9 @@ LEARNING_RULES: dict[str, tuple[str, ...]] = {
     "conditional": ("schedule=harmonic", "rate.rule=outstar", "spiking.stdp.weight=van_rossum", "spiking.stdp.A_pre=1"),
 }
 
+#: the learning rule a run uses unless told otherwise
+DEFAULT_LEARNING = "counting"
+
 
 #: the parameters some learning rule sets (full paths; a rule leaves the others at their defaults)
 LEARNING_KEYS = tuple(

@@ -63,6 +63,24 @@ def test_public_api_is_curated():
     assert "alzheimer" in sd.causal_models() and callable(sd.configure)
 
 
+@pytest.mark.parametrize("name", ["configure", "run", "compare", "build"])
+def test_entry_points_document_every_keyword_with_the_same_defaults(name):
+    import inspect
+
+    fn = getattr(sd, name)
+    signature = inspect.signature(fn)
+    for param in signature.parameters.values():
+        if param.kind is param.VAR_KEYWORD or param.name == "params":
+            assert "    params, **kwargs\n" in fn.__doc__
+        else:
+            assert f"    {param.name} : " in fn.__doc__, param.name
+    shared = {"engine": "spiking", "backend": "cpp_standalone", "seed": 0, "learning": "counting"}
+    for key, default in shared.items():
+        if key in signature.parameters:
+            assert signature.parameters[key].default == default
+    assert "{keywords}" not in fn.__doc__
+
+
 def test_params_lists_every_parameter_with_unit_and_doc():
     table = sd.params()
     assert list(table.columns) == ["path", "default", "unit", "doc"]
