@@ -36,13 +36,19 @@ _LAZY = {
     "Result": "results",
 }
 
-__all__ = [*_LAZY, "__version__"]
+#: submodules of the front door: ``sd.settings`` is the module :mod:`spiking_direct.settings`
+#: itself (one checked attribute per setting), so no import can replace it by another object
+_MODULES = ("settings",)
+
+__all__ = [*_LAZY, *_MODULES, "__version__"]
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name in _MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY:
         value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from .causal import CausalModel, available_models, from_data, from_pgmpy, from_tables, get_model
-from .config import LEARNING_RULES, RunConfig, apply_overrides, with_params
+from .config import DEFAULT_LEARNING, LEARNING_RULES, RunConfig, apply_overrides, with_params
 from .engines import get_engine
 from .errors import ConfigError, suggest
 from .results import Result
@@ -92,19 +92,49 @@ def _model(model) -> tuple[str, CausalModel | None]:
     )
 
 
-def configure(
-    model: Any = "alzheimer",
-    *,
-    engine: str = "spiking",
-    backend: str = "cpp_standalone",
-    seed: int = 0,
-    learning: str = "counting",
-    data: str | None = None,
-    params: Mapping | None = None,
-    **kwargs,
-) -> RunConfig:
-    """The :class:`~spiking_direct.config.RunConfig` that :func:`run` would run (checked in full)."""
-    name, _ = _model(model)
+#: the docs of the keywords that make a run configuration, shared by :func:`configure`,
+#: :func:`run`, :func:`compare` and :func:`build` (:func:`_shared_keywords` writes them in)
+_KEYWORD_DOCS = {
+    "model": """model : str, CausalModel or pgmpy network
+    A model name (:func:`causal_models`), a ``.bif``/``.json`` path, or a model object
+    (:func:`model_from_tables`, :func:`model_from_data`, :func:`model_from_pgmpy`).""",
+    "engine": """engine : {"spiking", "rate"}""",
+    "backend": """backend : {"cpp_standalone", "cuda_standalone", "runtime"}
+    The spiking engine's Brian2 device.""",
+    "seed": """seed : int
+    Fixes every random draw of the run on a given backend.""",
+    "learning": """learning : {"counting", "conditional"}
+    ``counting``: DIRECT as published; ``conditional``: weights that estimate
+    P(target value | source value), for do() queries.""",
+    "progress": """progress : bool or callable
+    ``True`` prints timed progress messages on stderr; a callable receives them.""",
+    "params": """params, **kwargs
+    Any parameter by name or path (:func:`params`), quantities with units.""",
+}
+
+#: the defaults of those keywords (the engine, backend and seed are :class:`RunConfig`'s)
+ENGINE, BACKEND, SEED, LEARNING = RunConfig.engine, RunConfig.backend, RunConfig.seed, DEFAULT_LEARNING
+
+
+def _shared_keywords(fn):
+    """Write the docs of the shared keywords that ``fn`` takes where its docstring says
+    ``{keywords}`` (in the signature's order), and that of ``params`` at its end."""
+    import inspect
+    import textwrap
+
+    names = [n for n in inspect.signature(fn).parameters if n in _KEYWORD_DOCS and n != "params"]
+    text = textwrap.indent("\n".join(_KEYWORD_DOCS[n] for n in names), "    ").lstrip()
+    fn.__doc__ = (
+        fn.__doc__.replace("{keywords}", text).rstrip() + "\n" + textwrap.indent(_KEYWORD_DOCS["params"], "    ") + "\n"
+    )
+    return fn
+
+
+def _config(
+    model, *, engine: str, backend: str, seed: int, learning: str, data, params, kwargs
+) -> tuple[RunConfig, CausalModel | None]:
+    """The checked RunConfig of the shared keywords, and the model object (None: loaded by name)."""
+    name, obj = _model(model)
     if learning not in LEARNING_RULES:
         raise ConfigError(
             f"unknown learning rule {learning!r}{suggest(learning, LEARNING_RULES)}; choose from {list(LEARNING_RULES)}"
@@ -113,6 +143,32 @@ def configure(
     cfg = apply_overrides(cfg, list(LEARNING_RULES[learning]))
     cfg = with_params(cfg, {**(params or {}), **kwargs})
     cfg.validate()
+    return cfg, obj
+
+
+@_shared_keywords
+def configure(
+    model: Any = "alzheimer",
+    *,
+    engine: str = ENGINE,
+    backend: str = BACKEND,
+    seed: int = SEED,
+    learning: str = LEARNING,
+    data: str | None = None,
+    params: Mapping | None = None,
+    **kwargs,
+) -> RunConfig:
+    """The :class:`~spiking_direct.config.RunConfig` that :func:`run` would run (checked in full).
+
+    Parameters
+    ----------
+    {keywords}
+    data : path, optional
+        A CSV data table coupling draws value pairs from (default: sampled from the model).
+    """
+    cfg, _ = _config(
+        model, engine=engine, backend=backend, seed=seed, learning=learning, data=data, params=params, kwargs=kwargs
+    )
     return cfg
 
 
@@ -135,13 +191,14 @@ def _dt_ms(dt, cfg) -> float:
     return float(dt / ms)
 
 
+@_shared_keywords
 def run(
     model: Any = "alzheimer",
     *,
-    engine: str = "spiking",
-    backend: str = "cpp_standalone",
-    seed: int = 0,
-    learning: str = "counting",
+    engine: str = ENGINE,
+    backend: str = BACKEND,
+    seed: int = SEED,
+    learning: str = LEARNING,
     out: str | Path | None = None,
     progress: bool | Callable = False,
     record: Mapping[str, Sequence[int]] | None = None,
@@ -155,38 +212,26 @@ def run(
 
     Parameters
     ----------
-    model : str, CausalModel or pgmpy network
-        A model name (:func:`causal_models`), a ``.bif``/``.json`` path, or a model object
-        (:func:`model_from_tables`, :func:`model_from_data`, :func:`model_from_pgmpy`).
-    engine : {"spiking", "rate"}
-    backend : {"cpp_standalone", "cuda_standalone", "runtime"}
-        The spiking engine's Brian2 device.
-    seed : int
-        Fixes every random draw of the run on a given backend.
-    learning : {"counting", "conditional"}
-        ``counting``: DIRECT as published; ``conditional``: weights that estimate
-        P(target value | source value), for do() queries.
+    {keywords}
     out : path, optional
         Run folder for ``result.json``, ``recording.npz`` and figures; default: a new
         temporary folder (``result.folder`` says which).
-    progress : bool or callable
-        ``True`` prints timed progress messages on stderr; a callable receives them.
     record : mapping, optional
         State variables of excitatory cells to record, e.g. ``{"v": range(5)}`` (global
         cell indices; area ``a`` holds cells ``a*n`` to ``(a+1)*n - 1``); returned as
-        ``result.state`` (mV, ms). ``record_dt``: the sampling step (default: the
-        integration step).
+        ``result.state`` (mV, ms).
+    record_dt : Brian2 time, optional
+        The sampling step of ``record`` (default: the integration step).
     figures : bool
         Write every figure PNG now (``result.figure(name)`` makes one on demand).
     data : path or pandas.DataFrame, optional
         The data table coupling draws value pairs from (default: sampled from the model).
-    params, **kwargs
-        Any parameter by name or path (:func:`params`), quantities with units.
     """
-    name, obj = _model(model)
-    cfg = configure(name, engine=engine, backend=backend, seed=seed, learning=learning, params=params, **kwargs)
+    cfg, obj = _config(
+        model, engine=engine, backend=backend, seed=seed, learning=learning, data=None, params=params, kwargs=kwargs
+    )
     monitors = _record(record, cfg, record_dt)
-    obj = obj if obj is not None else get_model(name)
+    obj = obj if obj is not None else get_model(cfg.model)
     out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"spiking_direct_{obj.name}_"))
     if data is not None:
         cfg = replace(cfg, data=_data_file(data, out))
@@ -210,12 +255,13 @@ def _data_file(data, out: Path) -> str:
     raise ConfigError(f"data must be a CSV path or a pandas DataFrame, got {type(data).__name__}")
 
 
+@_shared_keywords
 def compare(
     model: Any = "alzheimer",
     *,
     seeds: Sequence[int] = (0, 1, 2),
-    backend: str = "cpp_standalone",
-    learning: str = "counting",
+    backend: str = BACKEND,
+    learning: str = LEARNING,
     out: str | Path | None = None,
     progress: bool | Callable = False,
     figures: bool = False,
@@ -223,38 +269,61 @@ def compare(
     **kwargs,
 ) -> dict:
     """Run the rate and the spiking engine on the same model and seeds; the comparison
-    (also written to ``out/comparison.json``)."""
+    (also written to ``out/comparison.json``).
+
+    Parameters
+    ----------
+    {keywords}
+    seeds : sequence of int
+        The seeds, each run on both engines.
+    out : path, optional
+        Folder of the comparison and its runs; default: a new temporary folder.
+    figures : bool
+        Write the figures of every run and of the comparison.
+    """
     from .comparison import compare as _compare
 
-    name, obj = _model(model)
-    cfg = configure(name, engine="spiking", backend=backend, learning=learning, params=params, **kwargs)
+    cfg, obj = _config(
+        model, engine="spiking", backend=backend, seed=SEED, learning=learning, data=None, params=params, kwargs=kwargs
+    )
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ConfigError("compare needs at least one seed")
-    out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"spiking_direct_compare_{name}_"))
+    out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"spiking_direct_compare_{cfg.model}_"))
     return _compare(cfg, seeds, out, progress=_progress(progress), figures=figures, model=obj)
 
 
+@_shared_keywords
 def build(
     model: Any = "alzheimer",
     out: str | Path = None,
     *,
-    backend: str = "cpp_standalone",
-    seed: int = 0,
-    learning: str = "counting",
+    backend: str = BACKEND,
+    seed: int = SEED,
+    learning: str = LEARNING,
     compile: bool = False,
     progress: bool | Callable = False,
     params: Mapping | None = None,
     **kwargs,
 ) -> Path:
     """Export a self-contained standalone build folder (``make && ./main`` runs it anywhere);
-    :func:`collect` turns the finished folder into a Result."""
+    :func:`collect` turns the finished folder into a Result.
+
+    Parameters
+    ----------
+    {keywords}
+    out : path
+        A new folder to write the build into.
+    compile : bool
+        Also compile it here.
+    """
     from .export import export_build
 
     if out is None:
         raise ConfigError("build needs out=, a new folder to write the build into")
-    name, obj = _model(model)
-    cfg = configure(name, engine="spiking", backend=backend, seed=seed, learning=learning, params=params, **kwargs)
+    cfg, obj = _config(
+        model, engine="spiking", backend=backend, seed=seed, learning=learning, data=None, params=params, kwargs=kwargs
+    )
     return export_build(cfg, out, compile=compile, progress=_progress(progress), model=obj)
 
 
@@ -276,7 +345,7 @@ def run_sweep(
     seeds: Sequence[int] | str = (0,),
     grid: Mapping[str, Sequence] | None = None,
     params: Mapping | None = None,
-    backend: str = "cpp_standalone",
+    backend: str = BACKEND,
     out: str | Path | None = None,
     workers: int | None = None,
     scheduler: str | None = None,

@@ -19,10 +19,10 @@ def _progress(quiet: bool):
 
 
 def _config(args):
-    from .config import LEARNING_RULES, RunConfig, apply_overrides
+    from .config import DEFAULT_LEARNING, LEARNING_RULES, RunConfig, apply_overrides
 
     cfg = RunConfig(model=args.scm, engine=args.engine, backend=args.backend, seed=0, data=getattr(args, "data", None))
-    cfg = apply_overrides(cfg, list(LEARNING_RULES[getattr(args, "learning", "counting")]) + args.set)
+    cfg = apply_overrides(cfg, list(LEARNING_RULES[getattr(args, "learning", DEFAULT_LEARNING)]) + args.set)
     cfg.validate()
     return cfg
 
@@ -158,12 +158,27 @@ def cmd_params(args) -> int:
     return 0
 
 
+def cmd_settings(args) -> int:
+    from . import settings
+
+    rows = [["setting", "value", "source", "variable", "default", "doc"]]
+    rows += [[r["name"], r["value"], r["source"], r["variable"], r["default"], r["doc"]] for r in settings.listing()]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    print(
+        "\nsource: python (set in the program), environment (the variable) or default. "
+        f"{settings.SEED_VARIABLE} is no setting: an exported build's ./main reads its seed from it."
+    )
+    return 0
+
+
 def _learning(parser) -> None:
-    from .config import LEARNING_RULES
+    from .config import DEFAULT_LEARNING, LEARNING_RULES
 
     parser.add_argument(
         "--learning",
-        default="counting",
+        default=DEFAULT_LEARNING,
         choices=list(LEARNING_RULES),
         help="learning rule of the coupling phase: counting (DIRECT as published, default) or "
         "conditional (weights estimate P(y | x): use it for do() queries); --set items win",
@@ -247,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--engine", default=None, help="only the protocol's and this engine's (spiking or rate)")
     pa.add_argument("--grep", default=None, help="only rows whose path or doc contains this text")
     pa.set_defaults(func=cmd_params)
+
+    st = sub.add_parser("settings", help="how the package builds and runs: each setting, its value, source and doc")
+    st.set_defaults(func=cmd_settings)
     return p
 
 

@@ -5,12 +5,12 @@
 ``rate.n=2000``, ``encoding=rate``); a few common keys have short forms
 (``n``, ``k``, ``lead``, ``schedule``, ``control``, ``separation``,
 ``couple_steps``, ``w_max``, ``p_inter``). Quantities accept Brian2 units
-(``12mV``, ``12*mV``); protocol times are stored in seconds.
+(``12mV``, ``12*mV``), the protocol's times included; :meth:`RunConfig.to_dict`
+(``result.json``) records those in seconds.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
@@ -20,7 +20,7 @@ from .encoding import KINDS as ENCODINGS
 from .engines import ENGINES, get_engine
 from .engines.network import SpikingParams
 from .errors import ConfigError, suggest
-from .parameters import SECONDS, SHORT_KEYS, Parameter, _field_docs, _unit_of
+from .parameters import SHORT_KEYS, Parameter, _field_docs, _unit_of
 from .protocol import ProtocolParams
 
 #: Learning rules of the coupling phase, as the overrides they stand for
@@ -37,6 +37,9 @@ LEARNING_RULES: dict[str, tuple[str, ...]] = {
     "counting": (),
     "conditional": ("schedule=harmonic", "rate.rule=outstar", "spiking.stdp.weight=van_rossum", "spiking.stdp.A_pre=1"),
 }
+
+#: the learning rule a run uses unless told otherwise
+DEFAULT_LEARNING = "counting"
 
 
 #: the parameters some learning rule sets (full paths; a rule leaves the others at their defaults)
@@ -138,7 +141,7 @@ class RunConfig:
             "seed": int(self.seed),
             "encoding": self.encoding,
             "separation": float(self.separation),
-            "protocol": dataclasses.asdict(self.protocol),
+            "protocol": self.protocol.to_dict(),  # times in seconds
             "data": self.data,
             self.engine: engine.params_dict(self),
         }
@@ -197,8 +200,6 @@ def apply_overrides(config: RunConfig, items: list[str]) -> RunConfig:
 # --------------------------------------------------------------------------
 @functools.lru_cache(maxsize=1)
 def _catalogue() -> tuple[Parameter, ...]:
-    from brian2 import second
-
     out = []
 
     def walk(obj, prefix):
@@ -211,8 +212,6 @@ def _catalogue() -> tuple[Parameter, ...]:
                 continue
             unit = _unit_of(value)
             default = value
-            if path in SECONDS:
-                default, unit = value * second, "s"
             kind = "quantity" if unit else type(value).__name__ if value is not None else "optional"
             out.append(Parameter(path, default, unit, kind, docs.get(f.name, "")))
 

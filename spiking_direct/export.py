@@ -172,7 +172,7 @@ def collect(folder: str | Path, out: str | Path | None = None, figures: bool = T
         arrays[key] = np.fromfile(path, dtype=np.dtype(spec["dtype"]))
     with np.load(folder / PROTOCOL) as npz:
         cfg_proto = manifest["config"]["protocol"]
-        protocol = Protocol.from_arrays(npz, ProtocolParams(**cfg_proto))
+        protocol = Protocol.from_arrays(npz, ProtocolParams.from_dict(cfg_proto))
     dt, T_win = manifest["dt_s"], manifest["T_win_s"]
     win_steps = int(round(T_win / dt))
     steps = np.round(arrays["spike_t"] / dt).astype(np.int64)

@@ -64,7 +64,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import errors
+from . import errors, settings
 from .causal import CausalModel
 from .encoding import Encoding
 from .protocol import _plan
@@ -313,10 +313,9 @@ def _huge_pages() -> bool:
 def _shm_room(need: float) -> bool:
     """Whether the spiking backend will write ``need`` bytes of results into memory
     (the rule of ``engines.backends._results_in_memory``)."""
-    base = os.environ.get("SPIKING_DIRECT_SCRATCH")
-    if base is not None and base.lower() in ("", "none", "0"):
+    root = settings.scratch
+    if root is None:
         return False
-    root = Path(base) if base else Path("/dev/shm")
     try:
         if not root.is_dir() or not os.access(root, os.W_OK):
             return False

@@ -8,9 +8,8 @@ selected engine's parameters may stand for it (``tau_m``), as may the short
 keys of :data:`~spiking_direct.config.SHORT_KEYS` (``n``, ``k``, ``lead``...).
 
 Values with a physical dimension are Brian2 quantities and must be given as
-such (``20*ms``, or the text ``"20 ms"``); a bare number is refused for them.
-The protocol's times are stored in seconds (floats) and are given as times too
-(``lead=5*ms``). Every value is checked against its domain
+such (``20*ms``, or the text ``"20 ms"``); a bare number is refused for them,
+the protocol's times included (``lead=5*ms``). Every value is checked against its domain
 (:data:`DOMAINS`) when a configuration is made, before any code is generated.
 """
 
@@ -28,10 +27,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from .brian_state import import_brian2
 from .errors import ConfigError
 
-__all__ = ["Parameter", "coerce", "check_domain", "check_all", "parse_value", "SECONDS", "SHORT_KEYS", "DOMAINS"]
-
-#: protocol fields stored as floats in seconds, given as Brian2 times
-SECONDS = ("protocol.lead", "protocol.probe_lag", "protocol.intervene_lag", "protocol.intervene_span")
+__all__ = ["Parameter", "coerce", "check_domain", "check_all", "parse_value", "SHORT_KEYS", "DOMAINS"]
 
 #: the domain of every parameter, by path pattern (first match wins): (lower, lower inclusive,
 #: upper, upper inclusive, what it is). Quantities are compared in SI units.
@@ -196,19 +192,9 @@ def coerce(path: str, value, current):
     """``value`` (a Python value or a text from the command line) as the type of ``current``,
     the parameter's present value; a quantity must carry its dimension."""
     import_brian2()
-    from brian2 import Quantity, second
+    from brian2 import Quantity
     from brian2.units.fundamentalunits import DimensionMismatchError, fail_for_dimension_mismatch
 
-    if path in SECONDS:
-        current_q = current * second
-        value = _parse(path, value, current_q) if isinstance(value, str) else value
-        if not isinstance(value, Quantity):
-            raise ConfigError(f"{path} needs a time (e.g. {current_q!r} or '5 ms'), got the bare number {value!r}")
-        try:
-            fail_for_dimension_mismatch(value, second)
-        except DimensionMismatchError:
-            raise ConfigError(f"{path} needs a time (e.g. 5*ms), got {value!r}") from None
-        return float(value / second)
     if isinstance(value, str):
         return _parse(path, value, current)
     if isinstance(current, Quantity):
@@ -268,8 +254,6 @@ def check_domain(path: str, value) -> None:
     if number is None:
         return
     shown = str(value)
-    if path in SECONDS:
-        shown = f"{number * 1e3:g} ms"
     if not math.isfinite(number):
         raise ConfigError(f"{path} = {shown} is not a finite number")
     dom = _domain(path)
@@ -283,7 +267,7 @@ def check_domain(path: str, value) -> None:
         left = "" if lo is None else ("[" if lo_inc else "(") + f"{lo:g}"
         right = "" if hi is None else f"{hi:g}" + ("]" if hi_inc else ")")
         rng = f"in {left}, {right}" if hi is not None else (f">= {lo:g}" if lo_inc else f"> {lo:g}")
-        unit = f" {_unit_of(value)}" if isinstance(value, Quantity) else (" s" if path in SECONDS else "")
+        unit = f" {_unit_of(value)}" if isinstance(value, Quantity) else ""
         raise ConfigError(f"{path} = {shown} is outside its domain: {what} must be {rng}{unit}")
 
 

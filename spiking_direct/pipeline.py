@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import readout
+from . import readout, settings
 from .causal import CausalModel, get_model
 from .config import RunConfig, learning_rule
 from .encoding import Encoding
@@ -27,11 +27,13 @@ def _noop(msg: str) -> None:
 
 
 def prepare(config: RunConfig, model: CausalModel | None = None, progress=None):
-    """Validate ``config``, check that the run fits in memory (:func:`spiking_direct.memory.check_fits`)
-    and write its protocol: (model, encoding, protocol)."""
+    """Validate ``config`` and the settings (:mod:`spiking_direct.settings`), check that the run
+    fits in memory (:func:`spiking_direct.memory.check_fits`) and write its protocol:
+    (model, encoding, protocol)."""
     from .memory import check_fits
 
     config.validate()
+    settings.check()
     get_engine(config.engine).check(config)
     model = model or get_model(config.model)
     estimate = check_fits(config, model)  # MemoryLimitError, with the options, before anything is built

@@ -61,8 +61,8 @@ model with the run's generator (``data_rows`` rows).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Callable
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Callable
 
 import networkx as nx
 import numpy as np
@@ -70,6 +70,9 @@ import numpy as np
 from .causal import CausalModel
 from .encoding import Encoding
 from .errors import ProtocolError
+
+if TYPE_CHECKING:
+    from brian2 import Quantity
 
 PHASES = ("identify", "couple", "probe", "intervene")
 
@@ -118,15 +121,57 @@ SCHEDULES: dict[str, Callable] = {"adaptive_soft": adaptive_soft, "constant": co
 VALUE_SCHEDULES = ("harmonic",)
 
 
+#: the protocol's times: given and read as Brian2 times, held in seconds (:class:`ProtocolParams`)
+TIMES = ("lead", "probe_lag", "intervene_lag", "intervene_span")
+
+
+def _seconds(name: str, value) -> float:
+    """``value``, a Brian2 time, in float seconds; :class:`ProtocolError` for anything else."""
+    if getattr(value, "dim", None) is None or np.ndim(value) != 0:
+        raise ProtocolError(f"{name} must be a time such as 5*ms, got {value!r}")
+    from brian2 import second  # imported already: value is a Brian2 quantity
+
+    if value.dim != second.dim:
+        raise ProtocolError(f"{name} must be a time such as 5*ms, got {value!r}")
+    return float(value / second)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:g} ms"
+
+
+class _Time:
+    """A time field of :class:`ProtocolParams`: given and read as a Brian2 quantity (``5*ms``),
+    held in float seconds, so that a protocol for the rate engine is built without Brian2."""
+
+    def __init__(self, default_s: float):
+        self.default_s = default_s
+
+    def __set_name__(self, owner, name):
+        self.name, self.slot = name, f"_{name}_s"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self  # the dataclass default: __set__ turns it into default_s
+        from brian2 import second
+
+        return getattr(obj, self.slot) * second
+
+    def __set__(self, obj, value):
+        object.__setattr__(obj, self.slot, self.default_s if value is self else _seconds(self.name, value))
+
+
 @dataclass(frozen=True)
 class ProtocolParams:
-    """Engine-neutral protocol parameters (times in seconds)."""
+    """Engine-neutral protocol parameters. The times (:data:`TIMES`) are Brian2 quantities
+    (``lead=5*ms``), held in seconds: :meth:`seconds` reads them as floats, and
+    :func:`direct_protocol` writes them into the protocol's arrays in seconds."""
 
     identify_reps: int = 4  # presentations of each input set in the identify phase
     couple_steps: int = 20  # coupling windows per link
     probe_reps: int = 2  # probe windows per input set
-    lead: float = 0.005  # clock lead of the source over the target while coupling (s, >= 0)
-    probe_lag: float = 0.010  # clock lag of target areas behind the probed area (s)
+    lead: Quantity = _Time(0.005)  # clock lead of the source over the target while coupling (>= 0)
+    probe_lag: Quantity = _Time(0.010)  # clock lag of target areas behind the probed area
     schedule: str = "adaptive_soft"  # gain schedule name (SCHEDULES)
     warm_beta: float = 0.09  # first gain of the schedule
     max_beta: float = 0.16  # last gain of the schedule
@@ -136,8 +181,39 @@ class ProtocolParams:
     data_rows: int = 1000  # rows of the sampled table that coupling draws value pairs from
     control: str = "none"  # negative control (CONTROLS)
     intervene_reps: int = 0  # do() windows per (variable, value) query (60: experiments/interventions.py); 0: none
-    intervene_lag: float = 0.008  # clock lag per depth level of the specification in do() windows (s)
-    intervene_span: float = 0.024  # longest clock lag in a do() window (s): deeper specifications share it
+    intervene_lag: Quantity = _Time(0.008)  # clock lag per depth level of the specification in do() windows
+    intervene_span: Quantity = _Time(0.024)  # longest clock lag in a do() window: deeper specifications share it
+
+    def seconds(self, name: str) -> float:
+        """The time ``name`` (one of :data:`TIMES`) in seconds, a float (no Brian2 needed)."""
+        if name not in TIMES:
+            raise ProtocolError(f"{name!r} is not a protocol time; choose from {list(TIMES)}")
+        return getattr(self, f"_{name}_s")
+
+    def _key(self) -> tuple:
+        return tuple(self.seconds(f.name) if f.name in TIMES else getattr(self, f.name) for f in fields(self))
+
+    def __eq__(self, other):
+        return type(other) is type(self) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def to_dict(self) -> dict:
+        """The parameters as plain values, the times in seconds (as ``result.json`` records them)."""
+        return {f.name: v for f, v in zip(fields(self), self._key())}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "ProtocolParams":
+        """Inverse of :meth:`to_dict` (times in seconds)."""
+        params = cls(**{k: v for k, v in values.items() if k not in TIMES})
+        for name in TIMES:
+            if name in values:
+                value = values[name]
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise ProtocolError(f"{name} must be a number of seconds here, got {value!r}")
+                object.__setattr__(params, f"_{name}_s", float(value))
+        return params
 
     def validate(self) -> None:
         for name in ("identify_reps", "couple_steps", "probe_reps", "ramp_steps", "data_rows"):
@@ -145,16 +221,16 @@ class ProtocolParams:
                 raise ProtocolError(f"{name} must be >= 1, got {getattr(self, name)}")
         if int(self.intervene_reps) < 0:
             raise ProtocolError(f"intervene_reps must be >= 0, got {self.intervene_reps}")
-        if not self.intervene_lag > 0:
-            raise ProtocolError(f"intervene_lag must be > 0 s, got {self.intervene_lag}")
-        if not self.intervene_span > 0:
-            raise ProtocolError(f"intervene_span must be > 0 s, got {self.intervene_span}")
-        if self.lead < 0:
+        for name in ("intervene_lag", "intervene_span"):
+            if not self.seconds(name) > 0:
+                raise ProtocolError(f"{name} must be > 0 ms, got {_ms(self.seconds(name))}")
+        if self.seconds("lead") < 0:
             raise ProtocolError(
-                f"lead must be >= 0 s, got {self.lead}; to let the target lead use control='reversed_lead'"
+                f"lead must be >= 0 ms, got {_ms(self.seconds('lead'))}; to let the target lead use "
+                "control='reversed_lead'"
             )
-        if self.probe_lag < 0:
-            raise ProtocolError(f"probe_lag must be >= 0 s, got {self.probe_lag}")
+        if self.seconds("probe_lag") < 0:
+            raise ProtocolError(f"probe_lag must be >= 0 ms, got {_ms(self.seconds('probe_lag'))}")
         if self.schedule not in SCHEDULES and self.schedule not in VALUE_SCHEDULES:
             raise ProtocolError(
                 f"unknown gain schedule {self.schedule!r}; choose from {sorted(SCHEDULES) + list(VALUE_SCHEDULES)}"
@@ -278,7 +354,7 @@ class Protocol:
         return {
             "n_windows": self.n_windows,
             **{f"n_{p}": int(len(self.windows(p))) for p in PHASES},
-            "params": asdict(self.params),
+            "params": self.params.to_dict(),
             "coupled_links": [list(map(int, l)) for l in self.coupled_links],
         }
 
@@ -364,6 +440,176 @@ def count_windows(
     return int(sum(window_counts(model, encoding, params, rng).values()))
 
 
+class _Schedule:
+    """The arrays of a protocol (see :class:`Protocol`), written one window after the other."""
+
+    def __init__(self, n_windows: int, n_areas: int):
+        W, A = n_windows, n_areas
+        self.n_areas = A
+        self.phase = np.zeros(W, dtype=np.int8)
+        self.stim_set = np.full((W, A), -1, dtype=np.int32)
+        self.stim_strength = np.zeros((W, A))
+        self.active = np.zeros((W, A), dtype=bool)
+        self.offset = np.zeros((W, A))
+        self.gain = np.zeros((W, A, A))
+        self.fiber = np.zeros((W, A, A), dtype=bool)
+        self.probe_source = np.full(W, -1, dtype=np.int32)
+        self.query_var = np.full(W, -1, dtype=np.int32)
+        self.query_value = np.full(W, -1, dtype=np.int32)
+        self.couple_row = np.full(W, -1, dtype=np.int32)
+        self.coupled: list = [[] for _ in range(W)]
+        self.w = 0  # the next window
+
+    def open(self, phase: str) -> int:
+        """The next window, as one of ``phase``."""
+        w = self.w
+        self.phase[w] = PHASES.index(phase)
+        self.w += 1
+        return w
+
+    def stimulate(self, w: int, area: int, set_id: int, strength: float) -> None:
+        self.stim_set[w, area] = set_id
+        self.stim_strength[w, area] = strength
+
+
+def _data_table(
+    model: CausalModel, plan: _Plan, params: ProtocolParams, rng: np.random.Generator, table: np.ndarray | None
+) -> np.ndarray:
+    """``table`` checked against the model, or ``data_rows`` rows drawn with ``rng``: sampled from
+    the model, or (a model without conditional tables) every value pair equally often."""
+    A = model.n_variables
+    if table is not None:
+        table = np.asarray(table)
+        if table.ndim != 2 or table.shape[1] != A or table.shape[0] < 1:
+            raise ProtocolError(f"the data table must have shape (rows >= 1, {A}), got {table.shape}")
+        if table.min() < 0 or np.any(table.max(axis=0) >= plan.card):
+            raise ProtocolError("the data table holds value indices outside the variables' values")
+        return table
+    if model.has_cpds:
+        return model.sample_indices(params.data_rows, rng)
+    return (rng.random((params.data_rows, A)) * plan.card).astype(int)
+
+
+def _identify(sched: _Schedule, plan: _Plan, params: ProtocolParams) -> None:
+    """Every area sees each of its sets ``identify_reps`` times, areas in parallel."""
+    for rep in range(plan.counts["identify"]):
+        w = sched.open("identify")
+        for a, sets in enumerate(plan.sets_of):
+            if rep < params.identify_reps * len(sets):
+                sched.stimulate(w, a, sets[rep % len(sets)], 1.0)
+                sched.active[w, a] = True
+
+
+def _couple(
+    sched: _Schedule,
+    plan: _Plan,
+    params: ProtocolParams,
+    encoding: Encoding,
+    table: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Each group of links, ``couple_steps`` windows, on value pairs from rows of ``table``
+    (drawn with ``rng``, one draw per group): the source leads by ``lead``, the gain follows
+    the schedule."""
+    lead = 0.0 if params.control == "zero_lead" else params.seconds("lead")
+    betas = params.gains(np.arange(1, params.couple_steps + 1))
+    if params.control == "no_plasticity":
+        betas = np.zeros_like(betas)
+    harmonic = params.schedule == "harmonic"
+    shown: dict = {}  # (pre area, post area, input set of the pre area) -> coupling windows so far
+    for group in plan.groups:
+        rows = rng.integers(0, table.shape[0], size=params.couple_steps)
+        for s in range(params.couple_steps):
+            w = sched.open("couple")
+            row = table[rows[s]]
+            sched.couple_row[w] = rows[s]
+            for u, v in group:
+                for area in (u, v):
+                    sched.stimulate(w, area, *encoding.stimulus(area, int(row[area])))
+                    sched.active[w, area] = True
+                leader, lagger = (v, u) if params.control == "reversed_lead" else (u, v)
+                sched.offset[w, leader] = 0.0
+                sched.offset[w, lagger] = lead
+                if harmonic:
+                    for a, b in ((u, v), (v, u)):
+                        key = (a, b, sched.stim_set[w, a])
+                        m = shown[key] = shown.get(key, 0) + 1
+                        sched.gain[w, a, b] = betas[m - 1]  # m <= couple_steps
+                else:
+                    sched.gain[w, u, v] = sched.gain[w, v, u] = betas[s]
+                if params.couple_transmit:
+                    sched.fiber[w, leader, lagger] = True
+                sched.coupled[w].append((u, v))
+
+
+def _probe(sched: _Schedule, plan: _Plan, params: ProtocolParams) -> None:
+    """Each set of each area, ``probe_reps`` times, plasticity off; every other area listens,
+    its clock lagging by ``probe_lag``."""
+    lag = params.seconds("probe_lag")
+    for a, sets in enumerate(plan.sets_of):
+        for set_id in sets:
+            for _ in range(params.probe_reps):
+                w = sched.open("probe")
+                sched.stimulate(w, a, set_id, 1.0)
+                sched.active[w, :] = True
+                sched.offset[w, :] = lag
+                sched.offset[w, a] = 0.0
+                sched.fiber[w, a, :] = True
+                sched.fiber[w, a, a] = False
+                sched.probe_source[w] = a
+
+
+def _depths(links: list, n_areas: int) -> np.ndarray:
+    """(A,) the longest chain of links from a root to each area."""
+    spec = nx.DiGraph(links)
+    spec.add_nodes_from(range(n_areas))
+    depth = np.zeros(n_areas)
+    for a in nx.topological_sort(spec):
+        for b in spec.successors(a):
+            depth[b] = max(depth[b], depth[a] + 1)
+    return depth
+
+
+def _intervene(
+    sched: _Schedule,
+    plan: _Plan,
+    params: ProtocolParams,
+    encoding: Encoding,
+    table: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """``do(X = x)`` for every variable and value, ``plan.reps`` windows each: the roots of the
+    trained specification follow rows of ``table`` (the same rows for every value of ``X``),
+    listeners lag by their depth."""
+    A = sched.n_areas
+    if not plan.reps:
+        return
+    has_parent = np.zeros(A, dtype=bool)
+    for _, v in plan.links:
+        has_parent[v] = True
+    roots = np.flatnonzero(~has_parent)
+    depth = _depths(plan.links, A)
+    lag = min(params.seconds("intervene_lag"), params.seconds("intervene_span") / max(depth.max(), 1.0))
+    root_rows = rng.integers(0, table.shape[0], size=(A, plan.reps))  # shared by every value of X
+    for x_area in range(A):
+        for x in range(int(plan.card[x_area])):
+            for r in range(plan.reps):
+                w = sched.open("intervene")
+                sched.query_var[w], sched.query_value[w] = x_area, x
+                row = table[root_rows[x_area, r]]
+                clamped = {int(a): int(row[a]) for a in roots if a != x_area}
+                clamped[x_area] = x
+                sched.active[w, :] = True
+                sched.offset[w, :] = lag * depth
+                listeners = np.ones(A, dtype=bool)
+                for a, val in clamped.items():
+                    sched.stimulate(w, a, *encoding.stimulus(a, val))
+                    sched.offset[w, a] = 0.0
+                    listeners[a] = False
+                sched.fiber[w][:, listeners] = True  # every area's fibres reach the listeners ...
+                sched.fiber[w][np.arange(A), np.arange(A)] = False  # ... and no fibre reaches a clamped area
+
+
 def direct_protocol(
     model: CausalModel,
     encoding: Encoding,
@@ -371,150 +617,36 @@ def direct_protocol(
     rng: np.random.Generator,
     table: np.ndarray | None = None,
 ) -> Protocol:
-    """Write the DIRECT protocol for ``model`` (see module docstring).
+    """Write the DIRECT protocol for ``model`` (see module docstring): the windows of the
+    identify, couple, probe and intervene phases, one after the other. The times of
+    ``params`` go into the arrays (``offset``) in seconds, as floats.
 
     ``table``: (rows, n_variables) value indices the coupling draws its value
     pairs from (default: ``data_rows`` rows sampled from the model with ``rng``).
     """
     plan = _plan(model, encoding, params, rng)
-    A = model.n_variables
-    links, groups, card, sets_of, reps = plan.links, plan.groups, plan.card, plan.sets_of, plan.reps
-    if table is not None:
-        table = np.asarray(table)
-        if table.ndim != 2 or table.shape[1] != A or table.shape[0] < 1:
-            raise ProtocolError(f"the data table must have shape (rows >= 1, {A}), got {table.shape}")
-        if table.min() < 0 or np.any(table.max(axis=0) >= card):
-            raise ProtocolError("the data table holds value indices outside the variables' values")
-    n_identify = plan.counts["identify"]
-    W = plan.n_windows
-
-    phase = np.zeros(W, dtype=np.int8)
-    stim_set = np.full((W, A), -1, dtype=np.int32)
-    stim_strength = np.zeros((W, A))
-    active = np.zeros((W, A), dtype=bool)
-    offset = np.zeros((W, A))
-    gain = np.zeros((W, A, A))
-    fiber = np.zeros((W, A, A), dtype=bool)
-    probe_source = np.full(W, -1, dtype=np.int32)
-    query_var = np.full(W, -1, dtype=np.int32)
-    query_value = np.full(W, -1, dtype=np.int32)
-    couple_row = np.full(W, -1, dtype=np.int32)
-    coupled: list = [[] for _ in range(W)]
-
-    w = 0
-    # identify: every area sees each of its sets identify_reps times, areas in parallel
-    for rep in range(n_identify):
-        phase[w] = PHASES.index("identify")
-        for a in range(A):
-            sets = sets_of[a]
-            if rep < params.identify_reps * len(sets):
-                stim_set[w, a] = sets[rep % len(sets)]
-                stim_strength[w, a] = 1.0
-                active[w, a] = True
-        w += 1
-
-    # couple: value pairs drawn from the data table (given, or sampled from the model)
-    if table is None and model.has_cpds:
-        table = model.sample_indices(params.data_rows, rng)
-    elif table is None:  # structure-only model: every value pair equally often
-        table = (rng.random((params.data_rows, A)) * card).astype(int)
-    lead = 0.0 if params.control == "zero_lead" else params.lead
-    betas = params.gains(np.arange(1, params.couple_steps + 1))
-    if params.control == "no_plasticity":
-        betas = np.zeros_like(betas)
-    harmonic = params.schedule == "harmonic"
-    shown: dict = {}  # (pre area, post area, input set of the pre area) -> coupling windows so far
-    for group in groups:
-        rows = rng.integers(0, table.shape[0], size=params.couple_steps)
-        for s in range(params.couple_steps):
-            phase[w] = PHASES.index("couple")
-            row = table[rows[s]]
-            couple_row[w] = rows[s]
-            for u, v in group:
-                for area in (u, v):
-                    set_id, strength = encoding.stimulus(area, int(row[area]))
-                    stim_set[w, area] = set_id
-                    stim_strength[w, area] = strength
-                    active[w, area] = True
-                leader, lagger = (v, u) if params.control == "reversed_lead" else (u, v)
-                offset[w, leader] = 0.0
-                offset[w, lagger] = lead
-                if harmonic:
-                    for a, b in ((u, v), (v, u)):
-                        m = shown[a, b, stim_set[w, a]] = shown.get((a, b, stim_set[w, a]), 0) + 1
-                        gain[w, a, b] = betas[m - 1]  # m <= couple_steps
-                else:
-                    gain[w, u, v] = gain[w, v, u] = betas[s]
-                if params.couple_transmit:
-                    fiber[w, leader, lagger] = True
-                coupled[w].append((u, v))
-            w += 1
-
-    # probe: each set of each area, plasticity off, every other area listens
-    for a in range(A):
-        for set_id in sets_of[a]:
-            for _ in range(params.probe_reps):
-                phase[w] = PHASES.index("probe")
-                stim_set[w, a] = set_id
-                stim_strength[w, a] = 1.0
-                active[w, :] = True
-                offset[w, :] = params.probe_lag
-                offset[w, a] = 0.0
-                fiber[w, a, :] = True
-                fiber[w, a, a] = False
-                probe_source[w] = a
-                w += 1
-
-    # intervene: do(X = x) for every variable and value; roots of the trained specification follow the table
-    if reps:
-        has_parent = np.zeros(A, dtype=bool)
-        for _, v in links:
-            has_parent[v] = True
-        roots = np.flatnonzero(~has_parent)
-        spec = nx.DiGraph(links)
-        spec.add_nodes_from(range(A))
-        depth = np.zeros(A)
-        for a in nx.topological_sort(spec):
-            for b in spec.successors(a):
-                depth[b] = max(depth[b], depth[a] + 1)
-        lag = min(params.intervene_lag, params.intervene_span / max(depth.max(), 1.0))
-        root_rows = rng.integers(0, table.shape[0], size=(A, reps))  # shared by every value of X
-        for x_area in range(A):
-            for x in range(int(card[x_area])):
-                for r in range(reps):
-                    phase[w] = PHASES.index("intervene")
-                    query_var[w], query_value[w] = x_area, x
-                    row = table[root_rows[x_area, r]]
-                    clamped = {int(a): int(row[a]) for a in roots if a != x_area}
-                    clamped[x_area] = x
-                    active[w, :] = True
-                    offset[w, :] = lag * depth
-                    listeners = np.ones(A, dtype=bool)
-                    for a, val in clamped.items():
-                        set_id, strength = encoding.stimulus(a, val)
-                        stim_set[w, a] = set_id
-                        stim_strength[w, a] = strength
-                        offset[w, a] = 0.0
-                        listeners[a] = False
-                    fiber[w][:, listeners] = True  # every area's fibres reach the listeners ...
-                    fiber[w][np.arange(A), np.arange(A)] = False
-                    w += 1  # ... and no fibre reaches a clamped area
-    assert w == W
+    table = _data_table(model, plan, params, rng, table)
+    sched = _Schedule(plan.n_windows, model.n_variables)
+    _identify(sched, plan, params)
+    _couple(sched, plan, params, encoding, table, rng)
+    _probe(sched, plan, params)
+    _intervene(sched, plan, params, encoding, table, rng)
+    assert sched.w == plan.n_windows
     return Protocol(
-        n_areas=A,
-        phase=phase,
-        stim_set=stim_set,
-        stim_strength=stim_strength,
-        active=active,
-        offset=offset,
-        gain=gain,
-        fiber=fiber,
-        probe_source=probe_source,
-        coupled=coupled,
+        n_areas=model.n_variables,
+        phase=sched.phase,
+        stim_set=sched.stim_set,
+        stim_strength=sched.stim_strength,
+        active=sched.active,
+        offset=sched.offset,
+        gain=sched.gain,
+        fiber=sched.fiber,
+        probe_source=sched.probe_source,
+        coupled=sched.coupled,
         params=params,
-        coupled_links=tuple(links),
-        query_var=query_var,
-        query_value=query_value,
+        coupled_links=tuple(plan.links),
+        query_var=sched.query_var,
+        query_value=sched.query_value,
         table=table,
-        couple_row=couple_row,
+        couple_row=sched.couple_row,
     )

@@ -40,7 +40,7 @@ BAD = {
     "cyclic graph": (["run", "{cyclic}"], "cycl"),
     "unknown variable": (["run", "{unknown}"], "'C'"),
     "k larger than n": (["run", "--set", "n=100", "--set", "k=200"], "k must be"),
-    "negative lead": (["run", "--set", "lead=-5ms"], "protocol.lead = -5 ms is outside its domain"),
+    "negative lead": (["run", "--set", "lead=-5ms"], "protocol.lead = -5. ms is outside its domain"),
     "negative time constant": (["run", "--set", "tau_m=-20ms"], "spiking.exc.tau_m = -20. ms is outside its domain"),
     "bare number for a time constant": (["run", "--set", "tau_m=20"], "spiking.exc.tau_m: '20' has the wrong unit"),
     "bare number for the lead": (["run", "--set", "lead=5"], "protocol.lead: '5' has the wrong unit"),

@@ -49,12 +49,12 @@ def test_cuda_errors_are_clear(monkeypatch):
     from spiking_direct.engines import backends
 
     be = backends.get("cuda_standalone")
-    monkeypatch.setenv(backends.CUDA_CC_ENV, "5.2")
+    monkeypatch.setenv("SPIKING_DIRECT_CUDA_CC", "5.2")
     pytest.importorskip("brian2cuda")
     if shutil.which("nvcc") is not None:
         with pytest.raises(backends.BackendError, match="compute capability 5.2"):
             be.check()
-    monkeypatch.setenv(backends.CUDA_CC_ENV, "9.0")
+    monkeypatch.setenv("SPIKING_DIRECT_CUDA_CC", "9.0")
     if not backends.visible_gpus():
         with pytest.raises(backends.BackendError, match="no CUDA GPU is visible"):
             be.check(need_gpu=True)

@@ -63,20 +63,38 @@ def test_public_api_is_curated():
     assert "alzheimer" in sd.causal_models() and callable(sd.configure)
 
 
+@pytest.mark.parametrize("name", ["configure", "run", "compare", "build"])
+def test_entry_points_document_every_keyword_with_the_same_defaults(name):
+    import inspect
+
+    fn = getattr(sd, name)
+    signature = inspect.signature(fn)
+    for param in signature.parameters.values():
+        if param.kind is param.VAR_KEYWORD or param.name == "params":
+            assert "    params, **kwargs\n" in fn.__doc__
+        else:
+            assert f"    {param.name} : " in fn.__doc__, param.name
+    shared = {"engine": "spiking", "backend": "cpp_standalone", "seed": 0, "learning": "counting"}
+    for key, default in shared.items():
+        if key in signature.parameters:
+            assert signature.parameters[key].default == default
+    assert "{keywords}" not in fn.__doc__
+
+
 def test_params_lists_every_parameter_with_unit_and_doc():
     table = sd.params()
     assert list(table.columns) == ["path", "default", "unit", "doc"]
     assert (table["doc"].str.len() > 0).all(), table[table["doc"] == ""]["path"].tolist()
     row = table.set_index("path").loc["spiking.exc.tau_m"]
     assert row["unit"] == "s" and row["default"] == "10. ms"
-    assert table.set_index("path").loc["protocol.lead", "unit"] == "s"  # stored in s, given as a time
+    assert table.set_index("path").loc["protocol.lead", "default"] == "5. ms"
     assert not sd.params("rate")["path"].str.startswith("spiking.").any()
 
 
 def test_config_takes_quantities_by_name_and_path():
     cfg = sd.configure(tau_m=20 * ms, lead=7 * ms, **{"spiking.stdp.w_max": 12 * mV})
     assert cfg.spiking.exc.tau_m == 20 * ms and cfg.spiking.stdp.w_max == 12 * mV
-    assert cfg.protocol.lead == pytest.approx(0.007)
+    assert cfg.protocol.lead == 7 * ms and cfg.to_dict()["protocol"]["lead"] == 0.007
     assert sd.configure(learning="conditional").protocol.schedule == "harmonic"
 
 
@@ -85,7 +103,7 @@ def test_config_takes_quantities_by_name_and_path():
     [
         (dict(tau_m=-20 * ms), "spiking.exc.tau_m = -20. ms is outside its domain"),
         (dict(tau_m=20), "needs a quantity in s"),
-        (dict(lead=5), "protocol.lead needs a time"),
+        (dict(lead=5), "protocol.lead needs a quantity in s"),
         (dict(w_max=12 * ms), "needs a quantity in V"),
         (dict(p_inter=1.5), "a probability must be in [0, 1]"),
         (dict(n=100, k=200), "k must be between 1 and n"),
@@ -318,13 +336,16 @@ def test_engines_and_backends_share_one_interface():
 
 def test_front_door_names_are_not_submodules():
     """A function of the front door named like a submodule would be replaced by the module
-    as soon as anything imports it (``sd.compare`` would stop being callable)."""
+    as soon as anything imports it (``sd.compare`` would stop being callable). The one name
+    of the front door that is a submodule, ``settings``, is that module itself."""
+    import importlib
     import pkgutil
 
     import spiking_direct
 
     submodules = {m.name for m in pkgutil.iter_modules(spiking_direct.__path__)}
-    assert not submodules & set(sd.__all__), submodules & set(sd.__all__)
+    assert submodules & set(sd.__all__) == {"settings"}, submodules & set(sd.__all__)
     import spiking_direct.comparison  # noqa: F401  (imported: the front door must still hold)
 
     assert callable(sd.compare) and callable(sd.run_sweep) and callable(sd.configure)
+    assert sd.settings is importlib.import_module("spiking_direct.settings")

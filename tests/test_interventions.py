@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from brian2 import ms
 
 from spiking_direct import pipeline, truth
 from spiking_direct.causal import alzheimer
@@ -59,11 +60,11 @@ def test_intervene_lag_per_level_and_the_span_that_deep_specifications_share():
     # Alzheimer is two levels deep: 8 ms per level fits in the 24 ms span
     assert p.offset[w, V.index("Amyloid")] == pytest.approx(0.008)
     assert p.offset[w, V.index("CognitiveDecline")] == pytest.approx(0.016)
-    _, tight = _protocol(intervene_span=0.010)  # 10 ms over 2 levels: 5 ms per level
+    _, tight = _protocol(intervene_span=10 * ms)  # 10 ms over 2 levels: 5 ms per level
     assert tight.offset[w, V.index("CognitiveDecline")] == pytest.approx(0.010)
     assert tight.offset[w, V.index("Amyloid")] == pytest.approx(0.005)
     with pytest.raises(ValueError, match="intervene_span"):
-        ProtocolParams(intervene_span=0).validate()
+        ProtocolParams(intervene_span=0 * ms).validate()
 
 
 def test_spiking_engine_refuses_offsets_that_leave_an_area_no_time_to_fire():

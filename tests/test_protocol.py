@@ -1,5 +1,9 @@
+import subprocess
+import sys
+
 import numpy as np
 import pytest
+from brian2 import ms, mV, second
 
 from spiking_direct.causal import alzheimer
 from spiking_direct.encoding import Encoding, EncodingError
@@ -46,7 +50,7 @@ def test_parallel_coupling_groups_share_no_area():
 
 
 def test_lead_and_controls():
-    model, p = make(lead=0.007)
+    model, p = make(lead=7 * ms)
     u, v = model.link_indices()[0]
     w = next(w for w in p.windows("couple") if (u, v) in p.coupled[w])
     assert p.offset[w, u] == 0 and p.offset[w, v] == pytest.approx(0.007)
@@ -69,10 +73,42 @@ def test_probe_windows_listen_to_the_probed_area_only():
         assert p.fiber[w, a].sum() == model.n_variables - 1 and p.fiber[w].sum() == model.n_variables - 1
 
 
-@pytest.mark.parametrize("bad", [dict(lead=-0.001), dict(schedule="nope"), dict(control="nope"), dict(couple_steps=0)])
+@pytest.mark.parametrize(
+    "bad", [dict(lead=-1 * ms), dict(lead=0.005), dict(probe_lag=5 * mV), dict(schedule="nope"), dict(couple_steps=0)]
+)
 def test_bad_protocol_parameters(bad):
     with pytest.raises(ProtocolError):
         make(**bad)
+
+
+def test_times_are_quantities_held_in_seconds():
+    p = ProtocolParams(lead=7 * ms, intervene_span=30 * ms)
+    assert p.lead == 7 * ms and p.probe_lag == 10 * ms and p.intervene_span == 30 * ms
+    assert p.seconds("lead") == 0.007 and isinstance(p.seconds("lead"), float)
+    d = p.to_dict()
+    assert d["lead"] == 0.007 and d["intervene_lag"] == 0.008  # result.json records seconds
+    assert ProtocolParams.from_dict(d) == p and hash(ProtocolParams.from_dict(d)) == hash(p)
+    assert ProtocolParams(lead=0.005 * second) == ProtocolParams()
+    with pytest.raises(ProtocolError, match="lead must be a time such as 5\\*ms, got 0.005"):
+        ProtocolParams(lead=0.005)
+    with pytest.raises(ProtocolError, match="probe_lag must be >= 0 ms, got -2 ms"):
+        ProtocolParams(probe_lag=-2 * ms).validate()
+
+
+def test_a_protocol_for_the_rate_engine_needs_no_brian2():
+    code = (
+        "import sys, numpy as np\n"
+        "from spiking_direct.causal import alzheimer\n"
+        "from spiking_direct.encoding import Encoding\n"
+        "from spiking_direct.protocol import ProtocolParams, direct_protocol\n"
+        "from spiking_direct.engines.rate import RateParams, run_rate\n"
+        "m = alzheimer(); e = Encoding.for_model(m)\n"
+        "p = direct_protocol(m, e, ProtocolParams(intervene_reps=1), np.random.default_rng(0))\n"
+        "run_rate(p, e, RateParams(n=200, k=20), 0)\n"
+        "print(p.summary()['params']['lead'], 'brian2' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0.005", "False"]
 
 
 def test_encodings():

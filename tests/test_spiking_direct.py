@@ -81,17 +81,16 @@ def test_results_scratch_folder_gives_the_same_result_and_is_cleaned(alzheimer_r
     """A standalone run writes its results to a memory file system (``/dev/shm``, or
     ``$SPIKING_DIRECT_SCRATCH``) through a link in the build folder: same numbers as writing
     into the build folder (``SPIKING_DIRECT_SCRATCH=none``), and nothing is left behind."""
-    from spiking_direct.engines import backends
 
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    monkeypatch.setenv(backends.SCRATCH_ENV, str(scratch))
+    monkeypatch.setenv("SPIKING_DIRECT_SCRATCH", str(scratch))
     a = alzheimer_run(seed=1, fresh=True)
     assert a["engine_info"]["results_scratch"] == str(scratch)
     assert list(scratch.iterdir()) == []
     build = Path(a["engine_info"]["build_dir"])
     assert not [p for p in build.iterdir() if p.name.startswith("results_")]
-    monkeypatch.setenv(backends.SCRATCH_ENV, "none")
+    monkeypatch.setenv("SPIKING_DIRECT_SCRATCH", "none")
     b = alzheimer_run(seed=1, fresh=True)
     assert b["engine_info"]["results_scratch"] is None
     np.testing.assert_array_equal(np.array(a["matrices"]["S"], dtype=float), np.array(b["matrices"]["S"], dtype=float))

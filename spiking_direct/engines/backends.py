@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import settings
 from ..brian_state import activate, isolated
 from ..errors import BackendError
 
@@ -83,26 +84,16 @@ def get(name: str):
     return _instances[name]
 
 
-MAKE_JOBS_ENV = "SPIKING_DIRECT_MAKE_JOBS"
-#: set to 1 to build standalone networks with Brian2's per-code-object profiling;
-#: each run then reports ``info["profile_s"]`` (seconds per code object)
-PROFILE_ENV = "SPIKING_DIRECT_PROFILE"
-
-
 def profiling() -> bool:
-    return os.environ.get(PROFILE_ENV, "0") not in ("", "0", "false", "no")
+    """Whether standalone networks are built with Brian2's per-code-object profile
+    (setting ``profile``); each run then reports ``info["profile_s"]`` (seconds per code object)."""
+    return bool(settings.profile)
 
 
 def make_jobs() -> int:
-    """Parallel compile jobs: ``$SPIKING_DIRECT_MAKE_JOBS`` or the number of cores
-    (sweeps set it to cores / workers so that workers compiling at once do not oversubscribe)."""
-    text = os.environ.get(MAKE_JOBS_ENV)
-    if text:
-        try:
-            return max(1, int(text))
-        except ValueError:
-            raise BackendError(f"{MAKE_JOBS_ENV}={text!r} is not an integer") from None
-    return os.cpu_count() or 1
+    """Parallel compile jobs (setting ``make_jobs``: the number of cores unless set;
+    local sweeps set it to cores / workers so that workers compiling at once do not oversubscribe)."""
+    return int(settings.make_jobs)
 
 
 def check_compiler() -> str:
@@ -254,27 +245,24 @@ def sweep_stale(root: Path, prefix: str) -> list[Path]:
 
 
 #: a standalone run writes its results (mostly the inter-area synapses) to a folder that is
-#: read back once and deleted; on a memory file system when one has room for it
-SCRATCH_ENV = "SPIKING_DIRECT_SCRATCH"
-_SHM = Path("/dev/shm")
+#: read back once and deleted; on a memory file system (setting ``scratch``) when one has room for it
 RESULTS_PREFIX = "spiking_direct_results_"
 _swept: set[Path] = set()  # scratch roots already swept of stale folders by this process
 
 
 def _results_in_memory(link: Path, size: int) -> Path | None:
     """Make ``link`` (a run's results folder) a symbolic link to a fresh folder on
-    ``$SPIKING_DIRECT_SCRATCH`` or ``/dev/shm`` and return that folder; None (write
+    the setting ``scratch`` (default ``/dev/shm``) and return that folder; None (write
     into the build folder) when there is no such file system or it has less than
     twice the expected result ``size`` (bytes) plus 256 MiB free.
 
     On the benchmark machine writing the Alzheimer results (222 MB) into the
     build folder took 0.37-0.50 s of a 3.7 s run, into ``/dev/shm`` 0.09 s.
-    Set ``SPIKING_DIRECT_SCRATCH=none`` to keep results in the build folder.
+    Set ``scratch`` to none (``SPIKING_DIRECT_SCRATCH=none``) to keep results in the build folder.
     """
-    base = os.environ.get(SCRATCH_ENV)
-    if base is not None and base.lower() in ("", "none", "0"):
+    root = settings.scratch
+    if root is None:
         return None
-    root = Path(base) if base else _SHM
     try:
         if not root.is_dir() or not os.access(root, os.W_OK):
             return None
@@ -620,7 +608,6 @@ class CppStandaloneBackend(Backend):
 # --------------------------------------------------------------------------
 # CUDA (brian2cuda): every CUDA-specific setting lives here
 # --------------------------------------------------------------------------
-CUDA_CC_ENV = "SPIKING_DIRECT_CUDA_CC"  # compute capability to compile for when no GPU is visible
 DEFAULT_CUDA_CC = 9.0  # H100/H200
 MIN_CUDA_CC = 7.5  # CUDA 13 dropped older architectures
 
@@ -682,7 +669,7 @@ class CudaStandaloneBackend(CppStandaloneBackend):
     Settings (only here): C++17 for nvcc and for gcc (CUDA 13's Thrust needs
     it); cuRAND from the ``nvidia-curand`` wheel when the toolkit lacks it;
     when no GPU is visible, GPU detection is off and the code is compiled for
-    compute capability ``$SPIKING_DIRECT_CUDA_CC`` (default 9.0), so a build
+    compute capability of the setting ``cuda_cc`` (default 9.0), so a build
     can be made here and run on a GPU machine. With a visible GPU and a
     toolkit that has cuRAND nothing is changed.
     """
@@ -709,13 +696,11 @@ class CudaStandaloneBackend(CppStandaloneBackend):
 
     @staticmethod
     def compute_capability() -> float | None:
-        """Compute capability to compile for: None (detect the GPU) when one is visible."""
-        text = os.environ.get(CUDA_CC_ENV)
-        if text is not None:
-            try:
-                return float(text)
-            except ValueError:
-                raise BackendError(f"{CUDA_CC_ENV}={text!r} is not a compute capability like 9.0") from None
+        """Compute capability to compile for: the setting ``cuda_cc``; unset, None (detect the
+        GPU) when one is visible, else 9.0."""
+        cc = settings.cuda_cc
+        if cc is not None:
+            return cc
         return None if visible_gpus() else DEFAULT_CUDA_CC
 
     def prepare_prefs(self):

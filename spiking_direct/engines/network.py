@@ -52,8 +52,9 @@ from ..models.synapses import stdp_traces
 from ..protocol import Protocol
 from ..recording import Recording
 from ..results import jsonable as _jsonable
+from ..settings import SEED_VARIABLE
 
-SEED_ENV = "SPIKING_DIRECT_SEED"
+SEED_ENV = SEED_VARIABLE  # read by an exported standalone binary, not by the package
 
 #: the circuits an area can be built with: ``clocked``, the window clock with a counting cap
 #: (this module), and ``cortical``, conductance-based cells with delayed feedback inhibition and

@@ -10,6 +10,7 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
+from .. import settings as _settings
 from ..errors import SweepError
 from .figure import sweep_figure
 from .grid import Sweep
@@ -18,7 +19,7 @@ from .spec import RunSpec
 from .summary import summarize, write_table
 from .task import _status_of, execute_run, write_error
 
-SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+SCHEDULER_ENV = _settings.SETTINGS["scheduler"].variable
 MAX_ATTEMPTS = 3  # tries of a run whose worker process dies under it
 
 
@@ -227,10 +228,8 @@ def _client(scheduler: str | None, n_workers: int):
         except (OSError, TimeoutError) as exc:
             raise SweepError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         return client, None
-    from ..engines.backends import MAKE_JOBS_ENV
-
     # workers that compile at the same time share the cores instead of each using all of them
-    os.environ.setdefault(MAKE_JOBS_ENV, str(max(1, (os.cpu_count() or 1) // max(1, n_workers))))
+    _settings.to_environ(make_jobs=max(1, (os.cpu_count() or 1) // max(1, n_workers)))
     cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
@@ -286,7 +285,7 @@ def run_sweep(
                 run_dir = out / "runs" / key
                 os.replace(run_dir / "result.json", run_dir / "result.stale.json")
     if pending:
-        scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+        scheduler = scheduler or _settings.scheduler
         n_workers = max(1, min(int(workers) if workers else default_workers(), len(pending)))
         client, cluster = _client(scheduler, n_workers)
         try:
