@@ -141,7 +141,7 @@ class CorticalParams:
     A_ee: float = 0.1  # recurrent potentiation per co-firing pair, in units of (w_ee_max - w)
     tau_sym: Quantity = Q(10 * ms)  # time constant of the symmetric rule's traces
     # inter-area synapses (STDP of spiking.stdp, weights in nS here)
-    w_inter_max: Quantity = Q(8 * nS)  # upper bound of an inter-area weight
+    w_inter_max: Quantity = Q(12 * nS)  # upper bound of an inter-area weight
     w_inter_init: Quantity = Q(0.5 * nS)  # initial inter-area weights are drawn uniformly in [0, w_inter_init]
 
     def validate(self) -> None:

@@ -74,9 +74,12 @@ class StaticParams:
     p_ie: float = 0.5  # connection probability inhibitory -> excitatory (same area)
     p_ei: float = 1.0  # connection probability excitatory -> inhibitory (same area)
     k_scale: float = 0.9  # E->I weight = (v_th_I - E_L_I) / (k_scale * k * p_ei): sets the cap
+    delay_local: Quantity = Q(0 * ms)  # E->I and I->E delay (0: zero-latency cap, inhibition in the k-th spike's step)
 
     def namespace(self) -> dict:
-        return dict(asdict(self))
+        ns = dict(asdict(self))
+        ns.pop("delay_local")
+        return ns
 
 
 def static_model(target: str) -> tuple[Equations, str]:

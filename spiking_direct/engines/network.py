@@ -388,20 +388,22 @@ def build_network(
     S_in.connect(j="k for k in sample(area_pre * n_E, (area_pre + 1) * n_E, p=p_in)")
     S_in.w = "w_in * (0.5 + rand())"
 
-    S_ei = b2.Synapses(E, I, on_pre=EI_ON_PRE, delay=0 * b2.ms, namespace=ns, name="syn_ei")
+    delay_local = params.static.delay_local
+    S_ei = b2.Synapses(E, I, on_pre=EI_ON_PRE, delay=delay_local, namespace=ns, name="syn_ei")
     if params.static.p_ei >= 1:
         S_ei.connect(j="k for k in range(area_pre * n_I, (area_pre + 1) * n_I)")
     else:
         S_ei.connect(j="k for k in sample(area_pre * n_I, (area_pre + 1) * n_I, p=p_ei)")
-    S_ie = b2.Synapses(I, E, on_pre="gi_post += w_ie", delay=0 * b2.ms, namespace=ns, name="syn_ie")
+    S_ie = b2.Synapses(I, E, on_pre="gi_post += w_ie", delay=delay_local, namespace=ns, name="syn_ie")
     S_ie.connect(j="k for k in sample(area_pre * n_E, (area_pre + 1) * n_E, p=p_ie)")
-    # zero-latency cap: an interneuron that reaches threshold through this step's
-    # excitatory spikes fires in the same step, and its inhibition lands before
-    # the next membrane update (one time step from the k-th spike to the shutdown)
-    I.thresholder["spike"].when = "after_synapses"
-    I.thresholder["spike"].order = 0
-    S_ie.pre.when = "after_synapses"
-    S_ie.pre.order = 1
+    if float(delay_local) == 0:
+        # zero-latency cap: an interneuron that reaches threshold through this step's
+        # excitatory spikes fires in the same step, and its inhibition lands before
+        # the next membrane update (one time step from the k-th spike to the shutdown)
+        I.thresholder["spike"].when = "after_synapses"
+        I.thresholder["spike"].order = 0
+        S_ie.pre.when = "after_synapses"
+        S_ie.pre.order = 1
 
     ee_eqs, ee_pre, ee_post = stdp_model(params.stdp)
     # both pathways' delays are scalars (a per-synapse delay array would double the memory of S_ee);
