@@ -5,8 +5,9 @@ random DAG with 32 variables and about 2 links per variable) and engine:
 
 1. ``spiking-direct run alzheimer`` with defaults in a fresh process (import,
    compilation, simulation, analysis, figures): the wall time a user waits;
-2. spiking ``cpp_standalone``: the first seed (compilation included) against a
-   second seed re-run from the same build (``run_args``; no compilation);
+2. spiking ``cpp_standalone``, on the clocked network and (Alzheimer) on the cortical network: the
+   first seed (compilation included) against a second seed re-run from the same build
+   (``run_args``; no compilation);
 3. spiking ``runtime`` (numpy, no compiler; Alzheimer only, skipped by ``--quick``);
 4. the rate engine on the same protocol;
 
@@ -45,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 GROUPS = [
     ("alzheimer", "cpp_standalone"),
+    ("alzheimer", "cortical"),
     ("alzheimer", "runtime"),
     ("alzheimer", "rate"),
     ("random:32:2:0", "cpp_standalone"),
@@ -65,7 +67,7 @@ def worker(model: str, kind: str) -> list[dict]:
         res = pipeline.finish(cfg, model_, rec, t0, figures=False)
         wall = time.perf_counter() - t0  # what the user waits for; the counts below are the benchmark's own
         t = res["timing"]
-        bio = rec.protocol.n_windows * (0.040 if cfg.engine == "spiking" else 0.0)
+        bio = rec.protocol.n_windows * (float(cfg.spiking.clock.T_win) if cfg.engine == "spiking" else 0.0)
         events = (
             np.bincount(rec.syn_pre, minlength=rec.n_areas * rec.n)[rec.spike_neuron].sum()
             + np.bincount(rec.syn_post, minlength=rec.n_areas * rec.n)[rec.spike_neuron].sum()
@@ -75,6 +77,7 @@ def worker(model: str, kind: str) -> list[dict]:
             {
                 "what": label,
                 "model": cfg.model,
+                "network": cfg.spiking.network if cfg.engine == "spiking" else None,
                 "wall_s": wall,
                 "build_s": t.get("build_s"),
                 "simulate_s": sim,
@@ -97,6 +100,13 @@ def worker(model: str, kind: str) -> list[dict]:
                 + (" (compile + run)" if seed == 0 else " (same build, run_args)"),
                 replace(RunConfig(model=model), seed=seed),
             )
+    elif kind == "cortical":
+        for seed in (0, 1):
+            one(
+                f"{model}: spiking cortical cpp_standalone seed {seed}"
+                + (" (compile + run)" if seed == 0 else " (same build, run_args)"),
+                replace(apply_overrides(RunConfig(model=model), ["spiking.network=cortical"]), seed=seed),
+            )
     elif kind == "runtime":
         one(f"{model}: spiking runtime (numpy) seed 0", replace(RunConfig(model=model), backend="runtime"))
     else:
@@ -104,7 +114,10 @@ def worker(model: str, kind: str) -> list[dict]:
     peak_py = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_bin = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     for r in rows:  # peaks of the group's process (a second seed re-uses the first one's build)
-        r["peak_python_mb"], r["peak_binary_mb"] = peak_py, (peak_bin if kind == "cpp_standalone" else None)
+        r["peak_python_mb"], r["peak_binary_mb"] = (
+            peak_py,
+            (peak_bin if kind in ("cpp_standalone", "cortical") else None),
+        )
     return rows
 
 
@@ -186,12 +199,11 @@ def main() -> None:
         rows.extend(run_worker(model, kind))
     df = pd.DataFrame(rows)
     ratios = {}
-    for model in df["model"].dropna().unique():
-        sub = df[df["model"] == model]
-        ratios[model] = (
-            sub.loc[sub["what"].str.contains("seed 1"), "wall_s"].iloc[0]
-            / sub.loc[sub["what"].str.contains("seed 0 \\(compile"), "wall_s"].iloc[0]
-        )
+    for (model, network), sub in df.dropna(subset=["model"]).groupby(["model", df["network"].fillna("-")]):
+        first = sub.loc[sub["what"].str.contains("seed 0 \\(compile"), "wall_s"]
+        second = sub.loc[sub["what"].str.contains("seed 1"), "wall_s"]
+        if len(first) and len(second):
+            ratios[f"{model} ({network})"] = second.iloc[0] / first.iloc[0]
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     from spiking_direct.results import machine, write_csv

@@ -413,19 +413,27 @@ def causal_models(details: bool = False):
     return pd.DataFrame(rows)
 
 
-def params(engine: str | None = None):
+def params(engine: str | None = None, network: str | None = None):
     """Every run parameter: a DataFrame with columns path, default, unit, doc (``engine``:
-    only the protocol's, the top level's and that engine's)."""
+    only the protocol's, the top level's and that engine's; ``network``: only those the spiking
+    network of that name uses, ``"clocked"`` or ``"cortical"``)."""
     import pandas as pd
 
     from .config import catalogue
+    from .engines.network import NETWORKS
+
+    if network is not None and network not in NETWORKS:
+        raise ConfigError(f"unknown network {network!r}{suggest(network, NETWORKS)}; choose from {list(NETWORKS)}")
 
     if engine is not None and engine not in ("spiking", "rate"):
         raise ConfigError(
             f"unknown engine {engine!r}{suggest(engine, ('spiking', 'rate'))}; choose from ['spiking', 'rate']"
         )
     return pd.DataFrame(
-        [{"path": p.path, "default": _show(p.default), "unit": p.unit, "doc": p.doc} for p in catalogue(engine)]
+        [
+            {"path": p.path, "default": _show(p.default), "unit": p.unit, "doc": p.doc}
+            for p in catalogue(engine, network)
+        ]
     )
 
 

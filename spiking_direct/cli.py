@@ -22,7 +22,8 @@ def _config(args):
     from .config import DEFAULT_LEARNING, LEARNING_RULES, RunConfig, apply_overrides
 
     cfg = RunConfig(model=args.scm, engine=args.engine, backend=args.backend, seed=0, data=getattr(args, "data", None))
-    cfg = apply_overrides(cfg, list(LEARNING_RULES[getattr(args, "learning", DEFAULT_LEARNING)]) + args.set)
+    network = [f"spiking.network={args.network}"] if getattr(args, "network", None) else []
+    cfg = apply_overrides(cfg, network + list(LEARNING_RULES[getattr(args, "learning", DEFAULT_LEARNING)]) + args.set)
     cfg.validate()
     return cfg
 
@@ -150,7 +151,7 @@ def cmd_params(args) -> int:
 
     from .api import params
 
-    table = params(args.engine)
+    table = params(args.engine, network=args.network)
     if args.grep:
         table = table[table["path"].str.contains(args.grep) | table["doc"].str.contains(args.grep)]
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 90):
@@ -175,7 +176,15 @@ def cmd_settings(args) -> int:
 
 def _learning(parser) -> None:
     from .config import DEFAULT_LEARNING, LEARNING_RULES
+    from .engines.network import NETWORKS
 
+    parser.add_argument(
+        "--network",
+        default=None,
+        choices=list(NETWORKS),
+        help="the spiking engine's circuit: clocked (window clock and counting cap, default) or cortical "
+        "(conductance-based cells, delayed feedback inhibition, assemblies formed by plasticity)",
+    )
     parser.add_argument(
         "--learning",
         default=DEFAULT_LEARNING,
@@ -261,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     pa = sub.add_parser("params", help="every run parameter: path, default, unit, one-line doc")
     pa.add_argument("--engine", default=None, help="only the protocol's and this engine's (spiking or rate)")
     pa.add_argument("--grep", default=None, help="only rows whose path or doc contains this text")
+    pa.add_argument("--network", default=None, help="only the parameters this spiking network uses (clocked, cortical)")
     pa.set_defaults(func=cmd_params)
 
     st = sub.add_parser("settings", help="how the package builds and runs: each setting, its value, source and doc")
