@@ -25,39 +25,59 @@ Background
     from it by the effective-time-constant approximation
     (:func:`background_sd`), with ``sigma_gi / sigma_ge`` = ``bg_ratio``.
 The theta cycle
-    an oscillatory inhibitory drive paces the windows (the septo-hippocampal
-    theta pacemaker acts through interneurons the same way): in every window
-    an area's theta conductance ``g_theta`` is ``theta_g`` until
-    ``t_release`` after the area's clock offset and then decays with
-    ``tau_theta``; an area the protocol keeps inactive stays at ``theta_g``.
-    The protocol's clock offset shifts the phase of an area's cycle, which is
-    how a source assembly leads its target. The drive is a function of time,
-    computed once per area and step (:func:`theta_clock_model`).
+    an oscillatory inhibitory drive paces the windows (a 100 ms cycle by
+    default, :func:`cortical_clock`; the septo-hippocampal theta pacemaker
+    acts through interneurons the same way): in every window an area's theta
+    conductance ``g_theta`` is ``theta_g`` until ``t_release`` after the
+    area's clock offset and then decays with ``tau_theta``; an area the
+    protocol keeps inactive stays at ``theta_g``. The protocol's clock offset
+    shifts the phase of an area's cycle, which is how a source assembly leads
+    its target. The drive is a function of time, computed once per area and
+    step (:func:`theta_clock_model`).
+The input
+    each input set is a population of ``n_per_set`` cells, each contacting
+    the excitatory cells of its area with probability ``p_in`` (1 by default)
+    through weights drawn from a lognormal distribution (mean ``w_in``, log-sd
+    ``w_in_spread``; cortical weights are lognormal, Song et al. 2005). A
+    presented cell fires at its area's volley step (``t_volley`` after the
+    offset) with probability ``stim_strength`` and then drives its synapses'
+    conductance (``g_stim``) for ``T_stim``: the mean drive of a thalamic
+    burst, held instead of sampled spike by spike (:func:`input_cell_model`).
 The cap: E%-max inside a gamma cycle
-    the input volley (at ``t_volley``) charges the AMPA and slow conductances;
     as the theta inhibition decays, the cells with the most excitation escape
     first; their spikes reach the interneurons after ``delay_ei``, which fire
     and inhibit the area after ``delay_ie``: the cells that escape within that
     loop latency win (the E%-max rule of de Almeida, Idiart & Lisman 2009:
     with decaying inhibition a cell's escape time is logarithmic in its
-    excitation, so the winners are the cells within a fixed fraction of the
-    maximal excitation, whatever the drive's scale). The interneurons then
-    pace the winners at gamma frequency (PING, Börgers & Kopell 2003) until
-    the next theta cycle.
+    excitation, so the winners are the cells within a fraction of the maximal
+    excitation). The interneurons then pace the winners at gamma frequency
+    (PING, Börgers & Kopell 2003) while the input lasts. The fraction, hence
+    the assembly size, is set by the loop latency against ``tau_theta`` and by
+    the spread of the excitation; it is measured, not imposed
+    (``experiments/cortical.py``).
 Delays
-    every local pathway has a synaptic delay (``delay_ee``, ``delay_ei``,
-    ``delay_ie``, ``delay_ii``, at least 1 ms by default) and fibres between
-    areas have the inter-area STDP delay (``spiking.stdp.delay``, 2 ms).
+    every local pathway has a synaptic delay (``delay_ee`` 1.5 ms,
+    ``delay_ei``, ``delay_ie``, ``delay_ii`` 1 ms) and fibres between areas
+    have the inter-area STDP delay (``spiking.stdp.delay``, 2 ms).
 Assemblies formed by plasticity
-    the input synapses (``input -> E``) and the recurrent synapses inside an
-    area (``E -> E``, ``p_ee``) are plastic in the windows of the protocol's
-    identify phase (``area_forms(t, area)``): input synapses follow pair-based
-    STDP with soft bounds (pre before post potentiates), recurrent synapses a
+    the input synapses and the recurrent synapses inside an area (``E -> E``,
+    ``p_ee``) are plastic in the windows of the protocol's identify phase
+    (``area_forms(t, area)``). An input synapse grows towards ``w_in_max``
+    (soft bound, rate ``A_in_plus``) at every spike of its target cell while
+    its input cell drives, and every input synapse of a firing cell shrinks
+    by ``A_in_het`` of its weight (heterosynaptic depression, which bounds a
+    cell's total input; Zenke, Agnes & Gerstner 2015): a synapse that drives
+    a firing cell settles at ``w_in_max * A_in_plus / (A_in_plus + A_in_het)``,
+    the same for every member of an assembly. Recurrent synapses follow a
     symmetric Hebbian rule (co-firing within ``tau_sym`` potentiates both
     directions, as measured at CA3 recurrent synapses by Mishra et al. 2016).
     Repeated presentations of a stimulus therefore make its winners win
     again (the set of cells that have ever won stops growing) and bind them,
     so that part of the stimulus re-evokes the whole assembly.
+Between areas
+    the protocol's STDP (``spiking.stdp``: timing rule, amplitudes, delay,
+    ``p_inter``) on conductance weights bounded by ``w_inter_max``; each fibre
+    spike adds its weight to the target's AMPA and slow conductances.
 
 Integration: the membrane and synaptic equations are linear in the state
 variables given the conductances, so they are integrated with Brian2's
@@ -310,9 +330,9 @@ def input_synapse_model() -> tuple[Equations, dict, str]:
 
     Transmission: at the volley the synapse adds its weight to the target's ``g_stim`` and takes
     the same amount (``w_on``) back at the ``off`` event, so plasticity in between leaves no
-    residue. Plasticity (where ``area_forms(t, area_post)`` is 1): pair STDP with soft bounds
-    (event-driven traces ``r_in``, ``r_out``) and a heterosynaptic depression of every input
-    synapse of a cell that fires (``A_in_het``), which bounds a cell's total input."""
+    residue. Plasticity (where ``area_forms(t, area_post)`` is 1), at every spike of the target
+    cell: ``w += A_in_plus * (w_in_max - w)`` if the input cell drives now, and ``w -= A_in_het * w``
+    for every input synapse of the cell (heterosynaptic), clipped to ``[0, w_in_max]``."""
     eqs = Equations(
         """
         w : siemens

@@ -24,7 +24,7 @@ DPI = 130
 PHASE_COLOURS = {"identify": "tab:blue", "couple": "tab:orange", "probe": "tab:green", "intervene": "tab:purple"}
 KIND_COLOURS = {"correct": "tab:green", "reversed": "tab:orange", "wrong": "tab:red", "true": "0.25", "missed": "0.6"}
 _PREFIX = {"": 1.0, "m": 1e-3, "u": 1e-6, "µ": 1e-6, "n": 1e-9, "k": 1e3}
-_BASE = {"s": "s", "second": "s", "V": "V", "volt": "V"}
+_BASE = {"s": "s", "second": "s", "V": "V", "volt": "V", "S": "S", "siemens": "S"}
 
 
 # --------------------------------------------------------------------------
@@ -92,15 +92,22 @@ def _fmt(x, spec: str = ".3f") -> str:
 
 
 def weight_unit(result: dict) -> str:
-    return "mV" if result.get("engine") == "spiking" else "a.u."
+    """The unit of a result's weights and of ``delta``: ``"mV"`` (clocked spiking network: current-based
+    synapses), ``"nS"`` (cortical network: conductances) or ``"a.u."`` (rate engine)."""
+    if result.get("engine") != "spiking":
+        return "a.u."
+    spiking = (result.get("params") or {}).get("spiking") or {}
+    return "nS" if spiking.get("network") == "cortical" else "mV"
 
 
 def initial_mean_weight(result: dict) -> float:
-    """Mean initial inter-area weight: ``w_init / 2`` (uniform draw) for spiking, 1.0 for rate."""
+    """Mean initial inter-area weight: half the bound of the uniform draw for spiking (``w_init``
+    in mV on the clocked network, ``w_inter_init`` in nS on the cortical one), 1.0 for rate."""
     if result.get("engine") == "spiking":
-        w = _get(result, "params.spiking.stdp.w_init")
+        unit = weight_unit(result)
+        path = "params.spiking.cortical.w_inter_init" if unit == "nS" else "params.spiking.stdp.w_init"
         try:
-            return quantity(w, "mV") / 2.0
+            return quantity(_get(result, path), unit) / 2.0
         except (TypeError, ValueError):
             return np.nan
     return 1.0

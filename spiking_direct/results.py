@@ -203,8 +203,10 @@ class Result(dict):
     # -- tables ---------------------------------------------------------------
     @property
     def weight_unit(self) -> str:
-        """The unit of weights and of ``delta``: ``"mV"`` (spiking) or ``"a.u."`` (rate)."""
-        return "mV" if self.get("engine") == "spiking" else "a.u."
+        """The unit of weights and of ``delta`` (see :func:`spiking_direct.plots.weight_unit`)."""
+        from .plots import weight_unit
+
+        return weight_unit(self)
 
     def _frame(self, rows: list, units: dict):
         import pandas as pd

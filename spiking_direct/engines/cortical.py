@@ -34,13 +34,13 @@ def build_cortical_network(
     monitors: dict | None = None,
     allowed: np.ndarray | None = None,
     codeobj_class=None,
-):
+    timed_names: tuple[str, ...] = (),
+) -> dict:
     """Create the cortical network's Brian2 objects on the current device (see the module doc);
-    arguments as :func:`~spiking_direct.engines.network.build_network`, whose ``values`` (the
-    protocol's TimedArray values, with the derived ones) must be complete here."""
+    arguments as :func:`~spiking_direct.engines.network.build_network` (which wraps the returned
+    fields into its ``Network``), whose ``values`` (the protocol's TimedArray values, with the
+    derived ones) must be complete here; ``timed_names``: the protocol's TimedArrays."""
     import brian2 as b2
-
-    from .network import TIMED_ARRAYS, Network
 
     cp = params.cortical
     A, n = n_areas, params.n
@@ -49,7 +49,7 @@ def build_cortical_network(
     clock = params.clock
     timed = {
         name: b2.TimedArray(values[name] * (b2.second if name == "area_offset" else 1), dt=clock.T_win, name=name)
-        for name in TIMED_ARRAYS + ("area_forms",)
+        for name in tuple(timed_names) + ("area_forms",)
     }
     ns = {
         **cp.namespace(),
@@ -213,7 +213,7 @@ def build_cortical_network(
     net = b2.Network(*objects, name="direct_network")
     detach_from_magic(net.objects)
     shape = {"n_areas": A, "n_windows": n_windows, "n_sets": n_sets, "set_area": list(map(int, set_area))}
-    return Network(net, timed, E, S_ee, spikes, shape, params, state)
+    return {"net": net, "timed": timed, "exc": E, "syn_ee": S_ee, "spikes": spikes, "shape": shape, "state": state}
 
 
 #: the cortical network's excitatory variables that ``record=`` may name

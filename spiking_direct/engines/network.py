@@ -284,9 +284,18 @@ def build_network(
     if params.network == "cortical":
         from .cortical import build_cortical_network
 
-        return build_cortical_network(
-            params, A, n_windows, set_area, values, monitors=monitors, allowed=allowed, codeobj_class=codeobj_class
+        fields = build_cortical_network(
+            params,
+            A,
+            n_windows,
+            set_area,
+            values,
+            monitors=monitors,
+            allowed=allowed,
+            codeobj_class=codeobj_class,
+            timed_names=TIMED_ARRAYS,
         )
+        return Network(params=params, **fields)
     timed = {
         name: b2.TimedArray(values[name] * (b2.second if name == "area_offset" else 1), dt=clock.T_win, name=name)
         for name in TIMED_ARRAYS + DERIVED_ARRAYS
