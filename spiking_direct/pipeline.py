@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import readout
+from . import readout, value_readout
 from .causal import CausalModel, get_model
 from .config import RunConfig, learning_rule
 from .encoding import Encoding
@@ -64,7 +64,8 @@ def simulate(
 
 
 def analyse(rec: Recording, model: CausalModel) -> dict:
-    """Dual readout, metrics and cap statistics of one Recording."""
+    """Dual readout, metrics and cap statistics of one Recording, and the value-level
+    propagation readout (``value_readout``: :mod:`spiking_direct.value_readout`)."""
     asm = readout.identify_assemblies(rec)
     S, nsyn = readout.synaptic_strength(rec, asm)
     delta = S - S.T
@@ -147,6 +148,7 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
     from .interventions import analyse_interventions
 
     iv = analyse_interventions(rec, asm, model)
+    values = value_readout.analyse(rec, asm, model)
     return {
         "interventions": iv,
         "metrics": {k: m_delta[k] for k in ("precision_at_k", "recall_at_k", "auroc", "average_precision", "shd")},
@@ -164,6 +166,7 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
             "fired": prop.fired,
             "truth": truth.astype(int),
         },
+        "value_readout": values,
     }
 
 
