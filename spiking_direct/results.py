@@ -21,6 +21,7 @@ VALUE_UNITS = {
     "value_overlap_cc": "chance-corrected, 0 = chance",
     "value_overlap_other": "fraction of assembly",
     "value_overlap_cc_other": "chance-corrected, 0 = chance",
+    "value_overlap_cc_coupled": "chance-corrected, 0 = chance",
 }
 
 #: columns of :attr:`Result.value_overlaps`
@@ -30,10 +31,12 @@ VALUES_COLUMNS = (
     "target",
     "value",
     "is_target_value",
+    "is_coupled_target_value",
     "is_link",
     "direction",
     "cooccurrence",
     "source_rows",
+    "coupled_cooccurrence",
     "target_ties",
     "responders",
     "assembly_size",
@@ -255,7 +258,8 @@ class Result(dict):
         """One row per true link: weights, ``delta``, ``delta_prop``, the propagation readout and the
         value-level one (``value_overlap_*``: see :mod:`spiking_direct.value_readout`)."""
         u = self.weight_unit
-        keys = tuple(f"value_overlap{cc}_{d}" for cc in ("", "_cc", "_cc_other") for d in ("forward", "reverse"))
+        kinds = ("", "_cc", "_cc_other", "_cc_coupled")
+        keys = tuple(f"value_overlap{cc}_{d}" for cc in kinds for d in ("forward", "reverse"))
         return self._frame(
             self._with_values(self.get("links", []), "links", keys),
             {
@@ -275,7 +279,13 @@ class Result(dict):
         value-level readout averaged over the probed values of the source (``value_overlap*``,
         ``value_target_ties``: values whose target value was a tie)."""
         u = self.weight_unit
-        keys = ("value_overlap", "value_overlap_cc", "value_overlap_other", "value_overlap_cc_other")
+        keys = (
+            "value_overlap",
+            "value_overlap_cc",
+            "value_overlap_other",
+            "value_overlap_cc_other",
+            "value_overlap_cc_coupled",
+        )
         rows = self._with_values(self.get("pairs", []), "pairs", keys + ("target_ties",))
         rows = [{(k if k != "target_ties" else "value_target_ties"): v for k, v in r.items()} for r in rows]
         return self._frame(
@@ -295,7 +305,9 @@ class Result(dict):
         """The value-level propagation readout (:mod:`spiking_direct.value_readout`), one row per
         source variable, probed value ``source_value``, target variable and value ``value`` of the
         target; ``is_target_value`` marks the value that co-occurs most with ``source_value`` in the
-        data table (ties: the lowest value index, ``target_ties`` values tied). Empty when the
+        data table (ties: the lowest value index, ``target_ties`` values tied), and
+        ``is_coupled_target_value`` the one that co-occurs most with it in the rows that coupled
+        the pair (``coupled_cooccurrence``; null for pairs the coupling never trained). Empty when the
         readout did not apply (``result["value_readout"]["reason"]`` says why) or is absent."""
         import pandas as pd
 
@@ -310,10 +322,12 @@ class Result(dict):
                         "target": r["target"],
                         "value": b["value"],
                         "is_target_value": b["value"] == r["target_value"],
+                        "is_coupled_target_value": b["value"] == r["coupled_target_value"],
                         "is_link": r["is_link"],
                         "direction": r["direction"],
                         "cooccurrence": b["cooccurrence"],
                         "source_rows": r["source_rows"],
+                        "coupled_cooccurrence": b["coupled_cooccurrence"],
                         "target_ties": r["target_ties"],
                         "responders": r["responders"],
                         "assembly_size": b["assembly_size"],
@@ -324,6 +338,7 @@ class Result(dict):
         units = {
             "cooccurrence": "rows",
             "source_rows": "rows",
+            "coupled_cooccurrence": "rows",
             "target_ties": "values",
             "responders": "cells",
             "assembly_size": "cells",

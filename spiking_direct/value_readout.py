@@ -27,6 +27,12 @@ probed values of ``X`` with a defined ``c`` (each value once, whatever its
 frequency in the table); per true link ``X -> Y``, forward is the pair
 ``(X, Y)`` and reverse the pair ``(Y, X)``.
 
+The table is the population the coupling sampled from; the network saw only
+the rows that coupled each link (``couple_steps`` of them), whose majority
+value can differ from the table's where ``P(y | x)`` is near even. For the
+pairs the coupling trained, ``value_overlap_cc_coupled`` therefore repeats
+``c`` with the target value taken from those rows (same tie rule).
+
 The readout needs one assembly per value (the ``index`` encoding) and a data
 table; otherwise every number is null and ``reason`` says why.
 """
@@ -60,6 +66,9 @@ DEFINITIONS = {
     "1 = R covers A",
     "value_overlap_other": "mean of o over the values y != y*(x) of Y (the same formula with y's assembly)",
     "value_overlap_cc_other": "mean of c over the values y != y*(x) of Y",
+    "value_overlap_cc_coupled": "c for the value of Y that co-occurs most often with x in the rows that coupled "
+    "X and Y (what the network was shown; the same tie rule), for pairs the coupling trained (either direction); "
+    "null for other pairs and for an x absent from those rows",
     "aggregate": WEIGHTING,
 }
 
@@ -75,6 +84,10 @@ SUMMARY_KEYS = (
     "value_overlap_cc_reverse_max",
     "value_overlap_cc_other_forward_mean",
     "value_overlap_cc_other_reverse_mean",
+    "value_overlap_cc_coupled_forward_mean",
+    "value_overlap_cc_coupled_forward_min",
+    "value_overlap_cc_coupled_forward_max",
+    "value_overlap_cc_coupled_reverse_mean",
     "value_overlap_cc_nonlinked_mean",
     "target_ties",
     "undefined",
@@ -88,6 +101,16 @@ def cooccurrence(table: np.ndarray, x: int, y: int, card_x: int, card_y: int) ->
     out = np.zeros((card_x, card_y), dtype=np.int64)
     np.add.at(out, (t[:, x].astype(np.int64), t[:, y].astype(np.int64)), 1)
     return out
+
+
+def coupled_cooccurrence(protocol, x: int, y: int, card_x: int, card_y: int) -> np.ndarray | None:
+    """:func:`cooccurrence` over the table rows that coupled the pair ``(x, y)`` or ``(y, x)``
+    (``Protocol.coupling_rows``); None when the coupling never trained the pair."""
+    links = [link for link in protocol.coupled_links if tuple(link) in ((x, y), (y, x))]
+    if not links:
+        return None
+    rows = np.concatenate([protocol.coupling_rows(link) for link in links])
+    return cooccurrence(rows.reshape(-1, protocol.n_areas), x, y, card_x, card_y)
 
 
 def target_value(counts: np.ndarray) -> tuple[int | None, int]:
@@ -173,6 +196,7 @@ def analyse(rec: Recording, asm: readout.Assemblies, model: CausalModel, respond
             if v == u:
                 continue
             counts = cooccurrence(p.table, u, v, card[u], card[v])
+            coupled = coupled_cooccurrence(p, u, v, card[u], card[v])
             pair_rows = by_pair.setdefault((u, v), [])
             for x, s in enumerate(sets[u]):
                 if s not in probed:
@@ -187,6 +211,7 @@ def analyse(rec: Recording, asm: readout.Assemblies, model: CausalModel, respond
                         {
                             "value": names[v][y],
                             "cooccurrence": int(counts[x, y]),
+                            "coupled_cooccurrence": None if coupled is None else int(coupled[x, y]),
                             "assembly_size": int(len(asm_y)),
                             "value_overlap": o_y,
                             "value_overlap_cc": chance_corrected(o_y, len(asm_y), n),
@@ -209,8 +234,21 @@ def analyse(rec: Recording, asm: readout.Assemblies, model: CausalModel, respond
                     "value_overlap_other": None,
                     "value_overlap_cc_other": None,
                     "note": None,
+                    "coupled_rows": None if coupled is None else int(coupled[x].sum()),
+                    "coupled_target_value": None,
+                    "coupled_target_ties": None,
+                    "value_overlap_coupled": None,
+                    "value_overlap_cc_coupled": None,
                     "by_value": by_value,
                 }
+                cstar, cties = target_value(coupled[x]) if coupled is not None else (None, 0)
+                if cstar is not None:
+                    row.update(
+                        coupled_target_value=names[v][cstar],
+                        coupled_target_ties=cties,
+                        value_overlap_coupled=by_value[cstar]["value_overlap"],
+                        value_overlap_cc_coupled=by_value[cstar]["value_overlap_cc"],
+                    )
                 if ystar is None:
                     row["note"] = f"{V[u]} = {names[u][x]} never occurs in the data table: no target value"
                 else:
@@ -240,10 +278,11 @@ def analyse(rec: Recording, asm: readout.Assemblies, model: CausalModel, respond
             "value_overlap_cc": _mean(r["value_overlap_cc"] for r in ok),
             "value_overlap_other": _mean(r["value_overlap_other"] for r in ok),
             "value_overlap_cc_other": _mean(r["value_overlap_cc_other"] for r in ok),
+            "value_overlap_cc_coupled": _mean(r["value_overlap_cc_coupled"] for r in prs),
             "n_values": len(ok),
             "target_ties": sum(1 for r in prs if (r["target_ties"] or 0) > 1),
         }
-    empty = dict.fromkeys(("value_overlap", "value_overlap_cc", "value_overlap_cc_other"))
+    empty = dict.fromkeys(("value_overlap", "value_overlap_cc", "value_overlap_cc_other", "value_overlap_cc_coupled"))
     links = []
     for i, j in model.link_indices():
         fwd, rev = pairs.get((i, j), empty), pairs.get((j, i), empty)
@@ -257,6 +296,8 @@ def analyse(rec: Recording, asm: readout.Assemblies, model: CausalModel, respond
                 "value_overlap_cc_reverse": rev["value_overlap_cc"],
                 "value_overlap_cc_other_forward": fwd["value_overlap_cc_other"],
                 "value_overlap_cc_other_reverse": rev["value_overlap_cc_other"],
+                "value_overlap_cc_coupled_forward": fwd["value_overlap_cc_coupled"],
+                "value_overlap_cc_coupled_reverse": rev["value_overlap_cc_coupled"],
             }
         )
     non_link = [pr for (u, v), pr in pairs.items() if not truth[u, v] and not truth[v, u]]
@@ -277,6 +318,10 @@ def analyse(rec: Recording, asm: readout.Assemblies, model: CausalModel, respond
         "value_overlap_cc_reverse_max": stat("value_overlap_cc_reverse", np.max),
         "value_overlap_cc_other_forward_mean": stat("value_overlap_cc_other_forward", np.mean),
         "value_overlap_cc_other_reverse_mean": stat("value_overlap_cc_other_reverse", np.mean),
+        "value_overlap_cc_coupled_forward_mean": stat("value_overlap_cc_coupled_forward", np.mean),
+        "value_overlap_cc_coupled_forward_min": stat("value_overlap_cc_coupled_forward", np.min),
+        "value_overlap_cc_coupled_forward_max": stat("value_overlap_cc_coupled_forward", np.max),
+        "value_overlap_cc_coupled_reverse_mean": stat("value_overlap_cc_coupled_reverse", np.mean),
         "value_overlap_cc_nonlinked_mean": _mean(pr["value_overlap_cc"] for pr in non_link),
         "target_ties": sum(1 for r in rows if (r["target_ties"] or 0) > 1),
         "undefined": sum(1 for r in rows if r["value_overlap_cc"] is None),
