@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import readout, value_readout
+from . import readout
 from .causal import CausalModel, get_model
 from .config import RunConfig, learning_rule
 from .encoding import Encoding
@@ -145,6 +145,7 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
         "delta_positive_links": int(np.sum(delta[lk[:, 0], lk[:, 1]] > 0)),
         "delta_prop_positive_links": int(np.sum(delta_prop[lk[:, 0], lk[:, 1]] > 0)),
     }
+    from . import value_readout
     from .interventions import analyse_interventions
 
     iv = analyse_interventions(rec, asm, model)
