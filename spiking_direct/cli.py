@@ -34,8 +34,24 @@ def _short(res: dict) -> str:
         f"seed {res['seed']}: delta P@K {m['precision_at_k']:.2f} AUROC {m['auroc']:.3f} | "
         f"delta_prop P@K {mp['precision_at_k']:.2f} AUROC {mp['auroc']:.3f} | "
         f"overlap fwd {s['overlap_forward_mean']:.2f} (min {s['overlap_forward_min']:.2f}) "
-        f"rev {s['overlap_reverse_mean']:.2f} | build {t.get('build_s') or 0:.1f} s, "
+        f"rev {s['overlap_reverse_mean']:.2f} | {_short_values(res)}build {t.get('build_s') or 0:.1f} s, "
         f"simulate {t.get('simulate_s') or 0:.1f} s, total {t['total_s']:.1f} s"
+    )
+
+
+def _short_values(res: dict) -> str:
+    """The value-level chance-corrected overlap of the true links, forward and reverse, for :func:`_short`."""
+    vr = res.get("value_readout")
+    if not vr or not vr.get("applicable"):
+        return ""
+    s = vr["summary"]
+
+    def f(key):
+        return "n/a" if s.get(key) is None else f"{s[key]:.2f}"
+
+    return (
+        f"value cc fwd {f('value_overlap_cc_forward_mean')} (other values {f('value_overlap_cc_other_forward_mean')}) "
+        f"rev {f('value_overlap_cc_reverse_mean')} | "
     )
 
 

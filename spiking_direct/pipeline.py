@@ -66,7 +66,8 @@ def simulate(
 
 
 def analyse(rec: Recording, model: CausalModel) -> dict:
-    """Dual readout, metrics and cap statistics of one Recording."""
+    """Dual readout, metrics and cap statistics of one Recording, and the value-level
+    propagation readout (``value_readout``: :mod:`spiking_direct.value_readout`)."""
     asm = readout.identify_assemblies(rec)
     S, nsyn = readout.synaptic_strength(rec, asm)
     delta = S - S.T
@@ -146,9 +147,11 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
         "delta_positive_links": int(np.sum(delta[lk[:, 0], lk[:, 1]] > 0)),
         "delta_prop_positive_links": int(np.sum(delta_prop[lk[:, 0], lk[:, 1]] > 0)),
     }
+    from . import value_readout
     from .interventions import analyse_interventions
 
     iv = analyse_interventions(rec, asm, model)
+    values = value_readout.analyse(rec, asm, model)
     return {
         "interventions": iv,
         "metrics": {k: m_delta[k] for k in ("precision_at_k", "recall_at_k", "auroc", "average_precision", "shd")},
@@ -166,6 +169,7 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
             "fired": prop.fired,
             "truth": truth.astype(int),
         },
+        "value_readout": values,
     }
 
 

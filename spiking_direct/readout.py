@@ -194,6 +194,25 @@ def propagation(rec: Recording, asm: Assemblies) -> Propagation:
     return Propagation(ov, fired, nresp, prec)
 
 
+def probe_responders(rec: Recording) -> dict:
+    """Responders of every probe: ``{(u, s, v): local indices}``, for every probed area ``u``,
+    every input set ``s`` probed in it and every other area ``v``: the top-``k`` neurons of
+    ``v`` (the module's tie rule) over all probe windows of ``s``, as :func:`propagation`
+    selects them."""
+    p = rec.protocol
+    probe = p.windows("probe")
+    out = {}
+    for u in range(p.n_areas):
+        wins_u = probe[p.probe_source[probe] == u]
+        for s in np.unique(p.stim_set[wins_u, u]):
+            wins = wins_u[p.stim_set[wins_u, u] == s]
+            for v in range(p.n_areas):
+                if v != u:
+                    counts, first = _counts(rec, wins, v)
+                    out[(u, int(s), v)] = rank_neurons(counts, first, rec.k)
+    return out
+
+
 def cap_statistics(rec: Recording) -> dict:
     """Winners per window (distinct neurons that fired) of the active areas, per phase,
     and of the areas that were held silent."""

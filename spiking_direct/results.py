@@ -15,6 +15,35 @@ import numpy as np
 
 SCHEMA_VERSION = 1
 
+#: units of the value-level readout's columns in the Result tables
+VALUE_UNITS = {
+    "value_overlap": "fraction of assembly",
+    "value_overlap_cc": "chance-corrected, 0 = chance",
+    "value_overlap_other": "fraction of assembly",
+    "value_overlap_cc_other": "chance-corrected, 0 = chance",
+    "value_overlap_cc_coupled": "chance-corrected, 0 = chance",
+}
+
+#: columns of :attr:`Result.value_overlaps`
+VALUES_COLUMNS = (
+    "source",
+    "source_value",
+    "target",
+    "value",
+    "is_target_value",
+    "is_coupled_target_value",
+    "is_link",
+    "direction",
+    "cooccurrence",
+    "source_rows",
+    "coupled_cooccurrence",
+    "target_ties",
+    "responders",
+    "assembly_size",
+    "value_overlap",
+    "value_overlap_cc",
+)
+
 
 def machine() -> str:
     """The CPU model, cores, memory and OS of this machine (for benchmark tables and result files)."""
@@ -162,9 +191,11 @@ class Result(dict):
     A mapping with exactly what ``result.json`` holds (``result["metrics_delta"]`` ...), and a
     typed view of it for interactive work:
 
-    ``links``, ``pairs``, ``metrics``, ``cap``
+    ``links``, ``pairs``, ``metrics``, ``cap``, ``value_overlaps``
         ``pandas.DataFrame`` tables (units in the column names: mV for the spiking engine's
-        weights, a.u. for the rate engine's);
+        weights, a.u. for the rate engine's); ``value_overlaps`` holds the value-level
+        propagation readout (:mod:`spiking_direct.value_readout`), whose per-pair and per-link
+        means are columns of ``pairs`` and ``links``;
     ``state``
         the recorded state variables (``record=`` of :func:`spiking_direct.run`): a
         DataFrame with columns ``t (ms)``, ``neuron`` and one per variable (mV), or None;
@@ -214,12 +245,25 @@ class Result(dict):
         frame = pd.DataFrame(rows)
         return frame.rename(columns={c: f"{c} ({u})" for c, u in units.items() if c in frame.columns})
 
+    def _with_values(self, rows: list, block: str, keys: tuple) -> list:
+        """``rows`` (dicts with source and target) with the columns ``keys`` of the value-level
+        readout's ``block`` (``pairs`` or ``links``) joined on (source, target); None where the
+        readout did not apply; ``rows`` as they are for a result without the readout."""
+        vr = self.get("value_readout")
+        if vr is None:
+            return rows
+        by = {(r["source"], r["target"]): r for r in vr.get(block) or []}
+        return [{**r, **{k: by.get((r["source"], r["target"]), {}).get(k) for k in keys}} for r in rows]
+
     @property
     def links(self):
-        """One row per true link: weights, ``delta``, ``delta_prop`` and the propagation readout."""
+        """One row per true link: weights, ``delta``, ``delta_prop``, the propagation readout and the
+        value-level one (``value_overlap_*``: see :mod:`spiking_direct.value_readout`)."""
         u = self.weight_unit
+        kinds = ("", "_cc", "_cc_other", "_cc_coupled")
+        keys = tuple(f"value_overlap{cc}_{d}" for cc in kinds for d in ("forward", "reverse"))
         return self._frame(
-            self.get("links", []),
+            self._with_values(self.get("links", []), "links", keys),
             {
                 "delta": u,
                 "s_forward": u,
@@ -227,14 +271,85 @@ class Result(dict):
                 "delta_prop": "fraction",
                 "overlap_forward": "fraction",
                 "overlap_reverse": "fraction",
+                **{k: VALUE_UNITS[k.rsplit("_", 1)[0]] for k in keys},
             },
         )
 
     @property
     def pairs(self):
-        """One row per ordered pair of variables (``is_link`` marks the true links)."""
+        """One row per ordered pair of variables (``is_link`` marks the true links), with the
+        value-level readout averaged over the probed values of the source (``value_overlap*``,
+        ``value_target_ties``: values whose target value was a tie)."""
         u = self.weight_unit
-        return self._frame(self.get("pairs", []), {"delta": u, "s": u, "delta_prop": "fraction", "overlap": "fraction"})
+        keys = (
+            "value_overlap",
+            "value_overlap_cc",
+            "value_overlap_other",
+            "value_overlap_cc_other",
+            "value_overlap_cc_coupled",
+        )
+        rows = self._with_values(self.get("pairs", []), "pairs", keys + ("target_ties",))
+        rows = [{(k if k != "target_ties" else "value_target_ties"): v for k, v in r.items()} for r in rows]
+        return self._frame(
+            rows,
+            {
+                "delta": u,
+                "s": u,
+                "delta_prop": "fraction",
+                "overlap": "fraction",
+                **{k: VALUE_UNITS[k] for k in keys},
+                "value_target_ties": "values",
+            },
+        )
+
+    @property
+    def value_overlaps(self):
+        """The value-level propagation readout (:mod:`spiking_direct.value_readout`), one row per
+        source variable, probed value ``source_value``, target variable and value ``value`` of the
+        target; ``is_target_value`` marks the value that co-occurs most with ``source_value`` in the
+        data table (ties: the lowest value index, ``target_ties`` values tied), and
+        ``is_coupled_target_value`` the one that co-occurs most with it in the rows that coupled
+        the pair (``coupled_cooccurrence``; null for pairs the coupling never trained). Empty when the
+        readout did not apply (``result["value_readout"]["reason"]`` says why) or is absent."""
+        import pandas as pd
+
+        vr = self.get("value_readout") or {}
+        rows = []
+        for r in vr.get("rows") or []:
+            for b in r["by_value"]:
+                rows.append(
+                    {
+                        "source": r["source"],
+                        "source_value": r["source_value"],
+                        "target": r["target"],
+                        "value": b["value"],
+                        "is_target_value": b["value"] == r["target_value"],
+                        "is_coupled_target_value": b["value"] == r["coupled_target_value"],
+                        "is_link": r["is_link"],
+                        "direction": r["direction"],
+                        "cooccurrence": b["cooccurrence"],
+                        "source_rows": r["source_rows"],
+                        "coupled_cooccurrence": b["coupled_cooccurrence"],
+                        "target_ties": r["target_ties"],
+                        "responders": r["responders"],
+                        "assembly_size": b["assembly_size"],
+                        "value_overlap": b["value_overlap"],
+                        "value_overlap_cc": b["value_overlap_cc"],
+                    }
+                )
+        units = {
+            "cooccurrence": "rows",
+            "source_rows": "rows",
+            "coupled_cooccurrence": "rows",
+            "target_ties": "values",
+            "responders": "cells",
+            "assembly_size": "cells",
+            "value_overlap": VALUE_UNITS["value_overlap"],
+            "value_overlap_cc": VALUE_UNITS["value_overlap_cc"],
+        }
+        if not rows:
+            return pd.DataFrame(columns=[f"{c} ({units[c]})" if c in units else c for c in VALUES_COLUMNS])
+        return self._frame(rows, units)
 
     @property
     def metrics(self):
@@ -317,8 +432,26 @@ class Result(dict):
                 f"forward {f(s.get('overlap_forward_mean'))} (min {f(s.get('overlap_forward_min'))}), "
                 f"reverse {f(s.get('overlap_reverse_mean'))}",
             ),
+            *self._value_headline(f),
             ("time", f"{f((self.get('timing') or {}).get('total_s'), '.1f')} s"),
             ("folder", str(self.folder) if self.folder is not None else "(not written)"),
+        ]
+
+    def _value_headline(self, f) -> list[tuple[str, str]]:
+        vr = self.get("value_readout")
+        if vr is None:
+            return []
+        if not vr.get("applicable"):
+            return [("value overlap", f"n/a: {vr.get('reason')}")]
+        s = vr.get("summary") or {}
+        return [
+            (
+                "value overlap",
+                f"chance-corrected forward {f(s.get('value_overlap_cc_forward_mean'))} "
+                f"({f(s.get('value_overlap_cc_forward_min'))} to {f(s.get('value_overlap_cc_forward_max'))}), "
+                f"other values {f(s.get('value_overlap_cc_other_forward_mean'))}, "
+                f"reverse {f(s.get('value_overlap_cc_reverse_mean'))}",
+            )
         ]
 
     def __repr__(self) -> str:
