@@ -282,6 +282,16 @@ def run_direct(seeds, control_seeds, progress=print):
                 "overlap_forward_min": s["overlap_forward_min"],
                 "overlap_reverse": s["overlap_reverse_mean"],
                 "overlap_nonlinked": s["overlap_nonlinked_mean"],
+                **{
+                    f"value_{key}": (r.get("value_readout") or {}).get("summary", {}).get(f"value_overlap_{key}")
+                    for key in (
+                        "cc_forward_mean",
+                        "cc_forward_min",
+                        "cc_other_forward_mean",
+                        "cc_reverse_mean",
+                        "cc_coupled_forward_mean",
+                    )
+                },
                 "cap_couple_mean": cap["couple"]["mean"],
                 "cap_couple_within_25pct": cap["couple"]["within_25pct"],
                 "assembly_stability": cap["assembly_stability"],
