@@ -143,7 +143,7 @@ class SpikingParams:
     def validate(self) -> None:
         if self.n < 2:
             raise SpikingError(f"area size n must be >= 2, got {self.n}")
-        if float(self.clock.dt) > float(cap_dt(self.n)) * (1 + 1e-9):
+        if self.network == "clocked" and float(self.clock.dt) > float(cap_dt(self.n)) * (1 + 1e-9):
             warnings.warn(
                 f"time step {self.clock.dt} is coarser than {cap_dt(self.n)}, the step at which an "
                 f"area of n = {self.n} holds its cap under combined drive (see cap_dt); "
