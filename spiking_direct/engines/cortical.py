@@ -23,6 +23,7 @@ import numpy as np
 from ..brian_state import detach_from_magic
 from ..models import cortical as cx
 from ..models.synapses import stdp_model, stdp_traces
+from . import parts
 
 
 def build_cortical_network(
@@ -42,15 +43,28 @@ def build_cortical_network(
     derived ones) must be complete here; ``timed_names``: the protocol's TimedArrays."""
     import brian2 as b2
 
-    cp = params.cortical
-    A, n = n_areas, params.n
-    n_i = cp.n_inh(n)
-    n_sets = len(set_area)
-    clock = params.clock
-    timed = {
-        name: b2.TimedArray(values[name] * (b2.second if name == "area_offset" else 1), dt=clock.T_win, name=name)
-        for name in tuple(timed_names) + ("area_forms",)
-    }
+    timed, ns = _namespace(params, n_areas, values, allowed, timed_names)
+    b2.defaultclock.dt = params.clock.dt
+    C = _theta_clock(n_areas, ns)
+    E, I = _cells(params, n_areas, ns, C, codeobj_class)
+    Inp, S_in = _input(params, set_area, ns, C, E, codeobj_class)
+    S_rec, S_ei, S_ie, S_ii = _local_synapses(params, E, I, ns)
+    S_ee = _fibres(params, E, ns, allowed)
+    spikes = b2.SpikeMonitor(E, record=True, name="exc_spikes")
+    objects = [C, E, I, Inp, S_in, S_rec, S_ei, S_ie, S_ii, S_ee, spikes]
+    state = parts.state_monitor(E, monitors)
+    if state is not None:
+        objects.append(state)
+    net = b2.Network(*objects, name="direct_network")
+    detach_from_magic(net.objects)
+    shape = parts.shape(n_areas, n_windows, set_area)
+    return {"net": net, "timed": timed, "exc": E, "syn_ee": S_ee, "spikes": spikes, "shape": shape, "state": state}
+
+
+def _namespace(params, A: int, values: dict, allowed, timed_names) -> tuple[dict, dict]:
+    """The protocol's TimedArrays (with ``area_forms``) and the namespace of every object."""
+    cp, clock = params.cortical, params.clock
+    timed = parts.timed_arrays(values, tuple(timed_names) + ("area_forms",), clock.T_win)
     ns = {
         **cp.namespace(),
         **{k: v for k, v in params.stdp.namespace().items() if k not in ("w_max", "w_init")},
@@ -60,8 +74,8 @@ def build_cortical_network(
         "win_steps": clock.win_steps,
         "stim_steps": int(round(float(cp.T_stim / clock.dt))),
         "n_areas": A,
-        "n_E": n,
-        "n_I": n_i,
+        "n_E": params.n,
+        "n_I": cp.n_inh(params.n),
         "p_in": cp.p_in,
         "p_ee": cp.p_ee,
         "p_ei": cp.p_ei,
@@ -70,18 +84,28 @@ def build_cortical_network(
         "p_inter": params.stdp.p_inter,
     }
     if allowed is not None:
-        ns["allowed_pair"] = b2.TimedArray(
-            np.asarray(allowed, dtype=float).reshape(1, A * A), dt=clock.T_win, name="allowed_pair"
-        )
-    b2.defaultclock.dt = clock.dt
+        ns["allowed_pair"] = parts.allowed_lookup(allowed, A, clock.T_win)
+    return timed, ns
 
-    # the theta clock: one cell per area
+
+def _theta_clock(A: int, ns: dict):
+    """One cell per area: its theta conductance and volley step, updated every step."""
+    import brian2 as b2
+
     clk_eqs, clk_update = cx.theta_clock_model()
     C = b2.NeuronGroup(A, clk_eqs, namespace=ns, name="theta_clock")
     C.area = np.arange(A)
     C.run_regularly(clk_update, when="before_groups", name="theta_clock_update")
+    return C
 
-    # excitatory cells, with the inter-area STDP traces
+
+def _cells(params, A: int, ns: dict, C, codeobj_class):
+    """The excitatory cells (with the inter-area STDP traces and the theta drive) and the
+    interneurons, each with its background conductances."""
+    import brian2 as b2
+
+    cp, n = params.cortical, params.n
+    n_i = cp.n_inh(n)
     exc_eqs, exc_thr, exc_reset = cx.excitatory_model()
     tr_eqs, tr_spike, _ = stdp_traces(params.stdp)
     E = b2.NeuronGroup(
@@ -102,7 +126,6 @@ def build_cortical_network(
     E.g_theta = b2.linked_var(C, "g_theta", index=np.repeat(np.arange(A), n))
     E.run_regularly(cx.BACKGROUND_UPDATE, dt=cp.bg_dt, when="start", name="exc_background")
 
-    # fast-spiking interneurons
     inh_eqs, inh_thr, inh_reset = cx.inhibitory_model()
     I = b2.NeuronGroup(
         A * n_i,
@@ -120,10 +143,16 @@ def build_cortical_network(
     I.g_bg_e = "bg_ge"
     I.g_bg_i = "bg_gi"
     I.run_regularly(cx.BACKGROUND_UPDATE, dt=cp.bg_dt, when="start", name="inh_background")
+    return E, I
 
-    # input cells: one volley per window in which their set is presented, holding its drive T_stim
+
+def _input(params, set_area, ns: dict, C, E, codeobj_class):
+    """The input cells (one volley per window in which their set is presented, holding its drive
+    ``T_stim``) and their plastic synapses onto the excitatory cells."""
+    import brian2 as b2
+
     in_eqs, in_thr, in_events = cx.input_cell_model()
-    n_in = params.inp.n_per_set
+    n_in, n_sets = params.inp.n_per_set, len(set_area)
     Inp = b2.NeuronGroup(
         n_sets * n_in,
         in_eqs,
@@ -151,7 +180,15 @@ def build_cortical_network(
     )
     S_in.connect(j="k for k in sample(area_pre * n_E, (area_pre + 1) * n_E, p=p_in)")
     S_in.w = "clip(w_in * exp(w_in_spread * randn() - w_in_spread**2 / 2), 0*nS, w_in_max)"
+    return Inp, S_in
 
+
+def _local_synapses(params, E, I, ns: dict):
+    """Inside each area: plastic recurrent E -> E, and the static E -> I, I -> E and I -> I
+    synapses of the feedback inhibition, each with its delay."""
+    import brian2 as b2
+
+    cp = params.cortical
     rec_syn, rec_pre, rec_post = cx.recurrent_synapse_model()
     S_rec = b2.Synapses(
         E, E, rec_syn, on_pre=rec_pre, on_post=rec_post, delay=cp.delay_ee, namespace=ns, name="syn_rec"
@@ -167,8 +204,13 @@ def build_cortical_network(
     S_ie.connect(j="k for k in sample(area_pre * n_E, (area_pre + 1) * n_E, p=p_ie)")
     S_ii = b2.Synapses(I, I, on_pre="g_gaba_post += w_ii", delay=cp.delay_ii, namespace=ns, name="syn_ii")
     S_ii.connect(j="k for k in sample(area_pre * n_I, (area_pre + 1) * n_I, p=p_ii) if k != i")
+    return S_rec, S_ei, S_ie, S_ii
 
-    # inter-area fibres: the protocol's STDP on conductance weights
+
+def _fibres(params, E, ns: dict, allowed):
+    """The inter-area fibres: the protocol's STDP on conductance weights."""
+    import brian2 as b2
+
     ee_eqs, ee_pre, ee_post = stdp_model(
         params.stdp, unit="siemens", w_max="w_inter_max", transmit=cx.EXCITATORY_ON_PRE
     )
@@ -183,37 +225,9 @@ def build_cortical_network(
         namespace=ns,
         name="syn_ee",
     )
-    if allowed is None:
-        S_ee.connect(j="k for k in sample(N_post, p=p_inter) if area_post != area_pre")
-    else:
-        S_ee.connect(
-            j="k for k in sample(N_post, p=p_inter) if allowed_pair(0*second, area_pre * n_areas + area_post) > 0.5"
-        )
+    parts.connect_inter_area(S_ee, allowed)
     S_ee.w = "rand() * w_inter_init"
-
-    spikes = b2.SpikeMonitor(E, record=True, name="exc_spikes")
-    objects = [C, E, I, Inp, S_in, S_rec, S_ei, S_ie, S_ii, S_ee, spikes]
-    state = None
-    if monitors:
-        cells = monitors.get("cells")
-        if cells is None:
-            lo, hi = monitors["neurons"]
-            cells = np.arange(lo, hi)
-        state = b2.StateMonitor(
-            E,
-            list(monitors["vars"]),
-            record=np.asarray(cells, dtype=int),
-            dt=monitors.get("dt_ms", 0.5) * b2.ms,
-            name="exc_state",
-        )
-        objects.append(state)
-    extra = monitors.get("inh_spikes") if monitors else None
-    if extra:
-        objects.append(b2.SpikeMonitor(I, record=True, name="inh_spikes"))
-    net = b2.Network(*objects, name="direct_network")
-    detach_from_magic(net.objects)
-    shape = {"n_areas": A, "n_windows": n_windows, "n_sets": n_sets, "set_area": list(map(int, set_area))}
-    return {"net": net, "timed": timed, "exc": E, "syn_ee": S_ee, "spikes": spikes, "shape": shape, "state": state}
+    return S_ee
 
 
 #: the cortical network's excitatory variables that ``record=`` may name

@@ -53,6 +53,7 @@ from ..protocol import Protocol
 from ..recording import Recording
 from ..results import jsonable as _jsonable
 from ..settings import SEED_VARIABLE
+from . import parts
 
 SEED_ENV = SEED_VARIABLE  # read by an exported standalone binary, not by the package
 
@@ -255,7 +256,8 @@ def build_network(
     allowed: np.ndarray | None = None,
     codeobj_class=None,
 ) -> Network:
-    """Create the Brian2 objects (on the currently selected device).
+    """Create the Brian2 objects (on the currently selected device): the clocked network here, the
+    cortical one (``params.network == "cortical"``) in :mod:`.cortical`.
 
     ``monitors`` optionally adds a ``StateMonitor`` of excitatory variables:
     ``{"vars": ("ge",), "neurons": (start, stop), "dt_ms": 0.5}`` (or ``"cells": [i, ...]``,
@@ -265,28 +267,25 @@ def build_network(
     ``codeobj_class`` (default: the device's) is given to the neuron groups; the
     ``cpp_standalone`` backend gives its block thresholder
     (:func:`~spiking_direct.engines.backends.block_threshold_codeobject`).
+
+    The clocked network is built in parts, in this order (the order fixes the random draws):
+    the namespace and TimedArrays (:func:`_clocked_namespace`), the excitatory cells and the area
+    clock (:func:`_excitatory_cells`), the interneurons (:func:`_interneurons`), the input cells
+    (:func:`_input_cells`), the local synapses (:func:`_local_synapses`), the inter-area STDP
+    synapses (:func:`_inter_area_synapses`) and the monitors.
     """
     import brian2 as b2
 
     params.validate()
-    A, n, k_cap, n_i = n_areas, params.n, params.k_eff, params.n_inh
-    n_sets = len(set_area)
-    clock = params.clock
     if values is None:
-        values = {
-            "stim_strength": np.zeros((n_windows, n_sets)),
-            "area_active": np.zeros((n_windows, A)),
-            "area_offset": np.zeros((n_windows, A)),
-            "plasticity_gain": np.zeros((n_windows, A * A)),
-            "fiber_on": np.zeros((n_windows, A * A)),
-        }
-    values = with_derived(values, A)
+        values = parts.empty_values(n_windows, len(set_area), n_areas)
+    values = with_derived(values, n_areas)
     if params.network == "cortical":
         from .cortical import build_cortical_network
 
         fields = build_cortical_network(
             params,
-            A,
+            n_areas,
             n_windows,
             set_area,
             values,
@@ -296,11 +295,28 @@ def build_network(
             timed_names=TIMED_ARRAYS,
         )
         return Network(params=params, **fields)
-    timed = {
-        name: b2.TimedArray(values[name] * (b2.second if name == "area_offset" else 1), dt=clock.T_win, name=name)
-        for name in TIMED_ARRAYS + DERIVED_ARRAYS
-    }
-    w_ei = (params.inh.v_th_I - params.inh.E_L_I) / (params.static.k_scale * k_cap * params.static.p_ei)
+    timed, ns = _clocked_namespace(params, n_areas, values, allowed)
+    # every group runs on the default clock (brian2cuda's synapse templates assume it)
+    b2.defaultclock.dt = params.clock.dt
+    E, C = _excitatory_cells(params, n_areas, ns, codeobj_class)
+    I = _interneurons(params, n_areas, ns, C, codeobj_class)
+    Inp = _input_cells(params, set_area, ns, C, codeobj_class)
+    S_in, S_ei, S_ie = _local_synapses(params, Inp, E, I, ns)
+    S_ee = _inter_area_synapses(params, E, ns, allowed)
+    spikes = b2.SpikeMonitor(E, record=True, name="exc_spikes")
+    net = b2.Network(E, C, I, Inp, S_in, S_ei, S_ie, S_ee, spikes, name="direct_network")
+    state = parts.state_monitor(E, monitors)
+    if state is not None:
+        net.add(state)
+    detach_from_magic(net.objects)  # a user's later magic run() must never collect the package's objects
+    return Network(net, timed, E, S_ee, spikes, parts.shape(n_areas, n_windows, set_area), params, state)
+
+
+def _clocked_namespace(params: SpikingParams, A: int, values: dict, allowed) -> tuple[dict, dict]:
+    """The protocol's TimedArrays and the namespace of every clocked-network object."""
+    n_i, clock = params.n_inh, params.clock
+    timed = parts.timed_arrays(values, TIMED_ARRAYS + DERIVED_ARRAYS, clock.T_win)
+    w_ei = (params.inh.v_th_I - params.inh.E_L_I) / (params.static.k_scale * params.k_eff * params.static.p_ei)
     ns = {
         **clock.namespace(),
         **params.exc.namespace(),
@@ -308,7 +324,7 @@ def build_network(
         **params.stdp.namespace(),
         **timed,
         "n_areas": A,
-        "n_E": n,
+        "n_E": params.n,
         "n_I": n_i,
         "w_ei": w_ei,
         "w_ie": params.static.W_ie / (params.static.p_ie * n_i),
@@ -319,19 +335,21 @@ def build_network(
         "p_inter": params.stdp.p_inter,
     }
     if allowed is not None:
-        ns["allowed_pair"] = b2.TimedArray(
-            np.asarray(allowed, dtype=float).reshape(1, A * A), dt=clock.T_win, name="allowed_pair"
-        )
-
-    # every group runs on the default clock (brian2cuda's synapse templates assume it)
-    b2.defaultclock.dt = clock.dt
-    noise = params.exc.noise
-    exc_eqs, exc_thr, exc_reset = excitatory_model(noise, neuron=params.neuron)
+        ns["allowed_pair"] = parts.allowed_lookup(allowed, A, clock.T_win)
     if params.neuron is not None:
         clash = set(params.neuron.namespace) & set(ns)
         if clash:
             raise SpikingError(f"neuron model: its namespace redefines the network's {sorted(clash)}")
         ns.update(params.neuron.namespace)
+    return timed, ns
+
+
+def _excitatory_cells(params: SpikingParams, A: int, ns: dict, codeobj_class):
+    """The excitatory cells (with their STDP traces, window reset and noise) and the area clock."""
+    import brian2 as b2
+
+    n, clock, noise = params.n, params.clock, params.exc.noise
+    exc_eqs, exc_thr, exc_reset = excitatory_model(noise, neuron=params.neuron)
     tr_eqs, tr_spike, tr_reset = stdp_traces(params.stdp)
     E = b2.NeuronGroup(
         A * n,
@@ -350,8 +368,7 @@ def build_network(
     # the area clock: window threshold, input volley and learning gate, once per area and step.
     # The source gate of potentiation reads whether each area has fired from its first interneuron,
     # which every excitatory spike of the area reaches only with p_ei = 1 (else the area gate alone)
-    source_gate = params.static.p_ei >= 1
-    clk_eqs, clk_update = area_clock_model(A if source_gate else None)
+    clk_eqs, clk_update = area_clock_model(A if _source_gate(params) else None)
     C = b2.NeuronGroup(A, clk_eqs, namespace=ns, name="area_clock")
     C.area = np.arange(A)
     C.run_regularly(clk_update, when="before_thresholds", name="area_clock_update")
@@ -363,7 +380,19 @@ def build_network(
     E.run_regularly(f"{window_reset}; {tr_reset}", dt=clock.T_win, when="start", order=0, name="exc_window_reset")
     if noise == "colored":
         E.run_regularly(NOISE_UPDATE, dt=params.exc.noise_dt, when="start", order=1, name="exc_noise")
+    return E, C
 
+
+def _source_gate(params: SpikingParams) -> bool:
+    """Whether the area clock gates potentiation by its sources' firing (needs ``p_ei = 1``)."""
+    return params.static.p_ei >= 1
+
+
+def _interneurons(params: SpikingParams, A: int, ns: dict, C, codeobj_class):
+    """The interneurons of the counting cap (and, with the source gate, their links to the area clock)."""
+    import brian2 as b2
+
+    n_i = params.n_inh
     inh_eqs, inh_thr, inh_reset = inhibitory_model()
     I = b2.NeuronGroup(
         A * n_i,
@@ -378,19 +407,32 @@ def build_network(
     )
     I.area = np.repeat(np.arange(A), n_i)
     I.v = params.inh.E_L_I
-    I.run_regularly(INHIBITORY_WINDOW_RESET, dt=clock.T_win, when="start", name="inh_window_reset")
-    if source_gate:
+    I.run_regularly(INHIBITORY_WINDOW_RESET, dt=params.clock.T_win, when="start", name="inh_window_reset")
+    if _source_gate(params):
         for a in range(A):
             setattr(C, f"fired_{a}", b2.linked_var(I, "fired", index=np.full(A, a * n_i)))
+    return I
+
+
+def _input_cells(params: SpikingParams, set_area, ns: dict, C, codeobj_class):
+    """The input sets' cells: one volley per window in which their set is presented."""
+    import brian2 as b2
 
     in_eqs, in_thr = input_model()
     n_in = params.inp.n_per_set
     Inp = b2.NeuronGroup(
-        n_sets * n_in, in_eqs, threshold=in_thr, namespace=ns, name="inputs", codeobj_class=codeobj_class
+        len(set_area) * n_in, in_eqs, threshold=in_thr, namespace=ns, name="inputs", codeobj_class=codeobj_class
     )
-    Inp.inset = np.repeat(np.arange(n_sets), n_in)
+    Inp.inset = np.repeat(np.arange(len(set_area)), n_in)
     Inp.area = np.repeat(np.asarray(set_area), n_in)
     Inp.volley = b2.linked_var(C, "volley", index=np.repeat(np.asarray(set_area), n_in))
+    return Inp
+
+
+def _local_synapses(params: SpikingParams, Inp, E, I, ns: dict):
+    """Input -> E, E -> I and I -> E synapses (static); with ``delay_local = 0`` the cap's
+    inhibition lands in the step of the spike that completes the count."""
+    import brian2 as b2
 
     s_eqs, s_pre = static_model("ge")
     S_in = b2.Synapses(Inp, E, s_eqs, on_pre=s_pre, delay=0 * b2.ms, namespace=ns, name="syn_input")
@@ -413,6 +455,12 @@ def build_network(
         I.thresholder["spike"].order = 0
         S_ie.pre.when = "after_synapses"
         S_ie.pre.order = 1
+    return S_in, S_ei, S_ie
+
+
+def _inter_area_synapses(params: SpikingParams, E, ns: dict, allowed):
+    """The plastic E -> E synapses between areas (every ordered pair, or the ``allowed`` ones)."""
+    import brian2 as b2
 
     ee_eqs, ee_pre, ee_post = stdp_model(params.stdp)
     # both pathways' delays are scalars (a per-synapse delay array would double the memory of S_ee);
@@ -432,33 +480,9 @@ def build_network(
         namespace=ns,
         name="syn_ee",
     )
-    if allowed is None:
-        S_ee.connect(j="k for k in sample(N_post, p=p_inter) if area_post != area_pre")
-    else:  # ``allowed_pair``: a one-bin TimedArray used as a lookup table of the connected pairs
-        S_ee.connect(
-            j="k for k in sample(N_post, p=p_inter) if allowed_pair(0*second, area_pre * n_areas + area_post) > 0.5"
-        )
+    parts.connect_inter_area(S_ee, allowed)
     S_ee.w = "rand() * w_init"
-
-    spikes = b2.SpikeMonitor(E, record=True, name="exc_spikes")
-    net = b2.Network(E, C, I, Inp, S_in, S_ei, S_ie, S_ee, spikes, name="direct_network")
-    state = None
-    if monitors:
-        cells = monitors.get("cells")
-        if cells is None:
-            lo, hi = monitors["neurons"]
-            cells = np.arange(lo, hi)
-        state = b2.StateMonitor(
-            E,
-            list(monitors["vars"]),
-            record=np.asarray(cells, dtype=int),
-            dt=monitors.get("dt_ms", 0.5) * b2.ms,
-            name="exc_state",
-        )
-        net.add(state)
-    detach_from_magic(net.objects)  # a user's later magic run() must never collect the package's objects
-    shape = {"n_areas": A, "n_windows": n_windows, "n_sets": n_sets, "set_area": list(map(int, set_area))}
-    return Network(net, timed, E, S_ee, spikes, shape, params, state)
+    return S_ee
 
 
 def standalone_reader(results_dir):
