@@ -21,8 +21,8 @@ state.head()
 
 # %%
 # The first four windows of the identify phase, in the first area. Each window is one k-cap
-# round: the input volley arrives, the excitability ramp brings the cells with the most input
-# to threshold first, and after about ``k`` spikes the area's interneurons silence it
+# round: the input volley arrives, the firing threshold sweeps down so that the cells with the
+# most input cross it first, and after about ``k`` spikes the area's interneurons silence it
 # (inhibition is current-based, so the membrane is pushed far below rest) until the state is
 # reset at the window boundary. Coloured: the recorded cells that fired in these windows;
 # grey: some that did not.
