@@ -1,4 +1,4 @@
-"""Shared fixtures: one compiled Alzheimer network for the whole session.
+"""Shared fixtures: one compiled Alzheimer network for the whole test run.
 
 The cpp_standalone backend compiles once per network shape and re-runs the
 binary with new run arguments, so every spiking test below costs one

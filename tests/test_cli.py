@@ -94,7 +94,7 @@ def test_parse_seeds():
 
 @pytest.mark.standalone
 def test_run_writes_result_and_figures(alzheimer_run, tmp_path, capsys):
-    alzheimer_run(seed=0)  # make sure the session's build exists: this run reuses it
+    alzheimer_run(seed=0)  # make sure the test run's shared build exists: this run reuses it
     out = tmp_path / "run"
     assert main(["run", "alzheimer", "--seed", "2", "--out", str(out), "--quiet"]) == 0
     res = json.loads((out / "result.json").read_text())

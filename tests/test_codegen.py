@@ -47,7 +47,7 @@ def test_excitatory_state_update_is_vectorised(tmp_path):
     if gxx is None:
         pytest.skip("needs GCC (g++)")
     folder = tmp_path / "export"
-    # in a child process: an export in this one would discard the session's shared build
+    # in a child process: an export in this one would discard the test run's shared build
     subprocess.run(
         [sys.executable, "-m", "spiking_direct.cli", "build", "alzheimer", "--out", str(folder), "--quiet"],
         check=True,

@@ -177,7 +177,7 @@ def test_importing_the_package_keeps_the_users_excepthook():
 # ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def user_state():
-    """A user's Brian2 session: runtime device, a dt of their own, a preference, a scope."""
+    """A user's own Brian2 work: runtime device, a dt of their own, a preference, a scope."""
     saved_dt, saved_target = b2.defaultclock.dt, b2.prefs.codegen.target
     b2.set_device("runtime")
     b2.defaultclock.dt = 0.05 * ms

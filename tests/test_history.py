@@ -1,9 +1,10 @@
 """Tracked files describe the software as it is: development history belongs in CHANGELOG.md.
 
 Two kinds of words give history away: the word for a stretch of development work (matched as a
-whole word, any case) and nicknames of the machines the work was done on ("the Intel VM", "this
-VM", "the AMD machine"). A hardware description that a measurement needs ("an Intel Xeon VM,
-family 6 model 167, 2 cores") is not a nickname; "the"/"this"/"that" in front of one is.
+whole word, any case) and nicknames of the machines the work was done on: a definite article or
+demonstrative ("the", "this", "that") before a CPU maker and "machine" or "VM", or "this" before
+"VM". A hardware description that a measurement needs ("an Intel Xeon VM, family 6 model 167,
+2 cores") is not a nickname.
 """
 
 from __future__ import annotations

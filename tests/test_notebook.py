@@ -1,4 +1,4 @@
-"""A notebook session through ``import spiking_direct as sd`` alone, then the user's own Brian2.
+"""A notebook run through ``import spiking_direct as sd`` alone, then the user's own Brian2.
 
 Each step is what a Brian2 user would type in a notebook; the assertions check
 what they would look at. Marked ``long`` (several compilations: 2-4 minutes on
@@ -17,7 +17,7 @@ from conftest import have_compiler
 pytestmark = [pytest.mark.long, pytest.mark.standalone]
 
 
-def test_a_notebook_session(tmp_path):
+def test_a_notebook_run(tmp_path):
     if not have_compiler():
         pytest.skip("no C++ compiler")
     import brian2 as b2
