@@ -52,6 +52,7 @@ MiB = 1 << 20
 #: (name, model, engine, --set items, quick)
 CASES = [
     ("alzheimer-spiking", "alzheimer", "spiking", [], True),
+    ("alzheimer-spiking-cortical", "alzheimer", "spiking", ["spiking.network=cortical"], False),
     ("alzheimer-spiking-n2000", "alzheimer", "spiking", ["n=2000"], False),
     ("alzheimer-rate", "alzheimer", "rate", [], True),
     ("alzheimer-rate-n4000", "alzheimer", "rate", ["n=4000"], True),

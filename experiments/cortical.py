@@ -447,9 +447,10 @@ def plot_direct(df: pd.DataFrame, path: Path) -> None:
         ("delta_p_at_k", "Δ P@K"),
         ("delta_prop_p_at_k", "Δprop P@K"),
         ("overlap_forward", "forward overlap"),
+        ("value_cc_forward_mean", "value-level forward overlap (chance-corrected)"),
         ("overlap_reverse", "reverse overlap"),
     ]
-    fig, ax = plt.subplots(figsize=(10, 4))
+    fig, ax = plt.subplots(figsize=(11, 4.2))
     width = 0.8 / len(cols)
     for j, (col, name) in enumerate(cols):
         g = df.groupby("condition")[col]
@@ -458,7 +459,7 @@ def plot_direct(df: pd.DataFrame, path: Path) -> None:
         ax.bar(x, m, width, label=name, yerr=[m - lo, hi - m], capsize=2)
     ax.axhline(0.5, color="k", ls=":", lw=1, label="P@K null given the skeleton")
     ax.set_xticks(np.arange(len(conds)), conds)
-    ax.set(ylim=(0, 1.05), title="DIRECT on Alzheimer, cortical network (bars: mean; whiskers: range over seeds)")
+    ax.set(ylim=(-0.05, 1.05), title="DIRECT on Alzheimer, cortical network (bars: mean; whiskers: range over seeds)")
     ax.legend(fontsize=8, ncol=3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
