@@ -504,7 +504,7 @@ def main(argv=None) -> None:
             cap = cap_table(windows)
             write_csv(OUT / f"cortical_assemblies{tag}.csv", support)
             write_csv(OUT / f"cortical_cap_windows{tag}.csv", windows)
-            write_csv(OUT / f"cortical_cap{tag}.csv", cap)
+            write_csv(OUT / f"cortical_cap{tag}.csv", cap.round(3))
             write_csv(OUT / f"cortical_assemblies_timing{tag}.csv", timing)
         print(cap.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
         plot_assemblies(support, cap, FIG / f"cortical_assemblies{tag}.png")
@@ -514,7 +514,7 @@ def main(argv=None) -> None:
         else:
             dseeds, cseeds = ((DIRECT_SEEDS[0],), ()) if args.quick else (DIRECT_SEEDS, CONTROL_SEEDS)
             df, links = run_direct(dseeds, cseeds)
-            write_csv(OUT / f"cortical_direct{tag}.csv", df)
+            write_csv(OUT / f"cortical_direct{tag}.csv", df.round(3))
             write_csv(OUT / f"cortical_direct_links{tag}.csv", links)
         print(df.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         plot_direct(df, FIG / f"cortical_direct{tag}.png")

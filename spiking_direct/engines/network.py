@@ -59,7 +59,7 @@ SEED_ENV = SEED_VARIABLE  # read by an exported standalone binary, not by the pa
 
 #: the circuits an area can be built with: ``clocked``, the window clock with a counting cap
 #: (this module), and ``cortical``, conductance-based cells with delayed feedback inhibition and
-#: assemblies formed by plasticity (:mod:`.cortical`)
+#: assemblies formed by plasticity (:mod:`spiking_direct.engines.cortical`)
 NETWORKS = ("clocked", "cortical")
 
 
@@ -257,7 +257,7 @@ def build_network(
     codeobj_class=None,
 ) -> Network:
     """Create the Brian2 objects (on the currently selected device): the clocked network here, the
-    cortical one (``params.network == "cortical"``) in :mod:`.cortical`.
+    cortical one (``params.network == "cortical"``) in :mod:`spiking_direct.engines.cortical`.
 
     ``monitors`` optionally adds a ``StateMonitor`` of excitatory variables:
     ``{"vars": ("ge",), "neurons": (start, stop), "dt_ms": 0.5}`` (or ``"cells": [i, ...]``,
