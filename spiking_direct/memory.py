@@ -449,6 +449,32 @@ def _caps(s: _Sizes, params, linked: bool, extra_rounds: int = 0) -> float:
 # --------------------------------------------------------------------------
 # The estimate
 # --------------------------------------------------------------------------
+#: excitatory spikes per winner and window of the cortical network (its winners fire at gamma
+#: frequency while their input lasts: 2-3 spikes per winner in ``experiments/cortical.py``)
+SPIKES_PER_WINNER_CORTICAL = 2.5
+#: bytes per cell of the cortical network's groups (state variables, float64)
+CELL_E_CORTICAL, CELL_I_CORTICAL = 2 * CELL_E, 2 * CELL_E
+
+
+def _cortical_local(p, A: int, n_sets: int, caps: float) -> tuple[float, float, float, float]:
+    """The cortical network's local synapse arrays, those with their spike queues, its cells, and its
+    spikes: input -> E (pre, post: int32; w, w_on: float64), recurrent E -> E (pre, post; w and the
+    two event-driven traces with their last update time), E -> I, I -> E and I -> I (pre, post)."""
+    cp, n, k = p.cortical, int(p.n), p.k_eff
+    n_i, n_in = cp.n_inh(n), int(p.inp.n_per_set)
+    counts = {
+        "in": (n_sets * n_in * n * cp.p_in, 24.0, [n_sets * n_in], [n], cp.p_in),
+        "rec": (A * n * n * cp.p_ee, 40.0, [A * n], [n], cp.p_ee),
+        "ei": (A * n * n_i * cp.p_ei, 8.0, [A * n], [n_i], cp.p_ei),
+        "ie": (A * n_i * n * cp.p_ie, 8.0, [A * n_i], [n], cp.p_ie),
+        "ii": (A * n_i * n_i * cp.p_ii, 8.0, [A * n_i], [n_i], cp.p_ii),
+    }
+    arrays = sum(m * b for m, b, *_ in counts.values())
+    queues = sum(_queue_bytes(src, tgt, q) for _, _, src, tgt, q in counts.values())
+    cells = A * n * CELL_E_CORTICAL + A * n_i * CELL_I_CORTICAL + n_sets * n_in * CELL_INPUT + A * 8.0
+    return arrays, arrays + queues, cells, caps * k * SPIKES_PER_WINNER_CORTICAL
+
+
 def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
     engine = config.engine
     A, W = s.A, s.W
@@ -490,7 +516,7 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
     else:
         p = config.spiking
         n, k, linked = int(p.n), p.k_eff, p.connectivity == "linked"
-        n_i = p.n_inh
+        n_i = p.n_inh  # the selected network's interneurons per area
         pi = float(p.stdp.p_inter)
         partners = s.partners if linked else np.full(A, A - 1)
         M = float(n * n * pi * partners.sum())
@@ -502,16 +528,19 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
         queues = 2 * _queue_bytes(np.full(A, n), partners * n, pi)
         inter = (12.0 + QUEUE_SLACK) * M + queues
         n_in = int(p.inp.n_per_set)
-        pe, pie, pin = float(p.static.p_ei), float(p.static.p_ie), float(p.inp.p_in)
-        # E -> I and I -> E (pre, post: int32), input -> E (and its float64 weight), and their spike queues
-        local_arrays = A * n * n_i * pe * 8.0 + A * n_i * n * pie * 8.0 + s.n_sets * n_in * n * pin * 16.0
-        local = (
-            local_arrays
-            + _queue_bytes([A * n], [n_i], pe)
-            + _queue_bytes([A * n_i], [n], pie)
-            + _queue_bytes([s.n_sets * n_in], [n], pin)
-        )
-        cells = A * n * CELL_E + A * n_i * CELL_I + s.n_sets * n_in * CELL_INPUT + A * A * 8.0
+        if p.network == "cortical":
+            local_arrays, local, cells, S = _cortical_local(p, A, s.n_sets, caps)
+        else:
+            pe, pie, pin = float(p.static.p_ei), float(p.static.p_ie), float(p.inp.p_in)
+            # E -> I and I -> E (pre, post: int32), input -> E (and its float64 weight), and their spike queues
+            local_arrays = A * n * n_i * pe * 8.0 + A * n_i * n * pie * 8.0 + s.n_sets * n_in * n * pin * 16.0
+            local = (
+                local_arrays
+                + _queue_bytes([A * n], [n_i], pe)
+                + _queue_bytes([A * n_i], [n], pie)
+                + _queue_bytes([s.n_sets * n_in], [n], pin)
+            )
+            cells = A * n * CELL_E + A * n_i * CELL_I + s.n_sets * n_in * CELL_INPUT + A * A * 8.0
         monitor = 12.0 * _pow2_capacity(S, 0.0) + A * n * 4.0
         results = 12.0 * M + 12.0 * S + local_arrays  # every synapse and spike array, written at the end
         in_memory = _shm_room(results)
