@@ -79,3 +79,14 @@ def test_stale_temporary_folders_of_ended_processes_are_swept(tmp_path):
         live.kill()
         live.wait()
     assert [str(p) for p in sweep_stale(tmp_path, prefix)] == [live_dir]  # its owner has ended now
+
+
+def test_monitor_key_is_short_and_tells_monitors_apart():
+    """The build folder's name holds a hash of the state monitors, not their list of cells."""
+    from spiking_direct.engines.backends import monitor_key
+
+    many = {"vars": ("v",), "cells": list(range(5000)), "dt_ms": 0.1}
+    assert monitor_key(None) == ""
+    assert len(monitor_key(many)) <= 16
+    assert monitor_key(many) != monitor_key({**many, "cells": list(range(4999))})
+    assert monitor_key(many) == monitor_key(dict(many))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import fcntl
+import hashlib
 import os
 import shutil
 import tempfile
@@ -278,6 +279,12 @@ def _results_in_memory(link: Path, size: int) -> Path | None:
     return scratch
 
 
+def monitor_key(monitors: dict | None) -> str:
+    """The part of a build's folder name that the state monitors fix: a short hash (a list of
+    hundreds of recorded cells would make the folder name longer than the file system allows)."""
+    return f"-{hashlib.sha1(repr(monitors).encode()).hexdigest()[:12]}" if monitors else ""
+
+
 def expected_synapses(params, n_areas: int, allowed=None) -> float:
     """Mean number of inter-area synapses of a network: ordered pairs of areas x n^2 x p_inter."""
     pairs = n_areas * (n_areas - 1) if allowed is None else int(np.sum(allowed))
@@ -480,7 +487,7 @@ class CppStandaloneBackend(Backend):
         self.check()
         key = (
             shape_key(params, n_areas, n_windows, set_area, self.device_name, allowed)
-            + (f"-{monitors!r}" if monitors else "")
+            + monitor_key(monitors)
             + ("-profile" if profiling() else "")
         )
         if directory is None and values is None and key == self.key and self.holds_build():
