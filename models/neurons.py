@@ -10,16 +10,17 @@ Activity is organised in windows of length ``T_win`` (a theta-like cycle, as
 in the discrete Assembly Calculus each window is one k-cap round). Within a
 window every area runs on its own clock, shifted by the protocol's offset
 for that area (this is how the source *leads* the target). On an area's
-clock: the input volley arrives at ``t_volley``; an excitability ramp
-(a shared depolarising drive, 0 -> ``ramp_amp`` between ``t_ramp`` and
-``t_ramp + T_ramp``) then brings the cells to threshold *in the order of
-their input*: the cells with the most input fire first. The area's
-inhibitory cells count those spikes (see :func:`inhibitory_model`) and,
-after about ``k``, silence the area for the rest of the window. Areas that
-the protocol does not activate get no ramp and stay below threshold.
-``ramp_amp`` is set below the distance from rest to threshold, so a cell
-with no input never fires: an area without input stays silent instead of
-electing ``k`` random winners. At every window boundary the state of every
+clock: the input volley arrives at ``t_volley``; the threshold, held
+``hold`` above ``v_th`` while the input is summed, is swept down by
+``hold + ramp_amp`` between ``t_ramp`` and ``t_ramp + T_ramp``
+(:data:`WINDOW_THRESHOLD`), so the cells reach it *in the order of their
+input*: the cells with the most input fire first. The area's inhibitory
+cells count those spikes (see :func:`inhibitory_model`) and, after about
+``k``, silence the area for the rest of the window. Areas that the protocol
+does not activate get no sweep and stay below threshold. The sweep stops
+``ramp_amp`` below ``v_th``, less than the distance from rest to threshold,
+so a cell with no input never fires: an area without input stays silent
+instead of electing ``k`` random winners. At every window boundary the state of every
 cell is reset (membrane, synaptic currents, plasticity traces), so nothing
 carries from one window into the next (the end-of-window reset).
 
