@@ -80,6 +80,13 @@ def _rate_params_cls():
 
 @dataclass
 class RunConfig:
+    """Everything a run depends on: the causal model, the engine and its backend, the seed, the
+    encoding, and the parameters of the protocol and of each engine (nested dataclasses: every
+    leaf is listed by :func:`spiking_direct.params`). Single values are checked when the config is
+    made; :meth:`validate` adds the checks across parameters. Change it with
+    :func:`with_params` (``{"tau_m": 20*ms}``) or :func:`apply_overrides` (``["tau_m=20ms"]``);
+    :func:`spiking_direct.configure` builds one from keywords."""
+
     model: str = "alzheimer"  # causal model name (see causal.get_model)
     engine: str = "spiking"  # 'spiking' or 'rate'
     backend: str = "cpp_standalone"  # spiking backend: runtime, cpp_standalone, cuda_standalone
