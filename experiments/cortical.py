@@ -380,9 +380,11 @@ def plot_robustness(df: pd.DataFrame, path: Path) -> None:
                 m = m / g["k"].iloc[0]
             im = ax.imshow(m.to_numpy(), origin="lower", vmin=lo, vmax=hi, cmap="viridis", aspect="auto")
             for (yy, xx), v in np.ndenumerate(m.to_numpy()):
-                ax.text(
-                    xx, yy, f"{v:.2f}", ha="center", va="center", color="w" if v < (lo + hi) / 2 else "k", fontsize=8
-                )
+                if np.isnan(v):  # a grid point not run (yet): the grid is resumable
+                    ax.text(xx, yy, "not run", ha="center", va="center", color="0.5", fontsize=7)
+                    continue
+                color = "w" if v < (lo + hi) / 2 else "k"
+                ax.text(xx, yy, f"{v:.2f}", ha="center", va="center", color=color, fontsize=8)
             ax.set_xticks(range(len(delays)), [f"{d:g}" for d in delays])
             ax.set_yticks(range(len(noises)), [f"{s:g}" for s in noises])
             ax.set(xlabel="local delay (ms)", ylabel="noise (mV)", title=f"{net}: {name}")
