@@ -19,9 +19,15 @@ after about ``k``, silence the area for the rest of the window. Areas that
 the protocol does not activate get no ramp and stay below threshold.
 ``ramp_amp`` is set below the distance from rest to threshold, so a cell
 with no input never fires: an area without input stays silent instead of
-electing ``k`` random winners. At every window boundary the state of every
-cell is reset (membrane, synaptic currents, plasticity traces), so nothing
-carries from one window into the next (the end-of-window reset).
+electing ``k`` random winners. This is the cap's input floor, set by
+``ExcitatoryParams.ramp_amp``: a cell needs a depolarisation of
+``v_th - E_L - ramp_amp`` (7 mV) from its input to fire at all, reached at a
+summed input weight of about 14 mV (the peak depolarisation is about half the
+summed weight), 0.7 of the mean full-strength input of 20 mV; the rate
+engine's k-cap has the same rule as ``RateParams.cap_floor = 0.7`` (off by
+default). At every window boundary the state of every cell is reset
+(membrane, synaptic currents, plasticity traces), so nothing carries from
+one window into the next (the end-of-window reset).
 
 Membrane noise
 --------------
