@@ -10,6 +10,13 @@ engine runs and whatever else the engine draws. The counts are drawn cell by
 cell, so the first ``m`` cells of a set get the same counts whether the set has
 ``m`` cells or more.
 
+The rate engine (``RateParams.stimulus="poisson"``) uses a cell's count as the
+strength of its input (its synapses carry count times weight). The spiking
+engine (``InputParams.stimulus="poisson"``), whose input cells fire at most
+once per volley, delivers the set's total count ``C`` as the number of cells
+that fire: each fires with probability ``min(1, C / n_per_set)``
+(``spiking_direct.engines.spiking.stimulus_values``).
+
 The two other stimulus models of the rate engine are its limits: ``"sampled"``
 (a single volley, at most one spike per cell: the short-time limit) and
 ``"graded"`` (every cell at its mean, ``x`` of the full input: the long-time

@@ -152,3 +152,27 @@ def test_poisson_stimulus_uses_the_counts_as_input_strengths():
 def test_defaults_unchanged():
     p = RateParams()
     assert (p.stimulus, p.cap_floor, p.cap_floor_max, p.poisson_rate) == ("sampled", 0.0, 0.0, 1.0)
+
+
+def test_spiking_poisson_stimulus_delivers_the_same_counts_as_firing_cells():
+    from dataclasses import replace
+
+    from spiking_direct.engines.spiking import SpikingError, SpikingParams, stimulus_values, timed_values
+
+    prot = _two_area_protocol(0.1)
+    prot.stim_strength[prot.windows("couple")[::2]] = 1 / 15
+    set_area = ENC2.set_area()
+    volley = SpikingParams()
+    default = stimulus_values(prot, ENC2.n_sets, set_area, volley, 3)
+    for name, v in timed_values(prot, ENC2.n_sets, set_area).items():
+        np.testing.assert_array_equal(default[name], v)  # the default stimulus is untouched
+    poisson = SpikingParams(inp=replace(volley.inp, stimulus="poisson", poisson_rate=1.0))
+    vals = stimulus_values(prot, ENC2.n_sets, set_area, poisson, 3)
+    n_in = poisson.inp.n_per_set
+    total = poisson_counts(prot, n_in, 1.0, 3).sum(axis=-1)  # the counts the rate engine draws, per set
+    rows, cols = np.nonzero(prot.stim_set >= 0)
+    got = vals["stim_strength"][rows, prot.stim_set[rows, cols]]
+    np.testing.assert_allclose(got * n_in, np.minimum(total[rows, cols], n_in))  # expected firing cells = count
+    assert np.all(vals["stim_strength"][prot.stim_set.max(axis=1) < 0] == 0)
+    with pytest.raises(SpikingError, match="inp.stimulus must be one of"):
+        SpikingParams(inp=replace(volley.inp, stimulus="burst")).validate()

@@ -40,8 +40,9 @@ class RateParams:
         :data:`STIMULI`. ``"poisson"``: every input cell's spike count in
         the window is Poisson with mean ``poisson_rate * s`` (at full
         strength too), drawn by
-        :func:`spiking_direct.stimulus.poisson_counts` from the run's seed,
-        so the spiking engine can draw the same counts; a cell's synapses
+        :func:`spiking_direct.stimulus.poisson_counts` from the run's seed
+        (the spiking engine's ``spiking.inp.stimulus="poisson"`` draws the
+        same counts for its first ``n_in`` cells); a cell's synapses
         carry its count times their weight, and a set whose cells all stay
         at 0 gives no input. The other two are its limits, for a full-strength
         presentation identical (every cell fires once): ``"sampled"``
