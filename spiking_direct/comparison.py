@@ -29,7 +29,10 @@ links, for ``delta_prop`` and for ``delta``, per link the mean over seeds:
   seed noise alone sets on ``ccc`` is ``sqrt(rel_rate * rel_spiking)``. NaN
   when a reliability is <= 0 or undefined (fewer than 2 seeds); beyond +-1
   when the reliabilities are low and estimated from few seeds (the correction
-  then says little).
+  then says little). The two engines share each seed's data table and value
+  pairs, so what varies from seed to seed in the same way in both counts as
+  agreement in ``ccc`` and as noise in the split-half reliability: ``ccc``
+  can then exceed the ceiling, and the corrected value 1.
 * ``pearson``, ``bias_factor`` (``ccc = pearson * bias_factor``),
   ``mean_difference`` (spiking - rate) and ``sd_ratio``: where a low CCC comes
   from, a different order of the links or a shift or scale between engines.
