@@ -20,9 +20,15 @@ cells count those spikes (see :func:`inhibitory_model`) and, after about
 does not activate get no sweep and stay below threshold. The sweep stops
 ``ramp_amp`` below ``v_th``, less than the distance from rest to threshold,
 so a cell with no input never fires: an area without input stays silent
-instead of electing ``k`` random winners. At every window boundary the state of every
-cell is reset (membrane, synaptic currents, plasticity traces), so nothing
-carries from one window into the next (the end-of-window reset).
+instead of electing ``k`` random winners. This is the cap's input floor, set
+by ``ExcitatoryParams.ramp_amp``: a cell needs a depolarisation of
+``v_th - E_L - ramp_amp`` (7 mV) from its input to fire at all, reached at a
+summed input weight of about 14 mV (the peak depolarisation is about half the
+summed weight), 0.7 of the mean full-strength input of 20 mV; the rate
+engine's k-cap has the same rule as ``RateParams.cap_floor = 0.7`` (off by
+default). At every window boundary the state of every cell is reset
+(membrane, synaptic currents, plasticity traces), so nothing carries from
+one window into the next (the end-of-window reset).
 
 Membrane noise
 --------------
@@ -373,16 +379,30 @@ def inhibitory_model() -> tuple[Equations, str, str]:
     return eqs, "v > v_th_I", "v = v_reset_I"
 
 
+#: how a presentation drives the input cells (``InputParams.stimulus``)
+INPUT_STIMULI = ("volley", "poisson")
+
+
 @dataclass(frozen=True)
 class InputParams:
     """Stimulus input cells: each input set fires one volley per window in which
     the protocol presents it; each cell of the set fires with probability
     ``stim_strength(t, inset)`` (1 for a full-strength presentation, lower for
-    the weaker values of the rate code)."""
+    the weaker values of the rate code).
+
+    ``stimulus="poisson"``: every cell of the set gets a Poisson spike count,
+    mean ``poisson_rate`` times the presentation's strength, drawn by
+    ``spiking_direct.stimulus.poisson_counts`` from the run's seed (the counts
+    the rate engine draws for its first cells). A cell fires at most once per
+    volley, so the counts are delivered as the number of cells that fire: each
+    cell fires with probability ``min(1, C / n_per_set)``, ``C`` the set's total
+    count in the window, so ``C`` cells fire on average (at most all of them)."""
 
     n_per_set: int = 100  # input cells per input set
     p_in: float = 0.1  # probability that an input cell contacts an excitatory cell of its area
     w_in: Quantity = Q(2.0 * mV)  # mean input weight (weights drawn uniformly in [0.5, 1.5] x w_in per run)
+    stimulus: str = "volley"  # INPUT_STIMULI: "volley" (fire with probability stim_strength) or "poisson"
+    poisson_rate: float = 1.0  # stimulus "poisson": mean spike count of a cell at full strength
 
     def namespace(self) -> dict:
         return {}

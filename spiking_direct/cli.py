@@ -143,8 +143,16 @@ def cmd_compare(args) -> int:
     seeds = parse_seeds(args.seeds)
     out = Path(args.out) if args.out else Path("runs") / f"{args.scm}_compare"
     comp = compare(cfg, seeds, out, progress=_progress(args.quiet), figures=not args.no_figures)
+    for key in ("delta_prop", "delta"):
+        ag = comp["agreement"][key]
+        rel = ag["reliability"]
+        print(
+            f"{key} over the forward links: CCC {ag['ccc']:.3f} (95 % {ag['ccc_ci95'][0]:.3f} to "
+            f"{ag['ccc_ci95'][1]:.3f}); split-half reliability rate {rel['rate']['spearman_brown']:.3f}, "
+            f"spiking {rel['spiking']['spearman_brown']:.3f}; corrected CCC {ag['ccc_corrected']:.3f}"
+        )
     print(
-        f"Spearman rho of delta_prop over all ordered pairs: {comp['spearman_delta_prop_mean']:.3f} "
+        f"Spearman rho of delta_prop over all ordered pairs (secondary): {comp['spearman_delta_prop_mean']:.3f} "
         f"(delta: {comp['spearman_delta_mean']:.3f}); wrote {out / 'comparison.json'}"
     )
     return 0

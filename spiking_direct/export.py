@@ -72,7 +72,7 @@ def export_build(
     """Write a self-contained build folder for ``config`` (compiled here too if ``compile``);
     ``model`` stands in for ``config.model`` (a model object rather than a name)."""
     from .engines import backends
-    from .engines.spiking import check_timing, timed_values
+    from .engines.spiking import check_timing, stimulus_values
     from .pipeline import describe_data_source, prepare
 
     if config.engine != "spiking" or config.backend not in ("cpp_standalone", "cuda_standalone"):
@@ -83,7 +83,7 @@ def export_build(
     model, encoding, protocol = prepare(config, model)
     check_timing(protocol, config.spiking)  # run_spiking's check: an export does not go through it
     be = backends.get(config.backend)
-    values = timed_values(protocol, encoding.n_sets, encoding.set_area())
+    values = stimulus_values(protocol, encoding.n_sets, encoding.set_area(), config.spiking, int(config.seed))
     with isolated():
         be._build(
             config.spiking,

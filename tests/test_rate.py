@@ -409,7 +409,7 @@ def test_graded_stimulus_elects_the_full_strength_assembly():
         assert a.size == 2 * weak.k  # both areas fire k
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="stimulus must be one of"):
-        RateParams(stimulus="poisson")
+        RateParams(stimulus="pulse")
 
 
 def test_extra_rounds_strengthen_both_directions():

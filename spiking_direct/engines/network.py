@@ -47,7 +47,14 @@ from ..models import (
     static_model,
     stdp_model,
 )
-from ..models.neurons import EI_ON_PRE, INHIBITORY_WINDOW_RESET, LEARN_EVENT, NOISE_UPDATE, excitatory_window_reset
+from ..models.neurons import (
+    EI_ON_PRE,
+    INHIBITORY_WINDOW_RESET,
+    INPUT_STIMULI,
+    LEARN_EVENT,
+    NOISE_UPDATE,
+    excitatory_window_reset,
+)
 from ..models.synapses import stdp_traces
 from ..protocol import Protocol
 from ..recording import Recording
@@ -161,6 +168,10 @@ class SpikingParams:
             if self.neuron is not None:
                 raise SpikingError("a custom neuron model (neuron=) runs on the clocked network only")
             self.cortical.validate()
+        if self.inp.stimulus not in INPUT_STIMULI:
+            raise SpikingError(f"inp.stimulus must be one of {list(INPUT_STIMULI)}, got {self.inp.stimulus!r}")
+        if not float(self.inp.poisson_rate) > 0:
+            raise SpikingError(f"inp.poisson_rate must be > 0, got {self.inp.poisson_rate}")
         if self.connectivity not in ("all", "linked"):
             raise SpikingError(f"connectivity must be 'all' or 'linked', got {self.connectivity!r}")
         try:

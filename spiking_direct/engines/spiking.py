@@ -76,12 +76,32 @@ def run_spiking(
     the protocol couples (both directions) get inter-area synapses.
 
     ``kwargs`` go to the backend's ``run`` (``values=`` to drive the TimedArrays
-    directly, ``monitors=`` to record state variables)."""
+    directly, ``monitors=`` to record state variables); without ``values`` a Poisson
+    stimulus (``params.inp.stimulus``) enters through :func:`stimulus_values`."""
     check_timing(protocol, params)
     be = backends.get(backend)
     if params.connectivity == "linked" and "allowed" not in kwargs:
         kwargs["allowed"] = linked_pairs(protocol)
+    if params.inp.stimulus != "volley" and kwargs.get("values") is None:
+        kwargs["values"] = stimulus_values(protocol, n_sets, set_area, params, seed)
     return be.run(protocol, n_sets, set_area, params, seed, progress=progress, **kwargs)
+
+
+def stimulus_values(protocol: Protocol, n_sets: int, set_area: np.ndarray, params: SpikingParams, seed: int) -> dict:
+    """The TimedArray values of ``protocol`` (:func:`timed_values`) under the input cells'
+    stimulus model: with ``params.inp.stimulus == "poisson"`` the strength of every presented
+    set becomes ``min(1, C / n_per_set)``, ``C`` its cells' total Poisson count in the window
+    (:func:`spiking_direct.stimulus.poisson_counts`), so ``C`` cells fire on average."""
+    values = timed_values(protocol, n_sets, set_area)
+    if params.inp.stimulus != "poisson":
+        return values
+    from ..stimulus import poisson_counts
+
+    n_in = int(params.inp.n_per_set)
+    frac = np.minimum(1.0, poisson_counts(protocol, n_in, params.inp.poisson_rate, seed).sum(axis=-1) / n_in)
+    rows, cols = np.nonzero((protocol.stim_set >= 0) & (protocol.stim_strength > 0))
+    values["stim_strength"][rows, protocol.stim_set[rows, cols]] = frac[rows, cols]
+    return values
 
 
 def linked_pairs(protocol: Protocol) -> np.ndarray:

@@ -16,6 +16,12 @@ the entry ranges of CSR rows, and the k-cap.
 ``"index"``
     the lower neuron index wins.
 
+**Input floor** (``floor`` of :func:`k_cap`; ``RateParams.cap_floor`` and
+``cap_floor_max`` in a DIRECT run): a neuron whose input is below the floor never
+wins, so an area with weak input elects fewer than ``k`` cells or none. Without a
+floor (the default) the cap elects exactly ``k`` cells whatever the scale of the
+input, as in NEMO.
+
 Inputs are compared as computed (float64 sums of float32 weights); equal means
 bit-for-bit equal.
 
@@ -156,7 +162,12 @@ def _ranges(starts: np.ndarray, ends: np.ndarray, out: np.ndarray | None = None)
 
 
 def k_cap(
-    inputs: np.ndarray, k: int, *, priority: np.ndarray | None = None, rng: np.random.Generator | None = None
+    inputs: np.ndarray,
+    k: int,
+    *,
+    priority: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+    floor: float | None = None,
 ) -> np.ndarray:
     """The ``k`` neurons with the largest input, sorted by index.
 
@@ -165,7 +176,12 @@ def k_cap(
     array of distinct values) is given; otherwise, when ``rng`` is given, the
     winners among the tied are drawn uniformly at random from ``rng``;
     otherwise the lowest indices win. Exactly ``min(k, len(inputs))`` indices
-    are returned.
+    are returned when ``floor`` is ``None``.
+
+    ``floor``: the input floor. A neuron whose input is below ``floor`` never
+    wins: the winners are the top ``k`` of the neurons with input ``>= floor``,
+    so fewer than ``k`` (none at all when no input reaches it) when fewer reach
+    it. ``None`` (the default) is the plain k-cap.
     """
     x = np.asarray(inputs)
     n = x.shape[0]
@@ -174,6 +190,11 @@ def k_cap(
         raise ValueError(f"k must be >= 0, got {k}")
     if k == 0:
         return np.zeros(0, dtype=np.int64)
+    if floor is not None:
+        eligible = np.flatnonzero(x >= floor)
+        if eligible.size <= k:  # every neuron at or above the floor wins (already sorted)
+            return eligible.astype(np.int64, copy=False)
+        # more than k reach the floor: the k-th largest is >= floor, the plain k-cap below applies
     if k >= n:
         return np.arange(n, dtype=np.int64)
     top = np.argpartition(x, n - k)[n - k :]

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from .kernel import TIE_BREAKS, _check_prob
 
 CONNECTIVITIES = ("all", "linked")
-STIMULI = ("sampled", "graded")
+STIMULI = ("sampled", "graded", "poisson")
 RULES = ("multiplicative", "outstar")
 
 
@@ -35,15 +35,43 @@ class RateParams:
         ``A (A - 1) n^2 p_inter``; a probe of a pair without a fibre leaves
         the target silent, and the readouts of such pairs carry no learning
         (their ``delta`` is 0 by construction).
-    stimulus : how a stimulus weaker than full strength (the rate code's
-        other values) is presented, one of :data:`STIMULI`. ``"sampled"``
-        (default): that fraction of the set's cells fires, drawn anew each
-        window: a spike count, as in the spiking engine, whose input cells
-        fire with that probability. ``"graded"``: every cell fires at that
-        fraction of the full rate, so the input is the full input scaled. A
-        k-cap is invariant to the scale of its input, so under ``"graded"``
-        every value of a rate-coded variable elects the same assembly and
-        the separation has no effect on what is learned.
+    stimulus : how a presentation of strength ``s`` (1 = full, ``1 / separation``
+        for the rate code's other values) drives its input set, one of
+        :data:`STIMULI`. ``"poisson"``: every input cell's spike count in
+        the window is Poisson with mean ``poisson_rate * s`` (at full
+        strength too), drawn by
+        :func:`spiking_direct.stimulus.poisson_counts` from the run's seed
+        (the spiking engine's ``spiking.inp.stimulus="poisson"`` draws the
+        same counts for its first ``n_in`` cells); a cell's synapses
+        carry its count times their weight, and a set whose cells all stay
+        at 0 gives no input. The other two are its limits, for a full-strength
+        presentation identical (every cell fires once): ``"sampled"``
+        (default; the short-time limit, one volley of at most one spike per
+        cell): ``round(s * n_in)`` cells fire (at least one), drawn anew each
+        window, as in the spiking engine, whose input cells fire with
+        probability ``s``. ``"graded"`` (the long-time limit, counts at their
+        means): every cell fires at ``s`` of the full rate, so the input is
+        the full input scaled; without an input floor a k-cap is invariant to
+        the scale of its input, so every value of a rate-coded variable then
+        elects the same assembly.
+    poisson_rate : mean spike count of an input cell in a full-strength window
+        (``stimulus="poisson"``; > 0). 1 matches the spiking engine's volley, in
+        which every cell of a full-strength set fires once.
+    cap_floor : input floor of the k-cap, as a fraction of the mean input that a
+        full-strength volley gives a cell (``n_in * p_in``, weights 1): a cell
+        with less input never wins, so an area with weak input elects fewer
+        than ``k`` cells or none (:func:`~.kernel.k_cap`). 0 (default): no
+        floor, exactly ``k`` winners whatever the input (NEMO). The spiking
+        cap's floor is set by ``ExcitatoryParams.ramp_amp``: a cell needs a
+        depolarisation of ``v_th - E_L - ramp_amp`` (7 mV) to cross the swept
+        threshold, which its volley gives at a summed input weight of about
+        14 mV (the peak PSP of a 20 ms synaptic current into a 10 ms membrane
+        is half the weight), 0.7 of the mean full-strength input of 20 mV
+        (``n_per_set * p_in * w_in``); ``cap_floor = 0.7`` is the same rule.
+    cap_floor_max : input floor as a fraction of the largest input in the
+        area that round (the E%-max rule with ``E = 1 - cap_floor_max``: a
+        cell below ``cap_floor_max`` times the maximum never wins), in [0, 1];
+        0 (default): none. With both floors the higher one applies.
     rule : plasticity of the inter-area fibres in coupling windows, one of
         :data:`RULES`. ``"multiplicative"`` (default, the NEMO rule):
         ``W[i, j] *= 1 + beta`` for a winner ``i`` and a winner ``j`` of the
@@ -75,6 +103,9 @@ class RateParams:
     stimulus: str = "sampled"
     rule: str = "multiplicative"
     outstar_gain: float = 30.0
+    poisson_rate: float = 1.0
+    cap_floor: float = 0.0
+    cap_floor_max: float = 0.0
 
     def __post_init__(self):
         if int(self.n) != self.n or self.n < 2:
@@ -100,6 +131,12 @@ class RateParams:
             raise ValueError(f"connectivity must be one of {list(CONNECTIVITIES)}, got {self.connectivity!r}")
         if self.rule not in RULES:
             raise ValueError(f"rule must be one of {list(RULES)}, got {self.rule!r}")
+        if not float(self.poisson_rate) > 0:
+            raise ValueError(f"poisson_rate must be > 0, got {self.poisson_rate}")
+        if not float(self.cap_floor) >= 0:
+            raise ValueError(f"cap_floor must be >= 0, got {self.cap_floor}")
+        if not 0 <= float(self.cap_floor_max) <= 1:
+            raise ValueError(f"cap_floor_max must be in [0, 1], got {self.cap_floor_max}")
         if not float(self.outstar_gain) > 0:
             raise ValueError(f"outstar_gain must be > 0, got {self.outstar_gain}")
 

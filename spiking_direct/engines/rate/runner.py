@@ -23,7 +23,9 @@ onto rounds:
   depth-staggered intervene windows an area hears every area upstream. An active area with no input source at all
   (no stimulus cell and no transmitting fibre from the previous round) stays
   silent; every other active area fires exactly ``k`` winners (a probe target
-  without a stimulus takes the top ``k`` of the fibre input: the readout).
+  without a stimulus takes the top ``k`` of the fibre input: the readout),
+  or, with an input floor (``cap_floor``, ``cap_floor_max``), only the cells
+  of those ``k`` whose input reaches the floor (none: the area stays silent).
 * ``extra_rounds`` (default 0) further rounds follow, in which every area that
   fired repeats from its stimulus and its own previous winners through
   recurrent synapses (``p_rec``, plastic with ``beta_rec``). Note that the
@@ -64,6 +66,7 @@ import numpy as np
 from ...encoding import Encoding
 from ...protocol import Protocol
 from ...recording import Recording
+from ...stimulus import poisson_counts
 from .inter_area import _InterArea, linked_pairs
 from .kernel import k_cap
 from .nemo import Fibre
@@ -85,15 +88,23 @@ class _Network:
     inter: _InterArea
     recurrent: list[Fibre] | None  # one per area, when p_rec > 0
     w_initial: np.ndarray  # the inter-area weights before the first window
+    counts: np.ndarray | None = None  # (W, A, n_in) Poisson spike counts of the stimulus (stimulus "poisson")
+
+    def floor(self, x: np.ndarray) -> float | None:
+        """The input floor of the cap for the input ``x`` (``None``: no floor)."""
+        p = self.params
+        if p.cap_floor <= 0 and p.cap_floor_max <= 0:
+            return None
+        return max(p.cap_floor * self.n_in * p.p_in, p.cap_floor_max * float(x.max()))
 
     def cap(self, a: int, x: np.ndarray) -> np.ndarray:
-        """The winners of area ``a`` for the input ``x``, under the run's tie rule."""
-        k, n = self.k, self.n
+        """The winners of area ``a`` for the input ``x``, under the run's tie rule and input floor."""
+        k, n, floor = self.k, self.n, self.floor(x)
         if self.params.tie_break == "priority":
-            return k_cap(x, k, priority=self.priority[a * n : (a + 1) * n])
+            return k_cap(x, k, priority=self.priority[a * n : (a + 1) * n], floor=floor)
         if self.params.tie_break == "random":
-            return k_cap(x, k, rng=self.rng)
-        return k_cap(x, k)
+            return k_cap(x, k, rng=self.rng, floor=floor)
+        return k_cap(x, k, floor=floor)
 
 
 @dataclass
@@ -165,7 +176,8 @@ def _build(protocol: Protocol, encoding: Encoding, params: RateParams, seed: int
     allowed = linked_pairs(protocol) if params.connectivity == "linked" else None
     inter = _InterArea(A, n, params.p_inter, rng, allowed)
     recurrent = [Fibre.random(n, n, params.p_rec, rng, params.beta_rec) for _ in range(A)] if params.p_rec > 0 else None
-    return _Network(params, rng, A, n, k, n_in, priority, inputs, inter, recurrent, inter.data.copy())
+    counts = poisson_counts(protocol, n_in, params.poisson_rate, seed) if params.stimulus == "poisson" else None
+    return _Network(params, rng, A, n, k, n_in, priority, inputs, inter, recurrent, inter.data.copy(), counts)
 
 
 # --------------------------------------------------------------------------
@@ -200,14 +212,19 @@ def _window_stimuli(
 ) -> dict[int, tuple[Fibre, np.ndarray | None, float]]:
     """The stimulus of every active area of window ``w`` that has one: (input fibre, firing
     input cells or None for all, input scale); sampled cells are drawn once per window, in
-    area order."""
+    area order; with ``stimulus="poisson"`` a cell appears as often as its spike count (an
+    area whose set has no spike in the window gets no stimulus)."""
     stim: dict[int, tuple[Fibre, np.ndarray | None, float]] = {}
     for a in act:
         s = int(protocol.stim_set[w, a])
         strength = float(protocol.stim_strength[w, a])
         if s < 0 or strength <= 0:
             continue
-        if strength >= 1.0:
+        if net.counts is not None:  # Poisson counts: cell i appears counts[i] times
+            c = net.counts[w, a]
+            if c.any():
+                stim[int(a)] = (net.inputs[s], np.repeat(np.arange(net.n_in), c), 1.0)
+        elif strength >= 1.0:
             stim[int(a)] = (net.inputs[s], None, 1.0)
         elif net.params.stimulus == "graded":  # every cell fires, at this fraction of the full rate
             stim[int(a)] = (net.inputs[s], None, strength)
@@ -241,7 +258,7 @@ def _fire(
             f, cells, scale = stim[a]
             x += scale * f.input(cells)
             has_input = True
-            hebb_in.append((a, f, cells))
+            hebb_in.append((a, f, cells if net.counts is None else np.unique(cells)))
         if offset_round:
             for pre, pw in last.items():  # every earlier round of this window
                 if protocol.fiber[w, pre, a] and pre != a and inter.connected(pre, a):
