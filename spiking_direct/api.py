@@ -56,7 +56,7 @@ model_from_data = from_data
 
 def progress_printer(bars: bool = False) -> Callable[[str], None]:
     """A progress callback that prints each message on stderr with the seconds since it was made;
-    ``bars``: the engines may also show progress bars (runtime simulations)."""
+    ``bars``: the engines may also show progress bars (runtime and cpp_standalone simulations)."""
     t0 = time.perf_counter()
 
     def report(msg: str) -> None:

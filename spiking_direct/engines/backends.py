@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -31,6 +32,7 @@ import numpy as np
 from .. import settings
 from ..brian_state import activate, isolated
 from ..errors import BackendError
+from . import progress as progress_report
 
 _REGISTRY: dict[str, type] = {}
 
@@ -134,8 +136,12 @@ class RuntimeBackend(Backend):
         )
         t1 = time.perf_counter()
         duration = protocol.n_windows * params.clock.T_win
-        period = (1 if getattr(progress, "bars", False) else 10) * b2.second
-        network.net.run(duration, report=_reporter(progress), report_period=period)
+        report = progress_report.reporter(progress)
+        try:
+            network.net.run(duration, report=report, report_period=progress_report.period(progress) * b2.second)
+        finally:
+            if report is not None:
+                report.close()
         t2 = time.perf_counter()
         return to_recording(
             network,
@@ -143,29 +149,6 @@ class RuntimeBackend(Backend):
             {"build_s": t1 - t0, "simulate_s": t2 - t1},
             {"backend": "runtime", "n_synapses_ee": int(len(network.syn_ee))},
         )
-
-
-def _reporter(progress):
-    """Brian2's report callback of a runtime run: a tqdm bar when ``progress.bars`` is true,
-    else a message every report period."""
-    if progress is None:
-        return None
-    if getattr(progress, "bars", False):
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=100, unit="%", desc="simulate", leave=False)
-
-        def report_bar(elapsed, completed, start, duration):
-            bar.update(int(float(completed) * 100) - bar.n)
-            if completed >= 1:
-                bar.close()
-
-        return report_bar
-
-    def report(elapsed, completed, start, duration):
-        progress(f"simulated {float(completed) * 100:.0f}% ({elapsed})")
-
-    return report
 
 
 def _reset_device(name: str, build_on_run: bool = True, **kwargs):
@@ -373,6 +356,7 @@ class CppStandaloneBackend(Backend):
         self.directory = None
         self.build_s = None
         self._token = None  # the device's code-object table of our build (identifies it)
+        self.reporting = False  # whether the build holds the progress reporter
         prefix = f"spiking_direct_{self.device_name}_"
         sweep_stale(Path(tempfile.gettempdir()), prefix)  # builds of processes that were killed
         self._tmp_root = owned_tempdir(prefix)
@@ -391,6 +375,11 @@ class CppStandaloneBackend(Backend):
     def codeobj_class(self):
         """Code-object class of the network's neuron groups (see :func:`block_threshold_codeobject`)."""
         return block_threshold_codeobject()
+
+    def add_progress_reporter(self, net, n_windows, T_win):
+        """Add the progress cell of :func:`~spiking_direct.engines.progress.add_reporter` to ``net``
+        (returned; None when :data:`~spiking_direct.engines.progress.TICKS` is 0)."""
+        return progress_report.add_reporter(net, n_windows, T_win)
 
     @staticmethod
     def insert_seed_code(device, default_seed=None):
@@ -489,6 +478,7 @@ class CppStandaloneBackend(Backend):
             shape_key(params, n_areas, n_windows, set_area, self.device_name, allowed)
             + monitor_key(monitors)
             + ("-profile" if profiling() else "")
+            + ("" if progress_report.TICKS == progress_report.DEFAULT_TICKS else f"-ticks{progress_report.TICKS}")
         )
         if directory is None and values is None and key == self.key and self.holds_build():
             activate(self._device(), False, directory=str(self.directory))  # the cached build: no recompiling
@@ -514,6 +504,7 @@ class CppStandaloneBackend(Backend):
         )
         if codeobj_class is not None and "learn" in network.exc.events:
             spike_driven_event(network.exc, "learn")  # our templater: the learn event tests only this step's spikes
+        reporting = self.add_progress_reporter(network.net, n_windows, params.clock.T_win) is not None
         self.insert_seed_code(b2.device, default_seed)
         self.insert_reserve_code(b2.device, params, n_areas, allowed)
         network.net.run(n_windows * params.clock.T_win, profile=profiling())
@@ -523,6 +514,7 @@ class CppStandaloneBackend(Backend):
             raise BackendError(f"{self.device_name} build failed in {directory}: {exc}") from exc
         self.build_s = time.perf_counter() - t0
         self.key, self.network, self.directory = key, network, directory
+        self.reporting = reporting
         self._token = self._device().code_objects
         return directory
 
@@ -563,16 +555,25 @@ class CppStandaloneBackend(Backend):
         # seed must not leak into later processes (an exported ./main would run with it)
         previous = os.environ.get(SEED_ENV)
         b2.device.run_environment_variables[SEED_ENV] = str(int(seed))
+        duration = float(protocol.n_windows * params.clock.T_win)
         if progress:
-            progress(
-                f"running {protocol.n_windows} windows "
-                f"({float(protocol.n_windows * params.clock.T_win):.1f} s of biological time), seed {seed}"
+            progress(f"running {protocol.n_windows} windows ({duration:.1f} s of biological time), seed {seed}")
+        follow = (
+            progress_report.follow(
+                Path(self.directory) / results / "stdout.txt",
+                duration,
+                progress_report.reporter(progress),
+                progress_report.period(progress),
             )
+            if progress and self.reporting
+            else contextlib.nullcontext()
+        )
         t0 = time.perf_counter()
         try:
-            b2.device.run(
-                directory=str(self.directory), results_directory=results, with_output=False, run_args=run_args
-            )
+            with follow:
+                b2.device.run(
+                    directory=str(self.directory), results_directory=results, with_output=False, run_args=run_args
+                )
         except Exception as exc:
             raise BackendError(f"{self.device_name} run failed: {exc}") from exc
         finally:
@@ -763,6 +764,11 @@ class CudaStandaloneBackend(CppStandaloneBackend):
 
     def codeobj_class(self):
         """brian2cuda's own code objects (its thresholders are CUDA kernels)."""
+        return None
+
+    def add_progress_reporter(self, net, n_windows, T_win):
+        """Nothing: the reporter's function has a C++ implementation only (in a CUDA kernel it
+        would have to print from the device); a CUDA run shows no progress while its binary runs."""
         return None
 
     def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None, allowed=None):
