@@ -40,7 +40,7 @@ baked in. `manifest.json` lists every parameter.
 Build and run (a C++17 compiler and make{cuda_req}):
 
     make -j4
-    ./main                      # writes results/ beside main
+    ./main                      # writes results/ beside main{progress_note}
 
 Another seed without rebuilding: `SPIKING_DIRECT_SEED=7 ./main` (the protocol's
 value pairs stay those of seed {seed}; use `spiking-direct run --seeds` for a
@@ -131,6 +131,9 @@ def export_build(
             version=__version__,
             brian2=brian2.__version__,
             cuda_req=cuda_req,
+            progress_note=""
+            if config.backend == "cuda_standalone"
+            else "\n                                # and prints 'progress <t> of <duration> s' lines while it runs",
         )
     )
     return out
