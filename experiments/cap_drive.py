@@ -104,7 +104,7 @@ from brian2 import ms, mV, second
 from spiking_direct.engines import backends
 from spiking_direct.engines.spiking import SpikingParams
 from spiking_direct.models import STDPParams
-from spiking_direct.protocol import PHASES, Protocol, ProtocolParams
+from spiking_direct.protocol import ProtocolParams, protocol_from_values
 from spiking_direct.results import atomic_write_bytes, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,27 +171,7 @@ def schedule():
         "plasticity_gain": np.zeros((W, A * A)),
         "fiber_on": fiber,
     }
-    # the same schedule as a Protocol (first stimulated set per area)
-    stim_set = np.full((W, A), -1)
-    stim_strength = np.zeros((W, A))
-    for a in range(A):
-        sets = np.flatnonzero(SET_AREA == a)
-        for w in range(W):
-            on = sets[stim[w, sets] > 0]
-            if on.size:
-                stim_set[w, a], stim_strength[w, a] = on[0], stim[w, on[0]]
-    protocol = Protocol(
-        A,
-        np.full(W, PHASES.index("identify"), dtype=np.int8),
-        stim_set,
-        stim_strength,
-        active.astype(bool),
-        offset,
-        np.zeros((W, A, A)),
-        fiber.reshape(W, A, A).astype(bool),
-        np.full(W, -1),
-        [[] for _ in range(W)],
-    )
+    protocol = protocol_from_values(values, SET_AREA)
     return protocol, values, np.array(cond)
 
 

@@ -80,7 +80,7 @@ def schedule():
 
     Returns the Protocol (the Recording's bookkeeping), the TimedArray values that drive the
     network, and each window's label."""
-    from spiking_direct.protocol import PHASES, Protocol
+    from spiking_direct.protocol import protocol_from_values
 
     rows = []  # (stimuli {set: strength}, active per area, offset per area (s), fibre 0->1 on, forms, label)
     for _ in range(FORM):
@@ -116,25 +116,7 @@ def schedule():
         "fiber_on": fiber,
         "area_forms": forms,
     }
-    stim_set, strength = np.full((W, A), -1), np.zeros((W, A))
-    for a in range(A):
-        sets = np.flatnonzero(SET_AREA == a)
-        for w in range(W):
-            on = sets[stim[w, sets] > 0]
-            if on.size:
-                stim_set[w, a], strength[w, a] = on[0], stim[w, on[0]]
-    protocol = Protocol(
-        A,
-        np.full(W, PHASES.index("identify"), dtype=np.int8),
-        stim_set,
-        strength,
-        active.astype(bool),
-        offset,
-        np.zeros((W, A, A)),
-        fiber.reshape(W, A, A).astype(bool),
-        np.full(W, -1),
-        [[] for _ in range(W)],
-    )
+    protocol = protocol_from_values(values, SET_AREA)
     return protocol, values, np.array(label)
 
 

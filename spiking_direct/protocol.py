@@ -650,3 +650,33 @@ def direct_protocol(
         table=table,
         couple_row=sched.couple_row,
     )
+
+
+def protocol_from_values(values: dict, set_area) -> "Protocol":
+    """The :class:`Protocol` record of a schedule given directly as the spiking network's TimedArray
+    values (``stim_strength`` per input set, ``area_active``, ``area_offset``, ``plasticity_gain`` and
+    ``fiber_on`` per ordered pair), as experiments that drive input sets by hand give it: every window
+    in the identify phase, each area's stimulus its first stimulated input set (lowest index)."""
+    set_area = np.asarray(set_area)
+    stim = np.asarray(values["stim_strength"], dtype=float)
+    active = np.asarray(values["area_active"], dtype=float)
+    W, A = active.shape
+    stim_set, strength = np.full((W, A), -1), np.zeros((W, A))
+    for a in range(A):
+        sets = np.flatnonzero(set_area == a)
+        for w in range(W):
+            on = sets[stim[w, sets] > 0]
+            if on.size:
+                stim_set[w, a], strength[w, a] = on[0], stim[w, on[0]]
+    return Protocol(
+        A,
+        np.full(W, PHASES.index("identify"), dtype=np.int8),
+        stim_set,
+        strength,
+        active.astype(bool),
+        np.asarray(values["area_offset"], dtype=float),
+        np.asarray(values["plasticity_gain"], dtype=float).reshape(W, A, A),
+        np.asarray(values["fiber_on"]).reshape(W, A, A).astype(bool),
+        np.full(W, -1),
+        [[] for _ in range(W)],
+    )

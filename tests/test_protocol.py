@@ -121,3 +121,23 @@ def test_encodings():
         Encoding.for_model(model, "rate", separation=0.5)
     with pytest.raises(EncodingError):
         Encoding.for_model(model, "onehot")
+
+
+def test_protocol_from_values_takes_each_areas_first_stimulated_set():
+    import numpy as np
+
+    from spiking_direct.protocol import PHASES, protocol_from_values
+
+    set_area = [0, 0, 1, 1]
+    values = {
+        "stim_strength": np.array([[0, 1.0, 0, 0], [1.0, 0.5, 0, 0.3], [0, 0, 0, 0]]),
+        "area_active": np.array([[1, 0], [1, 1], [0, 0]], dtype=float),
+        "area_offset": np.zeros((3, 2)),
+        "plasticity_gain": np.zeros((3, 4)),
+        "fiber_on": np.array([[0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], dtype=float),
+    }
+    p = protocol_from_values(values, set_area)
+    assert p.stim_set.tolist() == [[1, -1], [0, 3], [-1, -1]]
+    assert p.stim_strength.tolist() == [[1.0, 0.0], [1.0, 0.3], [0.0, 0.0]]
+    assert p.fiber[0, 0, 1] and not p.fiber[1].any()
+    assert (p.phase == PHASES.index("identify")).all() and p.n_windows == 3
