@@ -161,3 +161,21 @@ def test_munin_is_refused_with_its_estimate(tmp_path):
     assert "options:" in lines[0] and "Traceback" not in proc.stderr
     assert not out.exists()
     assert seconds < 30, seconds
+
+
+def test_network_option_selects_the_network_and_its_parameters(capsys):
+    """--network picks the circuit (and its window clock); params --network lists only its parameters."""
+    from brian2 import ms
+
+    from spiking_direct.cli import _config, build_parser
+
+    args = build_parser().parse_args(["run", "alzheimer", "--network", "cortical", "--set", "sigma=3mV"])
+    cfg = _config(args)
+    assert cfg.spiking.network == "cortical" and cfg.spiking.clock.T_win == 100 * ms
+    assert float(cfg.spiking.cortical.sigma) == pytest.approx(3e-3)
+    assert _config(build_parser().parse_args(["run", "alzheimer"])).spiking.network == "clocked"
+    assert main(["params", "--network", "cortical", "--grep", "theta"]) == 0
+    out = capsys.readouterr().out
+    assert "spiking.cortical.theta_g" in out and "spiking.exc." not in out
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "alzheimer", "--network", "cortica"])
