@@ -231,7 +231,7 @@ def _fibres(params, E, ns: dict, allowed):
 
 
 #: the cortical network's excitatory variables that ``record=`` may name
-def recordable() -> set[str]:
-    """Names of the cortical excitatory cells' variables (for ``record=``)."""
-    eqs, _, _ = cx.excitatory_model()
-    return set(eqs.names) | {"a", "apre", "apost"}
+def recordable(params) -> set[str]:
+    """Names of the cortical excitatory cells' variables (for ``record=``): the membrane's and the
+    inter-area STDP traces of ``params.stdp``."""
+    return set(cx.excitatory_model()[0].names) | set(stdp_traces(params.stdp)[0].names)

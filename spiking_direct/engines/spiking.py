@@ -139,7 +139,7 @@ class SpikingEngine:
         if params.network == "cortical":
             from .cortical import recordable
 
-            known = recordable()
+            known = recordable(params)
         else:
             known = set(excitatory_model(params.exc.noise, neuron=params.neuron)[0].names) | set(
                 stdp_traces(params.stdp)[0].names
