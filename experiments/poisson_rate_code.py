@@ -1,49 +1,79 @@
-"""How often the weak value of the rate code drives its area, under the Poisson stimulus.
+"""The rate code under the Poisson stimulus, on both engines: robustness to the separation, and the controls.
 
-On the Alzheimer SCM with the value-to-firing-rate code, the rate engine runs
-with ``rate.stimulus=poisson`` (every input cell's spike count in a window is
-Poisson, mean ``poisson_rate`` for the positive value and
-``poisson_rate / separation`` for the others; :mod:`spiking_direct.stimulus`)
-at separations 2, 3, 4.5, 6.7, 10 and 15, with the k-cap's input floor on
-(``rate.cap_floor=0.7``, the spiking cap's floor in the same units, see
+On the Alzheimer SCM with the value-to-firing-rate code, every input cell's
+spike count in a coupling window is Poisson, mean ``POISSON_RATE`` for the
+positive value and ``POISSON_RATE / separation`` for the others
+(:mod:`spiking_direct.stimulus`); both engines draw the same counts from the
+same seed. The rate engine uses a cell's count as the strength of its input
+(``rate.stimulus=poisson``), with the k-cap's input floor on
+(``rate.cap_floor=0.7``, the clocked cap's floor in the same units, see
 ``RateParams``) and off (``0``: NEMO's k-cap, which always elects ``k``
-cells). Both values are fixed in advance, not chosen from these numbers.
-``--engine spiking`` runs the spiking engine (clocked network) instead, with
-``spiking.inp.stimulus=poisson`` (the same counts from the same seed,
-delivered as the number of input cells that fire, ``InputParams``) and its
-own cap, whose floor is built in (``cap_floor`` is recorded as ``nan``).
+cells). The spiking engine (clocked network, ``spiking.inp.stimulus=poisson``)
+delivers a cell's count as that many coincident spikes (``InputParams``); its
+cap's floor is built in (``cap_floor`` is recorded as ``nan``). Every
+parameter here is fixed in advance; none was chosen from these numbers.
 
-Per run it counts, over the coupling windows that present a weak value (a
-strength below 1) to an area, the fraction in which that area fires at all
-(``fires_any``: any winner in the window), the same over the windows in
-which the area leads (``fires_leading``: the smallest clock offset of the
-active areas, so only its stimulus drives it), and P@K and the mean
-delta_prop of the true links.
+``--part table``: separations 2, 3, 4.5, 6.7, 10 and 15, seeds 1-6. Per run:
+over the coupling windows that present a weak value (strength below 1) to an
+area, the fraction in which that area fires at all (``fires_any``) and the
+same over the windows in which the area leads (``fires_leading``: the smallest
+clock offset of the active areas, so only its own stimulus drives it);
+Precision@K by delta and by delta_prop (null given the skeleton: 0.5) and
+the mean delta_prop of the true links. The value-level readout
+(:mod:`spiking_direct.value_readout`) does not apply: under the rate code a
+variable has one input set and one assembly, its values differ only in
+strength. The published rate-based delta_prop
+(0.801 +- 0.030, 0.811 +- 0.026, 0.787 +- 0.062 at 15x, 10x, 6.7x) is quoted
+beside; its model is not this one.
 
-    python experiments/poisson_rate_code.py [--seeds 1 2 3 4 5 6] [--engine rate|spiking]
+``--part controls``: the negative controls (no plasticity, zero lead,
+reversed lead) at separation 2 (where both engines' weak values drive their
+areas in every window, so a control tests the plasticity, not silence),
+seeds 1-3, both engines, the rate engine with its floor on.
 
-Writes ``experiments/results/poisson_rate_code.csv`` and ``.json`` (parameters,
-seeds, engine, versions); ``poisson_rate_code_spiking.*`` for the spiking engine.
+``--part stability``: why delta_prop falls under this stimulus. At separation 2,
+seeds 1-3, both engines, with the Poisson rate per cell and window at 1 (the
+table's), 3 and 10: the identify phase's stability (mean overlap of one
+window's winners with the assembly), and the fraction of a coupling window's
+winners that belong to the presented variable's assembly, for strong and weak
+presentations; beside them the forward and reverse overlaps and delta_prop.
+Writes ``experiments/results/poisson_rate_code_stability.csv``.
+
+    python experiments/poisson_rate_code.py [--part table|controls|stability|all] [--seeds 1 2 3 4 5 6]
+                                            [--engines rate spiking] [--plot-only]
+
+Resumable: each run appends one row to ``experiments/results/poisson_rate_code.csv``
+(atomically); rows already there are not run again. Writes that CSV, its
+``.json`` sidecar (parameters, seeds, engines, backend, versions, summary) and
+``figures/poisson_rate_code.png``.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from spiking_direct import pipeline
+from spiking_direct import pipeline, readout
 from spiking_direct.config import RunConfig, apply_overrides
 from spiking_direct.engines import get_engine
 from spiking_direct.protocol import PHASES
 from spiking_direct.results import versions, write_csv, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "experiments" / "results"
+CSV = RESULTS / "poisson_rate_code.csv"
 SEPARATIONS = (2.0, 3.0, 4.5, 6.7, 10.0, 15.0)
 FLOORS = (0.7, 0.0)
 POISSON_RATE = 1.0
+CONTROLS = ("no_plasticity", "zero_lead", "reversed_lead")
+CONTROL_SEPARATION = 2.0
+CONTROL_SEEDS = (1, 2, 3)
+PUBLISHED = {15.0: (0.801, 0.030), 10.0: (0.811, 0.026), 6.7: (0.787, 0.062)}
+KEY = ["engine", "cap_floor", "control", "separation", "seed"]
 
 
 def weak_fractions(rec) -> dict:
@@ -64,65 +94,263 @@ def weak_fractions(rec) -> dict:
     }
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6])
-    ap.add_argument("--engine", choices=("rate", "spiking"), default="rate")
-    args = ap.parse_args()
-    spiking = args.engine == "spiking"
-    rows = []
-    for floor in (float("nan"),) if spiking else FLOORS:
-        for sep in SEPARATIONS:
-            for seed in args.seeds:
-                sets = ["encoding=rate", f"separation={sep}"]
-                if spiking:
-                    sets += ["spiking.inp.stimulus=poisson", f"spiking.inp.poisson_rate={POISSON_RATE}"]
-                else:
-                    sets += [
-                        "rate.stimulus=poisson",
-                        f"rate.poisson_rate={POISSON_RATE}",
-                        f"rate.cap_floor={floor}",
-                    ]
-                cfg = apply_overrides(RunConfig(model="alzheimer", engine=args.engine, seed=seed), sets)
-                model, rec = pipeline.simulate(cfg)
-                res = pipeline.analyse(rec, model)
-                links = res["links"]
-                rows.append(
-                    {
-                        "cap_floor": floor,
-                        "separation": sep,
-                        "seed": seed,
-                        **weak_fractions(rec),
-                        "precision_at_k_delta_prop": res["metrics_delta_prop"]["precision_at_k"],
-                        "delta_prop_mean": float(np.mean([lk["delta_prop"] for lk in links])),
-                    }
-                )
-                print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in rows[-1].items()}, flush=True)
-    table = pd.DataFrame(rows)
-    out = ROOT / "experiments" / "results"
-    name = "poisson_rate_code_spiking" if spiking else "poisson_rate_code"
-    write_csv(out / f"{name}.csv", table)
-    summary = table.groupby(["cap_floor", "separation"], dropna=False).agg(["mean", "std"]).drop(columns="seed")
-    summary.columns = [f"{a}_{b}" for a, b in summary.columns]
+def overrides(engine: str, floor: float, separation: float, control: str, rate: float = POISSON_RATE) -> list[str]:
+    """The ``--set`` overrides of one run."""
+    sets = ["encoding=rate", f"separation={separation}", f"control={control}"]
+    if engine == "spiking":
+        return sets + ["spiking.inp.stimulus=poisson", f"spiking.inp.poisson_rate={rate}"]
+    return sets + ["rate.stimulus=poisson", f"rate.poisson_rate={rate}", f"rate.cap_floor={floor}"]
+
+
+STABILITY_RATES = (1.0, 3.0, 10.0)
+STABILITY_CSV = RESULTS / "poisson_rate_code_stability.csv"
+
+
+def stability_run(engine: str, rate: float, seed: int) -> dict:
+    """One row of ``--part stability`` (separation 2, floor 0.7 for the rate engine)."""
+    floor = 0.7 if engine == "rate" else float("nan")
+    cfg = apply_overrides(
+        RunConfig(model="alzheimer", engine=engine, seed=seed), overrides(engine, floor, 2.0, "none", rate)
+    )
+    model, rec = pipeline.simulate(cfg)
+    res = pipeline.analyse(rec, model)
+    asm = readout.identify_assemblies(rec)
+    p = rec.protocol
+    within = {"strong": [], "weak": []}
+    for w in p.windows("couple"):
+        for a in np.flatnonzero(p.stim_set[w] >= 0):
+            winners = np.unique(rec.spike_neuron[rec.spikes_in(np.array([w]), a)] - a * rec.n)
+            if winners.size:
+                kind = "strong" if p.stim_strength[w, a] >= 1 else "weak"
+                within[kind].append(float(np.isin(winners, asm.members[int(p.stim_set[w, a])]).mean()))
+    s = res["summary"]
+    return {
+        "engine": engine,
+        "poisson_rate": rate,
+        "seed": seed,
+        "identify_stability": float(np.mean(list(asm.stability.values()))),
+        "couple_in_assembly_strong": float(np.mean(within["strong"])),
+        "couple_in_assembly_weak": float(np.mean(within["weak"])) if within["weak"] else float("nan"),
+        "overlap_forward": s["overlap_forward_mean"],
+        "overlap_reverse": s["overlap_reverse_mean"],
+        "delta_prop_mean": s["delta_prop_links_mean"],
+        "precision_at_k_delta_prop": res["metrics_delta_prop"]["precision_at_k"],
+    }
+
+
+def one_run(engine: str, floor: float, separation: float, control: str, seed: int) -> tuple[dict, RunConfig]:
+    cfg = apply_overrides(
+        RunConfig(model="alzheimer", engine=engine, seed=seed), overrides(engine, floor, separation, control)
+    )
+    t0 = time.perf_counter()
+    model, rec = pipeline.simulate(cfg)
+    res = pipeline.analyse(rec, model)
+    links = res["links"]
+    row = {
+        "engine": engine,
+        "cap_floor": floor,
+        "control": control,
+        "separation": separation,
+        "seed": seed,
+        **weak_fractions(rec),
+        "precision_at_k_delta": res["metrics_delta"]["precision_at_k"],
+        "precision_at_k_delta_prop": res["metrics_delta_prop"]["precision_at_k"],
+        "auroc_delta_prop": res["metrics_delta_prop"]["auroc"],
+        "delta_links_mean": res["summary"]["delta_links_mean"],
+        "delta_prop_mean": float(np.mean([lk["delta_prop"] for lk in links])),
+        "wall_s": time.perf_counter() - t0,
+    }
+    return row, cfg
+
+
+def planned(part: str, seeds, engines) -> list[tuple]:
+    """(engine, floor, separation, control, seed) of every run of ``part``."""
+    runs = []
+    floors = {"rate": FLOORS, "spiking": (float("nan"),)}
+    if part in ("table", "all"):
+        for engine in engines:
+            for floor in floors[engine]:
+                for sep in SEPARATIONS:
+                    runs += [(engine, floor, sep, "none", s) for s in seeds]
+    if part in ("controls", "all"):
+        for engine in engines:
+            floor = floors[engine][0]
+            for control in CONTROLS:
+                runs += [(engine, floor, CONTROL_SEPARATION, control, s) for s in CONTROL_SEEDS]
+    return runs
+
+
+def done_keys(table: pd.DataFrame) -> set:
+    return {
+        (e, "nan" if pd.isna(f) else f"{f:g}", c, f"{s:g}", int(d))
+        for e, f, c, s, d in table[KEY].itertuples(index=False)
+    }
+
+
+def key_of(engine, floor, sep, control, seed) -> tuple:
+    return (engine, "nan" if np.isnan(floor) else f"{floor:g}", control, f"{sep:g}", int(seed))
+
+
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    cols = [
+        "fires_any",
+        "fires_leading",
+        "precision_at_k_delta",
+        "precision_at_k_delta_prop",
+        "delta_prop_mean",
+    ]
+    t = table.copy()
+    t["cap_floor"] = t["cap_floor"].fillna(-1)  # groupby keeps the spiking rows
+    g = t.groupby(["engine", "cap_floor", "control", "separation"])[cols].agg(["mean", "std"])
+    g.columns = [f"{a}_{b}" for a, b in g.columns]
+    g["n_seeds"] = t.groupby(["engine", "cap_floor", "control", "separation"]).size()
+    g = g.reset_index()
+    g["cap_floor"] = g["cap_floor"].replace(-1, np.nan)
+    return g
+
+
+def plot(table: pd.DataFrame) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = summarise(table[table["control"] == "none"])
+    fig, axes = plt.subplots(1, 4, figsize=(18, 4.2))
+    styles = [("rate", 0.7, "tab:blue", "rate, floor 0.7"), ("rate", 0.0, "tab:cyan", "rate, floor off (NEMO)")]
+    styles.append(("spiking", np.nan, "tab:red", "spiking (clocked)"))
+    panels = [
+        ("fires_any", "weak value's area fires\n(fraction of its coupling windows)"),
+        ("precision_at_k_delta_prop", "Precision@K by delta_prop"),
+        ("delta_prop_mean", "delta_prop, true links (variable level)"),
+        ("precision_at_k_delta", "Precision@K by delta"),
+    ]
+    for ax, (col, label) in zip(axes, panels):
+        for engine, floor, colour, name in styles:
+            sel = s[(s["engine"] == engine) & ((s["cap_floor"] == floor) | (np.isnan(floor) & s["cap_floor"].isna()))]
+            if sel.empty:
+                continue
+            ax.errorbar(
+                sel["separation"],
+                sel[f"{col}_mean"],
+                yerr=sel[f"{col}_std"],
+                marker="o",
+                color=colour,
+                label=name,
+                capsize=3,
+            )
+        ax.set_xscale("log")
+        ax.set_xticks(SEPARATIONS, [f"{x:g}" for x in SEPARATIONS])
+        ax.set_xlabel("separation (positive / other value rate)")
+        ax.set_title(label, fontsize=10)
+        ax.grid(alpha=0.3)
+    for ax in (axes[1], axes[3]):
+        ax.axhline(0.5, color="0.5", ls=":", label="null given the skeleton")
+    pub = np.array([(k, *v) for k, v in sorted(PUBLISHED.items())])
+    axes[2].errorbar(
+        pub[:, 0], pub[:, 1], yerr=pub[:, 2], fmt="s", color="k", mfc="none", label="published (rate model)"
+    )
+    axes[2].legend(fontsize=8)
+    axes[1].legend(fontsize=8)
+    n = int(s["n_seeds"].max()) if not s.empty else 0
+    fig.suptitle(
+        f"Alzheimer, rate code, Poisson stimulus (rate {POISSON_RATE:g} per cell per window): mean +- sd over {n} seeds"
+    )
+    fig.tight_layout()
+    fig.savefig(ROOT / "figures" / "poisson_rate_code.png", dpi=110)
+    plt.close(fig)
+
+
+def stability(engines) -> None:
+    """``--part stability`` (resumable: rows already in the CSV are kept)."""
+    table = pd.read_csv(STABILITY_CSV) if STABILITY_CSV.exists() else pd.DataFrame()
+    have = (
+        set()
+        if table.empty
+        else {(e, float(r), int(s)) for e, r, s in table[["engine", "poisson_rate", "seed"]].itertuples(index=False)}
+    )
+    for engine in engines:
+        for rate in STABILITY_RATES:
+            for seed in CONTROL_SEEDS:
+                if (engine, rate, seed) in have:
+                    continue
+                row = stability_run(engine, rate, seed)
+                table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
+                write_csv(STABILITY_CSV, table)
+                print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
     write_json(
-        out / f"{name}.json",
+        STABILITY_CSV.with_suffix(".json"),
         {
             "model": "alzheimer",
-            "engine": args.engine,
-            "backend": cfg.backend if spiking else "numpy",
-            "seeds": list(args.seeds),
-            "params": {
-                "encoding": "rate",
-                "stimulus": "poisson",
-                "poisson_rate": POISSON_RATE,
-                "cap_floor": None if spiking else FLOORS,
-                "engine_params": get_engine(args.engine).params_dict(cfg),
-            },
-            "summary": summary.reset_index().to_dict(orient="records"),
+            "engines": list(engines),
+            "seeds": list(CONTROL_SEEDS),
+            "params": {"separation": 2.0, "poisson_rates": STABILITY_RATES, "rate_cap_floor": 0.7},
             "versions": versions(),
         },
     )
-    print(summary[["fires_any_mean", "fires_leading_mean", "delta_prop_mean_mean"]].to_string())
+    print(table.groupby(["engine", "poisson_rate"]).mean(numeric_only=True).drop(columns="seed").round(3).to_string())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=("table", "controls", "stability", "all"), default="all")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6])
+    ap.add_argument("--engines", nargs="+", choices=("rate", "spiking"), default=["rate", "spiking"])
+    ap.add_argument("--plot-only", action="store_true", help="redraw the figure from the saved table")
+    args = ap.parse_args()
+    if args.part in ("stability", "all") and not args.plot_only:
+        stability(args.engines)
+        if args.part == "stability":
+            return
+    table = pd.read_csv(CSV) if CSV.exists() and "engine" in pd.read_csv(CSV, nrows=0).columns else pd.DataFrame()
+    if not args.plot_only:
+        have = done_keys(table) if not table.empty else set()
+        todo = [r for r in planned(args.part, args.seeds, args.engines) if key_of(*r) not in have]
+        configs = {}
+        for i, (engine, floor, sep, control, seed) in enumerate(todo, 1):
+            row, cfg = one_run(engine, floor, sep, control, seed)
+            configs[engine] = cfg
+            table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
+            write_csv(CSV, table)
+            print(
+                f"[{i}/{len(todo)}]",
+                {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()},
+                flush=True,
+            )
+        engines = sorted(set(table["engine"])) if not table.empty else []
+        write_json(
+            CSV.with_suffix(".json"),
+            {
+                "model": "alzheimer",
+                "engines": engines,
+                "backend": {"rate": "numpy", "spiking": RunConfig().backend},
+                "seeds": sorted({int(s) for s in table["seed"]}) if not table.empty else [],
+                "params": {
+                    "encoding": "rate",
+                    "stimulus": "poisson",
+                    "poisson_rate": POISSON_RATE,
+                    "separations": SEPARATIONS,
+                    "rate_cap_floor": FLOORS,
+                    "controls": CONTROLS,
+                    "control_separation": CONTROL_SEPARATION,
+                    "control_seeds": CONTROL_SEEDS,
+                    "engine_params": {
+                        e: get_engine(e).params_dict(
+                            apply_overrides(RunConfig(engine=e), overrides(e, 0.7, 2.0, "none"))
+                        )
+                        for e in ("rate", "spiking")
+                    },
+                },
+                "published_delta_prop": PUBLISHED,
+                "summary": summarise(table).to_dict(orient="records") if not table.empty else [],
+                "versions": versions(),
+            },
+        )
+    plot(table)
+    pd.set_option("display.width", 250)
+    cols = ["engine", "cap_floor", "control", "separation", "n_seeds", "fires_any_mean", "precision_at_k_delta_mean"]
+    cols += ["precision_at_k_delta_prop_mean", "delta_prop_mean_mean"]
+    print(summarise(table)[cols].round(3).to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -392,11 +392,12 @@ class InputParams:
 
     ``stimulus="poisson"``: every cell of the set gets a Poisson spike count,
     mean ``poisson_rate`` times the presentation's strength, drawn by
-    ``spiking_direct.stimulus.poisson_counts`` from the run's seed (the counts
-    the rate engine draws for its first cells). A cell fires at most once per
-    volley, so the counts are delivered as the number of cells that fire: each
-    cell fires with probability ``min(1, C / n_per_set)``, ``C`` the set's total
-    count in the window, so ``C`` cells fire on average (at most all of them)."""
+    ``spiking_direct.stimulus.poisson_counts`` from the run's seed (the same
+    counts the rate engine draws for the same seed). A cell with count ``c > 0``
+    fires in the volley and its synapses deliver ``c`` coincident spikes: one
+    event of ``c`` times the synaptic weight (exact for the linear synapses of the
+    clocked network); a cell with count 0 stays silent. The counts reach the
+    network as the TimedArray ``stim_count`` (window x input cell)."""
 
     n_per_set: int = 100  # input cells per input set
     p_in: float = 0.1  # probability that an input cell contacts an excitatory cell of its area
@@ -408,8 +409,12 @@ class InputParams:
         return {}
 
 
-def input_model() -> tuple[Equations, str]:
+def input_model(stimulus: str = "volley") -> tuple[Equations, str]:
     """Equations and threshold of the input cells (they never integrate).
+
+    ``stimulus="poisson"`` (:class:`InputParams`): a cell fires in its volley step
+    when its spike count ``count`` (the TimedArray ``stim_count``) is positive; the
+    input synapses multiply their weight by ``count_pre``.
 
     A cell fires in the step of its area's volley (:data:`VOLLEY_STEP`) with
     probability ``stim_strength(t, inset)``. The volley step is computed once
@@ -425,4 +430,9 @@ def input_model() -> tuple[Equations, str]:
         volley : 1 (linked)
         """
     )
+    if stimulus == "poisson":
+        eqs += Equations("count = stim_count(t, i) : 1")
+        return eqs, "volley > 0.5 and count > 0.5"
+    if stimulus != "volley":
+        raise ModelError(f"unknown input stimulus {stimulus!r}; choose from {list(INPUT_STIMULI)}")
     return eqs, "volley > 0.5 and rand() < stim_strength(t, inset)"

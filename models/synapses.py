@@ -82,9 +82,12 @@ class StaticParams:
         return ns
 
 
-def static_model(target: str) -> tuple[Equations, str]:
-    """A fixed synapse adding ``w`` to the postsynaptic variable ``target``."""
-    return Equations("w : volt (constant)"), f"{target}_post += w"
+def static_model(target: str, multiplier: str | None = None) -> tuple[Equations, str]:
+    """A fixed synapse adding ``w`` to the postsynaptic variable ``target`` (``w`` times the
+    presynaptic variable ``multiplier``, e.g. a spike count, when given)."""
+    if multiplier is None:
+        return Equations("w : volt (constant)"), f"{target}_post += w"
+    return Equations("w : volt (constant)"), f"{target}_post += w * {multiplier}_pre"
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,7 @@ def test_defaults_unchanged():
     assert (p.stimulus, p.cap_floor, p.cap_floor_max, p.poisson_rate) == ("sampled", 0.0, 0.0, 1.0)
 
 
-def test_spiking_poisson_stimulus_delivers_the_same_counts_as_firing_cells():
+def test_spiking_poisson_stimulus_hands_the_network_the_rate_engines_counts():
     from dataclasses import replace
 
     from spiking_direct.engines.spiking import SpikingError, SpikingParams, stimulus_values, timed_values
@@ -164,15 +164,67 @@ def test_spiking_poisson_stimulus_delivers_the_same_counts_as_firing_cells():
     set_area = ENC2.set_area()
     volley = SpikingParams()
     default = stimulus_values(prot, ENC2.n_sets, set_area, volley, 3)
+    assert "stim_count" not in default
     for name, v in timed_values(prot, ENC2.n_sets, set_area).items():
         np.testing.assert_array_equal(default[name], v)  # the default stimulus is untouched
     poisson = SpikingParams(inp=replace(volley.inp, stimulus="poisson", poisson_rate=1.0))
     vals = stimulus_values(prot, ENC2.n_sets, set_area, poisson, 3)
     n_in = poisson.inp.n_per_set
-    total = poisson_counts(prot, n_in, 1.0, 3).sum(axis=-1)  # the counts the rate engine draws, per set
-    rows, cols = np.nonzero(prot.stim_set >= 0)
-    got = vals["stim_strength"][rows, prot.stim_set[rows, cols]]
-    np.testing.assert_allclose(got * n_in, np.minimum(total[rows, cols], n_in))  # expected firing cells = count
-    assert np.all(vals["stim_strength"][prot.stim_set.max(axis=1) < 0] == 0)
+    counts = poisson_counts(prot, n_in, 1.0, 3)  # (W, A, n_in): the counts the rate engine draws
+    got = vals["stim_count"].reshape(prot.n_windows, ENC2.n_sets, n_in)
+    for w in range(prot.n_windows):
+        for s in range(ENC2.n_sets):
+            areas = np.flatnonzero(prot.stim_set[w] == s)
+            want = counts[w, areas[0]] if areas.size else np.zeros(n_in)
+            np.testing.assert_array_equal(got[w, s], want)
+    assert got.sum() > 0
     with pytest.raises(SpikingError, match="inp.stimulus must be one of"):
         SpikingParams(inp=replace(volley.inp, stimulus="burst")).validate()
+    with pytest.raises(SpikingError, match="clocked network only"):
+        SpikingParams(network="cortical", inp=poisson.inp).validate()
+
+
+def test_spiking_poisson_input_cells_fire_their_counts_as_coincident_spikes():
+    """An input cell fires in its volley iff its count is positive, and its synapses add count x w."""
+    from dataclasses import replace
+
+    import brian2 as b2
+
+    from spiking_direct.brian_state import isolated
+    from spiking_direct.engines.network import build_network
+    from spiking_direct.engines.spiking import SpikingParams, stimulus_values
+
+    prot = _two_area_protocol(0.1)
+    set_area = ENC2.set_area()
+    base = SpikingParams.for_size(200)
+    params = replace(base, inp=replace(base.inp, stimulus="poisson", poisson_rate=1.5))
+    vals = stimulus_values(prot, ENC2.n_sets, set_area, params, 5)
+    W = 3
+    with isolated():
+        b2.set_device("runtime")
+        b2.prefs.codegen.target = "numpy"
+        b2.seed(5)
+        net = build_network(params, prot.n_areas, prot.n_windows, set_area, vals)
+        objs = {o.name: o for o in net.net.objects}
+        inputs, s_in = objs["inputs"], objs["syn_input"]
+        spikes = b2.SpikeMonitor(inputs, name="input_spikes")
+        before = b2.StateMonitor(net.exc, "ge", record=True, when="before_synapses", name="ge_before")
+        after = b2.StateMonitor(net.exc, "ge", record=True, when="after_synapses", name="ge_after")
+        net.net.add(spikes, before, after)
+        net.net.run(W * params.clock.T_win)
+        win = np.asarray(spikes.t[:] / params.clock.T_win, dtype=int)
+        cell = np.asarray(spikes.i[:])
+        jump = np.asarray(after.ge[:] - before.ge[:])  # (cells, steps): what the synapses added
+        steps = np.round(np.asarray(spikes.t[:]) / float(params.clock.dt)).astype(int)
+        pre, post, w = np.asarray(s_in.i[:]), np.asarray(s_in.j[:]), np.asarray(s_in.w[:])
+    count = vals["stim_count"][:W]
+    fired = np.zeros(count.shape, bool)
+    fired[win, cell] = True
+    np.testing.assert_array_equal(fired, count > 0)  # one volley per window, only the cells with spikes
+    assert np.bincount(win * count.shape[1] + cell).max() == 1
+    assert (count > 1).any()
+    for step in np.unique(steps[win == 0])[:2]:  # the volley steps of window 0 (one per area)
+        sel = np.isin(pre, cell[(steps == step)])
+        want = np.bincount(post[sel], weights=w[sel] * count[0, pre[sel]], minlength=jump.shape[0])
+        assert want.max() > 0
+        np.testing.assert_allclose(jump[:, step], want, rtol=1e-9, atol=1e-15)

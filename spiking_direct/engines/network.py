@@ -168,6 +168,11 @@ class SpikingParams:
             if self.neuron is not None:
                 raise SpikingError("a custom neuron model (neuron=) runs on the clocked network only")
             self.cortical.validate()
+            if self.inp.stimulus != "volley":
+                raise SpikingError(
+                    f"inp.stimulus={self.inp.stimulus!r} runs on the clocked network only; "
+                    "the cortical network takes inp.stimulus='volley'"
+                )
         if self.inp.stimulus not in INPUT_STIMULI:
             raise SpikingError(f"inp.stimulus must be one of {list(INPUT_STIMULI)}, got {self.inp.stimulus!r}")
         if not float(self.inp.poisson_rate) > 0:
@@ -326,7 +331,17 @@ def build_network(
 def _clocked_namespace(params: SpikingParams, A: int, values: dict, allowed) -> tuple[dict, dict]:
     """The protocol's TimedArrays and the namespace of every clocked-network object."""
     n_i, clock = params.n_inh, params.clock
-    timed = parts.timed_arrays(values, TIMED_ARRAYS + DERIVED_ARRAYS, clock.T_win)
+    names = TIMED_ARRAYS + DERIVED_ARRAYS
+    if params.inp.stimulus == "poisson":  # the input cells read their counts, not stim_strength
+        names = tuple(n for n in names if n != "stim_strength") + ("stim_count",)
+        if "stim_count" not in values:  # a build without a protocol
+            values = {
+                **values,
+                "stim_count": np.zeros(
+                    (len(values["stim_strength"]), np.shape(values["stim_strength"])[1] * params.inp.n_per_set)
+                ),
+            }
+    timed = parts.timed_arrays(values, names, clock.T_win)
     w_ei = (params.inh.v_th_I - params.inh.E_L_I) / (params.static.k_scale * params.k_eff * params.static.p_ei)
     ns = {
         **clock.namespace(),
@@ -429,10 +444,19 @@ def _input_cells(params: SpikingParams, set_area, ns: dict, C, codeobj_class):
     """The input sets' cells: one volley per window in which their set is presented."""
     import brian2 as b2
 
-    in_eqs, in_thr = input_model()
+    in_eqs, in_thr = input_model(params.inp.stimulus)
     n_in = params.inp.n_per_set
+    # no reset: a cell fires once per volley by its threshold (stated as "" under the Poisson
+    # stimulus, whose threshold reads a subexpression, for which Brian2 otherwise warns)
+    reset = {"reset": ""} if params.inp.stimulus == "poisson" else {}
     Inp = b2.NeuronGroup(
-        len(set_area) * n_in, in_eqs, threshold=in_thr, namespace=ns, name="inputs", codeobj_class=codeobj_class
+        len(set_area) * n_in,
+        in_eqs,
+        threshold=in_thr,
+        namespace=ns,
+        name="inputs",
+        codeobj_class=codeobj_class,
+        **reset,
     )
     Inp.inset = np.repeat(np.arange(len(set_area)), n_in)
     Inp.area = np.repeat(np.asarray(set_area), n_in)
@@ -445,7 +469,7 @@ def _local_synapses(params: SpikingParams, Inp, E, I, ns: dict):
     inhibition lands in the step of the spike that completes the count."""
     import brian2 as b2
 
-    s_eqs, s_pre = static_model("ge")
+    s_eqs, s_pre = static_model("ge", "count" if params.inp.stimulus == "poisson" else None)
     S_in = b2.Synapses(Inp, E, s_eqs, on_pre=s_pre, delay=0 * b2.ms, namespace=ns, name="syn_input")
     S_in.connect(j="k for k in sample(area_pre * n_E, (area_pre + 1) * n_E, p=p_in)")
     S_in.w = "w_in * (0.5 + rand())"

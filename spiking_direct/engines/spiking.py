@@ -89,18 +89,21 @@ def run_spiking(
 
 def stimulus_values(protocol: Protocol, n_sets: int, set_area: np.ndarray, params: SpikingParams, seed: int) -> dict:
     """The TimedArray values of ``protocol`` (:func:`timed_values`) under the input cells'
-    stimulus model: with ``params.inp.stimulus == "poisson"`` the strength of every presented
-    set becomes ``min(1, C / n_per_set)``, ``C`` its cells' total Poisson count in the window
-    (:func:`spiking_direct.stimulus.poisson_counts`), so ``C`` cells fire on average."""
+    stimulus model: with ``params.inp.stimulus == "poisson"`` also ``stim_count`` (window x
+    input cell), the spike count of every cell of the set presented in each window
+    (:func:`spiking_direct.stimulus.poisson_counts`, the counts the rate engine draws for
+    the same seed); 0 for the cells of sets not presented."""
     values = timed_values(protocol, n_sets, set_area)
     if params.inp.stimulus != "poisson":
         return values
     from ..stimulus import poisson_counts
 
     n_in = int(params.inp.n_per_set)
-    frac = np.minimum(1.0, poisson_counts(protocol, n_in, params.inp.poisson_rate, seed).sum(axis=-1) / n_in)
-    rows, cols = np.nonzero((protocol.stim_set >= 0) & (protocol.stim_strength > 0))
-    values["stim_strength"][rows, protocol.stim_set[rows, cols]] = frac[rows, cols]
+    counts = poisson_counts(protocol, n_in, params.inp.poisson_rate, seed)  # (W, A, n_in)
+    stim_count = np.zeros((protocol.n_windows, n_sets, n_in), dtype=float)
+    rows, cols = np.nonzero(protocol.stim_set >= 0)
+    stim_count[rows, protocol.stim_set[rows, cols]] = counts[rows, cols]
+    values["stim_count"] = stim_count.reshape(protocol.n_windows, n_sets * n_in)
     return values
 
 
