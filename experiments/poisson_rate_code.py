@@ -211,6 +211,7 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
 
 def plot(table: pd.DataFrame) -> None:
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -241,6 +242,7 @@ def plot(table: pd.DataFrame) -> None:
             )
         ax.set_xscale("log")
         ax.set_xticks(SEPARATIONS, [f"{x:g}" for x in SEPARATIONS])
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
         ax.set_xlabel("separation (positive / other value rate)")
         ax.set_title(label, fontsize=10)
         ax.grid(alpha=0.3)
@@ -258,6 +260,64 @@ def plot(table: pd.DataFrame) -> None:
     )
     fig.tight_layout()
     fig.savefig(ROOT / "figures" / "poisson_rate_code.png", dpi=110)
+    plt.close(fig)
+    if STABILITY_CSV.exists():
+        plot_stability(pd.read_csv(STABILITY_CSV))
+
+
+def plot_stability(table: pd.DataFrame) -> None:
+    """``figures/poisson_rate_code_stability.png``: assembly stability and propagation against the
+    Poisson rate, both engines (separation 2)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker  # noqa: F401 (matplotlib.ticker below)
+
+    g = table.drop(columns="seed").groupby(["engine", "poisson_rate"]).agg(["mean", "std"])
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    panels = [
+        (
+            axes[0],
+            [
+                ("identify_stability", "-", "identify: one window's winners in the assembly"),
+                ("couple_in_assembly_strong", "--", "couple, strong value: winners in the assembly"),
+            ],
+        ),
+        (
+            axes[1],
+            [("overlap_forward", "-", "forward overlap"), ("overlap_reverse", ":", "reverse overlap")],
+        ),
+    ]
+    for ax, series in panels:
+        for engine, colour in (("rate", "tab:blue"), ("spiking", "tab:red")):
+            if engine not in g.index.get_level_values(0):
+                continue
+            sub = g.loc[engine]
+            for col, ls, label in series:
+                ax.errorbar(
+                    sub.index,
+                    sub[(col, "mean")],
+                    yerr=sub[(col, "std")],
+                    ls=ls,
+                    marker="o",
+                    color=colour,
+                    capsize=3,
+                    label=f"{engine}: {label}",
+                )
+        ax.set_xscale("log")
+        ax.set_xticks(STABILITY_RATES, [f"{x:g}" for x in STABILITY_RATES])
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        ax.set_xlabel("Poisson rate (mean spikes per input cell and window, positive value)")
+        ax.set_ylim(-0.02, 1.02)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[0].set_title("assembly stability under the Poisson stimulus", fontsize=10)
+    axes[1].set_title("propagation over the true links", fontsize=10)
+    n = int(table.groupby(["engine", "poisson_rate"]).size().max())
+    fig.suptitle(f"Alzheimer, rate code at separation 2: mean +- sd over {n} seeds", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(ROOT / "figures" / "poisson_rate_code_stability.png", dpi=110)
     plt.close(fig)
 
 
