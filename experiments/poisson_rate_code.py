@@ -8,10 +8,16 @@ same seed. The rate engine uses a cell's count as the strength of its input
 (``rate.stimulus=poisson``), with the k-cap's input floor on
 (``rate.cap_floor=0.7``, the clocked cap's floor in the same units, see
 ``RateParams``) and off (``0``: NEMO's k-cap, which always elects ``k``
-cells). The spiking engine (clocked network, ``spiking.inp.stimulus=poisson``)
-delivers a cell's count as that many coincident spikes (``InputParams``); its
-cap's floor is built in (``cap_floor`` is recorded as ``nan``). Every
-parameter here is fixed in advance; none was chosen from these numbers.
+cells), both with its default ``k`` (32) input cells per set, and with the
+floor on and 100 input cells per set (``rate.n_in=100``), the spiking
+engine's number: with 32 cells a cell's input sums about 3 Poisson counts,
+with 100 about 10, so the largest input in an area, which decides whether a
+weak value's area fires, varies more with 32 (this variant was added after
+the first two had been measured, to test that explanation). The spiking
+engine (clocked network, ``spiking.inp.stimulus=poisson``) delivers a cell's
+count as that many coincident spikes (``InputParams``); its cap's floor is
+built in (``cap_floor`` is recorded as ``nan``). No parameter was chosen
+from these numbers.
 
 ``--part table``: separations 2, 3, 4.5, 6.7, 10 and 15, seeds 1-6. Per run:
 over the coupling windows that present a weak value (strength below 1) to an
@@ -68,12 +74,16 @@ RESULTS = ROOT / "experiments" / "results"
 CSV = RESULTS / "poisson_rate_code.csv"
 SEPARATIONS = (2.0, 3.0, 4.5, 6.7, 10.0, 15.0)
 FLOORS = (0.7, 0.0)
+#: the rate engine's variants (cap floor, input cells per set; None: its default, k): the floor on
+#: and off, and the floor with the spiking engine's 100 input cells per set (``matched``)
+RATE_VARIANTS = ((0.7, None), (0.0, None), (0.7, 100))
+SPIKING_N_IN = 100  # InputParams.n_per_set (the default, recorded per row)
 POISSON_RATE = 1.0
 CONTROLS = ("no_plasticity", "zero_lead", "reversed_lead")
 CONTROL_SEPARATION = 2.0
 CONTROL_SEEDS = (1, 2, 3)
 PUBLISHED = {15.0: (0.801, 0.030), 10.0: (0.811, 0.026), 6.7: (0.787, 0.062)}
-KEY = ["engine", "cap_floor", "control", "separation", "seed"]
+KEY = ["engine", "cap_floor", "n_in", "control", "separation", "seed"]
 
 
 def weak_fractions(rec) -> dict:
@@ -94,12 +104,15 @@ def weak_fractions(rec) -> dict:
     }
 
 
-def overrides(engine: str, floor: float, separation: float, control: str, rate: float = POISSON_RATE) -> list[str]:
+def overrides(
+    engine: str, floor: float, separation: float, control: str, rate: float = POISSON_RATE, n_in: int | None = None
+) -> list[str]:
     """The ``--set`` overrides of one run."""
     sets = ["encoding=rate", f"separation={separation}", f"control={control}"]
     if engine == "spiking":
         return sets + ["spiking.inp.stimulus=poisson", f"spiking.inp.poisson_rate={rate}"]
-    return sets + ["rate.stimulus=poisson", f"rate.poisson_rate={rate}", f"rate.cap_floor={floor}"]
+    sets += ["rate.stimulus=poisson", f"rate.poisson_rate={rate}", f"rate.cap_floor={floor}"]
+    return sets + ([f"rate.n_in={n_in}"] if n_in is not None else [])
 
 
 STABILITY_RATES = (1.0, 3.0, 10.0)
@@ -138,10 +151,11 @@ def stability_run(engine: str, rate: float, seed: int) -> dict:
     }
 
 
-def one_run(engine: str, floor: float, separation: float, control: str, seed: int) -> tuple[dict, RunConfig]:
-    cfg = apply_overrides(
-        RunConfig(model="alzheimer", engine=engine, seed=seed), overrides(engine, floor, separation, control)
-    )
+def one_run(
+    engine: str, floor: float, n_in: int | None, separation: float, control: str, seed: int
+) -> tuple[dict, RunConfig]:
+    sets = overrides(engine, floor, separation, control, n_in=n_in)
+    cfg = apply_overrides(RunConfig(model="alzheimer", engine=engine, seed=seed), sets)
     t0 = time.perf_counter()
     model, rec = pipeline.simulate(cfg)
     res = pipeline.analyse(rec, model)
@@ -149,6 +163,7 @@ def one_run(engine: str, floor: float, separation: float, control: str, seed: in
     row = {
         "engine": engine,
         "cap_floor": floor,
+        "n_in": cfg.rate.n_in_eff if engine == "rate" else cfg.spiking.inp.n_per_set,
         "control": control,
         "separation": separation,
         "seed": seed,
@@ -164,31 +179,34 @@ def one_run(engine: str, floor: float, separation: float, control: str, seed: in
 
 
 def planned(part: str, seeds, engines) -> list[tuple]:
-    """(engine, floor, separation, control, seed) of every run of ``part``."""
+    """(engine, floor, n_in, separation, control, seed) of every run of ``part`` (n_in None: the
+    engine's default)."""
     runs = []
-    floors = {"rate": FLOORS, "spiking": (float("nan"),)}
+    variants = {"rate": RATE_VARIANTS, "spiking": ((float("nan"), None),)}
     if part in ("table", "all"):
         for engine in engines:
-            for floor in floors[engine]:
+            for floor, n_in in variants[engine]:
                 for sep in SEPARATIONS:
-                    runs += [(engine, floor, sep, "none", s) for s in seeds]
+                    runs += [(engine, floor, n_in, sep, "none", s) for s in seeds]
     if part in ("controls", "all"):
         for engine in engines:
-            floor = floors[engine][0]
+            floor, n_in = variants[engine][0]
             for control in CONTROLS:
-                runs += [(engine, floor, CONTROL_SEPARATION, control, s) for s in CONTROL_SEEDS]
+                runs += [(engine, floor, n_in, CONTROL_SEPARATION, control, s) for s in CONTROL_SEEDS]
     return runs
 
 
 def done_keys(table: pd.DataFrame) -> set:
     return {
-        (e, "nan" if pd.isna(f) else f"{f:g}", c, f"{s:g}", int(d))
-        for e, f, c, s, d in table[KEY].itertuples(index=False)
+        (e, "nan" if pd.isna(f) else f"{f:g}", int(n), c, f"{s:g}", int(d))
+        for e, f, n, c, s, d in table[KEY].itertuples(index=False)
     }
 
 
-def key_of(engine, floor, sep, control, seed) -> tuple:
-    return (engine, "nan" if np.isnan(floor) else f"{floor:g}", control, f"{sep:g}", int(seed))
+def key_of(engine, floor, n_in, sep, control, seed) -> tuple:
+    if n_in is None:
+        n_in = SPIKING_N_IN if engine == "spiking" else RunConfig(engine="rate").rate.n_in_eff
+    return (engine, "nan" if np.isnan(floor) else f"{floor:g}", int(n_in), control, f"{sep:g}", int(seed))
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
@@ -201,9 +219,9 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     ]
     t = table.copy()
     t["cap_floor"] = t["cap_floor"].fillna(-1)  # groupby keeps the spiking rows
-    g = t.groupby(["engine", "cap_floor", "control", "separation"])[cols].agg(["mean", "std"])
+    g = t.groupby(["engine", "cap_floor", "n_in", "control", "separation"])[cols].agg(["mean", "std"])
     g.columns = [f"{a}_{b}" for a, b in g.columns]
-    g["n_seeds"] = t.groupby(["engine", "cap_floor", "control", "separation"]).size()
+    g["n_seeds"] = t.groupby(["engine", "cap_floor", "n_in", "control", "separation"]).size()
     g = g.reset_index()
     g["cap_floor"] = g["cap_floor"].replace(-1, np.nan)
     return g
@@ -218,8 +236,12 @@ def plot(table: pd.DataFrame) -> None:
 
     s = summarise(table[table["control"] == "none"])
     fig, axes = plt.subplots(1, 4, figsize=(18, 4.2))
-    styles = [("rate", 0.7, "tab:blue", "rate, floor 0.7"), ("rate", 0.0, "tab:cyan", "rate, floor off (NEMO)")]
-    styles.append(("spiking", np.nan, "tab:red", "spiking (clocked)"))
+    styles = [
+        ("rate", 0.7, 32, "tab:blue", "rate, floor 0.7, 32 input cells per set"),
+        ("rate", 0.0, 32, "tab:cyan", "rate, floor off (NEMO), 32 input cells"),
+        ("rate", 0.7, 100, "tab:purple", "rate, floor 0.7, 100 input cells (as spiking)"),
+        ("spiking", np.nan, 100, "tab:red", "spiking (clocked), 100 input cells"),
+    ]
     panels = [
         ("fires_any", "weak value's area fires\n(fraction of its coupling windows)"),
         ("precision_at_k_delta_prop", "Precision@K by delta_prop"),
@@ -227,8 +249,9 @@ def plot(table: pd.DataFrame) -> None:
         ("precision_at_k_delta", "Precision@K by delta"),
     ]
     for ax, (col, label) in zip(axes, panels):
-        for engine, floor, colour, name in styles:
-            sel = s[(s["engine"] == engine) & ((s["cap_floor"] == floor) | (np.isnan(floor) & s["cap_floor"].isna()))]
+        for engine, floor, n_in, colour, name in styles:
+            same_floor = (s["cap_floor"] == floor) | (np.isnan(floor) & s["cap_floor"].isna())
+            sel = s[(s["engine"] == engine) & same_floor & (s["n_in"] == n_in)]
             if sel.empty:
                 continue
             ax.errorbar(
@@ -367,8 +390,8 @@ def main() -> None:
         have = done_keys(table) if not table.empty else set()
         todo = [r for r in planned(args.part, args.seeds, args.engines) if key_of(*r) not in have]
         configs = {}
-        for i, (engine, floor, sep, control, seed) in enumerate(todo, 1):
-            row, cfg = one_run(engine, floor, sep, control, seed)
+        for i, (engine, floor, n_in, sep, control, seed) in enumerate(todo, 1):
+            row, cfg = one_run(engine, floor, n_in, sep, control, seed)
             configs[engine] = cfg
             table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
             write_csv(CSV, table)
@@ -408,7 +431,16 @@ def main() -> None:
         )
     plot(table)
     pd.set_option("display.width", 250)
-    cols = ["engine", "cap_floor", "control", "separation", "n_seeds", "fires_any_mean", "precision_at_k_delta_mean"]
+    cols = [
+        "engine",
+        "cap_floor",
+        "n_in",
+        "control",
+        "separation",
+        "n_seeds",
+        "fires_any_mean",
+        "precision_at_k_delta_mean",
+    ]
     cols += ["precision_at_k_delta_prop_mean", "delta_prop_mean_mean"]
     print(summarise(table)[cols].round(3).to_string(index=False))
 
