@@ -708,7 +708,7 @@ def page() -> None:
             + ". Each link's predicted effect beats its own reverse on "
             + ", ".join(
                 f"{rng(x.forward_beats_reverse.min(), x.forward_beats_reverse.max(), 0)} of "
-                f"{int(x.links.max())} links with |true ACE| >= {MIN_EFFECT} ({e})"
+                f"{int(x.links.max())} links with ``|true ACE| >= {MIN_EFFECT}`` ({e})"
                 for e, x in ld.groupby("engine")
             )
             + ". Effects fade with every link between cause and effect (table)."
