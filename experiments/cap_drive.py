@@ -32,7 +32,7 @@ Two further conditions are run alongside, outside the claim:
 ``own+up5`` is ``own+up`` with the tested area lagging only 5 ms (the
 coupling lead; coupled fibres do not transmit, so the protocol never
 co-drives an area at this lag): the upstream volley then lands *during* the
-tested area's threshold sweep, the limit of the cap (see README);
+tested area's threshold sweep, the limit of the cap (``docs/results/cap_drive.rst``);
 ``up->off`` drives the tested area through the open fibre from a firing
 upstream area without activating it (no sweep): it should stay silent, as
 must area 0 whenever it is not activated.
