@@ -198,6 +198,26 @@ CSVs). Under each table: the CSV it comes from, the machine it was measured on w
 records it, and the date. Each experiment page begins with what its results show and what they do not."""
 
 
+#: the order of the pages in the index (pages not listed follow, by name)
+ORDER = (
+    "alzheimer_spiking",
+    "compare_engines",
+    "robustness",
+    "poisson_rate_code",
+    "cap_drive",
+    "propagation",
+    "capacity",
+    "interventions",
+    "cortical",
+    "end_to_end",
+    "scaling",
+    "peer_nest",
+    "memory_estimate",
+    "profile_alzheimer",
+    "rate_projection",
+)
+
+
 def write_index() -> Path:
     """``docs/results/index.rst``: every generated page, experiments and benchmarks apart."""
     groups: dict[str, list[tuple[str, str]]] = {"experiments": [], "benchmarks": []}
@@ -214,7 +234,8 @@ def write_index() -> Path:
         if not groups[group]:
             continue
         out += ["", title, "-" * len(title), "", ".. toctree::", "   :maxdepth: 1", ""]
-        out += [f"   {stem}" for stem, _ in sorted(groups[group], key=lambda x: x[1])]
+        rank = {stem: i for i, stem in enumerate(ORDER)}
+        out += [f"   {stem}" for stem, _ in sorted(groups[group], key=lambda x: (rank.get(x[0], len(rank)), x[0]))]
     path = PAGES / "index.rst"
     path.write_text("\n".join(out) + "\n")
     return path

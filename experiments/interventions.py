@@ -509,6 +509,11 @@ def page() -> None:
     def mm(x, d=2) -> str:
         return f"{fmt(x.mean(), d)} ({fmt(x.min(), d)})"
 
+    n_links = {m: get_model(m).graph.number_of_edges() for m in main_rows.model.unique()}
+    order = {"DIRECT": 0, "reversed_links": 1, "shuffled columns": 2}
+    main_rows = main_rows.sort_values(
+        ["model", "engine", "rule", "condition"], key=lambda c: c.map(order) if c.name == "condition" else c
+    )
     g = main_rows.groupby(["model", "engine", "rule", "condition"], sort=False)
     tab = pd.DataFrame(
         [
@@ -518,7 +523,7 @@ def page() -> None:
                 "auroc": mm(x.auroc_path, 3),
                 "spearman": mm(x.spearman, 3),
                 "backdoor": fmt(x.backdoor_spearman.mean(), 2),
-                "direction": f"{fmt(x.n_direction_ok.mean(), 1)} / {int(x.coupling_n_links.iloc[0])}",
+                "direction": f"{fmt(x.n_direction_ok.mean(), 1)} / {n_links[m]}",
                 "links": " / ".join(
                     fmt(x[c].mean()) for c in ("coupling_sample_sign_agreement", "coupling_network_sign_agreement")
                 ),
