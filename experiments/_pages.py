@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -36,7 +37,8 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ROOT / "docs" / "results"
+#: where the pages go (``SPIKING_DIRECT_PAGES_DIR`` redirects them, e.g. for a comparison in a test)
+PAGES = Path(os.environ.get("SPIKING_DIRECT_PAGES_DIR") or ROOT / "docs" / "results")
 
 __all__ = ["Page", "fmt", "provenance", "rst_table"]
 
@@ -185,7 +187,7 @@ class Page:
         PAGES.mkdir(parents=True, exist_ok=True)
         path = PAGES / f"{self.name}.rst"
         path.write_text(self.render())
-        print(f"wrote {path.relative_to(ROOT)}")
+        print(f"wrote {path}")
         write_index()
         return path
 
