@@ -255,7 +255,9 @@ def page() -> None:
             "that is not a link keeps its initial weights. Precision@K = 1 therefore shows that the lead given "
             "to each link is written into its synapses, in the right direction, by STDP; it does not show "
             "that structure is learned from data.",
-            f"With the data table's columns shuffled (``interventions.csv``, condition ``shuffled columns``) "
+            f"With the data table's columns shuffled (``interventions.csv``, condition ``shuffled columns``: "
+            f"{' and '.join(sorted(shuffled.engine.unique()))} engines, ``{'/'.join(sorted(shuffled.rule.unique()))}`` "
+            f"rule, {'/'.join(str(c) for c in sorted(shuffled.couple_steps.unique()))} coupling rows per link) "
             f"Δ P@K stays {rng(shuffled.delta_p_at_k.min(), shuffled.delta_p_at_k.max())} in all "
             f"{len(shuffled)} runs: the ranking does not depend on the data.",
             f"The null for P@K is a ranking that knows the skeleton (which pairs are coupled) but not the "
