@@ -238,6 +238,7 @@ def page() -> None:
     d_zero = links[links.condition == zero].delta.abs()
     shuffled = iv[iv.condition == "shuffled columns"]
     zp, za = mean.loc[zero], sd.loc[zero]
+    led = df[df.condition == main]
     p = Page(
         "alzheimer_spiking",
         "Spiking DIRECT on the Alzheimer SCM",
@@ -295,8 +296,9 @@ def page() -> None:
             f"With zero lead the residual ``|Δ|`` is {fmt(d_zero.mean())} mV on average and at most "
             f"{fmt(d_zero.max())} mV, on the coupled pairs only.",
             f"Responders never exceed k = {int(df.k.iloc[0])} (largest {fmt(df.responders_max.max(), 0)}); winners "
-            f"per coupling window {fmt(df[df.condition == main].winners_couple_mean.mean(), 1)} on average, at most "
-            f"{int(df.winners_couple_max.max())}; largest number of cells fired in an area meant to be silent: "
+            f"per coupling window with the lead {fmt(led.winners_couple_mean.mean(), 1)} on average, "
+            f"at most {int(led.winners_couple_max.max())} (every condition: at most "
+            f"{int(df.winners_couple_max.max())}); largest number of cells fired in an area meant to be silent: "
             f"{int(df.silent_max.max())}.",
             f"One build serves every run: the first run's build took {fmt(df.build_s.max(), 1)} s, each run "
             f"simulated {rng(df.simulate_s.min(), df.simulate_s.max(), 1)} s.",
