@@ -370,6 +370,7 @@ def page() -> None:
             "``result.json``, :doc:`../user-guide/readouts-metrics`) measures that per probed value.",
         ]
     )
+    df["pk"] = [f"{num(a)} / {num(b)}" for a, b in zip(df.delta_p_at_k, df.delta_prop_p_at_k)]
     cols = {
         "p_inter": "p_inter",
         "w_max_mV": "w_max (mV)",
@@ -377,18 +378,24 @@ def page() -> None:
         "forward_min": "forward min",
         "reverse_max": "reverse max",
         "nonlinked_mean": "non-linked",
-        "delta_p_at_k": "Δ P@K",
-        "delta_prop_p_at_k": "Δprop P@K",
+        "pk": "Δ / Δprop P@K",
         "winners_max_over_k": "max winners / k",
-        "responders_max": "responders max",
         "contained": "contained",
     }
     p.table(
         df,
         "experiments/results/propagation.csv",
         columns=cols,
-        formats={"p_inter": "{:.1f}", "w_max_mV": "{:.0f}", "contained": lambda v: "yes" if v else "no"},
+        formats={
+            "p_inter": "{:.1f}",
+            "w_max_mV": "{:.0f}",
+            "forward_mean": "{:.2f}",
+            "forward_min": "{:.2f}",
+            "winners_max_over_k": "{:.2f}",
+            "contained": lambda v: "yes" if v else "no",
+        },
     )
+    p.text(f"Probe responders never exceed k (largest {num(df.responders_max.max(), 0)}, k = {int(df.k.max())}).")
     p.figure("figures/propagation.png", "Overlaps and winner counts over the sweep.")
     p.write()
 
