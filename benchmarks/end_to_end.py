@@ -234,8 +234,10 @@ def page() -> None:
     ratio = pd.read_csv(res / "end_to_end_ratio.csv")
     cli = df[df.model.isna()]
     runs = df[df.model.notna()].copy()
+    rate = runs.what.str.contains("rate engine")
+    runs.loc[rate, "syn_events_per_s"] = float("nan")  # the rate engine has no spikes nor biological time
     runs["peak"] = [
-        "-" if pd.isna(a) else f"{fmt(a / 1024)} / {'-' if pd.isna(b) else fmt(b / 1024)}"
+        "n/a" if pd.isna(a) else f"{fmt(a / 1024)} / {'n/a' if pd.isna(b) else fmt(b / 1024)}"
         for a, b in zip(runs.peak_python_mb, runs.peak_binary_mb)
     ]
     p = Page(
@@ -253,6 +255,7 @@ def page() -> None:
             f"``spiking-direct run alzheimer`` with defaults in a fresh process, figures included: "
             f"{fmt(cli.wall_s.iloc[0], 1)} s."
         )
+    p.text("n/a: not applicable (the rate engine has no biological time and no spikes) or not recorded.")
     p.table(
         runs,
         "benchmarks/results/end_to_end.csv",

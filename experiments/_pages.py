@@ -119,7 +119,7 @@ def rst_table(
     def cell(col, v) -> str:
         f = formats.get(col)
         if v is None or (isinstance(v, float) and math.isnan(v)):
-            return "-"
+            return "n/a"
         if callable(f):
             return str(f(v))
         if f:
