@@ -170,12 +170,17 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="skip the fresh-process CLI run and the runtime backend")
     ap.add_argument("--ratio", type=int, metavar="N", help="only the Alzheimer second/first-seed pair, N times")
     ap.add_argument("--worker", nargs=2, metavar=("MODEL", "KIND"), help=argparse.SUPPRESS)
+    ap.add_argument("--page-only", action="store_true", help="rewrite the results page from the CSVs")
     args = ap.parse_args()
+    if args.page_only:
+        page()
+        return
     if args.worker:
         print(json.dumps(worker(*args.worker)))
         return
     if args.ratio is not None:
         ratio_pairs(args.ratio)
+        page()
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -215,6 +220,88 @@ def main() -> None:
     print(df.drop(columns="machine").round(2).to_string(index=False))
     for model, r in ratios.items():
         print(f"{model}: second seed / first seed wall time: {r:.3f}")
+    if not args.quick:
+        page()
+
+
+def page() -> None:
+    """``docs/results/end_to_end.rst`` from ``end_to_end.csv`` and ``end_to_end_ratio.csv``."""
+    sys.path.insert(0, str(ROOT / "experiments"))
+    from _pages import Page, fmt, rng
+
+    res = ROOT / "benchmarks" / "results"
+    df = pd.read_csv(res / "end_to_end.csv")
+    ratio = pd.read_csv(res / "end_to_end_ratio.csv")
+    cli = df[df.model.isna()]
+    runs = df[df.model.notna()].copy()
+    rate = runs.what.str.contains("rate engine")
+    runs.loc[rate, "syn_events_per_s"] = float("nan")  # the rate engine has no spikes nor biological time
+    runs["peak"] = [
+        "n/a" if pd.isna(a) else f"{fmt(a / 1024)} / {'n/a' if pd.isna(b) else fmt(b / 1024)}"
+        for a, b in zip(runs.peak_python_mb, runs.peak_binary_mb)
+    ]
+    p = Page(
+        "end_to_end",
+        "End to end: compile once, run many",
+        command="python benchmarks/end_to_end.py",
+        intro=(
+            "One process per group; the Alzheimer SCM and a 32-variable random DAG, spiking engine "
+            "(``cpp_standalone`` and ``runtime``) and rate engine. A second seed re-runs the first seed's build "
+            "with new ``run_args`` (no compilation)."
+        ),
+    )
+    if len(cli):
+        p.text(
+            f"``spiking-direct run alzheimer`` with defaults in a fresh process, figures included: "
+            f"{fmt(cli.wall_s.iloc[0], 1)} s."
+        )
+    p.text("n/a: not applicable (the rate engine has no biological time and no spikes) or not recorded.")
+    p.table(
+        runs,
+        "benchmarks/results/end_to_end.csv",
+        raw=df,
+        columns={
+            "what": "run",
+            "build_s": "build (s)",
+            "simulate_s": "simulate (s)",
+            "wall_s": "total (s)",
+            "bio_per_sim_s": "bio s / simulate s",
+            "syn_events_per_s": "synaptic events / s",
+            "peak": "peak memory, Python / binary (GB)",
+            "delta_p_at_k": "Δ P@K",
+        },
+        formats={
+            "build_s": "{:.1f}",
+            "simulate_s": "{:.2f}",
+            "wall_s": "{:.1f}",
+            "bio_per_sim_s": "{:.2f}",
+            "syn_events_per_s": "{:.1e}",
+            "delta_p_at_k": "{:.2f}",
+        },
+    )
+    p.section("Second seed against the first (Alzheimer)")
+    p.text(
+        f"Each pair in a fresh process, {len(ratio)} pairs: the second seed costs "
+        f"{fmt(ratio.ratio.median(), 3)} of the first (median; range "
+        f"{rng(ratio.ratio.min(), ratio.ratio.max(), 3)}); first run "
+        f"{rng(ratio.first_wall_s.min(), ratio.first_wall_s.max(), 1)} s "
+        f"with a {rng(ratio.first_build_s.min(), ratio.first_build_s.max(), 1)} s compilation, second "
+        f"{rng(ratio.second_wall_s.min(), ratio.second_wall_s.max(), 2)} s. The second seed's cost is "
+        "simulation and the first run's mostly compilation, so the ratio depends on how fast the machine compiles."
+    )
+    p.table(
+        ratio,
+        "benchmarks/results/end_to_end_ratio.csv",
+        columns={
+            "pair": "pair",
+            "first_wall_s": "first (s)",
+            "first_build_s": "of which build (s)",
+            "second_wall_s": "second (s)",
+            "ratio": "second / first",
+        },
+        formats={"first_wall_s": "{:.2f}", "first_build_s": "{:.2f}", "second_wall_s": "{:.2f}", "ratio": "{:.3f}"},
+    )
+    p.write()
 
 
 if __name__ == "__main__":

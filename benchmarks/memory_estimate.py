@@ -240,7 +240,11 @@ def main(argv=None) -> int:
         default=0.8,
         help="skip a case whose estimate exceeds this fraction of the available memory (0.8)",
     )
+    ap.add_argument("--page-only", action="store_true", help="rewrite the results page from the CSVs")
     args = ap.parse_args(argv)
+    if args.page_only:
+        page()
+        return 0
 
     from spiking_direct import memory
     from spiking_direct.causal import get_model
@@ -318,7 +322,54 @@ def main(argv=None) -> int:
         w.writeheader()
         w.writerows(allrows)
     print(f"wrote {OUT}")
+    page()
     return 0
+
+
+def page() -> None:
+    """``docs/results/memory_estimate.rst`` from ``memory_estimate.csv``."""
+    import pandas as pd
+
+    sys.path.insert(0, str(ROOT / "experiments"))
+    from _pages import Page, rng
+
+    df = pd.read_csv(OUT)
+    m = df[df.ratio.notna()]
+    p = Page(
+        "memory_estimate",
+        "Memory estimate against the measured peak",
+        command="python benchmarks/memory_estimate.py",
+        intro=(
+            "Before anything is built, every run estimates its peak memory (``spiking_direct.memory``) and a run "
+            "that does not fit is refused. Each case below is run in a fresh process and its peak measured "
+            "(Python process, simulation binary and result files in shared memory, at the moment they add up most)."
+        ),
+    )
+    p.text(
+        f"Over the {len(m)} measured cases the estimate is {rng(m.ratio.min(), m.ratio.max(), 3)} of the "
+        f"measured peak ({int((m.ratio >= 1).sum())} cases at or above 1)."
+        + (f" {len(df) - len(m)} case(s) not measured (see ``error``)." if len(df) > len(m) else "")
+    )
+    p.table(
+        df,
+        "benchmarks/results/memory_estimate.csv",
+        columns={
+            "case": "case",
+            "n_synapses": "synapses",
+            "estimate_mb": "estimate (MiB)",
+            "peak_mb": "measured peak (MiB)",
+            "ratio": "estimate / measured",
+            "wall_s": "wall (s)",
+        },
+        formats={
+            "n_synapses": "{:.2e}",
+            "estimate_mb": "{:.0f}",
+            "peak_mb": "{:.0f}",
+            "ratio": "{:.3f}",
+            "wall_s": "{:.0f}",
+        },
+    )
+    p.write()
 
 
 if __name__ == "__main__":

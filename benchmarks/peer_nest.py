@@ -651,6 +651,7 @@ def main(argv=None) -> int:
     ap.add_argument("--nu-ext", type=float, default=Net(4000).nu_ext, help="rate of each background source, Hz")
     ap.add_argument("--keep", action="store_true", help="keep the build folders")
     ap.add_argument("--replot", action="store_true", help="only redraw table and plot from the saved CSV")
+    ap.add_argument("--page-only", action="store_true", help="rewrite the results page from the CSVs")
     ap.add_argument(
         "--no-noise",
         action="store_true",
@@ -662,6 +663,9 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.page_only:
+        page()
+        return 0
 
     if args.worker:
         net = Net(args.n_e, nu_ext=args.nu_ext, noise=not args.no_noise)
@@ -793,7 +797,66 @@ def main(argv=None) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             print(f"kept {tmp}")
+    if not suffix:
+        page()
     return 0
+
+
+def page() -> None:
+    """``docs/results/peer_nest.rst`` from ``peer_nest.csv`` (and the no-noise run)."""
+    import pandas as pd
+
+    sys.path.insert(0, str(RESULTS.parent.parent / "experiments"))
+    from _pages import Page, fmt, rng
+
+    df = pd.read_csv(RESULTS / "peer_nest.csv")
+    p = Page(
+        "peer_nest",
+        "Simulation core against NEST",
+        command="python benchmarks/peer_nest.py",
+        intro=(
+            f"The same E/I network of LIF cells with pair STDP (connection probability {Net(4000).p}, "
+            f"{Net(4000).T_ms / 1000:g} s of biological time, one thread each) in Brian2 ``cpp_standalone`` through this package's models and in NEST; rates "
+            "matched within 20 % before timing (``rates_match``). What is identical between the two is listed "
+            "in ``benchmarks/README.md``."
+        ),
+    )
+    p.text(
+        f"Simulate time per biological second: {rng(df.speedup_sim.min(), df.speedup_sim.max(), 1)} x faster than "
+        f"NEST over N_E = {int(df.n_e.min())}-{int(df.n_e.max())}, the gap growing with N_E; rates matched in "
+        f"{int(df.rates_match.sum())} of {len(df)} sizes; medians of {int(df.b2_repeats.min())} repeats."
+    )
+    p.table(
+        df,
+        "benchmarks/results/peer_nest.csv",
+        columns={
+            "n_e": "N_E",
+            "b2_sim_per_bio_s": "ours (s / bio s)",
+            "nest_sim_per_bio_s": "NEST (s / bio s)",
+            "speedup_sim": "speed-up",
+            "rates_match": "rates matched",
+            "load1_before_b2": "load before",
+        },
+        formats={
+            "b2_sim_per_bio_s": "{:.2f}",
+            "nest_sim_per_bio_s": "{:.2f}",
+            "speedup_sim": "{:.1f}x",
+            "rates_match": lambda v: "yes" if v else "no",
+            "load1_before_b2": "{:.1f}",
+        },
+    )
+    nn = RESULTS / "peer_nest_nonoise.csv"
+    if nn.exists():
+        d = pd.read_csv(nn)
+        p.text(
+            "With membrane noise removed from both simulators: "
+            + ", ".join(f"N_E = {int(r.n_e)}: {fmt(r.speedup_sim, 1)}x" for r in d.itertuples())
+            + " (``benchmarks/results/peer_nest_nonoise.csv``; rates matched: "
+            + ", ".join("yes" if r.rates_match else "no" for r in d.itertuples())
+            + ")."
+        )
+    p.figure("benchmarks/results/peer_nest.png", "Simulate time per biological second against N_E.")
+    p.write()
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,6 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
+    if "--page-only" in sys.argv[1:]:  # rewrite the results page from the CSV
+        page()
+        return
     os.environ["SPIKING_DIRECT_PROFILE"] = "1"
     from spiking_direct import pipeline
     from spiking_direct.config import RunConfig, apply_overrides
@@ -61,6 +65,46 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(top.round(3).to_string(index=False))
     print(pd.DataFrame(totals).round(2).to_string(index=False))
+    page()
+
+
+def page() -> None:
+    """``docs/results/profile_alzheimer.rst`` from ``profile_alzheimer.csv``."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "experiments"))
+    from _pages import Page, fmt
+
+    df = pd.read_csv(ROOT / "benchmarks" / "results" / "profile_alzheimer.csv")
+    top = df[df.groupby("noise")["seconds"].rank(ascending=False) <= 5]
+    loop = df.groupby("noise", sort=False).seconds.sum()
+    p = Page(
+        "profile_alzheimer",
+        "Where the Alzheimer run spends its time",
+        command="python benchmarks/profile_alzheimer.py",
+        intro="Brian2's profile of the Alzheimer run (seed 0, ``cpp_standalone``) under three noise models.",
+    )
+    p.text(
+        "Profiled loop time: "
+        + ", ".join(f"{fmt(v, 2)} s ({k})" for k, v in loop.items())
+        + ". With per-step white noise the excitatory state update takes "
+        + fmt(df[(df.noise == "white") & (df.code_object == "exc_stateupdater")].fraction.iloc[0], 0, pct=True)
+        + " of the loop."
+    )
+    p.table(
+        top,
+        "benchmarks/results/profile_alzheimer.csv",
+        raw=df,
+        columns={
+            "noise": "noise",
+            "code_object": "code object",
+            "seconds": "seconds",
+            "fraction": "fraction of the loop",
+        },
+        formats={"seconds": "{:.3f}", "fraction": "{:.2f}"},
+        caption="The five costliest code objects per noise model",
+    )
+    p.write()
 
 
 if __name__ == "__main__":

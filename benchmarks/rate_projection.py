@@ -72,6 +72,7 @@ def main(argv=None) -> int:
     ap.add_argument("--betas", type=float, nargs="+", default=[0.05, 0.1])
     ap.add_argument("--tie-break", default="priority", choices=["priority", "random", "index"])
     ap.add_argument("--no-nemo", action="store_true", help="skip the nemo_lazy rows")
+    ap.add_argument("--page-only", action="store_true", help="rewrite the results page from the CSVs")
     ap.add_argument(
         "--out",
         type=Path,
@@ -79,6 +80,9 @@ def main(argv=None) -> int:
         help="summary CSV (default results/rate_projection.csv; --quick: ..._quick.csv)",
     )
     args = ap.parse_args(argv)
+    if args.page_only:
+        page()
+        return 0
     if args.out is None:  # a quick run never overwrites the full table
         args.out = RESULTS / f"rate_projection{'_quick' if args.quick else ''}.csv"
     seeds = args.seeds if args.seeds is not None else (3 if args.quick else 20)
@@ -181,7 +185,62 @@ def main(argv=None) -> int:
         w.writeheader()
         w.writerows(runs)
     print(f"wrote {args.out} and {runs_path}")
+    if args.out.resolve() == (RESULTS / "rate_projection.csv").resolve():
+        page()
     return 0
+
+
+def page() -> None:
+    """``docs/results/rate_projection.rst`` from ``rate_projection.csv``."""
+    import sys
+
+    import pandas as pd
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "experiments"))
+    from _pages import Page, fmt
+
+    df = pd.read_csv(root / "benchmarks" / "results" / "rate_projection.csv")
+    runs = pd.read_csv(root / "benchmarks" / "results" / "rate_projection_runs.csv")
+    df["support"] = [f"{fmt(m, 0)} ± {fmt(s, 0)}" for m, s in zip(df.support_mean, df.support_sd)]
+    df["reference"] = [f"{fmt(m, 0)} ± {fmt(s, 0)}" for m, s in zip(df.ref_mean, df.ref_sd)]
+    ex = df[df.model == "explicit"]
+    r0 = runs.iloc[0]
+    p = Page(
+        "rate_projection",
+        "Rate engine: projection against the NEMO reference",
+        command="python benchmarks/rate_projection.py",
+        intro=(
+            f"One projection of the rate engine, n = {int(r0.n)}, k = {int(r0.k)}, p = {r0.p}, "
+            f"{int(df.seeds.max())} seeds, {int(df.rounds.max())} rounds, one core; final support (cells that "
+            "ever fired) against the NEMO reference values. ``explicit`` is this package's network (inputs of "
+            "never-fired cells fixed); ``nemo_lazy`` emulates NEMO's scheme, which redraws them every round."
+        ),
+    )
+    p.text(
+        "The explicit network's final support is "
+        + ", ".join(f"{fmt(r.diff_pct, 1)} % (beta = {r.beta})" for r in ex.itertuples())
+        + " off the reference; NEMO's scheme emulated: "
+        + ", ".join(f"{fmt(r.diff_pct, 1)} %" for r in df[df.model != "explicit"].itertuples())
+        + ". Median time per round of the explicit network: "
+        + ", ".join(f"{fmt(r.round_ms_median, 1)} ms" for r in ex.itertuples())
+        + "."
+    )
+    p.table(
+        df,
+        "benchmarks/results/rate_projection.csv",
+        columns={
+            "model": "model",
+            "beta": "beta",
+            "support": "final support",
+            "reference": "NEMO reference",
+            "diff_pct": "difference (%)",
+            "last_new_round_median": "no new winners after round (median)",
+            "round_ms_median": "ms / round",
+        },
+        formats={"diff_pct": "{:+.1f}", "last_new_round_median": "{:.0f}", "round_ms_median": "{:.2f}"},
+    )
+    p.write()
 
 
 if __name__ == "__main__":

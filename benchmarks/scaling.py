@@ -317,12 +317,16 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per run")
     ap.add_argument("--replot", action="store_true", help="only redraw the fits and the plot from the saved CSV")
+    ap.add_argument("--page-only", action="store_true", help="rewrite the results page from the CSVs")
     ap.add_argument("--worker", choices=["spiking", "rate"], help=argparse.SUPPRESS)
     ap.add_argument("--model", help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--json", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--timefile", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.page_only:
+        page()
+        return 0
 
     if args.worker:
         res = worker(args.worker, args.model, args.n, args.seed, args.timefile)
@@ -386,6 +390,8 @@ def main(argv=None) -> int:
     report_fits(rows, suffix)
     plot(rows, RESULTS / f"scaling{suffix}.png", mach)
     print(f"wrote {RESULTS / f'scaling{suffix}.csv'}, scaling{suffix}_fits.csv, scaling{suffix}.png")
+    if not suffix:
+        page()
     return 0
 
 
@@ -411,6 +417,68 @@ def report_fits(rows: list[dict], suffix: str) -> None:
             a, b = f[f"slope_{k}"], f[f"slope_{k}_top3"]
             cells.append(f"{fmt(a, '.2f')} [{fmt(b, '.2f')}]" if np.isfinite(a) else "-")
         print(f"{f['engine']:8s} {f['sweep']:5s} {f['range']:>9s} " + " ".join(f"{c:>13s}" for c in cells))
+
+
+def page() -> None:
+    """``docs/results/scaling.rst`` from ``scaling.csv`` and ``scaling_fits.csv``."""
+    import pandas as pd
+
+    sys.path.insert(0, str(RESULTS.parent.parent / "experiments"))
+    from _pages import Page, fmt
+
+    df = pd.read_csv(RESULTS / "scaling.csv")
+    fits_ = pd.read_csv(RESULTS / "scaling_fits.csv")
+    sp = df[df.engine == "spiking"]
+    p = Page(
+        "scaling",
+        "Scaling with area size and number of variables",
+        command="python benchmarks/scaling.py",
+        intro=(
+            "Two sweeps per engine: the area size n on the Alzheimer SCM, and the number of variables A on "
+            "random DAGs at n = 250 with every pair of areas connected. Growth exponents are log-log slopes "
+            "over the points of each sweep."
+        ),
+    )
+
+    def slope(engine, sweep, col):
+        return fmt(fits_[(fits_.engine == engine) & (fits_.sweep == sweep)][f"slope_{col}"].iloc[0])
+
+    p.text(
+        f"Spiking simulate time grows as n^{slope('spiking', 'n', 'simulate_s')} and "
+        f"A^{slope('spiking', 'A', 'simulate_s')} (per simulated second A^{slope('spiking', 'A', 'sim_per_bio_s')}: "
+        f"the protocol grows with A too); compilation stays at {fmt(sp.build_s.min(), 1)}-"
+        f"{fmt(sp.build_s.max(), 1)} s; synapses grow as n^{slope('spiking', 'n', 'n_synapses_ee')} and "
+        f"A^{slope('spiking', 'A', 'n_synapses_ee')}; peak memory reaches "
+        f"{fmt(sp[sp.sweep == 'n'].peak_rss_mb.max() / 1024, 1)} GB (n sweep) and "
+        f"{fmt(sp[sp.sweep == 'A'].peak_rss_mb.max() / 1024, 1)} GB (A sweep). Rate engine total time: "
+        f"n^{slope('rate', 'n', 'total_s')}, A^{slope('rate', 'A', 'total_s')}."
+    )
+    p.table(
+        df,
+        "benchmarks/results/scaling.csv",
+        columns={
+            "engine": "engine",
+            "sweep": "sweep",
+            "A": "A",
+            "n": "n",
+            "n_synapses_ee": "synapses",
+            "build_s": "build (s)",
+            "simulate_s": "simulate (s)",
+            "total_s": "total (s)",
+            "peak_rss_mb": "peak memory (MB)",
+            "delta_p_at_k": "Δ P@K",
+        },
+        formats={
+            "n_synapses_ee": "{:.2e}",
+            "build_s": "{:.1f}",
+            "simulate_s": "{:.2f}",
+            "total_s": "{:.1f}",
+            "peak_rss_mb": "{:.0f}",
+            "delta_p_at_k": "{:.2f}",
+        },
+    )
+    p.figure("benchmarks/results/scaling.png", "Build, simulate and total time, synapses and memory over both sweeps.")
+    p.write()
 
 
 if __name__ == "__main__":

@@ -779,7 +779,11 @@ def main() -> None:
         help="start no new stage after this many minutes (the sweep resumes next time)",
     )
     ap.add_argument("--collect-only", action="store_true", help="run nothing; tabulate what exists")
+    ap.add_argument("--page-only", action="store_true", help="rewrite docs/results/capacity.rst from the CSVs")
     args = ap.parse_args()
+    if args.page_only:
+        page()
+        return
 
     suffix = "_quick" if args.quick else ""
     base = Path(args.out or ROOT / "sweeps" / f"capacity{suffix}")
@@ -897,6 +901,103 @@ def main() -> None:
         f"({len(ok)} runs; lines: random DAGs, mean over seeds and kinds; big markers: pgmpy)",
     )
     print(f"\nwrote {res_dir / f'capacity{suffix}.csv'} (+ capacity_summary, _largest, _links) and {fig_path}")
+    if not suffix:
+        page()
+
+
+def page() -> None:
+    """``docs/results/capacity.rst`` from ``capacity.csv`` and ``capacity_summary.csv``."""
+    sys.path.insert(0, str(ROOT / "experiments"))
+    from _pages import Page, fmt, rng
+
+    res = ROOT / "experiments" / "results"
+    runs = pd.read_csv(res / "capacity.csv")
+    ok = runs[runs.status == "ok"]
+    summ = pd.read_csv(res / "capacity_summary.csv")
+    tab = (
+        summ.groupby(["family", "engine", "n", "connectivity"])
+        .agg(
+            v_min=("n_variables", "min"),
+            v_max=("n_variables", "max"),
+            runs=("runs", "sum"),
+            pk=("p_at_k_min", "min"),
+            auroc=("auroc", "min"),
+            prop=("prop_precision_at_k", "min"),
+            margin=("margin", "min"),
+        )
+        .reset_index()
+    )
+    tab["variables"] = [rng(a, b, 0) for a, b in zip(tab.v_min, tab.v_max)]
+    n_mid, n_small = 250, 100  # the area size of the all-pairs curves; the small-area stress stage
+    spk = summ[(summ.engine == "spiking") & (summ.connectivity == "all") & (summ.n == n_mid)]
+    rnd = spk[spk.family == "random"]
+    v_lo, v_hi = int(rnd.n_variables.min()), int(rnd.n_variables.max())
+    m_lo, m_hi = rnd[rnd.n_variables == v_lo].margin.min(), rnd[rnd.n_variables == v_hi].margin.min()
+    small = ok[(ok.engine == "rate") & (ok.n <= n_small)]
+    pg_rate = summ[(summ.engine == "rate") & summ.kind.isin(["child", "insurance"]) & (summ.n == n_mid)]
+    largest_all = ok[ok.connectivity == "all"].groupby("engine").n_variables.max()
+    largest_linked = ok[ok.connectivity == "linked"].groupby("engine").n_variables.max()
+    p = Page(
+        "capacity",
+        "Beyond a handful of variables",
+        command="python experiments/capacity.py",
+        intro=(
+            f"{len(ok)} runs through the Dask sweep: random DAGs (Erdos-Renyi and scale-free) and pgmpy's "
+            "networks (sachs, alarm, child, insurance) on both engines, ranking every ordered pair by the "
+            "learned synaptic asymmetry Δ. ``all`` connectivity builds inter-area synapses for every ordered "
+            "pair of areas; ``linked`` builds only the coupled pairs, so every other pair has Δ = 0 by "
+            "construction and the test is of direction only."
+        ),
+    )
+    p.section("What this shows, and what it does not")
+    p.bullets(
+        [
+            f"Δ ranks the given links first in every run: Precision@K "
+            f"{rng(ok.precision_at_k.min(), ok.precision_at_k.max())}, AUROC {rng(ok.auroc.min(), ok.auroc.max(), 3)}, "
+            f"average precision {rng(ok.average_precision.min(), ok.average_precision.max(), 3)}, up to "
+            f"{int(largest_all.max())} variables with every pair of areas connected and "
+            f"{int(largest_linked.max())} with only the linked pairs.",
+            "As on the Alzheimer page, the protocol couples only the true links, each with the lead set from "
+            "its true direction: the result shows that the given leads are written into the synapses of the "
+            "given links and that uncoupled pairs stay below them as the network grows; it is not structure "
+            "learned from data, and the chance level that matters for direction is that of a ranking that "
+            "knows the skeleton (K over the number of ordered pairs of linked variables).",
+            f"With every pair connected, the spiking margin (weakest link Δ over the largest unrelated "
+            f"``|Δ|``, n = {n_mid}) falls from {fmt(m_lo, 0)} at {v_lo} variables to {fmt(m_hi, 0)} "
+            f"at {v_hi} (random DAGs, smallest over kinds and degrees), "
+            f"{fmt(spk[spk.kind == 'alarm'].margin.min(), 0)} on alarm; the limit met was the cost of "
+            "A^2 n^2 synapses, not the margin.",
+            f"What breaks first is the rate engine's propagation readout at small areas: Δprop P@K "
+            f"{rng(small.prop_precision_at_k.min(), small.prop_precision_at_k.max())} at n <= {n_small}, "
+            f"{rng(pg_rate.prop_precision_at_k.min(), pg_rate.prop_precision_at_k.max())} on child and "
+            f"insurance at n = {n_mid} (its k-cap always elects k cells, so unrelated pairs overlap by chance).",
+        ]
+    )
+    p.table(
+        tab,
+        "experiments/results/capacity_summary.csv",
+        raw=ok,
+        columns={
+            "family": "family",
+            "engine": "engine",
+            "n": "n",
+            "connectivity": "connectivity",
+            "variables": "variables",
+            "runs": "runs",
+            "pk": "min P@K",
+            "auroc": "min AUROC",
+            "prop": "min Δprop P@K",
+            "margin": "min margin",
+        },
+        formats={"pk": "{:.2f}", "auroc": "{:.3f}", "prop": "{:.2f}", "margin": "{:.0f}", "runs": "{:.0f}"},
+        caption="Per family, engine, area size and connectivity (minimum over points and seeds)",
+    )
+    p.text(
+        "Run times per run are in the ``build_s``, ``simulate_s`` and ``total_s`` columns of "
+        "``experiments/results/capacity.csv``."
+    )
+    p.figure("figures/capacity.png", "Recovery of the given link directions against the number of variables.")
+    p.write()
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import sys
 import time
 from pathlib import Path
 
@@ -53,6 +54,7 @@ from spiking_direct.models import STDPParams
 from spiking_direct.protocol import PHASES
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "experiments"))  # _pages, the results-page writer
 RESULTS = ROOT / "experiments" / "results"
 FIGURES = ROOT / "figures"
 
@@ -297,7 +299,11 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="the 2 x 2 corners of the sweep only")
     ap.add_argument("--replot", action="store_true", help="redraw the figure from the saved CSV")
+    ap.add_argument("--page-only", action="store_true", help="rewrite docs/results/propagation.rst from the CSV")
     args = ap.parse_args(argv)
+    if args.page_only:
+        page()
+        return
     suffix = "_quick" if args.quick else ""
     csv_path, fig_path = RESULTS / f"propagation{suffix}.csv", FIGURES / f"propagation{suffix}.png"
     FIGURES.mkdir(parents=True, exist_ok=True)
@@ -320,6 +326,78 @@ def main(argv=None):
         f"responders <= k, winners <= {CAP_FACTOR} k)"
     )
     print(f"wrote {csv_path}, {plot(rows, fig_path)}; total {time.perf_counter() - t0:.0f} s")
+    if not args.quick:
+        page()
+
+
+def page() -> None:
+    """``docs/results/propagation.rst`` from ``propagation.csv`` (every number formatted from it)."""
+    import pandas as pd
+    from _pages import Page, rng
+    from _pages import fmt as num
+
+    df = pd.read_csv(RESULTS / "propagation.csv")
+    ok = df[df.contained]
+    strong = df[(df.p_inter >= P_INTER[1]) | (df.w_max_mV >= W_MAX_MV[1])]
+    weakest = df[(df.p_inter == df.p_inter.min()) & (df.w_max_mV == df.w_max_mV.min())].iloc[0]
+    p = Page(
+        "propagation",
+        "Containment under stronger inter-area coupling",
+        command="python experiments/propagation.py",
+        intro=(
+            f"The full DIRECT protocol on the Alzheimer SCM, seed {int(df.seed.iloc[0])}, over inter-area "
+            f"connection probability {rng(df.p_inter.min(), df.p_inter.max(), 1)} x weight bound "
+            f"{rng(df.w_max_mV.min(), df.w_max_mV.max(), 0)} mV ({len(df)} builds, one seed each). "
+            f"Contained means: reverse overlap <= {REVERSE_MAX}, non-linked overlap <= {NONLINKED_MAX}, no "
+            f"silent area fires, responders <= k, at most {CAP_FACTOR} k winners in a window."
+        ),
+    )
+    p.bullets(
+        [
+            f"{len(ok)} of {len(df)} combinations are contained; at most "
+            f"{num(df.winners_max_over_k.max())} k winners in any window of a stimulated area; Δ P@K "
+            f"{rng(df.delta_p_at_k.min(), df.delta_p_at_k.max())} and Δprop P@K "
+            f"{rng(df.delta_prop_p_at_k.min(), df.delta_prop_p_at_k.max())} everywhere.",
+            f"Forward overlap {rng(strong.forward_mean.min(), strong.forward_mean.max())} from p = {P_INTER[1]} or "
+            f"w_max = {W_MAX_MV[1]} mV up (weakest link {rng(strong.forward_min.min(), strong.forward_min.max())}), "
+            f"{num(weakest.forward_mean)} at p = {num(weakest.p_inter, 1)} with w_max = "
+            f"{num(weakest.w_max_mV, 0)} mV; reverse at most {num(df.reverse_max.max(), 3)}, non-linked at most "
+            f"{num(df.nonlinked_mean.max(), 3)}.",
+            "One seed per combination: the spread over seeds is not measured here.",
+            "The overlap is counted against the union of the target's value assemblies (variable level): a "
+            "responder in any assembly of the target counts. It does not show that a value of the source "
+            "drives the value of the target it co-occurs with; the value-level readout (``value_readout`` in "
+            "``result.json``, :doc:`../user-guide/readouts-metrics`) measures that per probed value.",
+        ]
+    )
+    df["pk"] = [f"{num(a)} / {num(b)}" for a, b in zip(df.delta_p_at_k, df.delta_prop_p_at_k)]
+    cols = {
+        "p_inter": "p_inter",
+        "w_max_mV": "w_max (mV)",
+        "forward_mean": "forward",
+        "forward_min": "forward min",
+        "reverse_max": "reverse max",
+        "nonlinked_mean": "non-linked",
+        "pk": "Δ / Δprop P@K",
+        "winners_max_over_k": "max winners / k",
+        "contained": "contained",
+    }
+    p.table(
+        df,
+        "experiments/results/propagation.csv",
+        columns=cols,
+        formats={
+            "p_inter": "{:.1f}",
+            "w_max_mV": "{:.0f}",
+            "forward_mean": "{:.2f}",
+            "forward_min": "{:.2f}",
+            "winners_max_over_k": "{:.2f}",
+            "contained": lambda v: "yes" if v else "no",
+        },
+    )
+    p.text(f"Probe responders never exceed k (largest {num(df.responders_max.max(), 0)}, k = {int(df.k.max())}).")
+    p.figure("figures/propagation.png", "Overlaps and winner counts over the sweep.")
+    p.write()
 
 
 if __name__ == "__main__":

@@ -43,11 +43,11 @@ coloured noise the current's standard deviation is
 ``sigma * sqrt((tau_noise + tau_m) / tau_noise)`` (the variance of an
 OU-driven leaky integrator). The coloured form draws one random number per
 cell every ``noise_dt`` (2 ms) instead of every ``dt``; that made the
-Alzheimer simulation about 4x faster (``benchmarks/README.md``), the white
+Alzheimer simulation about 4x faster (``benchmarks/profile_alzheimer.py``), the white
 form stays selectable. The hold is short against the membrane's 10 ms, so
 the free-membrane SD is the same for a 1 ms and a 2 ms hold (0.70 mV both,
 ``tests/test_noise.py``); the 2 ms hold halves the noise update's cost and
-left Alzheimer learning unchanged (5 seeds, ``benchmarks/README.md``).
+left Alzheimer learning unchanged (5 seeds; the measurements are recorded in ``CHANGELOG.md``).
 
 ``sigma`` = 0.5 mV: the cap elects the cells with
 the most input only as far as the noise lets it, and a half-strength input

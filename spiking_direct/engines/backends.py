@@ -279,7 +279,7 @@ def expected_synapses(params, n_areas: int, allowed=None) -> float:
 #: global arrays into local ``__restrict`` pointers, which GCC does not take as a promise, so
 #: the excitatory state update (six arrays; more than 16 checks) stayed scalar. Raising the limit
 #: vectorises it: the Alzheimer binary's results are identical to the bit and its run took
-#: 2.55 s instead of 2.95 s (``benchmarks/README.md``). Clang ignores the option (with a
+#: 2.55 s instead of 2.95 s (recorded in ``CHANGELOG.md``). Clang ignores the option (with a
 #: warning, which Brian2's ``-w`` silences).
 VECTORIZE_FLAG = "--param=vect-max-version-for-alias-checks=64"
 
@@ -297,7 +297,7 @@ def block_threshold_codeobject():
     templater is derived, as brian2cuda derives its own). Why: Brian2's
     compaction loop is scalar, and the excitatory group runs two of them per
     step (``spike`` and ``learn``) over every cell; on the Alzheimer default
-    they were 0.62 s of a 2.9 s run (Brian2's profiling, ``benchmarks/README.md``)."""
+    they were 0.62 s of a 2.9 s run (Brian2's profiling, recorded in ``CHANGELOG.md``)."""
     global _block_threshold_class
     if _block_threshold_class is None:
         from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject

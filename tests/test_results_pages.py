@@ -1,0 +1,45 @@
+"""The committed results pages (``docs/results/``) are what their scripts write from the committed CSVs.
+
+Each script's ``--page-only`` rewrites its page from the CSVs without running anything; here it writes
+into a temporary folder, and the page must equal the committed one (a CSV changed without its page, or a
+page edited by hand, fails).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: script -> the page it writes
+SCRIPTS = {
+    "experiments/alzheimer_spiking.py": "alzheimer_spiking",
+    "experiments/cap_drive.py": "cap_drive",
+    "experiments/capacity.py": "capacity",
+    "experiments/interventions.py": "interventions",
+    "experiments/propagation.py": "propagation",
+    "benchmarks/end_to_end.py": "end_to_end",
+    "benchmarks/memory_estimate.py": "memory_estimate",
+    "benchmarks/peer_nest.py": "peer_nest",
+    "benchmarks/profile_alzheimer.py": "profile_alzheimer",
+    "benchmarks/rate_projection.py": "rate_projection",
+    "benchmarks/scaling.py": "scaling",
+}
+
+
+@pytest.mark.long
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_page_matches_its_csvs(script, tmp_path):
+    committed = ROOT / "docs" / "results" / f"{SCRIPTS[script]}.rst"
+    env = dict(os.environ, SPIKING_DIRECT_PAGES_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    out = subprocess.run(
+        [sys.executable, str(ROOT / script), "--page-only"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    written = (tmp_path / committed.name).read_text()
+    assert written == committed.read_text(), f"{committed.relative_to(ROOT)} differs from what {script} writes"
