@@ -74,13 +74,14 @@ def _committed(path: Path) -> str | None:
     return out.stdout.strip() or None
 
 
-def provenance(source: str | Path, df: pd.DataFrame | None = None) -> str:
-    """One sentence: the CSV, the machine and the date of a table, from what the CSV records."""
+def provenance(source: str | Path, df: pd.DataFrame | None = None, sidecar: str | Path | None = None) -> str:
+    """One sentence: the CSV, the machine and the date of a table, from what the CSV records (or its
+    JSON ``sidecar``: by default the JSON file of the same stem)."""
     path = ROOT / source
     if df is None and path.suffix == ".csv" and path.exists():
         df = pd.read_csv(path)
     side = {}
-    sidecar = path.with_suffix(".json")
+    sidecar = ROOT / sidecar if sidecar is not None else path.with_suffix(".json")
     if sidecar.exists() and sidecar != path:
         try:
             side = json.loads(sidecar.read_text())
@@ -91,6 +92,8 @@ def provenance(source: str | Path, df: pd.DataFrame | None = None) -> str:
         machine = "; ".join(dict.fromkeys(str(m) for m in df.machine.dropna()))
     elif isinstance(side, dict) and side.get("machine"):
         machine = str(side["machine"])
+    elif isinstance(side, dict) and isinstance(side.get("versions"), dict) and side["versions"].get("machine"):
+        machine = str(side["versions"]["machine"])  # spiking_direct.results.versions()
     date = None
     for col in ("time", "date"):
         if df is not None and col in df.columns and df[col].notna().any():
@@ -169,8 +172,9 @@ class Page:
     def table(self, df: pd.DataFrame, source: str | Path, **kw) -> Page:
         """A table and, under it, its source, machine and date (see :func:`provenance`)."""
         raw = kw.pop("raw", None)
+        sidecar = kw.pop("sidecar", None)
         self.blocks.append(rst_table(df, **kw))
-        self.blocks.append(provenance(source, raw))
+        self.blocks.append(provenance(source, raw, sidecar))
         return self
 
     def figure(self, path: str, caption: str, width: str = "100%") -> Page:

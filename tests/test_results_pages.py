@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = {
     "experiments/alzheimer_spiking.py": "alzheimer_spiking",
     "experiments/cap_drive.py": "cap_drive",
+    "experiments/compare_engines.py": "compare_engines",
+    "experiments/poisson_rate_code.py": "poisson_rate_code",
     "experiments/capacity.py": "capacity",
     "experiments/interventions.py": "interventions",
     "experiments/propagation.py": "propagation",
