@@ -25,6 +25,7 @@ SCRIPTS = {
     "experiments/capacity.py": "capacity",
     "experiments/interventions.py": "interventions",
     "experiments/propagation.py": "propagation",
+    "experiments/robustness.py": "robustness",
     "benchmarks/end_to_end.py": "end_to_end",
     "benchmarks/memory_estimate.py": "memory_estimate",
     "benchmarks/peer_nest.py": "peer_nest",
