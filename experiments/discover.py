@@ -347,11 +347,12 @@ def main() -> None:
             print(f"not run (library missing; pip install 'spiking_direct[discover]'): {missing}")
     if args.part in ("baselines", "assemblies", "all"):
         table = _read(CSV, KEY) if args.plot_only else run_grid(args, methods)
+        ran = [m for m in [*METHODS, *ASSEMBLY_METHODS] if m in set(table["method"])]
         write_json(
             CSV.with_suffix(".json"),
             {
-                "params": params(args, methods),
-                "versions": _versions(methods),
+                "params": params(args, ran) | {"seeds": sorted(set(table["seed"].astype(int)))},
+                "versions": _versions(ran),
                 "summary": summarise(table).to_dict(orient="records"),
                 "cost_seconds": _cost(table),
             },
@@ -365,9 +366,14 @@ def main() -> None:
             .agg(ratio_mean=("ratio", "mean"), ratio_std=("ratio", "std"), above=("above", "mean"), n=("seed", "size"))
             .reset_index()
         )
+        ran = [m for m in METHODS if m in set(mt["method"])]
         write_json(
             MOTIF_CSV.with_suffix(".json"),
-            {"params": params(args, methods), "versions": _versions(methods), "summary": summary.to_dict("records")},
+            {
+                "params": params(args, ran) | {"seeds": sorted(set(mt["seed"].astype(int)))},
+                "versions": _versions(ran),
+                "summary": summary.to_dict("records"),
+            },
         )
 
 

@@ -148,6 +148,9 @@ def test_check_series_dates():
     frame.loc[5, "day"] = "2024-01-09"
     with pytest.raises(DataError, match="not strictly increasing"):
         check_series(frame, time="day")
+    frame["day"] = [f"2024-01-{d:02d}" for d in [*range(1, 11), *range(12, 27)]]
+    with pytest.raises(DataError, match="2024-01-10' to '2024-01-12' at row 10, where the step is 1 days"):
+        check_series(frame, time="day")
 
 
 @pytest.fixture(scope="module")

@@ -28,14 +28,15 @@ MAX_VALUES = 20
 
 
 def _time_values(col: pd.Series, time: str) -> np.ndarray:
-    """The time column as numbers (dates as nanoseconds)."""
+    """The time column as numbers (dates as seconds since the first)."""
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         out = col.to_numpy(dtype=float)
     else:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # pandas' note that it guesses the date format per cell
-                out = pd.to_datetime(col, errors="raise").astype("int64").to_numpy(dtype=float)
+                dates = pd.to_datetime(col, errors="raise")
+            out = (dates - dates.iloc[0]).dt.total_seconds().to_numpy(dtype=float)
         except (ValueError, TypeError):
             bad = next((x for x in col if not _is_number(x)), col.iloc[0])
             raise DataError(f"time column {time!r} holds {bad!r}: it must hold numbers or dates") from None
@@ -130,8 +131,10 @@ def check_series(
     if gap.size:
         row = int(gap[0]) + 1
         before, after = _show(frame[time].iloc[row - 1]), _show(frame[time].iloc[row])
+        numeric = pd.api.types.is_numeric_dtype(frame[time])
+        step_text = _fmt(unit) if numeric else str(pd.Timedelta(seconds=float(unit)))
         raise DataError(
-            f"time column {time!r} has a gap: {before} to {after} at row {row}, where the step is {_fmt(unit)}; "
+            f"time column {time!r} has a gap: {before} to {after} at row {row}, where the step is {step_text}; "
             "fill the missing steps or cut the series"
         )
     declared = {} if values is None else {str(k): [str(x) for x in vs] for k, vs in values.items()}

@@ -12,6 +12,7 @@ every pair it is in (no evidence either way); the method runs on the others.
 ``lagged_correlation_anti``  the same minus its transpose (``[i, j] - [j, i]``): who precedes whom
 ``granger_pairwise``        F statistic of "``x_i``'s past improves ``x_j``'s own-past regression"
 ``granger_conditional``     the same F test in the regression of ``x_j`` on every variable's past
+``transfer_entropy``        ``I(x_j[t]; x_i's past | x_j's past)`` of the values as symbols, as a G test
 ``pcmci``                   PCMCI (tigramite) with ParCorr: ``max over lags |MCI partial corr|``
 ``var_lingam``              VAR-LiNGAM (lingam): ``max over lags |M_lag[j, i]|`` (standardised data)
 ==========================  =====================================================================
@@ -42,6 +43,7 @@ __all__ = [
     "lagged_correlation_anti",
     "granger_pairwise",
     "granger_conditional",
+    "transfer_entropy",
     "pcmci",
     "var_lingam",
     "run_method",
@@ -55,6 +57,7 @@ LIBRARY = {
     "lagged_correlation_anti": None,
     "granger_pairwise": None,
     "granger_conditional": None,
+    "transfer_entropy": None,
     "pcmci": "tigramite",
     "var_lingam": "lingam",
 }
@@ -190,6 +193,39 @@ def granger_conditional(x: np.ndarray, max_lag: int = 1) -> np.ndarray:
     return out
 
 
+@_on_varying
+def transfer_entropy(x: np.ndarray, max_lag: int = 1) -> np.ndarray:
+    """Pairwise transfer entropy of the values as symbols (no order among them): the plug-in
+    conditional mutual information ``I = I(x_j[t]; x_i[t-1..t-L] | x_j[t-1..t-L])`` from the
+    counts, as the G statistic ``G = 2 N I`` standardised by its null distribution,
+    ``(G - df) / sqrt(2 df)`` with ``df = (|x_j| - 1)(|x_i|^L - 1)|x_j|^L`` (chi-squared), so that
+    pairs of variables with different numbers of values compare."""
+    x = x.astype(np.int64)
+    x = x - x.min(axis=0)
+    card = x.max(axis=0) + 1
+    y, lags = _lagged(x, max_lag)
+    N, n = y.shape
+    weights = card[None, :, None] ** np.arange(max_lag)[None, None, :]
+    past = (lags * weights).sum(axis=2)  # each variable's past as one symbol
+    past_card = card**max_lag
+    out = np.zeros((n, n))
+    for j in range(n):
+        cy, cb = int(card[j]), int(past_card[j])
+        for i in range(n):
+            if i == j:
+                continue
+            ca = int(past_card[i])
+            idx = (y[:, j] * ca + past[:, i]) * cb + past[:, j]
+            pyab = np.bincount(idx, minlength=cy * ca * cb).reshape(cy, ca, cb) / N
+            pab, pyb, pb = pyab.sum(axis=0), pyab.sum(axis=1), pyab.sum(axis=(0, 1))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                terms = pyab * np.log(pyab * pb[None, None, :] / (pyb[:, None, :] * pab[None, :, :]))
+            cmi = float(np.nansum(terms))
+            df = (cy - 1) * (ca - 1) * cb
+            out[i, j] = (2 * N * cmi - df) / np.sqrt(2 * df)
+    return out
+
+
 def _need(module: str, method: str):
     import importlib
 
@@ -242,6 +278,7 @@ METHODS: dict[str, Callable] = {
     "lagged_correlation_anti": lagged_correlation_anti,
     "granger_pairwise": granger_pairwise,
     "granger_conditional": granger_conditional,
+    "transfer_entropy": transfer_entropy,
     "pcmci": pcmci,
     "var_lingam": var_lingam,
 }
