@@ -4,7 +4,8 @@ Each process is a static causal model unrolled in time (:func:`spiking_direct.ca
 every link acts with lag 1, a variable keeps its previous value with probability ``rho``
 (``--autocorrelation``, 0 and 0.5 by default), ``burn_in`` 100 steps. Processes: the Alzheimer
 SCM, asia and sachs (bnlearn networks shipped with pgmpy), and random Erdos-Renyi DAGs with 10
-and 20 variables and expected degree 2 (``random:<n>:2:<seed>``: a new DAG per seed). Per
+and 20 variables and expected degree 2 (``random:<n>:2:<seed>``: a new DAG per seed), and the
+same DAGs with weaker links (``random<n>_weak``, :func:`weak_random`). Per
 (process, rho, T, seed) one series is simulated from ``numpy.random.default_rng(seed)``, and the
 negative control (its time steps in a random order, from the same Generator) beside it
 (:func:`series_for`). Every method scores every ordered pair from the series alone
@@ -51,7 +52,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from spiking_direct.causal import dynamic, get_model, motif  # noqa: E402
+from spiking_direct.causal import dynamic, from_tables, get_model, motif  # noqa: E402
 from spiking_direct.discovery import evaluate, shuffle_time  # noqa: E402
 from spiking_direct.discovery.baselines import METHODS, PC_ALPHA, available, method_versions  # noqa: E402
 from spiking_direct.results import versions, write_csv, write_json  # noqa: E402
@@ -69,7 +70,11 @@ PROCESSES = {
     "sachs": "sachs",
     "random10": "random:10:2:{seed}",
     "random20": "random:20:2:{seed}",
+    "random10_weak": "weak:10:{seed}",
+    "random20_weak": "weak:20:{seed}",
 }
+#: increments of a parent that is on, in the weak random DAGs (:func:`weak_random`)
+WEAK_INCREMENTS = (0.05, 0.2)
 T_VALUES = (500, 1000, 3000)
 SEEDS = tuple(range(1, 9))
 AUTOCORRELATION = (0.0, 0.5)
@@ -84,11 +89,34 @@ MOTIF_KEY = ["motif", "autocorrelation", "T", "seed", "method"]
 ASSEMBLY_METHODS: dict[str, Callable] = {}
 
 
+def weak_random(n: int, seed: int):
+    """The DAG of ``random:<n>:2:<seed>`` with weaker links: a root is on with probability
+    ``U(0.3, 0.5)``, a child with ``min(0.98, 0.1 + sum of U(0.05, 0.2) over its parents that are
+    on)`` (the built-in random DAG's increments are ``U(0.2, 0.5)``); parameters drawn in variable
+    order from ``numpy.random.default_rng([seed, n])``."""
+    base = get_model(f"random:{n}:2:{seed}")
+    rng = np.random.default_rng([seed, n])
+    tables = {}
+    for v in base.variables:
+        parents = base.parents(v)
+        if not parents:
+            p = rng.uniform(0.3, 0.5)
+            tables[v] = np.array([p, 1 - p])
+            continue
+        inc = rng.uniform(*WEAK_INCREMENTS, size=len(parents))
+        on = np.indices((2,) * len(parents)) == 0  # value index 0 is "on"
+        p_on = np.minimum(0.98, 0.1 + np.tensordot(inc, on.astype(float), axes=1))
+        tables[v] = np.stack([p_on, 1 - p_on], axis=-1)
+    return from_tables(f"weak:{n}:{seed}", base.values, base.links, tables, description="weak random DAG")
+
+
 def series_for(process: str, rho: float, T: int, seed: int):
     """``(dynamic model, series, time-shuffled series)`` of one run: the model from
     :data:`PROCESSES` (or a motif name), then, from ``numpy.random.default_rng(seed)``, the
     series and the permutation of its steps."""
-    if process in PROCESSES:
+    if process in PROCESSES and PROCESSES[process].startswith("weak:"):
+        model = weak_random(int(PROCESSES[process].split(":")[1]), seed)
+    elif process in PROCESSES:
         model = get_model(PROCESSES[process].format(seed=seed))
     else:
         model = motif(process, strength=MOTIF_STRENGTH)
@@ -170,8 +198,13 @@ def run_grid(args, methods: list[str]) -> pd.DataFrame:
     return table
 
 
+def _ok(table: pd.DataFrame) -> pd.Series:
+    """The rows whose method ran (no error)."""
+    return table["error"].isna() | (table["error"].astype(str) == "")
+
+
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
-    t = table[table["error"].fillna("") == ""]
+    t = table[_ok(table)]
     g = t.groupby(["process", "autocorrelation", "condition", "method", "T"])
     out = g[["auroc", "average_precision", "precision_at_k", "seconds"]].agg(["mean", "std"])
     out.columns = [f"{a}_{b}" for a, b in out.columns]
@@ -229,57 +262,50 @@ def plot(table: pd.DataFrame) -> None:
     methods = [m for m in [*METHODS, *ASSEMBLY_METHODS] if m in set(s["method"])]
     colours = dict(zip(methods, plt.cm.tab10.colors))
     fig, axes = plt.subplots(
-        len(rhos), len(processes), figsize=(3.6 * len(processes), 3.3 * len(rhos)), squeeze=False, sharey=True
+        len(rhos), len(processes), figsize=(3.4 * len(processes), 3.3 * len(rhos)), squeeze=False, sharey=True
     )
     for r, rho in enumerate(rhos):
         for c, process in enumerate(processes):
             ax = axes[r, c]
+            here = s[(s["process"] == process) & (s["autocorrelation"] == rho)]
+            ctl = here[here["condition"] == "shuffled"].groupby("T")["auroc_mean"].agg(["min", "max", "mean"])
+            if not ctl.empty:
+                ax.fill_between(ctl.index, ctl["min"], ctl["max"], color="0.8", lw=0)
+                ax.plot(ctl.index, ctl["mean"], color="0.5", ls=":", label="time shuffled" if r == c == 0 else None)
             for method in methods:
-                for condition, style in (("original", "-"), ("shuffled", ":")):
-                    sel = s[
-                        (s["process"] == process)
-                        & (s["autocorrelation"] == rho)
-                        & (s["method"] == method)
-                        & (s["condition"] == condition)
-                    ].sort_values("T")
-                    if sel.empty:
-                        continue
-                    ax.errorbar(
-                        sel["T"],
-                        sel["auroc_mean"],
-                        yerr=sel["auroc_std"],
-                        color=colours[method],
-                        ls=style,
-                        marker="o" if condition == "original" else None,
-                        ms=3,
-                        capsize=2,
-                        lw=1.2 if condition == "original" else 0.8,
-                        label=method if (condition == "original" and r == 0 and c == 0) else None,
-                    )
+                sel = here[(here["method"] == method) & (here["condition"] == "original")].sort_values("T")
+                if sel.empty:
+                    continue
+                ax.errorbar(
+                    sel["T"],
+                    sel["auroc_mean"],
+                    yerr=sel["auroc_std"],
+                    color=colours[method],
+                    marker="o",
+                    ms=3,
+                    capsize=2,
+                    lw=1.2,
+                    label=method if r == c == 0 else None,
+                )
             ax.axhline(0.5, color="0.6", lw=0.8)
             ax.set_xscale("log")
             ts = sorted(set(s["T"]))
             ax.set_xticks(ts, [str(t) for t in ts])
             ax.minorticks_off()
             sub = table[table["process"] == process]
-            n_var = f"{sub['n_variables'].iloc[0]} var" if process not in ("random10", "random20") else ""
-            links = sub["n_links"]
-            ax.set_title(
-                f"{process} ({n_var + ', ' if n_var else ''}{links.min()}-{links.max()} links), rho {rho:g}"
-                if links.min() != links.max()
-                else f"{process} ({n_var}, {links.min()} links), rho {rho:g}",
-                fontsize=9,
-            )
+            n_var, links = sub["n_variables"].astype(int), sub["n_links"].astype(int)
+            span = lambda v: f"{v.min()}" if v.min() == v.max() else f"{v.min()}-{v.max()}"
+            ax.set_title(f"{process} ({span(n_var)} var, {span(links)} links), rho {rho:g}", fontsize=9)
             ax.grid(alpha=0.3)
             if r == len(rhos) - 1:
                 ax.set_xlabel("series length T (steps)")
             if c == 0:
                 ax.set_ylabel("AUROC over ordered pairs")
     n = int(s["n_seeds"].max()) if not s.empty else 0
-    fig.legend(loc="lower center", ncol=len(methods), fontsize=8, frameon=False)
+    fig.legend(loc="lower center", ncol=len(methods) + 1, fontsize=8, frameon=False)
     fig.suptitle(
         f"Discovery from time series, lag-1 links: mean +- sd over up to {n} seeds "
-        "(solid: the series; dotted: time order shuffled)",
+        "(grey: time order shuffled, mean and range of the methods' means)",
         fontsize=10,
     )
     fig.tight_layout(rect=(0, 0.05, 1, 0.96))
@@ -289,7 +315,7 @@ def plot(table: pd.DataFrame) -> None:
 
 
 def _cost(table: pd.DataFrame) -> list[dict]:
-    t = table[(table["error"].fillna("") == "") & (table["condition"] == "original")]
+    t = table[_ok(table) & (table["condition"] == "original")]
     g = t.groupby(["method", "process", "T"])["seconds"].agg(["mean", "max"]).reset_index()
     return g.to_dict(orient="records")
 
@@ -360,7 +386,7 @@ def main() -> None:
         plot(table)
     if args.part in ("motifs", "all"):
         mt = _read(MOTIF_CSV, MOTIF_KEY) if args.plot_only else run_motifs(args, methods)
-        t = mt[mt["error"].fillna("") == ""]
+        t = mt[_ok(mt)]
         summary = (
             t.groupby(["motif", "autocorrelation", "method", "T"])
             .agg(ratio_mean=("ratio", "mean"), ratio_std=("ratio", "std"), above=("above", "mean"), n=("seed", "size"))
