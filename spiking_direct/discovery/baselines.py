@@ -7,15 +7,15 @@ returns a float matrix ``(n, n)`` whose ``[i, j]`` scores ``variables[i] -> vari
 order of the model), as numbers. A variable that is constant over the series gets score 0 in
 every pair it is in (no evidence either way); the method runs on the others.
 
-==========================  =====================================================================
-``lagged_correlation``      ``max over lags 1..L of |corr(x_i[t - lag], x_j[t])|``
+===========================  ============================================================================
+``lagged_correlation``       ``max over lags 1..L of |corr(x_i[t - lag], x_j[t])|``
 ``lagged_correlation_anti``  the same minus its transpose (``[i, j] - [j, i]``): who precedes whom
-``granger_pairwise``        F statistic of "``x_i``'s past improves ``x_j``'s own-past regression"
-``granger_conditional``     the same F test in the regression of ``x_j`` on every variable's past
-``transfer_entropy``        ``I(x_j[t]; x_i's past | x_j's past)`` of the values as symbols, as a G test
-``pcmci``                   PCMCI (tigramite) with ParCorr: ``max over lags |MCI partial corr|``
-``var_lingam``              VAR-LiNGAM (lingam): ``max over lags |M_lag[j, i]|`` (standardised data)
-==========================  =====================================================================
+``granger_pairwise``         F statistic of "``x_i``'s past improves ``x_j``'s own-past regression"
+``granger_conditional``      the same F test in the regression of ``x_j`` on every variable's past
+``transfer_entropy``         ``I(x_j[t]; x_i's past | x_j's past)`` of the values as symbols, as a G test
+``pcmci``                    PCMCI (tigramite) with ParCorr: ``max over lags |MCI partial corr|``
+``var_lingam``               VAR-LiNGAM (lingam): ``max over lags |M_lag[j, i]|`` (standardised data)
+===========================  ============================================================================
 
 The Granger F statistics are those of statsmodels (``grangercausalitytests``' ``ssr_ftest`` for
 the pairwise test; ``VAR(...).test_causality(kind="f")`` for the conditional one; both with a
