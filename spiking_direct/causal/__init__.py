@@ -10,13 +10,16 @@ network), :mod:`.validation` (the checks of a specification), :mod:`.cpds` (the 
 convention and CPD builders), :mod:`.builtin` (the Alzheimer SCM, random DAGs), :mod:`.catalogue`
 (the names of the models that come by name), :mod:`.pgmpy_io` (BIF files and pgmpy networks),
 :mod:`.tables` (models from probability tables or a data table), :mod:`.registry`
-(:func:`get_model`, structure-only JSON files).
+(:func:`get_model`, structure-only JSON files), :mod:`.dynamic` (a model unrolled in time:
+:class:`DynamicModel`, :func:`dynamic`), :mod:`.timeseries` (time-series data: :func:`from_csv`,
+:func:`check_series`, :func:`codes`).
 """
 
 from ..errors import CausalModelError
 from .builtin import alzheimer, random_dag
 from .catalogue import available_models, shipped_bif_names
 from .cpds import CPD as CPD
+from .dynamic import DynamicModel, dynamic, motif
 from .model import ELIMINATION_DECIMALS as ELIMINATION_DECIMALS
 from .model import MAX_EXACT_STATES as MAX_EXACT_STATES
 from .model import CausalModel
@@ -26,6 +29,7 @@ from .pgmpy_io import from_pgmpy as from_pgmpy
 from .registry import from_json, get_model
 from .tables import from_data as from_data
 from .tables import from_tables as from_tables
+from .timeseries import check_series, codes, from_csv
 
 __all__ = [
     "CausalModel",
@@ -37,4 +41,10 @@ __all__ = [
     "get_model",
     "available_models",
     "shipped_bif_names",
+    "DynamicModel",
+    "dynamic",
+    "motif",
+    "from_csv",
+    "check_series",
+    "codes",
 ]

@@ -1,0 +1,407 @@
+"""Causal discovery from time series: the baselines on dynamic causal models, measured.
+
+Each process is a static causal model unrolled in time (:func:`spiking_direct.causal.dynamic`):
+every link acts with lag 1, a variable keeps its previous value with probability ``rho``
+(``--autocorrelation``, 0 and 0.5 by default), ``burn_in`` 100 steps. Processes: the Alzheimer
+SCM, asia and sachs (bnlearn networks shipped with pgmpy), and random Erdos-Renyi DAGs with 10
+and 20 variables and expected degree 2 (``random:<n>:2:<seed>``: a new DAG per seed), and the
+same DAGs with weaker links (``random<n>_weak``, :func:`weak_random`). Per
+(process, rho, T, seed) one series is simulated from ``numpy.random.default_rng(seed)``, and the
+negative control (its time steps in a random order, from the same Generator) beside it
+(:func:`series_for`). Every method scores every ordered pair from the series alone
+(:mod:`spiking_direct.discovery.baselines`, largest lag 1); AUROC, average precision and
+Precision@K are computed over all ordered pairs against the lag-1 links
+(:func:`spiking_direct.discovery.evaluate`). ``seconds`` is the method's wall time on the series.
+
+``--part baselines``: processes x rho x T (500, 1000, 3000) x seeds (1-8) x {original,
+shuffled} x methods. One row per (process, autocorrelation, T, seed, condition, method) in
+``experiments/results/discover_baselines.csv``; its ``.json`` sidecar holds the parameters, seeds,
+versions, the summary (mean and sd over seeds) and the cost per method.
+
+``--part motifs``: three binary variables, copy strength 0.8 (:func:`spiking_direct.causal.motif`),
+with the same rho, T and seeds. Chain A -> B -> C: ``spurious`` is the score of A -> C;
+common driver A -> B, A -> C: ``spurious`` is the larger of B -> C and C -> B. ``ratio`` =
+spurious / the weaker true link's score; ``above`` = the spurious pair outscores the weaker true
+link. Writes ``experiments/results/discover_baselines_motifs.csv`` (+ ``.json``).
+
+``--part assemblies``: the hook for the assembly methods. :data:`ASSEMBLY_METHODS` maps a name to
+a callable ``(series, max_lag) -> (n, n) scores``; the rows they give go into the same CSV, on the
+same series (:func:`series_for`), next to the baselines. It is empty here.
+
+    python experiments/discover.py [--part baselines|motifs|assemblies|all] [--quick]
+        [--seeds 1 2 ...] [--T 500 1000 3000] [--processes ...] [--autocorrelation 0 0.5]
+        [--methods ...] [--plot-only]
+
+``--quick``: seeds 1-2, T 500 and 1000. Resumable: rows already in a CSV are not run again.
+Writes ``figures/discover_baselines.png`` (AUROC against T per method, one panel per process and rho).
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # one BLAS thread: the methods' small least-squares fits are faster so
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from spiking_direct.causal import dynamic, from_tables, get_model, motif  # noqa: E402
+from spiking_direct.discovery import evaluate, shuffle_time  # noqa: E402
+from spiking_direct.discovery.baselines import METHODS, PC_ALPHA, available, method_versions  # noqa: E402
+from spiking_direct.results import versions, write_csv, write_json  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "experiments" / "results"
+CSV = RESULTS / "discover_baselines.csv"
+MOTIF_CSV = RESULTS / "discover_baselines_motifs.csv"
+FIGURE = ROOT / "figures" / "discover_baselines.png"
+
+#: process name -> model name for get_model (``{seed}``: the run's seed)
+PROCESSES = {
+    "alzheimer": "alzheimer",
+    "asia": "asia",
+    "sachs": "sachs",
+    "random10": "random:10:2:{seed}",
+    "random20": "random:20:2:{seed}",
+    "random10_weak": "weak:10:{seed}",
+    "random20_weak": "weak:20:{seed}",
+}
+#: increments of a parent that is on, in the weak random DAGs (:func:`weak_random`)
+WEAK_INCREMENTS = (0.05, 0.2)
+T_VALUES = (500, 1000, 3000)
+SEEDS = tuple(range(1, 9))
+AUTOCORRELATION = (0.0, 0.5)
+MAX_LAG = 1
+BURN_IN = 100
+MOTIF_STRENGTH = 0.8
+CONDITIONS = ("original", "shuffled")
+KEY = ["process", "autocorrelation", "T", "seed", "condition", "method"]
+MOTIF_KEY = ["motif", "autocorrelation", "T", "seed", "method"]
+
+#: The hook of the assembly methods: name -> callable(series, max_lag) -> (n, n) scores.
+ASSEMBLY_METHODS: dict[str, Callable] = {}
+
+
+def weak_random(n: int, seed: int):
+    """The DAG of ``random:<n>:2:<seed>`` with weaker links: a root is on with probability
+    ``U(0.3, 0.5)``, a child with ``min(0.98, 0.1 + sum of U(0.05, 0.2) over its parents that are
+    on)`` (the built-in random DAG's increments are ``U(0.2, 0.5)``); parameters drawn in variable
+    order from ``numpy.random.default_rng([seed, n])``."""
+    base = get_model(f"random:{n}:2:{seed}")
+    rng = np.random.default_rng([seed, n])
+    tables = {}
+    for v in base.variables:
+        parents = base.parents(v)
+        if not parents:
+            p = rng.uniform(0.3, 0.5)
+            tables[v] = np.array([p, 1 - p])
+            continue
+        inc = rng.uniform(*WEAK_INCREMENTS, size=len(parents))
+        on = np.indices((2,) * len(parents)) == 0  # value index 0 is "on"
+        p_on = np.minimum(0.98, 0.1 + np.tensordot(inc, on.astype(float), axes=1))
+        tables[v] = np.stack([p_on, 1 - p_on], axis=-1)
+    return from_tables(f"weak:{n}:{seed}", base.values, base.links, tables, description="weak random DAG")
+
+
+def series_for(process: str, rho: float, T: int, seed: int):
+    """``(dynamic model, series, time-shuffled series)`` of one run: the model from
+    :data:`PROCESSES` (or a motif name), then, from ``numpy.random.default_rng(seed)``, the
+    series and the permutation of its steps."""
+    if process in PROCESSES and PROCESSES[process].startswith("weak:"):
+        model = weak_random(int(PROCESSES[process].split(":")[1]), seed)
+    elif process in PROCESSES:
+        model = get_model(PROCESSES[process].format(seed=seed))
+    else:
+        model = motif(process, strength=MOTIF_STRENGTH)
+    dyn = dynamic(model, lags=MAX_LAG, autocorrelation=rho, burn_in=BURN_IN)
+    rng = np.random.default_rng(seed)
+    series = dyn.simulate(T, rng)
+    return dyn, series, shuffle_time(series, rng)
+
+
+def _score(method: str, series) -> tuple[np.ndarray | None, float, str]:
+    fn = ASSEMBLY_METHODS.get(method) or METHODS[method]
+    t0 = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            scores = fn(series, max_lag=MAX_LAG)
+        return np.asarray(scores, dtype=float), time.perf_counter() - t0, ""
+    except Exception as exc:  # a failed method is a row with its error, not a stopped benchmark
+        return None, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+
+
+def _read(path: Path, key: list[str]) -> pd.DataFrame:
+    return pd.read_csv(path) if path.exists() else pd.DataFrame(columns=key)
+
+
+def _done(table: pd.DataFrame, key: list[str]) -> set:
+    return {tuple(str(x) for x in row) for row in table[key].itertuples(index=False)}
+
+
+def _k(*parts) -> tuple:
+    return tuple(str(x) for x in parts)
+
+
+def run_grid(args, methods: list[str]) -> pd.DataFrame:
+    """The baselines (and registered assembly methods) on every planned series; resumable."""
+    table = _read(CSV, KEY)
+    table["autocorrelation"] = table["autocorrelation"].astype(float)
+    have = _done(table, KEY)
+    for seed in args.seeds:  # seeds outermost: a cut-short run leaves balanced results
+        for T in args.T:
+            for process in args.processes:
+                for rho in args.autocorrelation:
+                    planned = [(c, m) for c in CONDITIONS for m in methods]
+                    todo = [(c, m) for c, m in planned if _k(process, float(rho), T, seed, c, m) not in have]
+                    if not todo:
+                        continue
+                    dyn, series, shuffled = series_for(process, rho, T, seed)
+                    truth = dyn.adjacency()
+                    rows = []
+                    for condition, method in todo:
+                        scores, secs, err = _score(method, series if condition == "original" else shuffled)
+                        ev = evaluate(scores, truth) if scores is not None else {}
+                        rows.append(
+                            {
+                                "process": process,
+                                "autocorrelation": float(rho),
+                                "T": T,
+                                "seed": seed,
+                                "condition": condition,
+                                "method": method,
+                                "model": dyn.name,
+                                "n_variables": len(dyn.variables),
+                                "n_links": int(truth.sum()),
+                                **{k: ev.get(k, np.nan) for k in ("auroc", "average_precision", "precision_at_k")},
+                                "chance_average_precision": ev.get("chance_average_precision", np.nan),
+                                "seconds": secs,
+                                "error": err,
+                            }
+                        )
+                    table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
+                    write_csv(CSV, table)
+                    orig = [r for r in rows if r["condition"] == "original"]
+                    print(
+                        f"seed {seed} T {T} {process} rho {rho:g}: "
+                        + ", ".join(f"{r['method']} {r['auroc']:.3f}" for r in orig)
+                        + f" ({sum(r['seconds'] for r in rows):.1f} s)",
+                        flush=True,
+                    )
+    return table
+
+
+def _ok(table: pd.DataFrame) -> pd.Series:
+    """The rows whose method ran (no error)."""
+    return table["error"].isna() | (table["error"].astype(str) == "")
+
+
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    t = table[_ok(table)]
+    g = t.groupby(["process", "autocorrelation", "condition", "method", "T"])
+    out = g[["auroc", "average_precision", "precision_at_k", "seconds"]].agg(["mean", "std"])
+    out.columns = [f"{a}_{b}" for a, b in out.columns]
+    out["n_seeds"] = g.size()
+    return out.reset_index()
+
+
+def run_motifs(args, methods: list[str]) -> pd.DataFrame:
+    table = _read(MOTIF_CSV, MOTIF_KEY)
+    table["autocorrelation"] = table["autocorrelation"].astype(float)
+    have = _done(table, MOTIF_KEY)
+    pairs = {"chain": ([(0, 1), (1, 2)], [(0, 2)]), "common_driver": ([(0, 1), (0, 2)], [(1, 2), (2, 1)])}
+    for seed in args.seeds:
+        for T in args.T:
+            for kind, (true, spurious) in pairs.items():
+                for rho in args.autocorrelation:
+                    todo = [m for m in methods if _k(kind, float(rho), T, seed, m) not in have]
+                    if not todo:
+                        continue
+                    dyn, series, _ = series_for(kind, rho, T, seed)
+                    rows = []
+                    for method in todo:
+                        s, secs, err = _score(method, series)
+                        row = {"motif": kind, "autocorrelation": float(rho), "T": T, "seed": seed, "method": method}
+                        if s is not None:
+                            weakest = min(s[i, j] for i, j in true)
+                            spur = max(s[i, j] for i, j in spurious)
+                            row |= {
+                                "weakest_true": weakest,
+                                "spurious": spur,
+                                "ratio": spur / weakest if weakest > 0 else np.nan,
+                                "above": bool(spur > weakest),
+                                "auroc": evaluate(s, dyn.adjacency())["auroc"],
+                            }
+                        rows.append(row | {"seconds": secs, "error": err})
+                    table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
+                    write_csv(MOTIF_CSV, table)
+                    print(
+                        f"motif {kind} seed {seed} T {T} rho {rho:g}: "
+                        + ", ".join(f"{r['method']} {r.get('ratio', np.nan):.2f}" for r in rows),
+                        flush=True,
+                    )
+    return table
+
+
+def plot(table: pd.DataFrame) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = summarise(table)
+    processes = [p for p in PROCESSES if p in set(s["process"])]
+    rhos = sorted(set(s["autocorrelation"]))
+    methods = [m for m in [*METHODS, *ASSEMBLY_METHODS] if m in set(s["method"])]
+    colours = dict(zip(methods, plt.cm.tab10.colors))
+    fig, axes = plt.subplots(
+        len(rhos), len(processes), figsize=(3.4 * len(processes), 3.3 * len(rhos)), squeeze=False, sharey=True
+    )
+    for r, rho in enumerate(rhos):
+        for c, process in enumerate(processes):
+            ax = axes[r, c]
+            here = s[(s["process"] == process) & (s["autocorrelation"] == rho)]
+            ctl = here[here["condition"] == "shuffled"].groupby("T")["auroc_mean"].agg(["min", "max", "mean"])
+            if not ctl.empty:
+                ax.fill_between(ctl.index, ctl["min"], ctl["max"], color="0.8", lw=0)
+                ax.plot(ctl.index, ctl["mean"], color="0.5", ls=":", label="time shuffled" if r == c == 0 else None)
+            for method in methods:
+                sel = here[(here["method"] == method) & (here["condition"] == "original")].sort_values("T")
+                if sel.empty:
+                    continue
+                ax.errorbar(
+                    sel["T"],
+                    sel["auroc_mean"],
+                    yerr=sel["auroc_std"],
+                    color=colours[method],
+                    marker="o",
+                    ms=3,
+                    capsize=2,
+                    lw=1.2,
+                    label=method if r == c == 0 else None,
+                )
+            ax.axhline(0.5, color="0.6", lw=0.8)
+            ax.set_xscale("log")
+            ts = sorted(set(s["T"]))
+            ax.set_xticks(ts, [str(t) for t in ts])
+            ax.minorticks_off()
+            sub = table[table["process"] == process]
+            n_var, links = sub["n_variables"].astype(int), sub["n_links"].astype(int)
+            span = lambda v: f"{v.min()}" if v.min() == v.max() else f"{v.min()}-{v.max()}"
+            ax.set_title(f"{process} ({span(n_var)} var, {span(links)} links), rho {rho:g}", fontsize=9)
+            ax.grid(alpha=0.3)
+            if r == len(rhos) - 1:
+                ax.set_xlabel("series length T (steps)")
+            if c == 0:
+                ax.set_ylabel("AUROC over ordered pairs")
+    n = int(s["n_seeds"].max()) if not s.empty else 0
+    fig.legend(loc="lower center", ncol=len(methods) + 1, fontsize=8, frameon=False)
+    fig.suptitle(
+        f"Discovery from time series, lag-1 links: mean +- sd over up to {n} seeds "
+        "(grey: time order shuffled, mean and range of the methods' means)",
+        fontsize=10,
+    )
+    fig.tight_layout(rect=(0, 0.05, 1, 0.96))
+    FIGURE.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(FIGURE, dpi=110)
+    plt.close(fig)
+
+
+def _cost(table: pd.DataFrame) -> list[dict]:
+    t = table[_ok(table) & (table["condition"] == "original")]
+    g = t.groupby(["method", "process", "T"])["seconds"].agg(["mean", "max"]).reset_index()
+    return g.to_dict(orient="records")
+
+
+def _versions(methods: list[str]) -> dict:
+    out = versions()
+    for m in methods:
+        if m in METHODS:
+            out.update({k: v for k, v in method_versions(m).items() if v is not None})
+    from importlib import metadata
+
+    try:
+        out["statsmodels"] = metadata.version("statsmodels")  # the reference of the Granger F statistics
+    except metadata.PackageNotFoundError:
+        pass
+    return out
+
+
+def params(args, methods) -> dict:
+    return {
+        "processes": {p: PROCESSES[p] for p in args.processes},
+        "autocorrelation": list(args.autocorrelation),
+        "T": list(args.T),
+        "seeds": list(args.seeds),
+        "methods": methods,
+        "max_lag": MAX_LAG,
+        "burn_in": BURN_IN,
+        "pcmci_pc_alpha": PC_ALPHA,
+        "motif_strength": MOTIF_STRENGTH,
+        "truth": "lag-1 links of the static model, over all ordered pairs",
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=["baselines", "motifs", "assemblies", "all"], default="baselines")
+    ap.add_argument("--quick", action="store_true", help="seeds 1-2, T 500 and 1000")
+    ap.add_argument("--seeds", type=int, nargs="+", default=None)
+    ap.add_argument("--T", type=int, nargs="+", default=None)
+    ap.add_argument("--processes", nargs="+", choices=list(PROCESSES), default=list(PROCESSES))
+    ap.add_argument("--autocorrelation", type=float, nargs="+", default=list(AUTOCORRELATION))
+    ap.add_argument("--methods", nargs="+", choices=list(METHODS), default=None)
+    ap.add_argument("--plot-only", action="store_true")
+    args = ap.parse_args()
+    args.seeds = args.seeds or ([1, 2] if args.quick else list(SEEDS))
+    args.T = args.T or ([500, 1000] if args.quick else list(T_VALUES))
+    if args.part == "assemblies":
+        if not ASSEMBLY_METHODS:
+            raise SystemExit("no assembly method is registered in ASSEMBLY_METHODS; nothing to run")
+        methods = list(ASSEMBLY_METHODS)
+    else:
+        methods = [m for m in (args.methods or list(METHODS)) if available(m)]
+        missing = sorted(set(args.methods or METHODS) - set(methods))
+        if missing:
+            print(f"not run (library missing; pip install 'spiking_direct[discover]'): {missing}")
+    if args.part in ("baselines", "assemblies", "all"):
+        table = _read(CSV, KEY) if args.plot_only else run_grid(args, methods)
+        ran = [m for m in [*METHODS, *ASSEMBLY_METHODS] if m in set(table["method"])]
+        write_json(
+            CSV.with_suffix(".json"),
+            {
+                "params": params(args, ran) | {"seeds": sorted(set(table["seed"].astype(int)))},
+                "versions": _versions(ran),
+                "summary": summarise(table).to_dict(orient="records"),
+                "cost_seconds": _cost(table),
+            },
+        )
+        plot(table)
+    if args.part in ("motifs", "all"):
+        mt = _read(MOTIF_CSV, MOTIF_KEY) if args.plot_only else run_motifs(args, methods)
+        t = mt[_ok(mt)]
+        summary = (
+            t.groupby(["motif", "autocorrelation", "method", "T"])
+            .agg(ratio_mean=("ratio", "mean"), ratio_std=("ratio", "std"), above=("above", "mean"), n=("seed", "size"))
+            .reset_index()
+        )
+        ran = [m for m in METHODS if m in set(mt["method"])]
+        write_json(
+            MOTIF_CSV.with_suffix(".json"),
+            {
+                "params": params(args, ran) | {"seeds": sorted(set(mt["seed"].astype(int)))},
+                "versions": _versions(ran),
+                "summary": summary.to_dict("records"),
+            },
+        )
+
+
+if __name__ == "__main__":
+    main()
