@@ -215,6 +215,8 @@ ORDER = (
     "capacity",
     "interventions",
     "cortical",
+    "discover",
+    "scale",
     "end_to_end",
     "scaling",
     "peer_nest",
