@@ -56,6 +56,7 @@ def _short_values(res: dict) -> str:
 
 
 def cmd_run(args) -> int:
+    """``spiking-direct run``: one DIRECT run; prints its headline and returns the exit status."""
     from dataclasses import replace
 
     from . import pipeline
@@ -92,6 +93,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_intervene(args) -> int:
+    """``spiking-direct intervene``: answer do() queries from a saved run folder; returns the exit status."""
     import pandas as pd
 
     from .interventions import answer, load
@@ -117,6 +119,7 @@ def cmd_intervene(args) -> int:
 
 
 def cmd_build(args) -> int:
+    """``spiking-direct build``: generate and compile a standalone build to run elsewhere; returns the exit status."""
     from .export import export_build
 
     cfg = _config(args)
@@ -129,6 +132,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_collect(args) -> int:
+    """``spiking-direct collect``: analyse the results of an exported build; returns the exit status."""
     from .export import collect
 
     res = collect(args.dir, out=args.out, figures=not args.no_figures, progress=_progress(args.quiet))
@@ -137,6 +141,7 @@ def cmd_collect(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    """``spiking-direct compare``: both engines on the same model and seeds; returns the exit status."""
     from .comparison import compare
 
     cfg = _config(args)
@@ -159,6 +164,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_models(args) -> int:
+    """``spiking-direct models``: list the built-in and shipped causal models; returns the exit status."""
     from .api import causal_models as models
 
     if not args.details:
@@ -171,6 +177,7 @@ def cmd_models(args) -> int:
 
 
 def cmd_params(args) -> int:
+    """``spiking-direct params``: list the parameters with their defaults and units; returns the exit status."""
     import pandas as pd
 
     from .api import params
@@ -184,6 +191,7 @@ def cmd_params(args) -> int:
 
 
 def cmd_settings(args) -> int:
+    """``spiking-direct settings``: show the settings and where each value comes from; returns the exit status."""
     from . import settings
 
     rows = [["setting", "value", "source", "variable", "default", "doc"]]
@@ -219,6 +227,7 @@ def _learning(parser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``argparse`` parser of the ``spiking-direct`` command and its subcommands."""
     p = argparse.ArgumentParser(
         prog="spiking-direct", description="Spiking neural assemblies that learn causal directions (DIRECT)."
     )
@@ -303,6 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``spiking-direct``: parse ``argv`` (default ``sys.argv[1:]``), run the subcommand, return its
+    exit status (2 with one line on bad input)."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -372,6 +372,7 @@ def plot_agreement(comparison: dict, path: Path) -> Path:
 
 
 def plot_comparison(comparison: dict, runs: dict, path: Path) -> Path:
+    """``comparison.png``: per-link delta and delta_prop of both engines with seed error bars; returns ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -140,6 +140,8 @@ class RunConfig:
         get_engine(self.engine).validate(self)
 
     def to_dict(self) -> dict:
+        """The configuration as plain JSON values (protocol times in seconds; the selected engine's parameters under
+        its name, the other engine's left out)."""
         engine = get_engine(self.engine)
         return {
             "model": self.model,

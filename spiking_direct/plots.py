@@ -124,10 +124,12 @@ def window_ms(result: dict, npz: dict) -> float:
 
 
 def phase_names(npz: dict) -> list[str]:
+    """The protocol's phase names stored in a recording (``phases``), in their index order."""
     return [str(p) for p in npz.get("phases", ("identify", "couple", "probe"))]
 
 
 def phase_windows(npz: dict, name: str) -> np.ndarray:
+    """Indices of the windows of phase ``name`` in a recording (empty if it has no such phase)."""
     names = phase_names(npz)
     return np.flatnonzero(npz["phase"] == names.index(name)) if name in names else np.array([], int)
 

@@ -71,6 +71,8 @@ class Assemblies:
 
 
 def identify_assemblies(rec: Recording) -> Assemblies:
+    """Each input set's assembly: the top-``k`` cells of its area over its identify windows (ties by first-spike time,
+    then index), with the union per area and the per-window stability."""
     p = rec.protocol
     ident = p.windows("identify")
     set_area = np.full(int(p.stim_set.max()) + 1, -1)
@@ -162,6 +164,8 @@ class Propagation:
 
 
 def propagation(rec: Recording, asm: Assemblies) -> Propagation:
+    """Probe propagation per ordered pair ``(u, v)``: the overlap of ``v``'s top-``k`` responders with ``v``'s
+    assemblies when ``u`` is probed, their number and precision, and how many cells of ``v`` fired."""
     p = rec.protocol
     A, k = p.n_areas, rec.k
     probe = p.windows("probe")

@@ -66,6 +66,7 @@ class Recording:
         return self.protocol.n_areas
 
     def spike_area(self) -> np.ndarray:
+        """(spikes,) int: the area of every recorded spike."""
         return self.spike_neuron // self.n
 
     def _cached(self, name: str, make):

@@ -66,6 +66,7 @@ class Setting:
     none_is_default: bool = True  # None (Python) or an empty variable stands for the default
 
     def default_value(self):
+        """The setting's default (computed when the default is a function)."""
         return self.default() if callable(self.default) else self.default
 
 

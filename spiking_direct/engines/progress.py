@@ -72,6 +72,7 @@ class Reporter:
             self.progress(f"simulated {float(completed) * 100:.0f}% ({float(elapsed):.0f} s)")
 
     def close(self):
+        """Close the progress bar, if one is open."""
         if self.bar is not None:
             self.bar.close()
             self.bar = None

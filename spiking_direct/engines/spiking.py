@@ -123,12 +123,15 @@ class SpikingEngine:
     uses_backend = True
 
     def validate(self, config) -> None:
+        """Check the spiking parameters across fields (:meth:`SpikingParams.validate`)."""
         config.spiking.validate()
 
     def check(self, config) -> None:
+        """Check that the selected backend can run here (compiler, brian2cuda), before any code generation."""
         backends.get(config.backend).check()
 
     def params_dict(self, config) -> dict:
+        """The spiking network's parameters as JSON values (only the selected network's)."""
         return config.spiking.to_dict()
 
     def monitors(self, config, record: dict, dt_ms: float) -> dict:
@@ -160,6 +163,7 @@ class SpikingEngine:
         return {"vars": tuple(record), "cells": cells, "dt_ms": dt_ms}
 
     def run(self, protocol, encoding, config, progress=None, monitors=None) -> Recording:
+        """Run ``protocol`` on the spiking network (:func:`run_spiking`) and return the Recording."""
         kwargs = {"monitors": monitors} if monitors else {}
         return run_spiking(
             protocol,

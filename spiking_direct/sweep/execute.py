@@ -31,6 +31,7 @@ def _fmt_time(s: float | None) -> str:
 
 
 def default_workers() -> int:
+    """The number of CPUs this process may use (its affinity mask), the default number of Dask workers."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:

@@ -225,6 +225,7 @@ class Sweep:
         return configs
 
     def to_dict(self) -> dict:
+        """The sweep as written to its ``sweep.json`` (name, figures, grid and runs)."""
         return {
             "name": self.name,
             "figures": self.figures,

@@ -118,6 +118,7 @@ class RunSpec:
         return [f"{k}={_set_text(k, v)}" for k, v in self.overrides]
 
     def label(self) -> str:
+        """A short human-readable name of the run (model, engine, backend, seed, overrides)."""
         parts = [self.model, self.engine] + ([self.backend] if self.backend else []) + [f"seed {self.seed}"]
         return " ".join(parts + self.set_items)
 
@@ -134,6 +135,7 @@ class RunSpec:
         return cfg
 
     def to_dict(self) -> dict:
+        """The run's specification as written to the sweep's table."""
         return {
             "key": self.key,
             "model": self.model,

@@ -19,6 +19,7 @@ class RateEngine:
         """Nothing across parameters: :class:`RateParams` checks itself when it is made."""
 
     def monitors(self, config, record: dict, dt_ms: float) -> dict:
+        """The rate engine records no state variables: a ``record=`` request raises one line."""
         from ...errors import ConfigError
 
         raise ConfigError("record= needs the spiking engine (the rate engine has no membrane state)")
@@ -27,11 +28,13 @@ class RateEngine:
         """Nothing to check: NumPy and SciPy are all it needs."""
 
     def params_dict(self, config) -> dict:
+        """The rate engine's parameters as JSON values."""
         from ...results import jsonable
 
         return jsonable(asdict(config.rate))
 
     def run(self, protocol, encoding, config, progress=None, monitors=None) -> Recording:
+        """Run ``protocol`` on the rate engine and return its :class:`~spiking_direct.recording.Recording`."""
         if monitors:
             from ...errors import ConfigError
 

@@ -194,6 +194,7 @@ class Brain:
 
     # -- building --------------------------------------------------------------
     def add_stimulus(self, name: str, size: int) -> Stimulus:
+        """Add a stimulus of ``size`` cells named ``name`` (unique among stimuli and areas)."""
         if name in self.stimuli or name in self.areas:
             raise ValueError(f"name {name!r} already used")
         if int(size) < 1:
@@ -202,6 +203,7 @@ class Brain:
         return self.stimuli[name]
 
     def add_area(self, name: str, n: int, k: int, beta: float = 0.05) -> Area:
+        """Add an area of ``n`` cells with cap ``k`` and plasticity ``beta``, named ``name`` (unique)."""
         if name in self.stimuli or name in self.areas:
             raise ValueError(f"name {name!r} already used")
         prio = self.rng.permutation(int(n)) if self.tie_break == "priority" else None
@@ -232,6 +234,7 @@ class Brain:
 
     # -- dynamics --------------------------------------------------------------
     def cap(self, area: Area, x: np.ndarray) -> np.ndarray:
+        """The winners of ``area`` for input ``x`` under the brain's tie rule."""
         if self.tie_break == "priority":
             return k_cap(x, area.k, priority=area.priority)
         if self.tie_break == "random":

@@ -149,4 +149,5 @@ class RateParams:
         return int(self.n_in) if self.n_in is not None else self.k_eff
 
     def to_dict(self) -> dict:
+        """The parameters as a dict, with the effective ``k_eff`` and ``n_in_eff``."""
         return {**asdict(self), "k_eff": self.k_eff, "n_in_eff": self.n_in_eff}
