@@ -140,9 +140,33 @@ def winners_by_window(rec, area: int, n: int) -> list[np.ndarray]:
     return [np.unique(cell[win == w]) for w in range(rec.protocol.n_windows)]
 
 
+def first_spikes(rec, area: int, n: int) -> list[tuple[float, np.ndarray]]:
+    """Per window: the time (ms from the window's start) of the first spike of ``area`` and the time
+    (ms) of each of its winners' first spike relative to it (nan and an empty array if it is silent)."""
+    lo = area * n
+    sel = (rec.spike_neuron >= lo) & (rec.spike_neuron < lo + n)
+    win, cell, t = rec.spike_window[sel], rec.spike_neuron[sel], rec.spike_time[sel] * 1e3
+    out = []
+    for w in range(rec.protocol.n_windows):
+        m = win == w
+        if not m.any():
+            out.append((np.nan, np.array([])))
+            continue
+        order = np.argsort(t[m], kind="stable")
+        c, tt = cell[m][order], t[m][order]
+        _, first = np.unique(c, return_index=True)
+        out.append((float(tt[0]), np.sort(tt[first]) - tt[0]))
+    return out
+
+
 def analyse_area(rec, label, n: int, seed: int, drive: str):
-    """Rows of the support curves, per-window winners of the test rounds, and completion."""
+    """Rows of the support curves, per-window winners of the test rounds, and completion.
+
+    Each test window also gives the time of the area's first spike (``t_first_ms``, from the window's
+    start) and when its winners first fire after it: within 2 ms (``winners_2ms``: the E -> I plus I -> E
+    delays, before the feedback inhibition can land) and the latest first spike (``last_first_ms``)."""
     win = winners_by_window(rec, AREA, n)
+    firsts = first_spikes(rec, AREA, n)
     up_win = winners_by_window(rec, UP, n)
     assemblies, support_rows = {}, []
     for s in (2, 3):
@@ -182,6 +206,9 @@ def analyse_area(rec, label, n: int, seed: int, drive: str):
                 "assembly": len(asm),
                 "recall": len(cells & asm) / max(len(asm), 1),
                 "upstream_winners": len(up_win[w]),
+                "t_first_ms": firsts[w][0],
+                "winners_2ms": int(np.sum(firsts[w][1] <= 2.0)),
+                "last_first_ms": float(firsts[w][1].max()) if firsts[w][1].size else np.nan,
             }
         )
     return support_rows, windows
@@ -214,7 +241,8 @@ def run_assemblies(sizes, seeds, drives, progress=print):
 
 def cap_table(windows: pd.DataFrame) -> pd.DataFrame:
     """Winners per cycle by condition, against the circuit's own size (mean under own drive, per n
-    and seed): mean, sd, range and the fraction of cycles within +-25 % of it."""
+    and seed): mean, sd, range and the fraction of cycles within +-25 % of it; beside them the mean
+    time of the area's first spike and the fraction of winners whose first spike comes within 2 ms of it."""
     own = windows[(windows.drive == "own") & (windows.condition == "own")].groupby(["n", "seed"])["winners"].mean()
     rows = []
     for (n, seed, drive, cond), g in windows.groupby(["n", "seed", "drive", "condition"]):
@@ -235,6 +263,8 @@ def cap_table(windows: pd.DataFrame) -> pd.DataFrame:
                 "max": x.max(),
                 "within_25pct": float(np.mean(np.abs(x - target) <= 0.25 * target)) if target > 0 else np.nan,
                 "recall": g["recall"].mean(),
+                "t_first_ms": g["t_first_ms"].mean(),
+                "first_within_2ms": g["winners_2ms"].sum() / x.sum() if x.sum() > 0 else np.nan,
                 "claim": name in CLAIM_CONDITIONS,
             }
         )
