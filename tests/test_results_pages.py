@@ -21,6 +21,7 @@ SCRIPTS = {
     "experiments/alzheimer_spiking.py": "alzheimer_spiking",
     "experiments/cap_drive.py": "cap_drive",
     "experiments/compare_engines.py": "compare_engines",
+    "experiments/cortical.py": "cortical",
     "experiments/discover.py": "discover",
     "experiments/poisson_rate_code.py": "poisson_rate_code",
     "experiments/capacity.py": "capacity",
