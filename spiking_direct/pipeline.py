@@ -313,7 +313,19 @@ def save_recording(path: Path, rec: Recording) -> None:
         stim_set=p.stim_set,
         active=p.active,
         offset=p.offset,
-        gain=p.gain,
+        **_gain_arrays(p),
         probe_source=p.probe_source,
         phases=np.array(PHASES),
     )
+
+
+def _gain_arrays(p) -> dict:
+    """The protocol's gains for ``recording.npz``: the dense ``gain`` (W, A, A) array where it has at
+    most :data:`~spiking_direct.protocol.DENSE_LIMIT` values, else the sparse ``gain_window``,
+    ``gain_pre``, ``gain_post`` and ``gain_value`` (one entry per non-zero gain)."""
+    from .protocol import DENSE_LIMIT
+
+    if p.n_windows * p.n_areas * p.n_areas <= DENSE_LIMIT:
+        return {"gain": p.gain}
+    g = p.gains
+    return {"gain_window": g.window, "gain_pre": g.pre, "gain_post": g.post, "gain_value": g.value}
