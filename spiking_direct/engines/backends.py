@@ -32,6 +32,7 @@ import numpy as np
 from .. import settings
 from ..brian_state import activate, isolated
 from ..errors import BackendError
+from . import parts
 from . import progress as progress_report
 
 _REGISTRY: dict[str, type] = {}
@@ -468,14 +469,18 @@ class CppStandaloneBackend(Backend):
         default_seed=None,
         compile=True,
         allowed=None,
+        shapes=None,
     ):
         import brian2 as b2
 
         from .network import build_network, shape_key
 
         self.check()
+        if values is not None:
+            shapes = parts.layout(values)
         key = (
             shape_key(params, n_areas, n_windows, set_area, self.device_name, allowed)
+            + ("" if shapes is None else "-pairs" + "x".join(str(d) for v in shapes.values() for d in v))
             + monitor_key(monitors)
             + ("-profile" if profiling() else "")
             + ("" if progress_report.TICKS == progress_report.DEFAULT_TICKS else f"-ticks{progress_report.TICKS}")
@@ -501,6 +506,7 @@ class CppStandaloneBackend(Backend):
             monitors=monitors,
             allowed=allowed,
             codeobj_class=codeobj_class,
+            shapes=shapes,
         )
         if codeobj_class is not None and "learn" in network.exc.events:
             spike_driven_event(network.exc, "learn")  # our templater: the learn event tests only this step's spikes
@@ -533,6 +539,8 @@ class CppStandaloneBackend(Backend):
 
         fresh = self.key is None
         before = self.key
+        values = values if values is not None else timed_values(protocol, n_sets, set_area)
+        values = with_derived(values, protocol.n_areas)
         self._build(
             params,
             protocol.n_areas,
@@ -541,10 +549,9 @@ class CppStandaloneBackend(Backend):
             progress=progress,
             monitors=monitors,
             allowed=allowed,
+            shapes=parts.layout(values),
         )
         built_now = fresh or before != self.key
-        values = values if values is not None else timed_values(protocol, n_sets, set_area)
-        values = with_derived(values, protocol.n_areas)
         run_args = {}
         for name, ta in self.network.timed.items():
             run_args[ta] = values[name] * (b2.second if name == "area_offset" else 1)
