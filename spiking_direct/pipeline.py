@@ -19,11 +19,61 @@ from .engines import get_engine
 from .metrics import structure_metrics
 from .protocol import PHASES, direct_protocol
 from .recording import Recording
-from .results import SCHEMA_VERSION, Result, versions, write_json, write_npz
+from .results import SCHEMA_VERSION, Result, versions, write_json, write_json_timed, write_npz
 
 
 def _noop(msg: str) -> None:
     pass
+
+
+#: the share of an area its assemblies (one of ``k`` cells per value) may cover before a run warns:
+#: beyond it they overlap so much that the propagation readout (``delta_prop``) loses its contrast;
+#: beyond 1 they cannot all be told apart and the run is refused
+AREA_COVER_WARN = 0.5
+
+
+def _area_needed(values: int, k: int | None, cover: float) -> int:
+    """The smallest area size ``n`` at which ``values`` assemblies of ``k`` cells (``None``: the size
+    rule ``k = round(sqrt(n))``) cover at most ``cover`` of the area."""
+    if k is not None:
+        return int(np.ceil(values * k / cover))
+    n = max(2, int(np.floor((values / cover) ** 2 * 0.8)))
+    while values * round(np.sqrt(n)) > cover * n:
+        n += 1
+    return n
+
+
+def check_area_sizes(config: RunConfig, model: CausalModel, encoding: Encoding) -> str | None:
+    """Refuse a run in which some variable's assemblies (``k`` cells for each of its input sets) need
+    more cells than an area has, in one line naming the variable, its values and the area size it
+    needs; otherwise return a one-line warning when some cover more than :data:`AREA_COVER_WARN` of
+    their area (None when none does)."""
+    from .errors import ConfigError
+
+    params = config.rate if config.engine == "rate" else config.spiking
+    n, k = int(params.n), int(params.k_eff)
+    sets = np.array([len(encoding.sets_of(a)) for a in range(model.n_variables)])
+    cover = sets * k / n
+    worst = int(np.argmax(cover))
+    name, values = model.variables[worst], int(sets[worst])
+    k_given = None if params.k is None else int(params.k)
+    if cover[worst] > 1:
+        need = _area_needed(values, k_given, 1.0)
+        raise ConfigError(
+            f"{model.name}: variable {name!r} has {values} values, whose assemblies of k = {k} cells need "
+            f"{values * k} cells, more than an area's n = {n}; set n={need} or more"
+            + ("" if k_given is not None else f" (k = round(sqrt(n)) = {round(np.sqrt(need))})")
+            + ", or a smaller k with --set k=..."
+        )
+    over = np.flatnonzero(cover > AREA_COVER_WARN)
+    if not over.size:
+        return None
+    return (
+        f"{model.name}: the assemblies of {over.size} variable(s) cover more than {AREA_COVER_WARN:.0%} of their "
+        f"area (worst: {name!r}, {values} values x k = {k} = {values * k} of n = {n} cells, {cover[worst]:.0%}); "
+        f"their overlap blurs delta_prop; n >= {_area_needed(values, k_given, AREA_COVER_WARN)} keeps every "
+        f"variable below {AREA_COVER_WARN:.0%}"
+    )
 
 
 def prepare(config: RunConfig, model: CausalModel | None = None, progress=None):
@@ -36,10 +86,15 @@ def prepare(config: RunConfig, model: CausalModel | None = None, progress=None):
     settings.check()
     get_engine(config.engine).check(config)
     model = model or get_model(config.model)
+    encoding = Encoding.for_model(model, config.encoding, config.separation)
+    crowded = check_area_sizes(config, model, encoding)  # ConfigError where an area cannot hold them
+    if crowded:
+        import warnings
+
+        warnings.warn(crowded, stacklevel=2)
     estimate = check_fits(config, model)  # MemoryLimitError, with the options, before anything is built
     if progress:
         progress(f"memory estimate: {estimate}")
-    encoding = Encoding.for_model(model, config.encoding, config.separation)
     table = None
     if config.data is not None:
         from .truth import load_table
@@ -250,6 +305,7 @@ def finish(
     )
     state = _state(rec)
     if out is not None:
+        t_write = time.perf_counter()
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         save_recording(out / "recording.npz", rec)
@@ -273,7 +329,10 @@ def finish(
                     "versions": result["versions"],
                 },
             )
-        write_json(out / "result.json", {k: v for k, v in result.items() if k != "interventions"})
+        # the timing counts the writing of every file up to result.json's own serialisation
+        written = {k: v for k, v in result.items() if k != "interventions"}
+        write_json_timed(out / "result.json", written, t0, t_write)
+        result["timing"] = written["timing"]
         result.folder = out
         if figures:
             from . import plots

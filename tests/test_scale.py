@@ -292,3 +292,43 @@ def test_rate_recording_holds_no_weight_copies():
     rec = run_rate(p, enc, RateParams(n=100, connectivity="linked"), seed=0)
     assert rec.w_initial.strides == (0,)  # every initial weight is 1: a view, no array
     assert rec.w_final.dtype == np.float32 and rec.syn_post.dtype == np.int32
+
+
+# --------------------------------------------------------------------------
+# Areas sized for their values; the timing counts the writing
+# --------------------------------------------------------------------------
+def test_an_area_too_small_for_its_values_is_refused_in_one_line():
+    from spiking_direct.config import RunConfig
+    from spiking_direct.errors import ConfigError
+
+    model = get_model("random:4:1:0")
+    enc = Encoding("index", (2, 63, 2, 2))  # one variable with 63 values
+    cfg = RunConfig(model="random:4:1:0", engine="rate")
+    with pytest.raises(ConfigError) as info:
+        pipeline.check_area_sizes(cfg, model, enc)
+    msg = str(info.value)
+    assert "\n" not in msg and "63 values" in msg and "k = 32" in msg and "2016 cells" in msg
+    n_needed = int(msg.split("set n=")[1].split()[0])
+    assert 63 * round(np.sqrt(n_needed)) <= n_needed  # the size it names holds them
+    # a smaller k fits the same area, with a warning naming the share they cover
+    small_k = apply_overrides(cfg, ["k=15"])
+    warning = pipeline.check_area_sizes(small_k, model, enc)
+    assert warning is not None and "945 of n = 1000 cells, 94%" in warning and "n >= 1890" in warning
+
+
+def test_no_warning_where_assemblies_cover_little():
+    from spiking_direct.config import RunConfig
+
+    model = get_model("alzheimer")
+    assert pipeline.check_area_sizes(RunConfig(engine="rate"), model, Encoding.for_model(model)) is None
+
+
+def test_timing_counts_writing(tmp_path):
+    from spiking_direct.config import RunConfig
+
+    cfg = apply_overrides(RunConfig(model="asia", engine="rate"), ["n=100"])
+    res = pipeline.run(cfg, out=tmp_path, figures=False)
+    written = json.loads((tmp_path / "result.json").read_text())["timing"]
+    assert written == res["timing"]
+    t = written
+    assert t["write_s"] > 0 and t["total_s"] >= t["analyse_s"] + t["write_s"] + t["simulate_s"]
