@@ -93,6 +93,10 @@ BASE_PGMPY = 160 * MiB
 BASE_BINARY = 11 * MiB
 #: per ordered pair of variables: the result's per-pair records, cleaned and written as JSON
 PAIR_RESULT = 4300
+#: models with at most this many ordered pairs of variables have every pair read out; beyond it
+#: :func:`spiking_direct.pipeline.probe_selection` picks the pairs whose propagation is read (the
+#: true links both ways and as many unlinked pairs)
+ALL_PAIRS_LIMIT = 20000
 #: per spike in the Python process: the Recording's arrays and the readout's index and sorts
 SPIKE_PYTHON = 48
 #: per spike of the rate engine's run: per-round arrays and their concatenation
@@ -477,7 +481,10 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
     A, W = s.A, s.W
     proto, largest = _protocol_bytes(s, config.protocol)
     base = BASE_PYTHON + (BASE_PGMPY if s.bif else 0)
-    pairs = A * max(A - 1, 0) * PAIR_RESULT + W * A * 16  # per-pair records; the spike index's bounds
+    read = A * max(A - 1, 0)
+    if read > ALL_PAIRS_LIMIT:  # the selected pairs: the links both ways and as many unlinked pairs
+        read = min(read, 4 * s.n_links)
+    pairs = read * PAIR_RESULT + W * A * 16  # per-pair records; the spike index's bounds
     if engine == "rate":
         p = config.rate
         n, k, linked = int(p.n), p.k_eff, p.connectivity == "linked"

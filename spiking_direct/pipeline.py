@@ -16,6 +16,7 @@ from .causal import CausalModel, get_model
 from .config import RunConfig, learning_rule
 from .encoding import Encoding
 from .engines import get_engine
+from .memory import ALL_PAIRS_LIMIT
 from .metrics import structure_metrics
 from .protocol import PHASES, direct_protocol
 from .recording import Recording
@@ -120,16 +121,74 @@ def simulate(
     return model, rec
 
 
-def analyse(rec: Recording, model: CausalModel) -> dict:
+def probe_selection(model: CausalModel, seed: int) -> dict:
+    """The ordered pairs of variables whose propagation (and per-pair record) a run reads out:
+    ``rule`` ``"all"`` up to :data:`ALL_PAIRS_LIMIT` ordered pairs, else ``"linked"``: every true
+    link in both directions and a sample (as many, drawn with a generator seeded ``seed``) of the
+    ordered pairs of unlinked variables. ``mask`` (A x A bool) marks them. A pair outside the
+    selection scores 0 in ``delta_prop``: under ``linked`` connectivity it has no fibre, so its
+    probe leaves the target silent and the full readout gives 0 as well."""
+    A = model.n_variables
+    truth = model.adjacency().astype(bool)
+    if A * (A - 1) <= ALL_PAIRS_LIMIT:
+        return {"rule": "all", "mask": ~np.eye(A, dtype=bool), "n_pairs": A * (A - 1), "n_unlinked_sampled": None}
+    linked = truth | truth.T
+    unlinked = np.flatnonzero((~linked & ~np.eye(A, dtype=bool)).ravel())
+    m = min(int(linked.sum()), unlinked.size)
+    mask = linked.copy()
+    mask.ravel()[np.random.default_rng(seed).choice(unlinked, size=m, replace=False)] = True
+    return {"rule": "linked", "mask": mask, "n_pairs": int(mask.sum()), "n_unlinked_sampled": m}
+
+
+def _propagation_of(rec: Recording, asm, mask: np.ndarray):
+    """:func:`readout.propagation` for the ordered pairs of ``mask`` only (0 elsewhere, NaN on the
+    diagonal); a target that fired in none of the source's probe windows is read as 0 at once."""
+    p = rec.protocol
+    A, k = p.n_areas, rec.k
+    probe = p.windows("probe")
+    counts_wa = rec.window_area_counts()
+    out = {name: np.zeros((A, A)) for name in ("overlap", "fired", "responders", "precision")}
+    for arr in out.values():
+        np.fill_diagonal(arr, np.nan)
+    for u in range(A):
+        wins_u = probe[p.probe_source[probe] == u]
+        if wins_u.size == 0:
+            continue
+        heard = counts_wa[wins_u].sum(axis=0) > 0
+        groups = [wins_u[p.stim_set[wins_u, u] == s] for s in np.unique(p.stim_set[wins_u, u])]
+        for v in np.flatnonzero(mask[u] & heard):
+            o, r, pr = [], [], []
+            for wins in groups:
+                counts, first = readout._counts(rec, wins, int(v))
+                resp = readout.rank_neurons(counts, first, k)
+                hit = np.isin(resp, asm.union[int(v)]).sum()
+                o.append(hit / k)
+                r.append(resp.size)
+                pr.append(hit / resp.size if resp.size else 0.0)
+            out["overlap"][u, v], out["responders"][u, v], out["precision"][u, v] = np.mean(o), np.mean(r), np.mean(pr)
+            out["fired"][u, v] = counts_wa[wins_u, v].mean()
+    return readout.Propagation(out["overlap"], out["fired"], out["responders"], out["precision"])
+
+
+def analyse(rec: Recording, model: CausalModel, seed: int | None = None) -> dict:
     """Dual readout, metrics and cap statistics of one Recording, and the value-level
-    propagation readout (``value_readout``: :mod:`spiking_direct.value_readout`)."""
+    propagation readout (``value_readout``: :mod:`spiking_direct.value_readout`). Beyond
+    :data:`ALL_PAIRS_LIMIT` ordered pairs the propagation readout and the per-pair records cover
+    the pairs of :func:`probe_selection` (``probe_selection`` in the result says which) and the
+    value-level readout is skipped (its rows grow as values x variables); ``seed`` (default: the
+    recording's, else 0) draws the sample of unlinked pairs."""
     asm = readout.identify_assemblies(rec)
     S, nsyn = readout.synaptic_strength(rec, asm)
     delta = S - S.T
     # pairs without any synapse between their assemblies (connectivity "linked"): no asymmetry
     unconnected = (nsyn == 0) & (nsyn.T == 0)
     delta[unconnected & ~np.eye(len(S), dtype=bool)] = 0.0
-    prop = readout.propagation(rec, asm)
+    seed = rec.info.get("seed") if seed is None else seed
+    selection = probe_selection(model, int(seed) if seed is not None else 0)
+    if selection["rule"] == "all":
+        prop = readout.propagation(rec, asm)
+    else:
+        prop = _propagation_of(rec, asm, selection["mask"])
     delta_prop = prop.overlap - prop.overlap.T
     truth = model.adjacency()
     A = model.n_variables
@@ -147,7 +206,7 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
     pairs = []
     for i in range(A):
         for j in range(A):
-            if i == j:
+            if i == j or not selection["mask"][i, j]:
                 continue
             pairs.append(
                 {
@@ -206,8 +265,22 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
     from .interventions import analyse_interventions
 
     iv = analyse_interventions(rec, asm, model)
-    values = value_readout.analyse(rec, asm, model)
+    if selection["rule"] == "all":
+        values = value_readout.analyse(rec, asm, model)
+    else:
+        values = {
+            "definitions": value_readout.DEFINITIONS,
+            "applicable": False,
+            "reason": f"skipped: {A * (A - 1)} ordered pairs, more than {ALL_PAIRS_LIMIT} (its rows grow as "
+            "values x variables)",
+            "rows": [],
+            "pairs": [],
+            "links": [],
+            "summary": dict.fromkeys(value_readout.SUMMARY_KEYS),
+        }
+    probe_record = {k: v for k, v in selection.items() if k != "mask"}
     return {
+        "probe_selection": probe_record,
         "interventions": iv,
         "metrics": {k: m_delta[k] for k in ("precision_at_k", "recall_at_k", "auroc", "average_precision", "shd")},
         "metrics_delta": m_delta,
@@ -266,7 +339,7 @@ def finish(
     overrides what :func:`describe_data_source` would say, e.g. for an exported build)."""
     progress = progress or _noop
     t1 = time.perf_counter()
-    res = analyse(rec, model)
+    res = analyse(rec, model, seed=int(config.seed))
     t2 = time.perf_counter()
     timing = dict(rec.timing)
     timing["analyse_s"] = t2 - t1

@@ -332,3 +332,36 @@ def test_timing_counts_writing(tmp_path):
     assert written == res["timing"]
     t = written
     assert t["write_s"] > 0 and t["total_s"] >= t["analyse_s"] + t["write_s"] + t["simulate_s"]
+
+
+def test_selected_pairs_propagation_equals_the_full_readout():
+    """Linked connectivity: the readout of the selected pairs equals the full one on them, and the
+    pairs outside the selection (no fibre) read 0 in the full readout too."""
+    from spiking_direct import readout
+
+    model, enc, p = _protocol("child", seed=2)
+    rec = run_rate(p, enc, RateParams(n=100, connectivity="linked"), seed=2)
+    asm = readout.identify_assemblies(rec)
+    full = readout.propagation(rec, asm)
+    A = model.n_variables
+    truth = model.adjacency().astype(bool)
+    linked = truth | truth.T
+    rng = np.random.default_rng(0)
+    mask = linked | (rng.random((A, A)) < 0.1)
+    np.fill_diagonal(mask, False)
+    part = pipeline._propagation_of(rec, asm, mask)
+    for name in ("overlap", "fired", "responders", "precision"):
+        a, b = getattr(full, name), getattr(part, name)
+        np.testing.assert_array_equal(a[mask], b[mask])
+        assert np.all(b[~mask & ~np.eye(A, dtype=bool)] == 0)
+    assert np.all(full.overlap[~linked & ~np.eye(A, dtype=bool)] == 0)
+
+
+def test_probe_selection_beyond_the_limit(monkeypatch):
+    monkeypatch.setattr(pipeline, "ALL_PAIRS_LIMIT", 10)
+    model = get_model("child")
+    sel = pipeline.probe_selection(model, seed=3)
+    truth = model.adjacency().astype(bool)
+    assert sel["rule"] == "linked" and sel["mask"][truth].all() and sel["mask"][truth.T].all()
+    assert sel["n_pairs"] == int((truth | truth.T).sum()) + sel["n_unlinked_sampled"]
+    assert np.array_equal(sel["mask"], pipeline.probe_selection(model, seed=3)["mask"])  # seeded
