@@ -69,8 +69,7 @@ import numpy as np
 from . import errors, settings
 from .causal import CausalModel
 from .encoding import Encoding
-from .engines import parts as engine_parts
-from .protocol import _plan
+from .protocol import DENSE_PAIRS_LIMIT, _plan
 
 __all__ = [
     "MemoryEstimate",
@@ -316,18 +315,21 @@ def _huge_pages() -> bool:
     return "[never]" not in text
 
 
-def _shm_room(need: float) -> bool:
+def _shm_room(need: float, beside: float = 0.0) -> bool:
     """Whether the spiking backend will write ``need`` bytes of results into memory
-    (the rule of ``engines.backends._results_in_memory``)."""
+    (the rule of ``engines.backends._results_in_memory``: room on the scratch file system,
+    and memory available for them beside ``beside``, the run's own)."""
     root = settings.scratch
     if root is None:
         return False
     try:
         if not root.is_dir() or not os.access(root, os.W_OK):
             return False
-        return shutil.disk_usage(root).free >= 2 * need + (256 << 20)
+        if shutil.disk_usage(root).free < 2 * need + (256 << 20):
+            return False
     except OSError:
         return False
+    return available_memory() >= beside + 2 * need + (256 << 20)
 
 
 # --------------------------------------------------------------------------
@@ -527,7 +529,7 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
         caps = _caps(s, config.protocol, linked)
         S = caps * k
         small = W * (3 * A + s.n_sets) * 8.0  # stim_strength, area_active, area_offset, area_learns
-        if W * A * A > engine_parts.DENSE_PAIRS_LIMIT:  # the pair form: gains of the coupled pairs, fibres per area
+        if W * A * A > DENSE_PAIRS_LIMIT:  # the pair form: gains of the coupled pairs, fibres per area
             gain_rows = c_rows = s.counts["identify"] + s.counts["couple"] + 1
             coupled_pairs = 2 * s.n_links + 1
             dense = c_rows * coupled_pairs * 8.0 + 2 * A * A * 8.0 + 2 * W * A * 8.0
@@ -535,7 +537,7 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
                 dense += gain_rows * (s.n_links + 1) * 8.0
         else:
             dense = W * A * A * 8.0
-        largest = max(largest, int(dense if W * A * A <= engine_parts.DENSE_PAIRS_LIMIT else W * s.n_sets * 8))
+        largest = max(largest, int(dense if W * A * A <= DENSE_PAIRS_LIMIT else W * s.n_sets * 8))
         # inter-area synapses: pre, post (int32), w (float32), and the pre and post spike queues
         queues = 2 * _queue_bytes(np.full(A, n), partners * n, pi)
         inter = (12.0 + QUEUE_SLACK) * M + queues
@@ -555,7 +557,6 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
             cells = A * n * CELL_E + A * n_i * CELL_I + s.n_sets * n_in * CELL_INPUT + A * A * 8.0
         monitor = 12.0 * _pow2_capacity(S, 0.0) + A * n * 4.0
         results = 12.0 * M + 12.0 * S + local_arrays  # every synapse and spike array, written at the end
-        in_memory = _shm_room(results)
         if config.backend == "runtime":  # Brian2's runtime device: the network lives in Python
             run = {
                 "python base": base,
@@ -575,6 +576,8 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
                 "binary schedule": 2 * dense + small,
                 "binary spikes": monitor,
             }
+            # the results go to /dev/shm only where they fit beside the run (engines.backends._results_in_memory)
+            in_memory = _shm_room(results, sum(python.values()) + sum(binary.values()))
             during = {**python, **binary, "results": results if in_memory else 0.0}
             readback = {**python, "synapses": 12.0 * M, "spikes": 12.0 * S + SPIKE_PYTHON * S}
             analysis = {

@@ -247,6 +247,10 @@ class ProtocolParams:
         return SCHEDULES[self.schedule](steps, self.warm_beta, self.max_beta, self.ramp_steps)
 
 
+#: the largest dense ``(W, A * A)`` array of pair values a spiking network is given; beyond it the
+#: pair form (:mod:`spiking_direct.engines.parts`)
+DENSE_PAIRS_LIMIT = 1 << 24
+
 #: the largest dense ``(W, A, A)`` gain or fibre array :attr:`Protocol.gain` and :attr:`Protocol.fiber`
 #: build (elements); beyond it only the sparse forms exist
 DENSE_LIMIT = 1 << 26

@@ -19,8 +19,7 @@ import re
 
 import numpy as np
 
-#: the largest dense ``(W, A * A)`` pair array (values) built; beyond it the pair form is used
-DENSE_PAIRS_LIMIT = 1 << 24
+from ..protocol import DENSE_PAIRS_LIMIT  # noqa: F401  (beyond it, the pair form; pair_form() reads it here)
 
 #: the TimedArrays of the pair form (besides those of single areas and input sets)
 PAIR_ARRAYS = ("plasticity_gain", "gain_pair", "fiber_sends", "fiber_hears", "fiber_pairs", "fiber_pair")
