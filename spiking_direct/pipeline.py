@@ -407,7 +407,9 @@ def finish(
         write_json_timed(out / "result.json", written, t0, t_write)
         result["timing"] = written["timing"]
         result.folder = out
-        if figures:
+        if figures and not _dense_fits(rec.protocol):
+            progress(f"figures skipped: they read the dense gain array, which {model.name}'s protocol is too large for")
+        elif figures:
             from . import plots
 
             plots.all_figures(out)
@@ -451,13 +453,18 @@ def save_recording(path: Path, rec: Recording) -> None:
     )
 
 
+def _dense_fits(p) -> bool:
+    """Whether the protocol's dense ``(W, A, A)`` arrays are within :data:`~spiking_direct.protocol.DENSE_LIMIT`."""
+    from .protocol import DENSE_LIMIT
+
+    return p.n_windows * p.n_areas * p.n_areas <= DENSE_LIMIT
+
+
 def _gain_arrays(p) -> dict:
     """The protocol's gains for ``recording.npz``: the dense ``gain`` (W, A, A) array where it has at
     most :data:`~spiking_direct.protocol.DENSE_LIMIT` values, else the sparse ``gain_window``,
     ``gain_pre``, ``gain_post`` and ``gain_value`` (one entry per non-zero gain)."""
-    from .protocol import DENSE_LIMIT
-
-    if p.n_windows * p.n_areas * p.n_areas <= DENSE_LIMIT:
+    if _dense_fits(p):
         return {"gain": p.gain}
     g = p.gains
     return {"gain_window": g.window, "gain_pre": g.pre, "gain_post": g.post, "gain_value": g.value}

@@ -365,3 +365,17 @@ def test_probe_selection_beyond_the_limit(monkeypatch):
     assert sel["rule"] == "linked" and sel["mask"][truth].all() and sel["mask"][truth.T].all()
     assert sel["n_pairs"] == int((truth | truth.T).sum()) + sel["n_unlinked_sampled"]
     assert np.array_equal(sel["mask"], pipeline.probe_selection(model, seed=3)["mask"])  # seeded
+
+
+def test_beyond_the_dense_limit_the_recording_holds_sparse_gains(tmp_path, monkeypatch):
+    from spiking_direct import protocol as protocol_module
+    from spiking_direct.config import RunConfig
+
+    monkeypatch.setattr(protocol_module, "DENSE_LIMIT", 10)
+    messages = []
+    cfg = apply_overrides(RunConfig(model="asia", engine="rate"), ["n=100"])
+    pipeline.run(cfg, out=tmp_path, figures=True, progress=messages.append)
+    z = np.load(tmp_path / "recording.npz")
+    assert "gain" not in z.files and {"gain_window", "gain_pre", "gain_post", "gain_value"} <= set(z.files)
+    assert any("figures skipped" in m for m in messages) and not (tmp_path / "figures").exists()
+    assert np.all(z["gain_value"] > 0) and z["gain_window"].size == 2 * 8 * 20  # 8 links, both ways, 20 steps
