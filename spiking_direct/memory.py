@@ -32,11 +32,12 @@ spiking engine, ``cpp_standalone``
     queues (4 bytes per entry of a per-cell vector whose capacity is the
     next power of two of the cell's degree: 8-10 bytes per synapse), about
     22-23 bytes per synapse in all; at its end it writes its results (12
-    bytes per synapse) into ``/dev/shm`` (see
-    ``engines.backends._results_in_memory``) while it still holds all of
+    bytes per synapse) into ``/dev/shm`` where they fit beside the run's own
+    memory, else into the build folder on disk (see
+    ``engines.backends._results_in_memory``), while it still holds all of
     that. That moment is the run's peak: Python + binary + results, about
-    34-35 bytes per synapse (the Python process holds no synapse until it
-    maps the results, after the binary has exited).
+    34-35 bytes per synapse with the results in memory (the Python process
+    holds no synapse until it maps the results, after the binary has exited).
 rate engine
     the inter-area synapses as CSR (int32 column, float32 weight), and at
     the end of :func:`~spiking_direct.engines.rate.run_rate` the
@@ -46,8 +47,11 @@ rate engine
     area, and per cell), plus what the allocator keeps of the per-area
     column arrays (:data:`HEAP_SLACK`).
 analysis
-    the readout's spike index and the per-pair result records (about 4 kB
-    per ordered pair of variables while ``result.json`` is written).
+    the readout gathers the synapses that leave assembly cells
+    (:data:`READOUT_MEMBER_SYNAPSE` bytes each) to sum the weights between
+    assemblies; its spike index and the per-pair result records (about 4 kB
+    per ordered pair read out, see :data:`ALL_PAIRS_LIMIT`, while
+    ``result.json`` is written).
 
 The numbers hold for Brian2 2.8 and NumPy 2 on 64-bit Linux; the
 ``cuda_standalone`` backend is estimated as ``cpp_standalone`` (its
