@@ -21,7 +21,7 @@ spiking engine, ``cpp_standalone``
     the Python process turns the protocol into ``TimedArray`` values and keeps
     them while the binary runs. The values of ordered pairs of areas come in
     the dense form (``W x A x A``, for protocols up to
-    :data:`~spiking_direct.engines.parts.DENSE_PAIRS_LIMIT` values) or in the
+    :data:`~spiking_direct.protocol.DENSE_PAIRS_LIMIT` values) or in the
     pair form (gains per coupled pair up to the last coupling window, fibres as
     ``W x A`` sending and hearing areas, two ``A x A`` lookups; see
     :mod:`spiking_direct.engines.parts`): six float64 copies in all (the

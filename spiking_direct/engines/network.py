@@ -224,7 +224,7 @@ def with_derived(values: dict, n_areas: int) -> dict:
 
 def timed_values(protocol: Protocol, n_sets: int, set_area: np.ndarray, stim: bool = True) -> dict:
     """The protocol as the TimedArray value arrays (window-major): the five of :data:`TIMED_ARRAYS`
-    with ``area_forms``, or, for a protocol beyond :data:`~.parts.DENSE_PAIRS_LIMIT`, the pair form
+    with ``area_forms``, or, for a protocol beyond :data:`~spiking_direct.protocol.DENSE_PAIRS_LIMIT`, the pair form
     (:func:`~.parts.pair_values`) in place of ``plasticity_gain`` and ``fiber_on``."""
     W, A = protocol.n_windows, protocol.n_areas
     strength = np.zeros((W, n_sets))

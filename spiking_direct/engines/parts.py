@@ -4,7 +4,7 @@ connected pairs of areas, the inter-area connection rule, the state monitor and 
 The values of ordered pairs of areas reach the network in one of two forms. The *dense* form:
 ``plasticity_gain`` and ``fiber_on``, one column per ordered pair (``area_pre * n_areas +
 area_post``) and one row per window. The *pair* form, for protocols whose dense arrays would hold
-more than :data:`DENSE_PAIRS_LIMIT` values: ``plasticity_gain`` has one column per ordered pair
+more than :data:`~spiking_direct.protocol.DENSE_PAIRS_LIMIT` values: ``plasticity_gain`` has one column per ordered pair
 with a gain anywhere in the protocol (and a last column of zeros) and one row per window up to the
 last with a gain (and a last row of zeros, which every later window reads); ``gain_pair`` maps an
 ordered pair to its column. A fibre transmits where ``fiber_sends`` of its source area and
