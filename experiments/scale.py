@@ -5,7 +5,7 @@ engine's pair form of its schedule and the rate engine's weights without copies,
 memory follows its synapses, not ``windows x variables^2``; munin (1041 variables) runs on the rate
 engine with linked connectivity. Every case is one ``spiking-direct run`` in a child process
 (``prlimit --as`` caps each process at ``--limit-gb``); a sampler adds up the resident memory of
-that process and its children (the spiking engine's simulation binary) every 0.2 s, so the peaks
+that process and of the spiking engine's simulation binary every 0.2 s, so the peaks
 are lower bounds of the true ones by at most what rose and fell within 0.2 s; results the binary
 writes to ``/dev/shm`` are not resident memory of any process and are not counted. Wall times are
 upper bounds on a shared machine. The memory estimate (``spiking_direct.memory.estimate``) is
@@ -95,8 +95,9 @@ def _estimate(model_name: str, engine: str, sets: list[str]) -> tuple[dict, obje
 
 
 class _Sampler(threading.Thread):
-    """The largest resident memory of a process and its children, sampled every ``period`` s:
-    the tree's sum, the process's own and the largest child's."""
+    """The largest resident memory of a process and of its simulation binary (a child named
+    ``main``), sampled every ``period`` s: their sum, the process's own and the binary's. The
+    compiler's processes (while a spiking network is built) are not counted."""
 
     def __init__(self, pid: int, period: float = 0.2):
         super().__init__(daemon=True)
@@ -117,7 +118,8 @@ class _Sampler(threading.Thread):
                 kids = []
                 for c in proc.children(recursive=True):
                     try:
-                        kids.append(c.memory_info().rss)
+                        if c.name() == "main":
+                            kids.append(c.memory_info().rss)
                     except psutil.Error:
                         pass
             except psutil.Error:
