@@ -278,6 +278,7 @@ def main() -> None:
     engines = set(args.engines.split(","))
     models = set(args.models.split(",")) if args.models else None
     df = pd.read_csv(CSV, keep_default_na=False, na_values=[""]) if CSV.exists() else pd.DataFrame(columns=KEY)
+    df["extra"] = df["extra"].fillna("")  # no extra items: an empty string, as in the keys below
     done = {tuple(str(r[k]) for k in KEY) for _, r in df.iterrows()}
     for case in CASES:
         model_name, engine, connectivity, n, extra = case
