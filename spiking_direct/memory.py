@@ -12,40 +12,46 @@ What a run holds (the coefficients were measured with
 inter-area synapses, ``S`` spikes):
 
 protocol
-    the protocol's arrays: ``gain`` (float64) and ``fiber`` (bool) are dense
-    ``W x A x A`` arrays, the others ``W x A``; plus the data table. The
-    dense arrays start as zeros that the kernel maps only where they are
-    written (``gain`` in the coupling windows, ``fiber`` in the probe and
-    intervene windows): resident is that part, at the granularity of the
-    pages NumPy gets (2 MiB huge pages where transparent huge pages are on,
-    else 4 KiB). Each dense array is still *one allocation* of its full
-    size, which the kernel refuses outright when it exceeds what it lets a
-    process commit (:attr:`MemoryEstimate.largest_array`; Munin: 103 GiB).
+    the protocol's ``W x A`` arrays (stimulus set and strength, activity,
+    clock offset, the sending and hearing areas of the fibres), the non-zero
+    gains (20 bytes each: window, pre, post, value) and the fibres given pair
+    by pair; plus the data table. The largest single allocation is a ``W x A``
+    float64 array (:attr:`MemoryEstimate.largest_array`).
 spiking engine, ``cpp_standalone``
-    the Python process turns the protocol into ``TimedArray`` values, six
-    dense float64 copies of ``gain`` and ``fiber`` in all (the network's
-    build values, the run's values and Brian2's run arguments:
-    48 bytes per window x area x area), and keeps them while the binary
-    runs; the binary holds two more (16 bytes) and the synapses: 12 bytes
+    the Python process turns the protocol into ``TimedArray`` values and keeps
+    them while the binary runs. The values of ordered pairs of areas come in
+    the dense form (``W x A x A``, for protocols up to
+    :data:`~spiking_direct.protocol.DENSE_PAIRS_LIMIT` values) or in the
+    pair form (gains per coupled pair up to the last coupling window, fibres as
+    ``W x A`` sending and hearing areas, two ``A x A`` lookups; see
+    :mod:`spiking_direct.engines.parts`): six float64 copies in all (the
+    network's build values, the run's values and Brian2's run arguments), and
+    three of the per-area and per-set arrays; the binary holds two more (one of
+    those) and the synapses: 12 bytes
     per inter-area synapse (pre, post, weight) plus Brian2's two spike
     queues (4 bytes per entry of a per-cell vector whose capacity is the
     next power of two of the cell's degree: 8-10 bytes per synapse), about
     22-23 bytes per synapse in all; at its end it writes its results (12
-    bytes per synapse) into ``/dev/shm`` (see
-    ``engines.backends._results_in_memory``) while it still holds all of
+    bytes per synapse) into ``/dev/shm`` where they fit beside the run's own
+    memory, else into the build folder on disk (see
+    ``engines.backends._results_in_memory``), while it still holds all of
     that. That moment is the run's peak: Python + binary + results, about
-    34-35 bytes per synapse (the Python process holds no synapse until it
-    maps the results, after the binary has exited).
+    34-35 bytes per synapse with the results in memory (the Python process
+    holds no synapse until it maps the results, after the binary has exited).
 rate engine
     the inter-area synapses as CSR (int32 column, float32 weight), and at
     the end of :func:`~spiking_direct.engines.rate.run_rate` the
-    Recording's copies (initial weights, pre and post cells, final
-    weights): 24 bytes per synapse at the peak, plus the block pointer
-    (8 bytes per cell and area: ``A * n * (A + 1) * 8``), plus what the
-    allocator keeps of the per-area column arrays (:data:`HEAP_SLACK`).
+    Recording's presynaptic cells (int32; its post cells and weights are the
+    network's own arrays, its initial weights a view): 12 bytes per synapse
+    at the peak, plus the block pointers (8 bytes per cell and connected
+    area, and per cell), plus what the allocator keeps of the per-area
+    column arrays (:data:`HEAP_SLACK`).
 analysis
-    the readout's spike index and the per-pair result records (about 4 kB
-    per ordered pair of variables while ``result.json`` is written).
+    the readout gathers the synapses that leave assembly cells
+    (:data:`READOUT_MEMBER_SYNAPSE` bytes each) to sum the weights between
+    assemblies; its spike index and the per-pair result records (about 4 kB
+    per ordered pair read out, see :data:`ALL_PAIRS_LIMIT`, while
+    ``result.json`` is written).
 
 The numbers hold for Brian2 2.8 and NumPy 2 on 64-bit Linux; the
 ``cuda_standalone`` backend is estimated as ``cpp_standalone`` (its
@@ -67,7 +73,7 @@ import numpy as np
 from . import errors, settings
 from .causal import CausalModel
 from .encoding import Encoding
-from .protocol import _plan
+from .protocol import DENSE_PAIRS_LIMIT, _plan
 
 __all__ = [
     "MemoryEstimate",
@@ -90,6 +96,15 @@ BASE_PGMPY = 160 * MiB
 BASE_BINARY = 11 * MiB
 #: per ordered pair of variables: the result's per-pair records, cleaned and written as JSON
 PAIR_RESULT = 4300
+#: models with at most this many ordered pairs of variables have every pair read out; beyond it
+#: :func:`spiking_direct.pipeline.probe_selection` picks the pairs whose propagation is read (the
+#: true links both ways and as many unlinked pairs)
+ALL_PAIRS_LIMIT = 20000
+#: per inter-area synapse leaving an assembly cell, while the readout sums the weights between
+#: assemblies (``readout.synaptic_strength``): their int64 index, pre, post and weight gathered
+#: (12 bytes), the selection mask and the pair index; calibrated on Munin, rate engine, n = 1000,
+#: linked (measured peak 11.8 GB, 2.6 GB above the estimate without it)
+READOUT_MEMBER_SYNAPSE = 27
 #: per spike in the Python process: the Recording's arrays and the readout's index and sorts
 SPIKE_PYTHON = 48
 #: per spike of the rate engine's run: per-round arrays and their concatenation
@@ -157,9 +172,8 @@ class MemoryEstimate:
     phases : dict[str, int]
         the total at every moment considered (bytes)
     largest_array : int
-        virtual size of the largest single allocation (bytes): the dense
-        ``W x A x A`` float64 gain array of the protocol, or the block
-        pointer of the rate engine. An allocation larger than
+        virtual size of the largest single allocation (bytes): a ``W x A``
+        float64 array of the protocol, or the rate engine's block pointers. An allocation larger than
         :func:`allocation_limit` fails at once, whatever is resident.
     n_windows, n_areas, n_synapses, n_spikes : the sizes the estimate rests on
         (``n_synapses``: expected inter-area synapses; ``n_spikes``: the
@@ -310,18 +324,21 @@ def _huge_pages() -> bool:
     return "[never]" not in text
 
 
-def _shm_room(need: float) -> bool:
+def _shm_room(need: float, beside: float = 0.0) -> bool:
     """Whether the spiking backend will write ``need`` bytes of results into memory
-    (the rule of ``engines.backends._results_in_memory``)."""
+    (the rule of ``engines.backends._results_in_memory``: room on the scratch file system,
+    and memory available for them beside ``beside``, the run's own)."""
     root = settings.scratch
     if root is None:
         return False
     try:
         if not root.is_dir() or not os.access(root, os.W_OK):
             return False
-        return shutil.disk_usage(root).free >= 2 * need + (256 << 20)
+        if shutil.disk_usage(root).free < 2 * need + (256 << 20):
+            return False
     except OSError:
         return False
+    return available_memory() >= beside + 2 * need + (256 << 20)
 
 
 # --------------------------------------------------------------------------
@@ -416,21 +433,16 @@ def _region(windows: int, slice_bytes: float, touches: float, page: int) -> floa
 def _protocol_bytes(s: _Sizes, params) -> tuple[float, int]:
     """(resident bytes, largest allocation) of the protocol's arrays and data table."""
     A, W, c = s.A, s.W, s.counts
-    page = _HUGE_PAGE if _huge_pages() else _PAGE
-    per_window = A * (4 + 8 + 1 + 8) + 17  # stim_set, stim_strength, active, offset + (W,) arrays
-    groups = max(1, c["couple"] // max(1, params.couple_steps))
-    links_per_group = s.n_links / groups
-    # gain: both directions of every coupled link in the coupling windows; fiber: one row (the probed
-    # area's fibres) in a probe window, all of it in an intervene window, the coupled fibres if they transmit
-    gain = _region(c["couple"], A * A * 8.0, 2 * links_per_group, page)
-    fiber = (
-        _region(c["probe"], A * A * 1.0, 1.0, page)
-        + (c["intervene"] * A * A * 1.0)
-        + (_region(c["couple"], A * A * 1.0, links_per_group, page) if params.couple_transmit else 0.0)
-    )
+    # stim_set, stim_strength, active, offset, the fibres' sending and hearing areas + the (W,) arrays
+    per_window = A * (4 + 8 + 1 + 8 + 1 + 1) + 17
+    # gain: both directions of every coupled link in its coupling windows, 20 bytes per entry (and the
+    # Python lists they are gathered in, about 100 bytes per entry while the protocol is written); the
+    # coupled fibres pair by pair where they transmit
+    entries = 2.0 * s.n_links * params.couple_steps * (1.5 if params.couple_transmit else 1.0)
+    gain = entries * (20 + 100)
     table = s.table_rows * A * 8.0
     coupled = c["couple"] * 64 + s.n_links * params.couple_steps * 64  # Python lists of (u, v) tuples
-    return W * per_window + gain + fiber + table + coupled, W * A * A * 8
+    return W * per_window + gain + table + coupled, W * A * 8
 
 
 def _caps(s: _Sizes, params, linked: bool, extra_rounds: int = 0) -> float:
@@ -475,12 +487,25 @@ def _cortical_local(p, A: int, n_sets: int, caps: float) -> tuple[float, float, 
     return arrays, arrays + queues, cells, caps * k * SPIKES_PER_WINNER_CORTICAL
 
 
+def _member_share(s: _Sizes, partners: np.ndarray, n: int, k: int) -> float:
+    """The expected share of the inter-area synapses that leave an assembly cell: per area, at most
+    ``sets x k`` of its ``n`` cells are in an assembly, weighted by the area's outgoing synapses."""
+    weights = np.asarray(partners, dtype=float)
+    if weights.sum() <= 0:
+        return 0.0
+    share = np.minimum(1.0, s.sets_per_area * k / max(n, 1))
+    return float((weights * share).sum() / weights.sum())
+
+
 def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
     engine = config.engine
     A, W = s.A, s.W
     proto, largest = _protocol_bytes(s, config.protocol)
     base = BASE_PYTHON + (BASE_PGMPY if s.bif else 0)
-    pairs = A * max(A - 1, 0) * PAIR_RESULT + W * A * 16  # per-pair records; the spike index's bounds
+    read = A * max(A - 1, 0)
+    if read > ALL_PAIRS_LIMIT:  # the selected pairs: the links both ways and as many unlinked pairs
+        read = min(read, 4 * s.n_links)
+    pairs = read * PAIR_RESULT + W * A * 16  # per-pair records; the spike index's bounds
     if engine == "rate":
         p = config.rate
         n, k, linked = int(p.n), p.k_eff, p.connectivity == "linked"
@@ -488,7 +513,7 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
         M = float(n * n * p.p_inter * partners.sum())
         per_area = n * n * p.p_inter * partners  # synapses of each area's rows
         heap = HEAP_SLACK * float(per_area[4 * per_area < _MMAP_THRESHOLD_MAX].sum())
-        block = A * n * (A + 1) * 8.0 + (A * n + 1) * 8.0
+        block = n * float((partners + 1).sum()) * 8.0 + (A * n + 1) * 8.0 + A * A * 4.0
         inputs = s.n_sets * (8.0 * p.n_in_eff * n * p.p_in + 8.0 * n + 8.0 * (p.n_in_eff + 1) + 1024)
         rec = 0.0
         if p.p_rec > 0:
@@ -498,7 +523,7 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
         run = {
             "python base": base,
             "protocol": proto,
-            "synapses": 24.0 * M + rec + inputs,
+            "synapses": 12.0 * M + rec + inputs,
             "block pointer": block,
             "allocator slack": heap,
             "spikes": SPIKE_RATE_RUN * S + CAP_RATE_RUN * caps,
@@ -506,10 +531,10 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
         analysis = {
             "python base": base,
             "protocol": proto,
-            "synapses": 16.0 * M + inputs,
+            "synapses": 12.0 * M + inputs,
             "allocator slack": heap,
             "spikes": SPIKE_PYTHON * S,
-            "analysis": pairs,
+            "analysis": pairs + READOUT_MEMBER_SYNAPSE * _member_share(s, partners, n, k) * M,
         }
         phases = {"end of the rate engine's run": run, "analysis": analysis}
         largest = max(largest, int(block))
@@ -522,8 +547,16 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
         M = float(n * n * pi * partners.sum())
         caps = _caps(s, config.protocol, linked)
         S = caps * k
-        dense = W * A * A * 8.0
         small = W * (3 * A + s.n_sets) * 8.0  # stim_strength, area_active, area_offset, area_learns
+        if W * A * A > DENSE_PAIRS_LIMIT:  # the pair form: gains of the coupled pairs, fibres per area
+            gain_rows = c_rows = s.counts["identify"] + s.counts["couple"] + 1
+            coupled_pairs = 2 * s.n_links + 1
+            dense = c_rows * coupled_pairs * 8.0 + 2 * A * A * 8.0 + 2 * W * A * 8.0
+            if config.protocol.couple_transmit:
+                dense += gain_rows * (s.n_links + 1) * 8.0
+        else:
+            dense = W * A * A * 8.0
+        largest = max(largest, int(dense if W * A * A <= DENSE_PAIRS_LIMIT else W * s.n_sets * 8))
         # inter-area synapses: pre, post (int32), w (float32), and the pre and post spike queues
         queues = 2 * _queue_bytes(np.full(A, n), partners * n, pi)
         inter = (12.0 + QUEUE_SLACK) * M + queues
@@ -543,7 +576,6 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
             cells = A * n * CELL_E + A * n_i * CELL_I + s.n_sets * n_in * CELL_INPUT + A * A * 8.0
         monitor = 12.0 * _pow2_capacity(S, 0.0) + A * n * 4.0
         results = 12.0 * M + 12.0 * S + local_arrays  # every synapse and spike array, written at the end
-        in_memory = _shm_room(results)
         if config.backend == "runtime":  # Brian2's runtime device: the network lives in Python
             run = {
                 "python base": base,
@@ -563,6 +595,8 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
                 "binary schedule": 2 * dense + small,
                 "binary spikes": monitor,
             }
+            # the results go to /dev/shm only where they fit beside the run (engines.backends._results_in_memory)
+            in_memory = _shm_room(results, sum(python.values()) + sum(binary.values()))
             during = {**python, **binary, "results": results if in_memory else 0.0}
             readback = {**python, "synapses": 12.0 * M, "spikes": 12.0 * S + SPIKE_PYTHON * S}
             analysis = {
@@ -571,7 +605,7 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
                 "schedule copies": 2 * dense + small,
                 "synapses": 12.0 * M,
                 "spikes": SPIKE_PYTHON * S,
-                "analysis": pairs,
+                "analysis": pairs + READOUT_MEMBER_SYNAPSE * _member_share(s, partners, n, k) * M,
             }
             phases = {"while the binary runs": during, "read-back": readback, "analysis": analysis}
     phases = {name: {k: round(v) for k, v in parts.items() if v > 0} for name, parts in phases.items()}
@@ -706,8 +740,8 @@ def check_fits(config, model: CausalModel, available: int | None = None) -> Memo
         and est.parts["protocol"] + est.parts.get("schedule copies", 0) > 0.5 * est.total
     ):
         options.append(
-            f"fewer windows or variables (the protocol's {est.n_windows} windows x {est.n_areas} x "
-            f"{est.n_areas} areas arrays are {format_bytes(est.largest_array)} each)"
+            f"fewer windows or variables (the protocol's largest array, {est.n_windows} windows x "
+            f"{est.n_areas} areas or more, is {format_bytes(est.largest_array)})"
         )
     why = (
         f"needs {est} at its peak ({est.peak}), but {format_bytes(room)} is available"

@@ -16,14 +16,65 @@ from .causal import CausalModel, get_model
 from .config import RunConfig, learning_rule
 from .encoding import Encoding
 from .engines import get_engine
+from .memory import ALL_PAIRS_LIMIT
 from .metrics import structure_metrics
 from .protocol import PHASES, direct_protocol
 from .recording import Recording
-from .results import SCHEMA_VERSION, Result, versions, write_json, write_npz
+from .results import SCHEMA_VERSION, Result, versions, write_json, write_json_timed, write_npz
 
 
 def _noop(msg: str) -> None:
     pass
+
+
+#: the share of an area its assemblies (one of ``k`` cells per value) may cover before a run warns:
+#: beyond it they overlap so much that the propagation readout (``delta_prop``) loses its contrast;
+#: beyond 1 they cannot all be told apart and the run is refused
+AREA_COVER_WARN = 0.5
+
+
+def _area_needed(values: int, k: int | None, cover: float) -> int:
+    """The smallest area size ``n`` at which ``values`` assemblies of ``k`` cells (``None``: the size
+    rule ``k = round(sqrt(n))``) cover at most ``cover`` of the area."""
+    if k is not None:
+        return int(np.ceil(values * k / cover))
+    n = max(2, int(np.floor((values / cover) ** 2 * 0.8)))
+    while values * round(np.sqrt(n)) > cover * n:
+        n += 1
+    return n
+
+
+def check_area_sizes(config: RunConfig, model: CausalModel, encoding: Encoding) -> str | None:
+    """Refuse a run in which some variable's assemblies (``k`` cells for each of its input sets) need
+    more cells than an area has, in one line naming the variable, its values and the area size it
+    needs; otherwise return a one-line warning when some cover more than :data:`AREA_COVER_WARN` of
+    their area (None when none does)."""
+    from .errors import ConfigError
+
+    params = config.rate if config.engine == "rate" else config.spiking
+    n, k = int(params.n), int(params.k_eff)
+    sets = np.array([len(encoding.sets_of(a)) for a in range(model.n_variables)])
+    cover = sets * k / n
+    worst = int(np.argmax(cover))
+    name, values = model.variables[worst], int(sets[worst])
+    k_given = None if params.k is None else int(params.k)
+    if cover[worst] > 1:
+        need = _area_needed(values, k_given, 1.0)
+        raise ConfigError(
+            f"{model.name}: variable {name!r} has {values} values, whose assemblies of k = {k} cells need "
+            f"{values * k} cells, more than an area's n = {n}; set n={need} or more"
+            + ("" if k_given is not None else f" (k = round(sqrt(n)) = {round(np.sqrt(need))})")
+            + ", or a smaller k with --set k=..."
+        )
+    over = np.flatnonzero(cover > AREA_COVER_WARN)
+    if not over.size:
+        return None
+    return (
+        f"{model.name}: the assemblies of {over.size} variable(s) cover more than {AREA_COVER_WARN:.0%} of their "
+        f"area (worst: {name!r}, {values} values x k = {k} = {values * k} of n = {n} cells, {cover[worst]:.0%}); "
+        f"their overlap blurs delta_prop; n >= {_area_needed(values, k_given, AREA_COVER_WARN)} keeps every "
+        f"variable below {AREA_COVER_WARN:.0%}"
+    )
 
 
 def prepare(config: RunConfig, model: CausalModel | None = None, progress=None):
@@ -36,10 +87,15 @@ def prepare(config: RunConfig, model: CausalModel | None = None, progress=None):
     settings.check()
     get_engine(config.engine).check(config)
     model = model or get_model(config.model)
+    encoding = Encoding.for_model(model, config.encoding, config.separation)
+    crowded = check_area_sizes(config, model, encoding)  # ConfigError where an area cannot hold them
+    if crowded:
+        import warnings
+
+        warnings.warn(crowded, stacklevel=2)
     estimate = check_fits(config, model)  # MemoryLimitError, with the options, before anything is built
     if progress:
         progress(f"memory estimate: {estimate}")
-    encoding = Encoding.for_model(model, config.encoding, config.separation)
     table = None
     if config.data is not None:
         from .truth import load_table
@@ -65,16 +121,74 @@ def simulate(
     return model, rec
 
 
-def analyse(rec: Recording, model: CausalModel) -> dict:
+def probe_selection(model: CausalModel, seed: int) -> dict:
+    """The ordered pairs of variables whose propagation (and per-pair record) a run reads out:
+    ``rule`` ``"all"`` up to :data:`ALL_PAIRS_LIMIT` ordered pairs, else ``"linked"``: every true
+    link in both directions and a sample (as many, drawn with a generator seeded ``seed``) of the
+    ordered pairs of unlinked variables. ``mask`` (A x A bool) marks them. A pair outside the
+    selection scores 0 in ``delta_prop``: under ``linked`` connectivity it has no fibre, so its
+    probe leaves the target silent and the full readout gives 0 as well."""
+    A = model.n_variables
+    truth = model.adjacency().astype(bool)
+    if A * (A - 1) <= ALL_PAIRS_LIMIT:
+        return {"rule": "all", "mask": ~np.eye(A, dtype=bool), "n_pairs": A * (A - 1), "n_unlinked_sampled": None}
+    linked = truth | truth.T
+    unlinked = np.flatnonzero((~linked & ~np.eye(A, dtype=bool)).ravel())
+    m = min(int(linked.sum()), unlinked.size)
+    mask = linked.copy()
+    mask.ravel()[np.random.default_rng(seed).choice(unlinked, size=m, replace=False)] = True
+    return {"rule": "linked", "mask": mask, "n_pairs": int(mask.sum()), "n_unlinked_sampled": m}
+
+
+def _propagation_of(rec: Recording, asm, mask: np.ndarray):
+    """:func:`readout.propagation` for the ordered pairs of ``mask`` only (0 elsewhere, NaN on the
+    diagonal); a target that fired in none of the source's probe windows is read as 0 at once."""
+    p = rec.protocol
+    A, k = p.n_areas, rec.k
+    probe = p.windows("probe")
+    counts_wa = rec.window_area_counts()
+    out = {name: np.zeros((A, A)) for name in ("overlap", "fired", "responders", "precision")}
+    for arr in out.values():
+        np.fill_diagonal(arr, np.nan)
+    for u in range(A):
+        wins_u = probe[p.probe_source[probe] == u]
+        if wins_u.size == 0:
+            continue
+        heard = counts_wa[wins_u].sum(axis=0) > 0
+        groups = [wins_u[p.stim_set[wins_u, u] == s] for s in np.unique(p.stim_set[wins_u, u])]
+        for v in np.flatnonzero(mask[u] & heard):
+            o, r, pr = [], [], []
+            for wins in groups:
+                counts, first = readout._counts(rec, wins, int(v))
+                resp = readout.rank_neurons(counts, first, k)
+                hit = np.isin(resp, asm.union[int(v)]).sum()
+                o.append(hit / k)
+                r.append(resp.size)
+                pr.append(hit / resp.size if resp.size else 0.0)
+            out["overlap"][u, v], out["responders"][u, v], out["precision"][u, v] = np.mean(o), np.mean(r), np.mean(pr)
+            out["fired"][u, v] = counts_wa[wins_u, v].mean()
+    return readout.Propagation(out["overlap"], out["fired"], out["responders"], out["precision"])
+
+
+def analyse(rec: Recording, model: CausalModel, seed: int | None = None) -> dict:
     """Dual readout, metrics and cap statistics of one Recording, and the value-level
-    propagation readout (``value_readout``: :mod:`spiking_direct.value_readout`)."""
+    propagation readout (``value_readout``: :mod:`spiking_direct.value_readout`). Beyond
+    :data:`ALL_PAIRS_LIMIT` ordered pairs the propagation readout and the per-pair records cover
+    the pairs of :func:`probe_selection` (``probe_selection`` in the result says which) and the
+    value-level readout is skipped (its rows grow as values x variables); ``seed`` (default: the
+    recording's, else 0) draws the sample of unlinked pairs."""
     asm = readout.identify_assemblies(rec)
     S, nsyn = readout.synaptic_strength(rec, asm)
     delta = S - S.T
     # pairs without any synapse between their assemblies (connectivity "linked"): no asymmetry
     unconnected = (nsyn == 0) & (nsyn.T == 0)
     delta[unconnected & ~np.eye(len(S), dtype=bool)] = 0.0
-    prop = readout.propagation(rec, asm)
+    seed = rec.info.get("seed") if seed is None else seed
+    selection = probe_selection(model, int(seed) if seed is not None else 0)
+    if selection["rule"] == "all":
+        prop = readout.propagation(rec, asm)
+    else:
+        prop = _propagation_of(rec, asm, selection["mask"])
     delta_prop = prop.overlap - prop.overlap.T
     truth = model.adjacency()
     A = model.n_variables
@@ -92,7 +206,7 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
     pairs = []
     for i in range(A):
         for j in range(A):
-            if i == j:
+            if i == j or not selection["mask"][i, j]:
                 continue
             pairs.append(
                 {
@@ -151,8 +265,22 @@ def analyse(rec: Recording, model: CausalModel) -> dict:
     from .interventions import analyse_interventions
 
     iv = analyse_interventions(rec, asm, model)
-    values = value_readout.analyse(rec, asm, model)
+    if selection["rule"] == "all":
+        values = value_readout.analyse(rec, asm, model)
+    else:
+        values = {
+            "definitions": value_readout.DEFINITIONS,
+            "applicable": False,
+            "reason": f"skipped: {A * (A - 1)} ordered pairs, more than {ALL_PAIRS_LIMIT} (its rows grow as "
+            "values x variables)",
+            "rows": [],
+            "pairs": [],
+            "links": [],
+            "summary": dict.fromkeys(value_readout.SUMMARY_KEYS),
+        }
+    probe_record = {k: v for k, v in selection.items() if k != "mask"}
     return {
+        "probe_selection": probe_record,
         "interventions": iv,
         "metrics": {k: m_delta[k] for k in ("precision_at_k", "recall_at_k", "auroc", "average_precision", "shd")},
         "metrics_delta": m_delta,
@@ -211,7 +339,7 @@ def finish(
     overrides what :func:`describe_data_source` would say, e.g. for an exported build)."""
     progress = progress or _noop
     t1 = time.perf_counter()
-    res = analyse(rec, model)
+    res = analyse(rec, model, seed=int(config.seed))
     t2 = time.perf_counter()
     timing = dict(rec.timing)
     timing["analyse_s"] = t2 - t1
@@ -250,6 +378,7 @@ def finish(
     )
     state = _state(rec)
     if out is not None:
+        t_write = time.perf_counter()
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         save_recording(out / "recording.npz", rec)
@@ -273,9 +402,14 @@ def finish(
                     "versions": result["versions"],
                 },
             )
-        write_json(out / "result.json", {k: v for k, v in result.items() if k != "interventions"})
+        # the timing counts the writing of every file up to result.json's own serialisation
+        written = {k: v for k, v in result.items() if k != "interventions"}
+        write_json_timed(out / "result.json", written, t0, t_write)
+        result["timing"] = written["timing"]
         result.folder = out
-        if figures:
+        if figures and not _dense_fits(rec.protocol):
+            progress(f"figures skipped: they read the dense gain array, which {model.name}'s protocol is too large for")
+        elif figures:
             from . import plots
 
             plots.all_figures(out)
@@ -313,7 +447,24 @@ def save_recording(path: Path, rec: Recording) -> None:
         stim_set=p.stim_set,
         active=p.active,
         offset=p.offset,
-        gain=p.gain,
+        **_gain_arrays(p),
         probe_source=p.probe_source,
         phases=np.array(PHASES),
     )
+
+
+def _dense_fits(p) -> bool:
+    """Whether the protocol's dense ``(W, A, A)`` arrays are within :data:`~spiking_direct.protocol.DENSE_LIMIT`."""
+    from .protocol import DENSE_LIMIT
+
+    return p.n_windows * p.n_areas * p.n_areas <= DENSE_LIMIT
+
+
+def _gain_arrays(p) -> dict:
+    """The protocol's gains for ``recording.npz``: the dense ``gain`` (W, A, A) array where it has at
+    most :data:`~spiking_direct.protocol.DENSE_LIMIT` values, else the sparse ``gain_window``,
+    ``gain_pre``, ``gain_post`` and ``gain_value`` (one entry per non-zero gain)."""
+    if _dense_fits(p):
+        return {"gain": p.gain}
+    g = p.gains
+    return {"gain_window": g.window, "gain_pre": g.pre, "gain_post": g.post, "gain_value": g.value}

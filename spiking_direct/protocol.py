@@ -247,10 +247,128 @@ class ProtocolParams:
         return SCHEDULES[self.schedule](steps, self.warm_beta, self.max_beta, self.ramp_steps)
 
 
+#: the largest dense ``(W, A * A)`` array of pair values a spiking network is given; beyond it the
+#: pair form (:mod:`spiking_direct.engines.parts`)
+DENSE_PAIRS_LIMIT = 1 << 24
+
+#: the largest dense ``(W, A, A)`` gain or fibre array :attr:`Protocol.gain` and :attr:`Protocol.fiber`
+#: build (elements); beyond it only the sparse forms exist
+DENSE_LIMIT = 1 << 26
+
+
+@dataclass
+class PairValues:
+    """Values of ordered pairs of areas in some windows, one entry per (window, pre, post) with a
+    non-zero value, sorted by window: the sparse form of a ``(W, A, A)`` array. ``value``:
+    float64 gains, or ones for the fibre entries."""
+
+    window: np.ndarray  # (G,) int32, non-decreasing
+    pre: np.ndarray  # (G,) int32
+    post: np.ndarray  # (G,) int32
+    value: np.ndarray  # (G,) float64
+
+    @classmethod
+    def from_dense(cls, dense: np.ndarray) -> "PairValues":
+        w, a, b = np.nonzero(dense)
+        return cls(w.astype(np.int32), a.astype(np.int32), b.astype(np.int32), dense[w, a, b].astype(np.float64))
+
+    @classmethod
+    def from_lists(cls, window: list, pre: list, post: list, value: list) -> "PairValues":
+        order = np.argsort(np.asarray(window, dtype=np.int64), kind="stable")
+        return cls(
+            np.asarray(window, dtype=np.int32).reshape(-1)[order],
+            np.asarray(pre, dtype=np.int32).reshape(-1)[order],
+            np.asarray(post, dtype=np.int32).reshape(-1)[order],
+            np.asarray(value, dtype=np.float64).reshape(-1)[order],
+        )
+
+    @property
+    def size(self) -> int:
+        return int(self.window.size)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.window.nbytes + self.pre.nbytes + self.post.nbytes + self.value.nbytes)
+
+    def pairs(self) -> np.ndarray:
+        """(P, 2) the distinct ordered pairs with an entry, sorted (pre, then post)."""
+        if not self.size:
+            return np.zeros((0, 2), dtype=np.int32)
+        return np.unique(np.stack([self.pre, self.post], axis=1), axis=0)
+
+    def in_window(self, w: int) -> slice:
+        """The entries of window ``w`` (a slice of the arrays)."""
+        lo, hi = np.searchsorted(self.window, [w, w + 1])
+        return slice(int(lo), int(hi))
+
+    def dense_into(self, out: np.ndarray) -> np.ndarray:
+        out[self.window, self.pre, self.post] = self.value.astype(out.dtype)
+        return out
+
+
+@dataclass
+class Fibers:
+    """Which fibres transmit in each window, in two parts: the fibre ``pre -> post`` (``pre != post``)
+    transmits where ``sends[w, pre]`` and ``hears[w, post]`` (a probed area into every listener, every
+    area into the listeners of a do() window), or where :attr:`pairs` (a :class:`PairValues` of ones)
+    holds an entry for it (the coupled fibres with ``couple_transmit``, schedules given pair by pair)."""
+
+    sends: np.ndarray  # (W, A) bool
+    hears: np.ndarray  # (W, A) bool
+    pairs: PairValues
+
+    @classmethod
+    def from_dense(cls, dense: np.ndarray) -> "Fibers":
+        """The two parts of a dense ``(W, A, A)`` bool array: per window, the areas that send and hear
+        if the window's fibres are exactly their product (off the diagonal), the rest pair by pair."""
+        dense = np.asarray(dense, dtype=bool)
+        W, A, _ = dense.shape
+        sends, hears = np.zeros((W, A), bool), np.zeros((W, A), bool)
+        off = ~np.eye(A, dtype=bool)
+        rest = np.zeros_like(dense)
+        for w in range(W):
+            f = dense[w]
+            s, h = f.any(axis=1), f.any(axis=0)
+            if np.array_equal(f, np.outer(s, h) & off):
+                sends[w], hears[w] = s, h
+            else:
+                rest[w] = f
+        return cls(sends, hears, PairValues.from_dense(rest))
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.sends.nbytes + self.hears.nbytes + self.pairs.nbytes)
+
+    def on(self, w: int, pre: int, post: int) -> bool:
+        """Whether the fibre ``pre -> post`` transmits in window ``w``."""
+        if pre != post and self.sends[w, pre] and self.hears[w, post]:
+            return True
+        if not self.pairs.size:
+            return False
+        s = self.pairs.in_window(w)
+        return bool(np.any((self.pairs.pre[s] == pre) & (self.pairs.post[s] == post)))
+
+    def dense_into(self, out: np.ndarray) -> np.ndarray:
+        A = out.shape[1]
+        off = ~np.eye(A, dtype=bool)
+        for w in np.flatnonzero(self.sends.any(axis=1) & self.hears.any(axis=1)):
+            out[w] = np.outer(self.sends[w], self.hears[w]) & off
+        out[self.pairs.window, self.pairs.pre, self.pairs.post] = True
+        return out
+
+
+def _dense_guard(name: str, W: int, A: int) -> None:
+    if W * A * A > DENSE_LIMIT:
+        raise ProtocolError(
+            f"the dense {name} array would hold {W} x {A} x {A} = {W * A * A:,} values (more than "
+            f"{DENSE_LIMIT:,}); read the sparse form, protocol.{'gains' if name == 'gain' else 'fibers'}"
+        )
+
+
 @dataclass
 class Protocol:
-    """A timed schedule of windows; arrays are indexed ``[window, area]`` or
-    ``[window, pre_area, post_area]``.
+    """A timed schedule of windows; arrays are indexed ``[window, area]``, the values of ordered
+    pairs of areas are held sparse (:attr:`gains`, :attr:`fibers`).
 
     Attributes
     ----------
@@ -259,8 +377,10 @@ class Protocol:
     stim_strength : (W, A) float, volley strength of that set (1 = full)
     active : (W, A) bool, the area may fire in the window
     offset : (W, A) float, clock offset of the area in the window (s)
-    gain : (W, A, A) float, plasticity gain (beta) of fibre pre -> post
-    fiber : (W, A, A) bool, fibre pre -> post transmits
+    gains : :class:`PairValues`, the non-zero plasticity gains (beta) of fibres pre -> post; given
+        as a dense ``(W, A, A)`` array it is stored in this form. :attr:`gain` is the dense array.
+    fibers : :class:`Fibers`, the fibres pre -> post that transmit; given as a dense ``(W, A, A)``
+        bool array it is stored in this form. :attr:`fiber` is the dense array.
     probe_source : (W,) int, probed area in probe windows, else -1
     coupled : list of lists of (u, v) area pairs coupled in each window
     query_var, query_value : (W,) int, the ``do(X = x)`` query of an intervene
@@ -275,8 +395,8 @@ class Protocol:
     stim_strength: np.ndarray
     active: np.ndarray
     offset: np.ndarray
-    gain: np.ndarray
-    fiber: np.ndarray
+    gains: PairValues
+    fibers: Fibers
     probe_source: np.ndarray
     coupled: list
     params: ProtocolParams = field(default_factory=ProtocolParams)
@@ -291,6 +411,47 @@ class Protocol:
         for name in ("query_var", "query_value", "couple_row"):
             if getattr(self, name) is None:
                 setattr(self, name, np.full(W, -1, dtype=np.int32))
+        if not isinstance(self.gains, PairValues):
+            self.gains = PairValues.from_dense(np.asarray(self.gains, dtype=float))
+        if not isinstance(self.fibers, Fibers):
+            self.fibers = Fibers.from_dense(np.asarray(self.fibers))
+
+    @property
+    def gain(self) -> np.ndarray:
+        """(W, A, A) float64: the plasticity gains as a dense array (a new array; a
+        :class:`ProtocolError` beyond :data:`DENSE_LIMIT` values). Assigning one stores its sparse form."""
+        W, A = self.n_windows, self.n_areas
+        _dense_guard("gain", W, A)
+        return self.gains.dense_into(np.zeros((W, A, A)))
+
+    @gain.setter
+    def gain(self, dense) -> None:
+        self.gains = PairValues.from_dense(np.asarray(dense, dtype=float))
+
+    @property
+    def fiber(self) -> np.ndarray:
+        """(W, A, A) bool: the transmitting fibres as a dense array (a new array; a
+        :class:`ProtocolError` beyond :data:`DENSE_LIMIT` values). Assigning one stores its sparse form."""
+        W, A = self.n_windows, self.n_areas
+        _dense_guard("fiber", W, A)
+        return self.fibers.dense_into(np.zeros((W, A, A), dtype=bool))
+
+    @fiber.setter
+    def fiber(self, dense) -> None:
+        self.fibers = Fibers.from_dense(np.asarray(dense))
+
+    def window_gains(self, w: int) -> dict:
+        """{(pre, post): gain} of the fibres with a non-zero gain in window ``w``."""
+        g, s = self.gains, self.gains.in_window(w)
+        return {(int(a), int(b)): float(v) for a, b, v in zip(g.pre[s], g.post[s], g.value[s])}
+
+    def fiber_on(self, w: int, pre: int, post: int) -> bool:
+        """Whether the fibre ``pre -> post`` transmits in window ``w``."""
+        return self.fibers.on(w, pre, post)
+
+    def gain_windows(self) -> np.ndarray:
+        """The windows with any non-zero gain, sorted."""
+        return np.unique(self.gains.window)
 
     def coupling_rows(self, link: tuple[int, int]) -> np.ndarray:
         """(m, A) value indices of the table rows that coupled ``link`` (a pair of
@@ -311,15 +472,20 @@ class Protocol:
         """What fixes the compiled network's schedule arrays (not their values)."""
         return (self.n_areas, self.n_windows)
 
-    _ARRAYS = ("phase", "stim_set", "stim_strength", "active", "offset", "gain", "fiber", "probe_source")
+    _ARRAYS = ("phase", "stim_set", "stim_strength", "active", "offset", "probe_source")
 
     def to_arrays(self) -> dict:
         """Plain arrays (for ``np.savez``); :meth:`from_arrays` inverts it."""
         coupled = np.array(
             [(w, u, v) for w, pairs in enumerate(self.coupled) for (u, v) in pairs], dtype=np.int64
         ).reshape(-1, 3)
+        g, f = self.gains, self.fibers
         return {
             **{name: getattr(self, name) for name in self._ARRAYS},
+            **{f"gain_{k}": getattr(g, k) for k in ("window", "pre", "post", "value")},
+            "fiber_sends": f.sends,
+            "fiber_hears": f.hears,
+            **{f"fiber_{k}": getattr(f.pairs, k) for k in ("window", "pre", "post")},
             "coupled": coupled,
             "query_var": self.query_var,
             "query_value": self.query_value,
@@ -341,9 +507,27 @@ class Protocol:
             for name in ("query_var", "query_value", "couple_row", "table")
             if name in keys
         }
+        if "gain" in keys:  # the dense form
+            gains, fibers = np.asarray(arrays["gain"]), np.asarray(arrays["fiber"])
+        else:
+            gains = PairValues(*(np.asarray(arrays[f"gain_{k}"]) for k in ("window", "pre", "post", "value")))
+            fw, fp, fq = (np.asarray(arrays[f"fiber_{k}"]) for k in ("window", "pre", "post"))
+            fibers = Fibers(
+                np.asarray(arrays["fiber_sends"]),
+                np.asarray(arrays["fiber_hears"]),
+                PairValues(fw, fp, fq, np.ones(fw.size)),
+            )
+        phase, stim_set, strength, active, offset, probe_source = (np.asarray(arrays[n]) for n in cls._ARRAYS)
         return cls(
             int(arrays["n_areas"]),
-            *(np.asarray(arrays[name]) for name in cls._ARRAYS),
+            phase,
+            stim_set,
+            strength,
+            active,
+            offset,
+            gains,
+            fibers,
+            probe_source,
             coupled,
             params or ProtocolParams(),
             tuple((int(u), int(v)) for u, v in np.asarray(arrays["coupled_links"]).reshape(-1, 2)),
@@ -451,8 +635,10 @@ class _Schedule:
         self.stim_strength = np.zeros((W, A))
         self.active = np.zeros((W, A), dtype=bool)
         self.offset = np.zeros((W, A))
-        self.gain = np.zeros((W, A, A))
-        self.fiber = np.zeros((W, A, A), dtype=bool)
+        self.gain: tuple[list, list, list, list] = ([], [], [], [])  # window, pre, post, value
+        self.sends = np.zeros((W, A), dtype=bool)
+        self.hears = np.zeros((W, A), dtype=bool)
+        self.fiber: tuple[list, list, list] = ([], [], [])  # window, pre, post
         self.probe_source = np.full(W, -1, dtype=np.int32)
         self.query_var = np.full(W, -1, dtype=np.int32)
         self.query_value = np.full(W, -1, dtype=np.int32)
@@ -470,6 +656,24 @@ class _Schedule:
     def stimulate(self, w: int, area: int, set_id: int, strength: float) -> None:
         self.stim_set[w, area] = set_id
         self.stim_strength[w, area] = strength
+
+    def set_gain(self, w: int, pre: int, post: int, value: float) -> None:
+        """The gain of the fibre ``pre -> post`` in window ``w`` (written once per window and pair)."""
+        if value != 0:
+            for part, x in zip(self.gain, (w, pre, post, value)):
+                part.append(x)
+
+    def transmit(self, w: int, pre: int, post: int) -> None:
+        """The fibre ``pre -> post`` transmits in window ``w``."""
+        for part, x in zip(self.fiber, (w, pre, post)):
+            part.append(x)
+
+    def gains(self) -> PairValues:
+        return PairValues.from_lists(*self.gain)
+
+    def fibers(self) -> Fibers:
+        w, pre, post = self.fiber
+        return Fibers(self.sends, self.hears, PairValues.from_lists(w, pre, post, [1.0] * len(w)))
 
 
 def _data_table(
@@ -534,11 +738,12 @@ def _couple(
                     for a, b in ((u, v), (v, u)):
                         key = (a, b, sched.stim_set[w, a])
                         m = shown[key] = shown.get(key, 0) + 1
-                        sched.gain[w, a, b] = betas[m - 1]  # m <= couple_steps
+                        sched.set_gain(w, a, b, betas[m - 1])  # m <= couple_steps
                 else:
-                    sched.gain[w, u, v] = sched.gain[w, v, u] = betas[s]
+                    sched.set_gain(w, u, v, betas[s])
+                    sched.set_gain(w, v, u, betas[s])
                 if params.couple_transmit:
-                    sched.fiber[w, leader, lagger] = True
+                    sched.transmit(w, leader, lagger)
                 sched.coupled[w].append((u, v))
 
 
@@ -554,8 +759,8 @@ def _probe(sched: _Schedule, plan: _Plan, params: ProtocolParams) -> None:
                 sched.active[w, :] = True
                 sched.offset[w, :] = lag
                 sched.offset[w, a] = 0.0
-                sched.fiber[w, a, :] = True
-                sched.fiber[w, a, a] = False
+                sched.sends[w, a] = True  # into every other area
+                sched.hears[w, :] = True
                 sched.probe_source[w] = a
 
 
@@ -606,8 +811,8 @@ def _intervene(
                     sched.stimulate(w, a, *encoding.stimulus(a, val))
                     sched.offset[w, a] = 0.0
                     listeners[a] = False
-                sched.fiber[w][:, listeners] = True  # every area's fibres reach the listeners ...
-                sched.fiber[w][np.arange(A), np.arange(A)] = False  # ... and no fibre reaches a clamped area
+                sched.sends[w, :] = True  # every area's fibres reach the listeners ...
+                sched.hears[w] = listeners  # ... and no fibre reaches a clamped area
 
 
 def direct_protocol(
@@ -639,8 +844,8 @@ def direct_protocol(
         stim_strength=sched.stim_strength,
         active=sched.active,
         offset=sched.offset,
-        gain=sched.gain,
-        fiber=sched.fiber,
+        gains=sched.gains(),
+        fibers=sched.fibers(),
         probe_source=sched.probe_source,
         coupled=sched.coupled,
         params=params,

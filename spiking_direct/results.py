@@ -160,6 +160,27 @@ def write_json(path: Path, obj: dict) -> None:
     atomic_write_bytes(path, json.dumps(_clean(obj), indent=1, default=_default).encode())
 
 
+#: stand-ins for ``timing.write_s`` and ``timing.total_s`` while :func:`write_json_timed` serialises
+_WRITE_MARK, _TOTAL_MARK = -1.2345678901234567e300, -2.345678901234567e300
+
+
+def write_json_timed(path: Path, obj: dict, t0: float, t_write: float) -> None:
+    """:func:`write_json` of a result whose ``timing`` counts the writing: ``write_s``, the time from
+    ``t_write`` (a ``time.perf_counter()`` reading taken before the run's other files were written),
+    and ``total_s``, from ``t0``, both up to the end of serialising ``obj`` (the last write of the
+    bytes is not counted); ``obj["timing"]`` gets the same values."""
+    import time
+
+    timing = obj["timing"]
+    timing["write_s"], timing["total_s"] = _WRITE_MARK, _TOTAL_MARK
+    text = json.dumps(_clean(obj), indent=1, default=_default)
+    now = time.perf_counter()
+    timing["write_s"], timing["total_s"] = now - t_write, now - t0
+    for mark, value in ((_WRITE_MARK, timing["write_s"]), (_TOTAL_MARK, timing["total_s"])):
+        text = text.replace(json.dumps(mark), json.dumps(value), 1)
+    atomic_write_bytes(path, text.encode())
+
+
 def as_written(obj):
     """``obj`` as :func:`write_json` writes it and :func:`read_json` reads it back
     (non-finite floats as None, NumPy values as plain ones): for comparing a live

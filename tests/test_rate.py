@@ -380,7 +380,9 @@ def test_same_seed_same_recording_different_seed_differs():
 def test_silent_area_and_partial_strength():
     prot = _two_area_protocol(0.1)
     w = prot.windows("probe")[0]
-    prot.fiber[w] = False  # probe target with no fibre and no stimulus: silent
+    fiber = prot.fiber
+    fiber[w] = False  # probe target with no fibre and no stimulus: silent
+    prot.fiber = fiber
     rec = run_rate(prot, ENC2, SMALL, seed=0)
     counts = rec.window_area_counts()
     assert counts[w, 0] == rec.k and counts[w, 1] == 0

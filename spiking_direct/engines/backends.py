@@ -32,6 +32,7 @@ import numpy as np
 from .. import settings
 from ..brian_state import activate, isolated
 from ..errors import BackendError
+from . import parts
 from . import progress as progress_report
 
 _REGISTRY: dict[str, type] = {}
@@ -234,11 +235,20 @@ RESULTS_PREFIX = "spiking_direct_results_"
 _swept: set[Path] = set()  # scratch roots already swept of stale folders by this process
 
 
-def _results_in_memory(link: Path, size: int) -> Path | None:
+#: bytes the simulation binary holds per inter-area synapse (pre, post, weight and the two spike
+#: queues; see :mod:`spiking_direct.memory`)
+BINARY_BYTES_PER_SYNAPSE = 23
+
+
+def _results_in_memory(link: Path, size: int, beside: int = 0) -> Path | None:
     """Make ``link`` (a run's results folder) a symbolic link to a fresh folder on
     the setting ``scratch`` (default ``/dev/shm``) and return that folder; None (write
-    into the build folder) when there is no such file system or it has less than
-    twice the expected result ``size`` (bytes) plus 256 MiB free.
+    into the build folder) when there is no such file system, it has less than
+    twice the expected result ``size`` (bytes) plus 256 MiB free, or the memory still
+    available (:func:`spiking_direct.memory.available_memory`) does not hold that
+    beside ``beside``, what the run itself is still to take (the binary's memory):
+    files in ``/dev/shm`` are memory, and a scratch that does not fit beside the run
+    would push it out.
 
     On the benchmark machine writing the Alzheimer results (222 MB) into the
     build folder took 0.37-0.50 s of a 3.7 s run, into ``/dev/shm`` 0.09 s.
@@ -251,6 +261,10 @@ def _results_in_memory(link: Path, size: int) -> Path | None:
         if not root.is_dir() or not os.access(root, os.W_OK):
             return None
         if shutil.disk_usage(root).free < 2 * size + (256 << 20):
+            return None
+        from ..memory import available_memory
+
+        if available_memory() < beside + 2 * size + (256 << 20):
             return None
         if root not in _swept:  # scratch folders of killed processes hold memory; look once per process
             sweep_stale(root, RESULTS_PREFIX)
@@ -468,14 +482,18 @@ class CppStandaloneBackend(Backend):
         default_seed=None,
         compile=True,
         allowed=None,
+        shapes=None,
     ):
         import brian2 as b2
 
         from .network import build_network, shape_key
 
         self.check()
+        if values is not None:
+            shapes = parts.layout(values)
         key = (
             shape_key(params, n_areas, n_windows, set_area, self.device_name, allowed)
+            + ("" if shapes is None else "-pairs" + "x".join(str(d) for v in shapes.values() for d in v))
             + monitor_key(monitors)
             + ("-profile" if profiling() else "")
             + ("" if progress_report.TICKS == progress_report.DEFAULT_TICKS else f"-ticks{progress_report.TICKS}")
@@ -501,6 +519,7 @@ class CppStandaloneBackend(Backend):
             monitors=monitors,
             allowed=allowed,
             codeobj_class=codeobj_class,
+            shapes=shapes,
         )
         if codeobj_class is not None and "learn" in network.exc.events:
             spike_driven_event(network.exc, "learn")  # our templater: the learn event tests only this step's spikes
@@ -533,6 +552,8 @@ class CppStandaloneBackend(Backend):
 
         fresh = self.key is None
         before = self.key
+        values = values if values is not None else timed_values(protocol, n_sets, set_area)
+        values = with_derived(values, protocol.n_areas)
         self._build(
             params,
             protocol.n_areas,
@@ -541,16 +562,17 @@ class CppStandaloneBackend(Backend):
             progress=progress,
             monitors=monitors,
             allowed=allowed,
+            shapes=parts.layout(values),
         )
         built_now = fresh or before != self.key
-        values = values if values is not None else timed_values(protocol, n_sets, set_area)
-        values = with_derived(values, protocol.n_areas)
         run_args = {}
         for name, ta in self.network.timed.items():
             run_args[ta] = values[name] * (b2.second if name == "area_offset" else 1)
         results = f"results_{uuid.uuid4().hex[:12]}"
-        size = 12 * expected_synapses(params, protocol.n_areas, allowed)  # i, j, w: 4 bytes each per synapse
-        scratch = _results_in_memory(Path(self.directory) / results, int(size))
+        synapses = expected_synapses(params, protocol.n_areas, allowed)
+        size = 12 * synapses  # i, j, w: 4 bytes each per synapse
+        binary = BINARY_BYTES_PER_SYNAPSE * synapses + sum(np.asarray(v).nbytes for v in values.values())
+        scratch = _results_in_memory(Path(self.directory) / results, int(size), int(binary))
         # Brian2 exports run_environment_variables into os.environ and leaves them there; the
         # seed must not leak into later processes (an exported ./main would run with it)
         previous = os.environ.get(SEED_ENV)

@@ -211,8 +211,8 @@ def _fibres(params, E, ns: dict, allowed):
     """The inter-area fibres: the protocol's STDP on conductance weights."""
     import brian2 as b2
 
-    ee_eqs, ee_pre, ee_post = stdp_model(
-        params.stdp, unit="siemens", w_max="w_inter_max", transmit=cx.EXCITATORY_ON_PRE
+    ee_eqs, ee_pre, ee_post = parts.in_form(
+        stdp_model(params.stdp, unit="siemens", w_max="w_inter_max", transmit=cx.EXCITATORY_ON_PRE), ns
     )
     S_ee = b2.Synapses(
         E,

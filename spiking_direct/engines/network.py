@@ -219,7 +219,7 @@ def with_derived(values: dict, n_areas: int) -> dict:
     out = dict(values)
     if "area_forms" not in out:
         out["area_forms"] = np.zeros(np.shape(values["area_active"]))
-    if "area_learns" in out:
+    if "area_learns" in out:  # given, or derived with the pair form (parts.pair_values)
         return out
     gain = np.asarray(values["plasticity_gain"], dtype=float)
     W = gain.shape[0]
@@ -228,7 +228,9 @@ def with_derived(values: dict, n_areas: int) -> dict:
 
 
 def timed_values(protocol: Protocol, n_sets: int, set_area: np.ndarray, stim: bool = True) -> dict:
-    """The protocol as the five TimedArray value arrays (window-major)."""
+    """The protocol as the TimedArray value arrays (window-major): the five of :data:`TIMED_ARRAYS`
+    with ``area_forms``, or, for a protocol beyond :data:`~spiking_direct.protocol.DENSE_PAIRS_LIMIT`, the pair form
+    (:func:`~.parts.pair_values`) in place of ``plasticity_gain`` and ``fiber_on``."""
     W, A = protocol.n_windows, protocol.n_areas
     strength = np.zeros((W, n_sets))
     rows, cols = np.nonzero(protocol.stim_set >= 0)
@@ -238,11 +240,15 @@ def timed_values(protocol: Protocol, n_sets: int, set_area: np.ndarray, stim: bo
     # assembly formation (cortical network): plasticity of the input and recurrent synapses of
     # an area in the identify windows that stimulate it
     forms = (protocol.phase == PHASES.index("identify"))[:, None] & (protocol.stim_set >= 0)
-    return {
+    values = {
         "stim_strength": strength,
         "area_forms": forms.astype(float),
         "area_active": protocol.active.astype(float),
         "area_offset": protocol.offset.astype(float),
+    }
+    if parts.pair_form(W, A):
+        return values | parts.pair_values(protocol)
+    return values | {
         "plasticity_gain": protocol.gain.reshape(W, A * A).astype(float),
         "fiber_on": protocol.fiber.reshape(W, A * A).astype(float),
     }
@@ -271,6 +277,7 @@ def build_network(
     monitors: dict | None = None,
     allowed: np.ndarray | None = None,
     codeobj_class=None,
+    shapes: dict | None = None,
 ) -> Network:
     """Create the Brian2 objects (on the currently selected device): the clocked network here, the
     cortical one (``params.network == "cortical"``) in :mod:`spiking_direct.engines.cortical`.
@@ -282,7 +289,8 @@ def build_network(
     inter-area synapses to those ordered pairs of areas (``connectivity="linked"``).
     ``codeobj_class`` (default: the device's) is given to the neuron groups; the
     ``cpp_standalone`` backend gives its block thresholder
-    (:func:`~spiking_direct.engines.backends.block_threshold_codeobject`).
+    (:func:`~spiking_direct.engines.backends.block_threshold_codeobject`). ``shapes``
+    (:func:`~.parts.layout`) builds the pair form without ``values``; with ``values`` their form is built.
 
     The clocked network is built in parts, in this order (the order fixes the random draws):
     the namespace and TimedArrays (:func:`_clocked_namespace`), the excitatory cells and the area
@@ -294,8 +302,9 @@ def build_network(
 
     params.validate()
     if values is None:
-        values = parts.empty_values(n_windows, len(set_area), n_areas)
+        values = parts.empty_values(n_windows, len(set_area), n_areas, shapes)
     values = with_derived(values, n_areas)
+    names = (TIMED_ARRAYS[:3] + parts.PAIR_ARRAYS) if parts.is_pair_form(values) else TIMED_ARRAYS
     if params.network == "cortical":
         from .cortical import build_cortical_network
 
@@ -308,10 +317,10 @@ def build_network(
             monitors=monitors,
             allowed=allowed,
             codeobj_class=codeobj_class,
-            timed_names=TIMED_ARRAYS,
+            timed_names=names,
         )
         return Network(params=params, **fields)
-    timed, ns = _clocked_namespace(params, n_areas, values, allowed)
+    timed, ns = _clocked_namespace(params, n_areas, values, allowed, names)
     # every group runs on the default clock (brian2cuda's synapse templates assume it)
     b2.defaultclock.dt = params.clock.dt
     E, C = _excitatory_cells(params, n_areas, ns, codeobj_class)
@@ -328,10 +337,11 @@ def build_network(
     return Network(net, timed, E, S_ee, spikes, parts.shape(n_areas, n_windows, set_area), params, state)
 
 
-def _clocked_namespace(params: SpikingParams, A: int, values: dict, allowed) -> tuple[dict, dict]:
-    """The protocol's TimedArrays and the namespace of every clocked-network object."""
+def _clocked_namespace(params: SpikingParams, A: int, values: dict, allowed, names) -> tuple[dict, dict]:
+    """The protocol's TimedArrays (``names`` and the derived ones) and the namespace of every
+    clocked-network object."""
     n_i, clock = params.n_inh, params.clock
-    names = TIMED_ARRAYS + DERIVED_ARRAYS
+    names = tuple(names) + DERIVED_ARRAYS
     if params.inp.stimulus == "poisson":  # the input cells read their counts, not stim_strength
         names = tuple(n for n in names if n != "stim_strength") + ("stim_count",)
         if "stim_count" not in values:  # a build without a protocol
@@ -394,7 +404,7 @@ def _excitatory_cells(params: SpikingParams, A: int, ns: dict, codeobj_class):
     # the area clock: window threshold, input volley and learning gate, once per area and step.
     # The source gate of potentiation reads whether each area has fired from its first interneuron,
     # which every excitatory spike of the area reaches only with p_ei = 1 (else the area gate alone)
-    clk_eqs, clk_update = area_clock_model(A if _source_gate(params) else None)
+    clk_eqs, clk_update = parts.in_form(area_clock_model(A if _source_gate(params) else None), ns)
     C = b2.NeuronGroup(A, clk_eqs, namespace=ns, name="area_clock")
     C.area = np.arange(A)
     C.run_regularly(clk_update, when="before_thresholds", name="area_clock_update")
@@ -497,7 +507,7 @@ def _inter_area_synapses(params: SpikingParams, E, ns: dict, allowed):
     """The plastic E -> E synapses between areas (every ordered pair, or the ``allowed`` ones)."""
     import brian2 as b2
 
-    ee_eqs, ee_pre, ee_post = stdp_model(params.stdp)
+    ee_eqs, ee_pre, ee_post = parts.in_form(stdp_model(params.stdp), ns)
     # both pathways' delays are scalars (a per-synapse delay array would double the memory of S_ee);
     # weights are stored as float32: S_ee holds most of the network's memory (18 M synapses for
     # the Alzheimer default) and float32 resolves 1e-7 of w_max, far below any STDP step

@@ -40,26 +40,29 @@ class _InterArea:
             raise ValueError(f"allowed must have shape ({A}, {A}), got {allowed.shape}")
         np.fill_diagonal(allowed, False)
         self.allowed = allowed
-        self.block = np.zeros((A * n, A + 1), dtype=np.int64)
+        # per area: the block pointers of its rows, one column per allowed post area and one for the
+        # row's end (n x (targets + 1), only the allowed pairs: linear in the links, not in A^2)
+        self.column = np.full((A, A), -1, dtype=np.int32)  # (pre area, post area) -> its column, or -1
+        self.blocks: list[np.ndarray] = []
         idx = []
         start = 0
         for a in range(A):  # rows of area a: the columns of its allowed post areas, sorted
             targets = np.flatnonzero(allowed[a])
-            rows = slice(a * n, (a + 1) * n)
-            self.block[rows, :] = start
             if targets.size == 0:
+                self.blocks.append(np.full((n, 1), start, dtype=np.int64))
                 continue
+            self.column[a, targets] = np.arange(targets.size, dtype=np.int32)
             indptr, cols, per = _bernoulli(n, targets.size * n, p, rng, seg=n)
             seg = cols // np.int32(n)  # which allowed target, 0..len-1
             cols += ((targets.astype(np.int32) - np.arange(targets.size, dtype=np.int32)) * np.int32(n))[seg]
-            full = np.zeros((n, A), dtype=np.int64)  # synapses per post area
-            full[:, targets] = per
-            self.block[rows, 0] = start + indptr[:-1]
-            np.cumsum(full, axis=1, out=self.block[rows, 1:])
-            self.block[rows, 1:] += self.block[rows, :1]
+            blk = np.empty((n, targets.size + 1), dtype=np.int64)
+            blk[:, 0] = start + indptr[:-1]
+            np.cumsum(per, axis=1, out=blk[:, 1:])
+            blk[:, 1:] += blk[:, :1]
+            self.blocks.append(blk)
             start += int(indptr[-1])
             idx.append(cols)
-        self.indptr = np.concatenate([self.block[:, 0], [start]])
+        self.indptr = np.concatenate([blk[:, 0] for blk in self.blocks] + [[start]])
         self.indices = np.concatenate(idx) if idx else np.zeros(0, np.int32)
         self.data = np.ones(self.indices.size, dtype=np.float32)
 
@@ -69,11 +72,16 @@ class _InterArea:
 
     @property
     def nbytes(self) -> int:
-        return int(self.indptr.nbytes + self.indices.nbytes + self.data.nbytes + self.block.nbytes)
+        blocks = sum(blk.nbytes for blk in self.blocks) + self.column.nbytes
+        return int(self.indptr.nbytes + self.indices.nbytes + self.data.nbytes + blocks)
 
     def entries(self, pre_area: int, pre_local: np.ndarray, post_area: int) -> np.ndarray:
-        rows = pre_area * self.n + np.asarray(pre_local, dtype=np.int64)
-        return _ranges(self.block[rows, post_area], self.block[rows, post_area + 1])
+        col = int(self.column[pre_area, post_area])
+        if col < 0:
+            return np.zeros(0, dtype=np.int64)
+        blk = self.blocks[pre_area]
+        rows = np.asarray(pre_local, dtype=np.int64)
+        return _ranges(blk[rows, col], blk[rows, col + 1])
 
     def input(self, e: np.ndarray, post_area: int) -> np.ndarray:
         cols = self.indices[e].astype(np.int64) - post_area * self.n

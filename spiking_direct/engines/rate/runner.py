@@ -177,7 +177,9 @@ def _build(protocol: Protocol, encoding: Encoding, params: RateParams, seed: int
     inter = _InterArea(A, n, params.p_inter, rng, allowed)
     recurrent = [Fibre.random(n, n, params.p_rec, rng, params.beta_rec) for _ in range(A)] if params.p_rec > 0 else None
     counts = poisson_counts(protocol, n_in, params.poisson_rate, seed) if params.stimulus == "poisson" else None
-    return _Network(params, rng, A, n, k, n_in, priority, inputs, inter, recurrent, inter.data.copy(), counts)
+    # every inter-area weight starts at 1: a read-only view, no copy of the weights
+    w_initial = np.broadcast_to(np.float32(1.0), inter.data.shape)
+    return _Network(params, rng, A, n, k, n_in, priority, inputs, inter, recurrent, w_initial, counts)
 
 
 # --------------------------------------------------------------------------
@@ -250,6 +252,7 @@ def _fire(
     inter, n = net.inter, net.n
     cur: dict[int, np.ndarray] = {}
     hebb_in = []
+    fibers = protocol.fibers
     for a in firing:
         a = int(a)
         x = np.zeros(n)
@@ -261,7 +264,7 @@ def _fire(
             hebb_in.append((a, f, cells if net.counts is None else np.unique(cells)))
         if offset_round:
             for pre, pw in last.items():  # every earlier round of this window
-                if protocol.fiber[w, pre, a] and pre != a and inter.connected(pre, a):
+                if pre != a and fibers.on(w, pre, a) and inter.connected(pre, a):
                     x += inter.input(inter.entries(pre, pw, a), a)
                     has_input = True
         elif net.recurrent is not None and a in last:
@@ -287,9 +290,10 @@ def _learn(
     number of inter-area synapses updated."""
     inter, params = net.inter, net.params
     n_updates = 0
+    gains = protocol.window_gains(w) if prev and cur else {}
     for pre, pw in prev.items():
         for post, cw in cur.items():
-            g = float(protocol.gain[w, pre, post])
+            g = gains.get((pre, post), 0.0)
             if pre != post and g > 0 and inter.connected(pre, post):
                 e = inter.entries(pre, pw, post)
                 n_updates += (
@@ -353,9 +357,9 @@ def _read_back(
         spike_neuron=cat(spikes.neuron, np.int32),
         spike_time=cat(spikes.round, np.int16).astype(np.float64) * 1e-3,
         syn_pre=syn_pre,
-        syn_post=inter.indices.copy(),
+        syn_post=inter.indices,  # the run is over: the network's own arrays, not copies
         w_initial=net.w_initial,
-        w_final=inter.data.copy(),
+        w_final=inter.data,
         weight_unit="1",
         timing={"build_s": build_s, "simulate_s": simulate_s},
         info=info,

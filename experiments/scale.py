@@ -1,0 +1,318 @@
+"""Scale: memory and time of DIRECT on the shipped networks, from asia to munin, on both engines.
+
+Claim measured: with the sparse protocol (gains per coupled pair, fibres per area), the spiking
+engine's pair form of its schedule and the rate engine's weights without copies, a run's peak
+memory follows its synapses, not ``windows x variables^2``; munin (1041 variables) runs on the rate
+engine with linked connectivity. Every case is one ``spiking-direct run`` in a child process
+(``prlimit --as`` caps each process at ``--limit-gb``); a sampler adds up the resident memory of
+that process and of the spiking engine's simulation binary every 0.2 s, so the peaks
+are lower bounds of the true ones by at most what rose and fell within 0.2 s; results the binary
+writes to ``/dev/shm`` are not resident memory of any process and are not counted. Wall times are
+upper bounds on a shared machine. The memory estimate (``spiking_direct.memory.estimate``) is
+printed beside each measured peak.
+
+Cases: ``CASES`` (model, engine, connectivity, n, extra ``--set`` items): the rate engine at its
+default n = 1000, the spiking engine at n = 250. pathfinder, whose variable ``Fault`` has 63
+values, cannot hold 63 assemblies of k = 32 in an area of 1000 cells and is refused at the
+defaults, so it runs with k = 15 at n = 1000 (94 % of each area covered) and at n = 2000 (47 %),
+there also with 200 coupling windows per link instead of 20;
+munin on the spiking engine runs at n = 250 with k = 11 (its 21-valued variables cover 92 %).
+Resumable: a case already in the table is not run again (``--redo`` runs it again).
+
+    python experiments/scale.py [--engines rate,spiking] [--models asia,munin] [--timeout-s 1800]
+    python experiments/scale.py --plot-only
+
+Writes ``experiments/results/scale.csv``, ``experiments/results/scale.json`` (parameters, seed,
+versions, machine) and ``figures/scale.png`` (peak memory and wall time against variables and
+synapses).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spiking_direct.results import atomic_write_bytes, versions, write_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+CSV = ROOT / "experiments" / "results" / "scale.csv"
+META = ROOT / "experiments" / "results" / "scale.json"
+FIGURE = ROOT / "figures" / "scale.png"
+SEED = 1
+N_RATE, N_SPIKING = 1000, 250  # cells per area: the rate engine's default, and the issue's spiking size
+
+#: (model, engine, connectivity, n, extra --set items), smallest first
+CASES = [
+    *[
+        (m, "rate", "linked", N_RATE, ())
+        for m in ("asia", "sachs", "child", "insurance", "alarm", "hailfinder", "hepar2", "win95pts", "andes")
+    ],
+    ("pathfinder", "rate", "linked", 1000, ("k=15",)),
+    ("pathfinder", "rate", "linked", 2000, ("k=15",)),
+    # 20 coupling windows per link present at most 20 of Fault's 63 values: 200 present most of them
+    ("pathfinder", "rate", "linked", 2000, ("k=15", "protocol.couple_steps=200")),
+    *[(m, "rate", "linked", N_RATE, ()) for m in ("pigs", "link", "munin")],
+    ("andes", "rate", "all", 250, ()),
+    *[(m, "spiking", "linked", N_SPIKING, ()) for m in ("asia", "sachs", "child", "alarm")],
+    ("andes", "spiking", "linked", N_SPIKING, ()),
+    # munin's 21-valued variables need 21 k cells: at n = 250 that is k = 11 (92 % of the area)
+    ("munin", "spiking", "linked", N_SPIKING, ("k=11",)),
+]
+KEY = ["model", "engine", "connectivity", "n", "extra"]
+
+
+def _overrides(engine: str, connectivity: str, n: int, extra) -> list[str]:
+    return [f"{engine}.connectivity={connectivity}", f"n={n}", *extra]
+
+
+def _estimate(model_name: str, engine: str, sets: list[str]) -> tuple[dict, object]:
+    from spiking_direct.causal import get_model
+    from spiking_direct.config import RunConfig, apply_overrides
+    from spiking_direct.memory import estimate
+
+    model = get_model(model_name)
+    cfg = apply_overrides(RunConfig(model=model_name, engine=engine, seed=SEED), sets)
+    params = cfg.rate if engine == "rate" else cfg.spiking
+    e = estimate(cfg, model)
+    return {
+        "n_variables": model.n_variables,
+        "n_links": model.n_links,
+        "k": int(params.k_eff),
+        "n_windows": e.n_windows,
+        "estimate_bytes": int(e.total),
+        "estimate_peak": e.peak,
+        "estimate_synapses": int(e.n_synapses),
+    }, model
+
+
+class _Sampler(threading.Thread):
+    """The largest resident memory of a process and of its simulation binary (a child named
+    ``main``), sampled every ``period`` s: their sum, the process's own and the binary's. The
+    compiler's processes (while a spiking network is built) are not counted."""
+
+    def __init__(self, pid: int, period: float = 0.2):
+        super().__init__(daemon=True)
+        self.pid, self.period = pid, period
+        self.tree = self.own = self.child = 0
+        self.done = threading.Event()
+
+    def run(self):
+        import psutil
+
+        try:
+            proc = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self.done.is_set():
+            try:
+                own = proc.memory_info().rss
+                kids = []
+                for c in proc.children(recursive=True):
+                    try:
+                        if c.name() == "main":
+                            kids.append(c.memory_info().rss)
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                break
+            self.own = max(self.own, own)
+            self.child = max(self.child, max(kids, default=0))
+            self.tree = max(self.tree, own + sum(kids))
+            self.done.wait(self.period)
+
+
+def run_case(case, out_root: Path, limit_gb: float, timeout_s: float) -> dict:
+    model_name, engine, connectivity, n, extra = case
+    sets = _overrides(engine, connectivity, n, extra)
+    row = {
+        "model": model_name,
+        "engine": engine,
+        "connectivity": connectivity,
+        "n": n,
+        "extra": " ".join(extra),
+        "seed": SEED,
+    }
+    info, _ = _estimate(model_name, engine, sets)
+    row.update(info)
+    out = out_root / f"{model_name}_{engine}_{connectivity}_n{n}{'_' + '_'.join(extra) if extra else ''}"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    cmd = [sys.executable, "-m", "spiking_direct.cli", "run", model_name, "--engine", engine, "--seed", str(SEED)]
+    for item in sets:
+        cmd += ["--set", item]
+    cmd += ["--out", str(out), "--no-figures"]
+    if shutil.which("prlimit"):
+        cmd = ["prlimit", f"--as={int(limit_gb * (1 << 30))}", "--"] + cmd
+    log = open(out / "log.txt", "w")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    sampler = _Sampler(proc.pid)
+    sampler.start()
+    try:
+        rc = proc.wait(timeout=timeout_s)
+        status = "ok" if rc == 0 else "failed"
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        status = "timeout"
+    wall = time.perf_counter() - t0
+    sampler.done.set()
+    sampler.join()
+    log.close()
+    text = (out / "log.txt").read_text(errors="replace").strip().splitlines()
+    last = [line for line in text if line.strip()]
+    row.update(
+        status=status,
+        wall_s=wall,
+        peak_tree_bytes=sampler.tree,
+        peak_python_bytes=sampler.own,
+        peak_child_bytes=sampler.child,
+        last_line=last[-1][:300] if last else "",
+    )
+    row["estimate_over_peak"] = row["estimate_bytes"] / sampler.tree if sampler.tree else None
+    result = out / "result.json"
+    if status == "ok" and result.exists():
+        res = json.loads(result.read_text())
+        t, ei = res["timing"], res["engine_info"]
+        synapses = ei.get("n_synapses_inter", ei.get("n_synapses_ee"))
+        row.update(
+            delta_precision_at_k=res["metrics_delta"]["precision_at_k"],
+            delta_auroc=res["metrics_delta"]["auroc"],
+            delta_prop_precision_at_k=res["metrics_delta_prop"]["precision_at_k"],
+            delta_prop_auroc=res["metrics_delta_prop"]["auroc"],
+            probe_rule=res.get("probe_selection", {}).get("rule"),
+            probe_pairs=res.get("probe_selection", {}).get("n_pairs"),
+            n_synapses=synapses,
+            total_s=t.get("total_s"),
+            build_s=t.get("build_s"),
+            simulate_s=t.get("simulate_s"),
+            analyse_s=t.get("analyse_s"),
+            write_s=t.get("write_s"),
+        )
+        if synapses:
+            row["tree_bytes_per_synapse"] = sampler.tree / synapses
+            row["python_bytes_per_synapse"] = sampler.own / synapses
+            row["child_bytes_per_synapse"] = sampler.child / synapses if sampler.child else None
+        (out / "recording.npz").unlink(missing_ok=True)  # the table keeps what matters; spikes are large
+    return row
+
+
+def plot(df: pd.DataFrame) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ok = df[df["status"] == "ok"]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    styles = {("rate", "linked"): ("o", "C0"), ("rate", "all"): ("s", "C2"), ("spiking", "linked"): ("^", "C1")}
+    for (engine, conn), (marker, colour) in styles.items():
+        d = ok[(ok["engine"] == engine) & (ok["connectivity"] == conn)].sort_values("n_variables")
+        if d.empty:
+            continue
+        label = f"{engine}, {conn}"
+        axes[0].plot(d["n_variables"], d["peak_tree_bytes"] / 2**30, marker, color=colour, label=f"{label}: measured")
+        axes[0].plot(d["n_variables"], d["estimate_bytes"] / 2**30, marker, color=colour, mfc="none", alpha=0.6,
+                     label=f"{label}: estimate")  # fmt: skip
+        axes[1].plot(d["n_synapses"], d["peak_tree_bytes"] / 2**30, marker, color=colour, label=label)
+        axes[2].plot(d["n_variables"], d["wall_s"], marker, color=colour, label=label)
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set(xlabel="variables", ylabel="peak memory (GiB)", title="peak resident memory (all processes)")
+    axes[1].set(xlabel="inter-area synapses", ylabel="peak memory (GiB)", title="peak memory against synapses")
+    axes[2].set(xlabel="variables", ylabel="wall time (s)", title="wall time (upper bound: shared machine)")
+    axes[0].axhline(16, color="grey", ls="--", lw=1)
+    axes[2].axhline(1800, color="grey", ls="--", lw=1)
+    axes[0].legend(fontsize=7)
+    axes[2].legend(fontsize=7)
+    n = sorted(set(ok["n"]))
+    fig.suptitle(f"DIRECT on the shipped networks (cells per area: {', '.join(map(str, n))}; seed {SEED})")
+    fig.tight_layout()
+    FIGURE.parent.mkdir(parents=True, exist_ok=True)
+    buf = __import__("io").BytesIO()
+    fig.savefig(buf, dpi=110, format="png")
+    atomic_write_bytes(FIGURE, buf.getvalue())
+    plt.close(fig)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--engines", default="rate,spiking")
+    ap.add_argument("--models", default=None, help="only these models (comma-separated)")
+    ap.add_argument("--out", default=str(ROOT / "runs" / "scale"))
+    ap.add_argument("--limit-gb", type=float, default=16.0, help="address-space cap of each process (prlimit)")
+    ap.add_argument("--timeout-s", type=float, default=1800.0, help="wall-clock limit of one case")
+    ap.add_argument("--redo", action="store_true", help="run the selected cases again")
+    ap.add_argument("--plot-only", action="store_true")
+    ap.add_argument("--reestimate", action="store_true", help="recompute the memory estimates of the table's rows")
+    args = ap.parse_args()
+    if args.plot_only:
+        plot(pd.read_csv(CSV))
+        return
+    if args.reestimate:
+        df = pd.read_csv(CSV, keep_default_na=False, na_values=[""])
+        for i, r in df.iterrows():
+            extra = tuple(str(r["extra"]).split()) if isinstance(r["extra"], str) else ()
+            info, _ = _estimate(r["model"], r["engine"], _overrides(r["engine"], r["connectivity"], int(r["n"]), extra))
+            df.loc[i, list(info)] = list(info.values())
+            if r["peak_tree_bytes"]:
+                df.loc[i, "estimate_over_peak"] = info["estimate_bytes"] / r["peak_tree_bytes"]
+        write_csv(CSV, df)
+        plot(df)
+        return
+    engines = set(args.engines.split(","))
+    models = set(args.models.split(",")) if args.models else None
+    df = pd.read_csv(CSV, keep_default_na=False, na_values=[""]) if CSV.exists() else pd.DataFrame(columns=KEY)
+    df["extra"] = df["extra"].fillna("")  # no extra items: an empty string, as in the keys below
+    done = {tuple(str(r[k]) for k in KEY) for _, r in df.iterrows()}
+    for case in CASES:
+        model_name, engine, connectivity, n, extra = case
+        if engine not in engines or (models is not None and model_name not in models):
+            continue
+        key = (model_name, engine, connectivity, str(n), " ".join(extra))
+        if key in done and not args.redo:
+            continue
+        print(f"{model_name} {engine} {connectivity} n={n} {' '.join(extra)} ...", flush=True)
+        row = run_case(case, Path(args.out), args.limit_gb, args.timeout_s)
+        print(
+            f"  {row['status']}: wall {row['wall_s']:.0f} s, peak {row['peak_tree_bytes'] / 2**30:.2f} GiB "
+            f"(estimate {row['estimate_bytes'] / 2**30:.2f} GiB), "
+            f"delta P@K {row.get('delta_precision_at_k')}, delta_prop P@K {row.get('delta_prop_precision_at_k')}",
+            flush=True,
+        )
+        if not df.empty:
+            df = df[~df[KEY].astype(str).apply(tuple, axis=1).isin([key])]
+        df = pd.concat([df, pd.DataFrame([row])], ignore_index=True)
+        write_csv(CSV, df)
+    meta = {
+        "seed": SEED,
+        "cases": [list(map(str, c[:4])) + [" ".join(c[4])] for c in CASES],
+        "cells_per_area": {"rate": N_RATE, "spiking": N_SPIKING},
+        "limit_gb": args.limit_gb,
+        "timeout_s": args.timeout_s,
+        "memory": "peak resident memory of the run's process tree, sampled every 0.2 s (psutil)",
+        "versions": versions(),
+    }
+    atomic_write_bytes(META, json.dumps(meta, indent=1).encode())
+    if not df.empty:
+        plot(df)
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()
