@@ -260,9 +260,14 @@ def main() -> None:
     ap.add_argument("--redo", action="store_true", help="run the selected cases again")
     ap.add_argument("--plot-only", action="store_true")
     ap.add_argument("--reestimate", action="store_true", help="recompute the memory estimates of the table's rows")
+    ap.add_argument("--page-only", action="store_true", help="rewrite docs/results/scale.rst from the table")
     args = ap.parse_args()
+    if args.page_only:
+        page()
+        return
     if args.plot_only:
         plot(pd.read_csv(CSV))
+        page()
         return
     if args.reestimate:
         df = pd.read_csv(CSV, keep_default_na=False, na_values=[""])
@@ -311,6 +316,88 @@ def main() -> None:
     atomic_write_bytes(META, json.dumps(meta, indent=1).encode())
     if not df.empty:
         plot(df)
+        page()
+
+
+def page() -> None:
+    """``docs/results/scale.rst`` from ``scale.csv`` (every number formatted from it)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "experiments"))
+    from _pages import Page
+
+    df = pd.read_csv(CSV, keep_default_na=False, na_values=[""])
+    df["peak_gib"] = df["peak_tree_bytes"] / 2**30
+    df["estimate_gib"] = df["estimate_bytes"] / 2**30
+    ok = df[df["status"] == "ok"]
+    p = Page(
+        "scale",
+        "DIRECT on the shipped networks: memory and time against size",
+        command="python experiments/scale.py",
+        intro=(
+            "Every shipped network from asia to munin on both engines, one seed, with the protocol's default "
+            "coupling; ``linked``: only the coupled pairs of areas are connected, ``all``: every ordered pair. "
+            "Peak memory is the resident memory of the run's process tree (the Python process and the compiled "
+            "simulation), sampled every 0.2 s; the estimate is the one printed before the run. Wall times were "
+            "taken on a shared 2-core machine: upper bounds."
+        ),
+    )
+    bullets = []
+    for _, r in ok.sort_values("n_variables", ascending=False).head(1).iterrows():
+        bullets.append(
+            f"Largest completed: {r['model']} ({int(r['n_variables'])} variables, {int(r['n_links'])} links), "
+            f"{r['engine']}, {r['connectivity']}, n = {int(r['n'])}: Δ / Δprop P@K "
+            f"{r['delta_precision_at_k']:.2f} / {r['delta_prop_precision_at_k']:.2f}, {r['wall_s']:.0f} s, "
+            f"peak {r['peak_gib']:.2f} GiB (estimate {r['estimate_gib']:.2f})."
+        )
+    bad = df[df["status"] != "ok"]
+    for _, r in bad.iterrows():
+        bullets.append(
+            f"Not completed: {r['model']} {r['engine']} {r['connectivity']} n = {int(r['n'])} "
+            f"{r['extra'] if isinstance(r['extra'], str) else ''}: {r['status']} after {r['wall_s']:.0f} s (peak {r['peak_gib']:.2f} GiB)."
+        )
+    ratio = ok["estimate_over_peak"].astype(float)
+    bullets.append(f"Estimate / measured peak over the completed runs: {ratio.min():.2f}-{ratio.max():.2f}.")
+    low = ok[ok["delta_prop_precision_at_k"].astype(float) < 0.95]
+    for _, r in low.iterrows():
+        bullets.append(
+            f"{r['model']} {r['engine']} n = {int(r['n'])} {r['extra'] if isinstance(r['extra'], str) else ''}: Δprop P@K "
+            f"{r['delta_prop_precision_at_k']:.2f} (below 0.95)."
+        )
+    p.bullets(bullets)
+    show = df.sort_values(["engine", "n_variables", "connectivity", "n"])
+    p.table(
+        show,
+        "experiments/results/scale.csv",
+        sidecar="experiments/results/scale.json",
+        columns={
+            "model": "model",
+            "engine": "engine",
+            "connectivity": "connectivity",
+            "n": "n",
+            "extra": "overrides",
+            "status": "status",
+            "n_variables": "variables",
+            "n_synapses": "synapses",
+            "delta_precision_at_k": "Δ P@K",
+            "delta_prop_precision_at_k": "Δprop P@K",
+            "wall_s": "wall (s)",
+            "peak_gib": "peak (GiB)",
+            "estimate_gib": "estimate (GiB)",
+        },
+        formats={
+            "n": "{:.0f}",
+            "n_variables": "{:.0f}",
+            "n_synapses": lambda v: f"{float(v):.3g}" if v == v else "n/a",
+            "delta_precision_at_k": "{:.2f}",
+            "delta_prop_precision_at_k": "{:.2f}",
+            "wall_s": "{:.0f}",
+            "peak_gib": "{:.2f}",
+            "estimate_gib": "{:.2f}",
+        },
+    )
+    p.figure("figures/scale.png", "Memory and time against variables and synapses.")
+    p.write()
 
 
 if __name__ == "__main__":
