@@ -326,6 +326,9 @@ def page() -> None:
     sys.path.insert(0, str(ROOT / "experiments"))
     from _pages import Page
 
+    def extra(r) -> str:
+        return r["extra"] if isinstance(r["extra"], str) else ""
+
     df = pd.read_csv(CSV, keep_default_na=False, na_values=[""])
     df["peak_gib"] = df["peak_tree_bytes"] / 2**30
     df["estimate_gib"] = df["estimate_bytes"] / 2**30
@@ -354,14 +357,14 @@ def page() -> None:
     for _, r in bad.iterrows():
         bullets.append(
             f"Not completed: {r['model']} {r['engine']} {r['connectivity']} n = {int(r['n'])} "
-            f"{r['extra'] if isinstance(r['extra'], str) else ''}: {r['status']} after {r['wall_s']:.0f} s (peak {r['peak_gib']:.2f} GiB)."
+            f"{extra(r)}: {r['status']} after {r['wall_s']:.0f} s (peak {r['peak_gib']:.2f} GiB)."
         )
     ratio = ok["estimate_over_peak"].astype(float)
     bullets.append(f"Estimate / measured peak over the completed runs: {ratio.min():.2f}-{ratio.max():.2f}.")
     low = ok[ok["delta_prop_precision_at_k"].astype(float) < 0.95]
     for _, r in low.iterrows():
         bullets.append(
-            f"{r['model']} {r['engine']} n = {int(r['n'])} {r['extra'] if isinstance(r['extra'], str) else ''}: Δprop P@K "
+            f"{r['model']} {r['engine']} n = {int(r['n'])} {extra(r)}: Δprop P@K "
             f"{r['delta_prop_precision_at_k']:.2f} (below 0.95)."
         )
     p.bullets(bullets)
