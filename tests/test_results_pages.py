@@ -28,6 +28,7 @@ SCRIPTS = {
     "experiments/interventions.py": "interventions",
     "experiments/propagation.py": "propagation",
     "experiments/robustness.py": "robustness",
+    "experiments/scale.py": "scale",
     "benchmarks/end_to_end.py": "end_to_end",
     "benchmarks/memory_estimate.py": "memory_estimate",
     "benchmarks/peer_nest.py": "peer_nest",
