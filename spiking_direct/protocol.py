@@ -216,6 +216,8 @@ class ProtocolParams:
         return params
 
     def validate(self) -> None:
+        """Check every field; one :class:`~spiking_direct.errors.ProtocolError` line naming the field and its allowed
+        values."""
         for name in ("identify_reps", "couple_steps", "probe_reps", "ramp_steps", "data_rows"):
             if int(getattr(self, name)) < 1:
                 raise ProtocolError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -302,6 +304,7 @@ class PairValues:
         return slice(int(lo), int(hi))
 
     def dense_into(self, out: np.ndarray) -> np.ndarray:
+        """Write the entries into the dense (windows, areas, areas) array ``out`` and return it."""
         out[self.window, self.pre, self.post] = self.value.astype(out.dtype)
         return out
 
@@ -349,6 +352,7 @@ class Fibers:
         return bool(np.any((self.pairs.pre[s] == pre) & (self.pairs.post[s] == post)))
 
     def dense_into(self, out: np.ndarray) -> np.ndarray:
+        """Write the fibres into the dense (windows, areas, areas) boolean array ``out`` and return it."""
         A = out.shape[1]
         off = ~np.eye(A, dtype=bool)
         for w in np.flatnonzero(self.sends.any(axis=1) & self.hears.any(axis=1)):
@@ -466,6 +470,7 @@ class Protocol:
         return int(self.phase.shape[0])
 
     def windows(self, phase: str) -> np.ndarray:
+        """Indices of the windows of ``phase`` (one of :data:`PHASES`), in order."""
         return np.flatnonzero(self.phase == PHASES.index(phase))
 
     def shape_key(self) -> tuple:
@@ -535,6 +540,7 @@ class Protocol:
         )
 
     def summary(self) -> dict:
+        """The protocol in brief: windows in all and per phase, its parameters and the coupled links."""
         return {
             "n_windows": self.n_windows,
             **{f"n_{p}": int(len(self.windows(p))) for p in PHASES},

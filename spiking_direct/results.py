@@ -157,6 +157,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def write_json(path: Path, obj: dict) -> None:
+    """``obj`` as indented JSON at ``path``, written atomically (NumPy values as plain ones, non-finite floats as
+    null)."""
     atomic_write_bytes(path, json.dumps(_clean(obj), indent=1, default=_default).encode())
 
 
@@ -194,11 +196,13 @@ def write_csv(path: Path, frame) -> None:
 
 
 def read_json(path: Path) -> dict:
+    """The JSON object stored at ``path``."""
     with open(path) as fh:
         return json.load(fh)
 
 
 def write_npz(path: Path, **arrays) -> None:
+    """``arrays`` as a compressed ``.npz`` file at ``path``, written atomically."""
     import io
 
     buf = io.BytesIO()

@@ -73,6 +73,7 @@ def register(name):
 
 
 def names() -> list[str]:
+    """The names of the registered backends."""
     return sorted(_REGISTRY)
 
 
@@ -119,6 +120,8 @@ class RuntimeBackend(Backend):
         """Nothing to check: the runtime device needs no compiler."""
 
     def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None, allowed=None):
+        """Run ``protocol`` on Brian2's runtime device (see :meth:`Backend.run`); the user's Brian2 state is as before
+        afterwards."""
         with isolated():
             return self._run(protocol, n_sets, set_area, params, seed, progress, values, monitors, allowed)
 
@@ -376,6 +379,7 @@ class CppStandaloneBackend(Backend):
         self._tmp_root = owned_tempdir(prefix)
 
     def prepare_prefs(self):
+        """Set the Brian2 preferences of a build (make jobs, no OpenMP, the vectorising compiler flag)."""
         import brian2 as b2
 
         b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{make_jobs()}"]
@@ -384,6 +388,7 @@ class CppStandaloneBackend(Backend):
         b2.prefs.codegen.cpp.extra_compile_args_gcc = args + [VECTORIZE_FLAG]
 
     def check(self):
+        """Check that a C++ compiler and ``make`` are available, before any code generation."""
         check_compiler()
 
     def codeobj_class(self):
@@ -707,6 +712,8 @@ class CudaStandaloneBackend(CppStandaloneBackend):
     device_name = "cuda_standalone"
 
     def check(self, need_gpu: bool = False):
+        """Check for a C++ compiler, ``nvcc``, brian2cuda and a supported compute capability (and, with ``need_gpu``, a
+        visible GPU) before any code generation."""
         check_compiler()
         if shutil.which("nvcc") is None:
             raise BackendError("cuda_standalone needs the CUDA compiler 'nvcc' on PATH (install the CUDA toolkit)")
@@ -734,6 +741,8 @@ class CudaStandaloneBackend(CppStandaloneBackend):
         return None if visible_gpus() else DEFAULT_CUDA_CC
 
     def prepare_prefs(self):
+        """The C++ preferences adapted to nvcc (C++17, no host-only flags) plus brian2cuda's compute capability and
+        GPU."""
         import brian2 as b2
 
         super().prepare_prefs()
@@ -794,6 +803,7 @@ class CudaStandaloneBackend(CppStandaloneBackend):
         return None
 
     def run(self, protocol, n_sets, set_area, params, seed, progress=None, values=None, monitors=None, allowed=None):
+        """Check for a GPU, then run as :class:`CppStandaloneBackend` does on the CUDA build."""
         self.check(need_gpu=True)
         return super().run(
             protocol,

@@ -149,6 +149,8 @@ class SpikingParams:
         return replace(self, network=network, clock=clock)
 
     def validate(self) -> None:
+        """Check the parameters across fields; one :class:`~spiking_direct.errors.SpikingError` line naming the problem
+        and the allowed values."""
         if self.n < 2:
             raise SpikingError(f"area size n must be >= 2, got {self.n}")
         if self.network == "clocked" and float(self.clock.dt) > float(cap_dt(self.n)) * (1 + 1e-9):

@@ -38,6 +38,7 @@ def pair_form(n_windows: int, n_areas: int) -> bool:
 
 
 def is_pair_form(values_or_ns: dict) -> bool:
+    """Whether TimedArray values (or a namespace) hold the protocol in the pair form (``gain_pair``)."""
     return "gain_pair" in values_or_ns
 
 
