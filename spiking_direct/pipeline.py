@@ -89,11 +89,11 @@ def prepare(config: RunConfig, model: CausalModel | None = None, progress=None):
     model = model or get_model(config.model)
     encoding = Encoding.for_model(model, config.encoding, config.separation)
     crowded = check_area_sizes(config, model, encoding)  # ConfigError where an area cannot hold them
-    if crowded:
+    estimate = check_fits(config, model)  # MemoryLimitError, with the options, before anything is built
+    if crowded:  # only for a run that goes ahead: a refused run says one line, the refusal
         import warnings
 
         warnings.warn(crowded, stacklevel=2)
-    estimate = check_fits(config, model)  # MemoryLimitError, with the options, before anything is built
     if progress:
         progress(f"memory estimate: {estimate}")
     table = None
