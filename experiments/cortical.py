@@ -412,13 +412,19 @@ def plot_assemblies(support: pd.DataFrame, cap: pd.DataFrame, path: Path) -> Non
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     ax = axes[0]
     for (n, seed, s), g in support[support.drive == "own"].groupby(["n", "seed", "set"]):
         ax.plot(g["presentation"], g["support"], color="C0" if n == 1000 else "C1", alpha=0.7)
         ax.plot(g["presentation"], g["winners"], color="C0" if n == 1000 else "C1", ls=":", alpha=0.7)
-    ax.set(xlabel="presentation", ylabel="cells", title="support (solid) and winners (dotted)\nC0: n=1000, C1: n=2000")
+    ax.set(
+        xlabel="presentation",
+        ylabel="cells",
+        title="support (solid) and winners (dotted)\nblue: n = 1000, orange: n = 2000",
+    )
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax = axes[1]
     conds = [
         c for c in ("own", "double", "half", "own+up5", "own+up10", "two", "none", "off") if c in set(cap.condition)

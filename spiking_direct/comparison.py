@@ -339,22 +339,31 @@ def plot_agreement(comparison: dict, path: Path) -> Path:
     ax.errorbar(x, y, xerr=sx, yerr=sy, fmt="o", ms=4, capsize=2, color="tab:blue", label="link (mean ± sd)")
     for i, (xi, yi) in enumerate(zip(x, y)):
         ax.annotate(str(i + 1), (xi, yi), fontsize=7, xytext=(3, 3), textcoords="offset points")
-    lo = min(0.0, float(np.nanmin([x.min(), y.min()])))
-    line = np.array([lo, 1.0])
+    # a square view around the links and their error bars (identity included), not the whole 0-1 range
+    lo = float(np.nanmin(np.concatenate([x - sx, y - sy])))
+    hi = float(np.nanmax(np.concatenate([x + sx, y + sy])))
+    pad = 0.08 * max(hi - lo, 1e-3)
+    lo, hi = lo - pad, hi + pad
+    line = np.array([lo, hi])
     band = 1.96 * float(np.median(se)) if S > 1 else 0.0
     ax.fill_between(line, line - band, line + band, color="grey", alpha=0.25, label="identity ± seed noise (95 %)")
     ax.plot(line, line, color="k", lw=0.7, label="identity (perfect agreement)")
     rel = ag["reliability"]
-    ax.set_xlim(lo, 1)
-    ax.set_ylim(lo, 1)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
     ax.set_xlabel("rate engine Δprop")
     ax.set_ylabel("spiking engine Δprop")
     ax.legend(fontsize=8, loc="lower right")
+
+    def f2(v) -> str:  # undefined values are NaN in memory and null once read back from comparison.json
+        return "n/a" if v is None or not np.isfinite(v) else f"{v:.2f}"
+
     ax.set_title(
         f"{comparison['scm']}, forward links, {S} seeds\n"
-        f"CCC {ag['ccc']:.2f} [{ag['ccc_ci95'][0]:.2f}, {ag['ccc_ci95'][1]:.2f}]; split-half reliability rate "
-        f"{rel['rate']['spearman_brown']:.2f}, spiking {rel['spiking']['spearman_brown']:.2f}\n"
-        f"ceiling sqrt(rel_rate rel_spiking) {ag['ceiling']:.2f}; corrected CCC {ag['ccc_corrected']:.2f}",
+        f"CCC {f2(ag['ccc'])} [{f2(ag['ccc_ci95'][0])}, {f2(ag['ccc_ci95'][1])}]; split-half reliability rate "
+        f"{f2(rel['rate']['spearman_brown'])}, spiking {f2(rel['spiking']['spearman_brown'])}\n"
+        f"ceiling sqrt(rel_rate rel_spiking) {f2(ag['ceiling'])}; corrected CCC {f2(ag['ccc_corrected'])}",
         fontsize=9,
     )
     d = y - x

@@ -19,7 +19,7 @@ def have_compiler() -> bool:
     return shutil.which("g++") is not None and shutil.which("make") is not None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def alzheimer_run():
     """``alzheimer_run(seed=0, overrides=())`` -> result dict (cached per arguments)."""
     if not have_compiler():
