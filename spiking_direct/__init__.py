@@ -21,6 +21,7 @@ _LAZY = {
     "run": "api",
     "compare": "api",
     "run_sweep": "api",
+    "discover": "api",
     "build": "api",
     "collect": "api",
     "configure": "api",

@@ -37,6 +37,7 @@ from .results import Result
 
 __all__ = [
     "run",
+    "discover",
     "compare",
     "run_sweep",
     "build",
@@ -238,6 +239,50 @@ def run(
     from . import pipeline
 
     return pipeline.run(cfg, out=out, progress=_progress(progress), figures=figures, model=obj, monitors=monitors)
+
+
+def discover(
+    model="alzheimer",
+    data=None,
+    *,
+    T: int = 1000,
+    autocorrelation: float = 0.0,
+    engine: str = "rate",
+    rule: str = "predictive",
+    seed: int = 0,
+    out=None,
+    progress=False,
+    figures: bool = True,
+    **kwargs,
+):
+    """Learn who drives whom from a time series with assemblies (every ordered pair of areas plastic
+    alike; no link, lead or gain given): :func:`spiking_direct.discovery.run.discover`.
+
+    .. code-block:: python
+
+        res = sd.discover("asia", T=2000, seed=1, out="runs/asia_discover")
+        res.scores      # every ordered pair's score (a DataFrame)
+        res.graph       # the links above the time-shuffled null
+        res.metrics     # AUROC ... against the model's lag-1 links
+
+    ``data``: a CSV (a time column and one column per variable) or DataFrame to learn from;
+    ``model`` then declares its variables and values and gives the truth (``model=None``: data
+    alone, no metrics)."""
+    from .discovery.run import discover as _discover
+
+    return _discover(
+        model,
+        data,
+        T=T,
+        autocorrelation=autocorrelation,
+        engine=engine,
+        rule=rule,
+        seed=seed,
+        out=out,
+        progress=_progress(progress),
+        figures=figures,
+        **kwargs,
+    )
 
 
 def _data_file(data, out: Path) -> str:

@@ -129,3 +129,38 @@ def test_score_blocks_ignore_the_diagonal_and_one_hot_offsets():
     W[0, 2] += 1.0
     sc = score_blocks(W, enc, rates, "hebbian")
     assert sc[0, 1] > 0 and sc[1, 0] == 0 and sc[0, 0] == 0
+
+
+def test_discover_writes_a_run_folder_and_learns_the_chain(tmp_path):
+    import json
+
+    import spiking_direct as sd
+
+    res = sd.discover(motif("chain", strength=0.8), T=1500, seed=3, null_runs=9, out=tmp_path / "run")
+    assert set(res.graph) == {("A", "B"), ("B", "C")}
+    assert res.metrics["auroc"] == 1.0 and res.metrics["graph_false_positives"] == 0
+    saved = json.loads((tmp_path / "run" / "result.json").read_text())
+    assert saved["graph"] == [["A", "B"], ["B", "C"]] and saved["seed"] == 3 and saved["engine"] == "rate"
+    assert "numpy" in saved["versions"] and saved["params"]["k"] == DiscoveryParams().k
+    assert (tmp_path / "run" / "figures" / "discovery.png").stat().st_size > 10_000
+    assert list(res.scores.columns) == ["A", "B", "C"]
+    again = sd.discover(motif("chain", strength=0.8), T=1500, seed=3, null_runs=9)
+    np.testing.assert_array_equal(again.scores.to_numpy(), res.scores.to_numpy())
+
+
+def test_discover_from_csv_by_cli(tmp_path, capsys):
+    from spiking_direct.cli import main
+
+    dyn = dynamic(motif("common_driver", strength=0.9), lags=1, autocorrelation=0.0)
+    path = tmp_path / "series.csv"
+    dyn.simulate(1500, np.random.default_rng(5)).to_csv(path, index=False)
+    assert (
+        main(["discover", "none", "--data", str(path), "--null-runs", "9", "--out", str(tmp_path / "r"), "--quiet"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "A -> B" in out and "A -> C" in out and "B -> C" not in out and "C -> B" not in out
+    assert main(["discover", "none", "--quiet"]) == 2  # no model and no data: one line
+    assert "give a causal model" in capsys.readouterr().err
+    assert main(["discover", "asia", "--engine", "gpu", "--quiet"]) == 2
+    assert "choose one of: rate, spiking" in capsys.readouterr().err
