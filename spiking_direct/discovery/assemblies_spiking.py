@@ -114,10 +114,26 @@ def _step_ms(step, dt_ms: float) -> float:
 
 
 def _shape_key(rule: str, N: int, T: int, step_ms: float) -> str:
-    from ..models.discovery import DiscoveryCellParams
+    """The folder name of a build: the shape, and a digest of the model (cell parameters, equations,
+    code, Brian2's version), so that a build folder made by another version of the model is not reused."""
+    from ..models import discovery as model
 
-    cell = repr(DiscoveryCellParams())
-    digest = hashlib.sha1(cell.encode()).hexdigest()[:8]
+    (cell_eqs, *cell_code), (syn_eqs, *syn_code) = model.discovery_cell_model(), model.discovery_synapse_model(rule)
+    text = repr(
+        (
+            model.DiscoveryCellParams(),
+            str(cell_eqs),
+            cell_code,
+            str(syn_eqs),
+            syn_code,
+            model.eligibility_pathways(),
+            model.CELL_BOUNDARY,
+            model.INPUT_KICK,
+            model.NOISE_UPDATE,
+            import_brian2().__version__,
+        )
+    )
+    digest = hashlib.sha1(text.encode()).hexdigest()[:10]
     return f"dspk-{rule}-N{N}-T{T}-S{step_ms:g}-{digest}"
 
 
