@@ -49,6 +49,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # one BLAS thread: the methods' small least-squares fits are faster so
 
 import argparse  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from functools import partial  # noqa: E402
@@ -96,7 +97,11 @@ MOTIF_KEY = ["motif", "autocorrelation", "T", "seed", "method"]
 ASSEMBLY_METHODS: dict[str, tuple[str, str]] = {
     "assemblies_rate_hebbian": ("rate", "hebbian"),
     "assemblies_rate_predictive": ("rate", "predictive"),
+    "assemblies_spiking_hebbian": ("spiking", "hebbian"),
+    "assemblies_spiking_predictive": ("spiking", "predictive"),
 }
+#: Where the spiking engine's standalone builds go (one per network shape, reused by every run and process).
+BUILD_DIR = Path(tempfile.gettempdir()) / "spiking_direct_discover_builds"
 #: Where the assembly protocol's settings (:class:`DiscoveryParams` defaults: eta, t_half, k, p_fire)
 #: were chosen: these processes with seeds 101-104, never the benchmark's seeds.
 TUNED_ON = (
@@ -148,7 +153,8 @@ def _score(method: str, series, seed: int = 0, plastic: bool = True) -> tuple[np
     if method in ASSEMBLY_METHODS:
         engine, rule = ASSEMBLY_METHODS[method]
         prm = DiscoveryParams(plastic=plastic)
-        fn = partial(assembly_scores, rule=rule, engine=engine, seed=seed, params=prm)
+        extra = {"build_dir": BUILD_DIR} if engine == "spiking" else {}
+        fn = partial(assembly_scores, rule=rule, engine=engine, seed=seed, params=prm, **extra)
     else:
         fn = METHODS[method]
     t0 = time.perf_counter()
