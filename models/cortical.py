@@ -55,6 +55,17 @@ The cap: E%-max inside a gamma cycle
     the assembly size, is set by the loop latency against ``tau_theta`` and by
     the spread of the excitation; it is measured, not imposed
     (``experiments/cortical.py``).
+Feedforward inhibition (off by default)
+    the input cells can also drive the interneurons of their own area (probability ``p_in_i``,
+    weight ``w_in_i``, static), holding that conductance like their drive of the excitatory cells
+    (``g_stim`` of the interneurons), from ``delay_in_i`` (1 ms) after the volley until
+    ``delay_in_i`` after its end: the thalamocortical feedforward inhibition that recruits PV
+    cells a millisecond or two before the pyramidal cells fire (Pouille & Scanziani 2001;
+    Gabernet et al. 2005; Isaacson & Scanziani 2011), a candidate divisive normalisation of the
+    drive (Carandini & Heeger 2012). It is off (``w_in_i`` = 0: no synapses, and the
+    interneurons' equations are those without it) because in the area experiment it did not
+    hold the cap: it shrank the assemblies without keeping the winners under a doubled drive
+    within +-25 % of the own size (measured values in the change log).
 Delays
     every local pathway has a synaptic delay (``delay_ee`` 1.5 ms,
     ``delay_ei``, ``delay_ie``, ``delay_ii`` 1 ms) and fibres between areas
@@ -155,6 +166,10 @@ class CorticalParams:
     w_in_max: Quantity = Q(1 * nS)  # upper (soft) bound of an input weight
     A_in_plus: float = 0.5  # input potentiation per spike while the input drives, in units of (w_in_max - w)
     A_in_het: float = 0.1  # heterosynaptic depression of every input synapse of a firing cell, in units of w
+    # feedforward inhibition: input cells also drive the interneurons of their area (static, held like g_stim)
+    p_in_i: float = 0.5  # probability that an input cell contacts an interneuron of its area
+    w_in_i: Quantity = Q(0 * nS)  # input -> interneuron weight (held conductance; 0: no feedforward inhibition)
+    delay_in_i: Quantity = Q(1 * ms)  # input -> interneuron delay (onset and end of the held drive)
     # recurrent synapses (plastic during assembly formation)
     w_ee_init: Quantity = Q(0.1 * nS)  # initial recurrent weight (drawn uniformly in [0, w_ee_init])
     w_ee_max: Quantity = Q(8 * nS)  # upper (soft) bound of a recurrent weight
@@ -171,6 +186,8 @@ class CorticalParams:
             raise ModelError("cortical: the reversal potentials must satisfy E_i < E_L < E_e")
         if not 0 * nS <= self.w_in <= self.w_in_max:
             raise ModelError(f"cortical: w_in must be in [0, w_in_max = {self.w_in_max}], got {self.w_in}")
+        if self.w_in_i < 0 * nS:
+            raise ModelError(f"cortical: w_in_i must be >= 0, got {self.w_in_i}")
         if not 0 * nS <= self.w_inter_init <= self.w_inter_max:
             raise ModelError(
                 f"cortical: w_inter_init must be in [0, w_inter_max = {self.w_inter_max}], got {self.w_inter_init}"
@@ -183,7 +200,7 @@ class CorticalParams:
 
     def namespace(self) -> dict:
         ns = dict(asdict(self))
-        for key in ("inh_ratio", "p_in", "p_ee", "p_ei", "p_ie", "p_ii", "bg_ratio"):
+        for key in ("inh_ratio", "p_in", "p_in_i", "p_ee", "p_ei", "p_ie", "p_ii", "bg_ratio"):
             ns.pop(key)
         ns.update(background_sd(self))
         for name, tau in (("e", self.tau_bg_e), ("i", self.tau_bg_i)):
@@ -255,12 +272,15 @@ def excitatory_model() -> tuple[Equations, str, str]:
     return eqs, "v > v_th", "v = v_reset"
 
 
-def inhibitory_model() -> tuple[Equations, str, str]:
+def inhibitory_model(feedforward: bool = False) -> tuple[Equations, str, str]:
     """Equations, threshold and reset of the fast-spiking interneurons (same synapse kinetics and
-    background conductances, scaled to the interneuron's leak; no theta drive)."""
+    background conductances, scaled to the interneuron's leak; no theta drive). ``feedforward``
+    adds ``g_stim``, the held drive of the input cells (:func:`input_inhibitory_synapse_model`);
+    without it the equations are those of the network without feedforward inhibition."""
+    stim = " + g_stim" if feedforward else ""
     eqs = Equations(
-        """
-        dv/dt = (g_L_I * (E_L - v) + (g_ampa + g_nmda + g_bg_e) * (E_e - v)
+        f"""
+        dv/dt = (g_L_I * (E_L - v) + (g_ampa + g_nmda{stim} + g_bg_e) * (E_e - v)
                  + (g_gaba + g_bg_i) * (E_i - v)) / C_m_I : volt (unless refractory)
         dg_ampa/dt = -g_ampa / tau_ampa : siemens
         dg_nmda/dt = -g_nmda / tau_nmda : siemens
@@ -270,6 +290,8 @@ def inhibitory_model() -> tuple[Equations, str, str]:
         area : integer (constant)
         """
     )
+    if feedforward:
+        eqs += Equations("g_stim : siemens")
     return eqs, "v > v_th_I", "v = v_reset_I"
 
 
@@ -350,6 +372,14 @@ def input_synapse_model() -> tuple[Equations, dict, str]:
     return eqs, on_pre, on_post
 
 
+def input_inhibitory_synapse_model() -> dict:
+    """Static input -> interneuron synapses (feedforward inhibition): ``on_pre`` pathways. At the
+    volley (``pre``, delayed by ``delay_in_i``) each synapse adds ``w_in_i`` to the interneuron's
+    ``g_stim`` and takes it back at the ``off`` event (delayed the same), as the input synapses onto
+    the excitatory cells hold theirs."""
+    return {"pre": "g_stim_post += w_in_i", "off": "g_stim_post -= w_in_i"}
+
+
 def recurrent_synapse_model() -> tuple[Equations, str, str]:
     """Plastic recurrent E -> E synapses inside an area (symmetric Hebbian rule with soft bounds,
     event-driven traces): equations, ``on_pre`` and ``on_post``. Plastic where
@@ -381,5 +411,6 @@ __all__ = [
     "EXCITATORY_ON_PRE",
     "input_cell_model",
     "input_synapse_model",
+    "input_inhibitory_synapse_model",
     "recurrent_synapse_model",
 ]

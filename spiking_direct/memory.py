@@ -471,11 +471,14 @@ CELL_E_CORTICAL, CELL_I_CORTICAL = 2 * CELL_E, 2 * CELL_E
 def _cortical_local(p, A: int, n_sets: int, caps: float) -> tuple[float, float, float, float]:
     """The cortical network's local synapse arrays, those with their spike queues, its cells, and its
     spikes: input -> E (pre, post: int32; w, w_on: float64), recurrent E -> E (pre, post; w and the
-    two event-driven traces with their last update time), E -> I, I -> E and I -> I (pre, post)."""
+    two event-driven traces with their last update time), input -> I (when w_in_i > 0), E -> I, I -> E and
+    I -> I (pre, post)."""
     cp, n, k = p.cortical, int(p.n), p.k_eff
     n_i, n_in = cp.n_inh(n), int(p.inp.n_per_set)
+    p_in_i = cp.p_in_i if float(np.asarray(cp.w_in_i)) > 0 else 0.0  # no synapses without feedforward inhibition
     counts = {
         "in": (n_sets * n_in * n * cp.p_in, 24.0, [n_sets * n_in], [n], cp.p_in),
+        "in_i": (n_sets * n_in * n_i * p_in_i, 8.0, [n_sets * n_in], [n_i], p_in_i),
         "rec": (A * n * n * cp.p_ee, 40.0, [A * n], [n], cp.p_ee),
         "ei": (A * n * n_i * cp.p_ei, 8.0, [A * n], [n_i], cp.p_ei),
         "ie": (A * n_i * n * cp.p_ie, 8.0, [A * n_i], [n], cp.p_ie),

@@ -94,6 +94,40 @@ def test_every_local_pathway_is_delayed_and_fibres_more(objects):
     assert d["syn_ee"].size and d["syn_ee"].min() >= 2.0
 
 
+def test_feedforward_inhibition_is_off_by_default_and_delayed_when_on():
+    """Input cells -> interneurons of their own area (``w_in_i`` > 0): static, both the onset
+    (``pre``) and the end (``off``) of the held drive delayed by ``delay_in_i`` >= 1 ms; absent at
+    the default ``w_in_i`` = 0."""
+    from dataclasses import replace
+
+    from brian2 import nS
+
+    from spiking_direct.brian_state import isolated
+    from spiking_direct.engines.network import SpikingParams, build_network
+
+    base = SpikingParams(n=80).with_network("cortical")
+    assert base.cortical.w_in_i == 0 * nS and base.cortical.delay_in_i >= 1 * ms
+    on = replace(base, cortical=replace(base.cortical, w_in_i=0.05 * nS))
+    set_area = np.array([0, 0, 1, 1])
+    for params, expected in ((base, False), (on, True)):
+        with isolated():
+            brian2.set_device("runtime")
+            brian2.prefs.codegen.target = "numpy"
+            network = build_network(params, 2, 4, set_area)
+            objs = {obj.name: obj for obj in network.net.objects}
+            assert ("syn_input_inh" in objs) is expected
+            if not expected:
+                continue
+            S = objs["syn_input_inh"]
+            assert len(S) > 0
+            for pathway in (S.pre, S.off):
+                assert np.min(np.asarray(pathway.delay[:] / ms)) >= 1.0
+            n_i, n_in = params.cortical.n_inh(params.n), params.inp.n_per_set
+            area_in = set_area[np.asarray(S.i[:]) // n_in]
+            assert np.array_equal(area_in, np.asarray(S.j[:]) // n_i)  # each input reaches its own area only
+            assert "g_stim" in str(objs["inh"].equations)
+
+
 def test_nothing_is_reset_at_window_boundaries(objects):
     t_win = float(objects["params"].clock.T_win / ms)
     assert set(objects["regular"]) == {"theta_clock_update", "exc_background", "inh_background"}

@@ -9,7 +9,8 @@ Objects, all areas in one group per population (areas are index ranges):
 ``exc`` (``A * n`` excitatory cells), ``inh`` (``A * n_inh`` interneurons),
 ``theta_clock`` (one cell per area: its theta conductance and volley step),
 ``inputs`` (the input sets' cells), and the synapses ``syn_input`` (input -> E,
-plastic during assembly formation), ``syn_rec`` (E -> E inside an area, plastic
+plastic during assembly formation), ``syn_input_inh`` (input -> I, static: the
+feedforward inhibition, when ``w_in_i`` > 0), ``syn_rec`` (E -> E inside an area, plastic
 during assembly formation), ``syn_ei``, ``syn_ie``, ``syn_ii`` (the local
 circuit, static) and ``syn_ee`` (E -> E between areas: the protocol's STDP).
 Every pathway has a synaptic delay; no state variable is set at a window
@@ -48,10 +49,11 @@ def build_cortical_network(
     C = _theta_clock(n_areas, ns)
     E, I = _cells(params, n_areas, ns, C, codeobj_class)
     Inp, S_in = _input(params, set_area, ns, C, E, codeobj_class)
+    S_in_i = _input_inhibitory(params, Inp, I, ns)
     S_rec, S_ei, S_ie, S_ii = _local_synapses(params, E, I, ns)
     S_ee = _fibres(params, E, ns, allowed)
     spikes = b2.SpikeMonitor(E, record=True, name="exc_spikes")
-    objects = [C, E, I, Inp, S_in, S_rec, S_ei, S_ie, S_ii, S_ee, spikes]
+    objects = [C, E, I, Inp, S_in, *S_in_i, S_rec, S_ei, S_ie, S_ii, S_ee, spikes]
     state = parts.state_monitor(E, monitors)
     if state is not None:
         objects.append(state)
@@ -77,6 +79,7 @@ def _namespace(params, A: int, values: dict, allowed, timed_names) -> tuple[dict
         "n_E": params.n,
         "n_I": cp.n_inh(params.n),
         "p_in": cp.p_in,
+        "p_in_i": cp.p_in_i,
         "p_ee": cp.p_ee,
         "p_ei": cp.p_ei,
         "p_ie": cp.p_ie,
@@ -126,7 +129,7 @@ def _cells(params, A: int, ns: dict, C, codeobj_class):
     E.g_theta = b2.linked_var(C, "g_theta", index=np.repeat(np.arange(A), n))
     E.run_regularly(cx.BACKGROUND_UPDATE, dt=cp.bg_dt, when="start", name="exc_background")
 
-    inh_eqs, inh_thr, inh_reset = cx.inhibitory_model()
+    inh_eqs, inh_thr, inh_reset = cx.inhibitory_model(feedforward=_feedforward(cp))
     I = b2.NeuronGroup(
         A * n_i,
         inh_eqs,
@@ -181,6 +184,34 @@ def _input(params, set_area, ns: dict, C, E, codeobj_class):
     S_in.connect(j="k for k in sample(area_pre * n_E, (area_pre + 1) * n_E, p=p_in)")
     S_in.w = "clip(w_in * exp(w_in_spread * randn() - w_in_spread**2 / 2), 0*nS, w_in_max)"
     return Inp, S_in
+
+
+def _feedforward(cp) -> bool:
+    """Whether the input cells drive the interneurons (feedforward inhibition: ``w_in_i`` and
+    ``p_in_i`` above 0)."""
+    return float(np.asarray(cp.w_in_i)) > 0 and cp.p_in_i > 0
+
+
+def _input_inhibitory(params, Inp, I, ns: dict) -> list:
+    """The feedforward inhibition: static input -> interneuron synapses holding ``w_in_i`` on the
+    interneurons of the input cell's area from ``delay_in_i`` after its volley for ``T_stim``
+    (none when ``w_in_i`` is 0)."""
+    import brian2 as b2
+
+    cp = params.cortical
+    if not _feedforward(cp):
+        return []
+    S = b2.Synapses(
+        Inp,
+        I,
+        on_pre=cx.input_inhibitory_synapse_model(),
+        on_event={"pre": "spike", "off": "off"},
+        delay={"pre": cp.delay_in_i, "off": cp.delay_in_i},
+        namespace=ns,
+        name="syn_input_inh",
+    )
+    S.connect(j="k for k in sample(area_pre * n_I, (area_pre + 1) * n_I, p=p_in_i)")
+    return [S]
 
 
 def _local_synapses(params, E, I, ns: dict):
