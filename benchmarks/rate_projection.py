@@ -51,11 +51,13 @@ import csv  # noqa: E402
 import platform  # noqa: E402
 import resource  # noqa: E402
 import time  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from spiking_direct.engines.rate import project, project_nemo_lazy  # noqa: E402
+from spiking_direct.results import versions, write_json  # noqa: E402
 
 REFERENCE = {0.05: (1241.0, 28.0, "12-16"), 0.1: (817.0, 36.0, "")}
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -184,7 +186,29 @@ def main(argv=None) -> int:
         w = csv.DictWriter(fh, fieldnames=list(runs[0]))
         w.writeheader()
         w.writerows(runs)
-    print(f"wrote {args.out} and {runs_path}")
+    write_json(  # what both tables were run with
+        args.out.with_suffix(".json"),
+        {
+            "tables": [args.out.name, runs_path.name],
+            "engine": "rate",
+            "models": models,
+            "params": {
+                "n": args.n,
+                "k": args.k,
+                "p": args.p,
+                "betas": args.betas,
+                "rounds": args.rounds,
+                "tie_break": args.tie_break,
+                "nemo_candidates": "truncnorm",
+                "threads": 1,
+            },
+            "seeds": list(range(seeds)),
+            "total_s": total_s,
+            "date": datetime.now(timezone.utc).isoformat(),
+            "versions": versions(),
+        },
+    )
+    print(f"wrote {args.out}, {runs_path} and {args.out.with_suffix('.json')}")
     if args.out.resolve() == (RESULTS / "rate_projection.csv").resolve():
         page()
     return 0

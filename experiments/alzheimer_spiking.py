@@ -21,6 +21,7 @@ import argparse
 import sys
 import time
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,7 @@ import pandas as pd
 from spiking_direct import pipeline
 from spiking_direct.cli import parse_seeds
 from spiking_direct.config import RunConfig, apply_overrides
-from spiking_direct.results import write_csv
+from spiking_direct.results import versions, write_csv, write_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # _pages, the results-page writer
 
@@ -123,6 +124,21 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_csv(out / f"alzheimer_spiking{tag}.csv", df)
     write_csv(out / f"alzheimer_spiking{tag}_links.csv", links)
+    base = RunConfig()
+    write_json(  # what both tables were run with
+        out / f"alzheimer_spiking{tag}.json",
+        {
+            "tables": [f"alzheimer_spiking{tag}.csv", f"alzheimer_spiking{tag}_links.csv"],
+            "model": base.model,
+            "engine": base.engine,
+            "backend": base.backend,
+            "seeds": list(seeds),
+            "conditions": CONDITIONS,
+            "config": base.to_dict(),
+            "date": datetime.now(timezone.utc).isoformat(),
+            "versions": versions(),
+        },
+    )
     summary = df.groupby("condition", sort=False).agg(["mean", "std", "min", "max"])
     cols = [
         "delta_p_at_k",

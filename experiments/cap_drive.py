@@ -97,6 +97,7 @@ import io
 import sys
 import time
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -106,7 +107,7 @@ from spiking_direct.engines import backends
 from spiking_direct.engines.spiking import SpikingParams
 from spiking_direct.models import STDPParams
 from spiking_direct.protocol import ProtocolParams, protocol_from_values
-from spiking_direct.results import atomic_write_bytes, write_json
+from spiking_direct.results import atomic_write_bytes, versions, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "experiments"))  # _pages, the results-page writer
@@ -440,6 +441,14 @@ def save(rows, windows, drives, timing, suffix=""):
             "sigma_mV": float(params_for(1000).exc.sigma / mV),
             "reps": REPS,
             "monitor_dt_ms": MON_DT_MS,
+            "n_values": sorted({int(r["n"]) for r in rows}),
+            "seeds": sorted({int(r["seed"]) for r in rows}),
+            "conditions": list(CONDITIONS),
+            "half_strength": HALF,
+            "engine": "spiking (two areas, built here)",
+            "backend": "cpp_standalone",
+            "date": datetime.now(timezone.utc).isoformat(),
+            "versions": versions(),
         },
     )
     return path, wpath, meta

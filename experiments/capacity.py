@@ -54,13 +54,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from spiking_direct.causal import get_model
-from spiking_direct.results import write_csv
+from spiking_direct.results import versions, write_csv, write_json
 from spiking_direct.sweep import RunSpec, Sweep, run_sweep, summarize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -821,6 +822,24 @@ def main() -> None:
     write_csv(res_dir / f"capacity_summary{suffix}.csv", summ)
     cap = capacity_table(ok)
     write_csv(res_dir / f"capacity_largest{suffix}.csv", cap)
+    write_json(  # what every capacity table was run with
+        res_dir / f"capacity{suffix}.json",
+        {
+            "tables": [f"capacity{x}{suffix}.csv" for x in ("", "_links", "_summary", "_largest")],
+            "sweep_folder": str(base.relative_to(ROOT)) if base.is_relative_to(ROOT) else str(base),
+            "stages": {name: len(specs) for name, specs in all_stages},
+            "runs": {"found": len(table), "ok": len(ok)},
+            "stages_run_now": {name: round(s, 1) for name, s in wall.items()},
+            "workers": args.workers,
+            "budget_min": args.budget_min,
+            "engines": sorted(set(table["engine"])),
+            "backend": "cpp_standalone (spiking); numpy (rate)",
+            "seeds": sorted({int(s) for s in table["seed"]}),
+            "params": {"p_inter": P_INTER, "max_all_synapses": MAX_ALL_SYNAPSES, "k": "round(sqrt(n))"},
+            "date": datetime.now(timezone.utc).isoformat(),
+            "versions": versions(),
+        },
+    )
 
     pd.set_option("display.width", 250)
     pd.set_option("display.max_rows", 500)
@@ -977,6 +996,7 @@ def page() -> None:
         tab,
         "experiments/results/capacity_summary.csv",
         raw=ok,
+        sidecar="experiments/results/capacity.json",
         columns={
             "family": "family",
             "engine": "engine",

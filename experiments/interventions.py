@@ -56,6 +56,7 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import dask
@@ -67,7 +68,7 @@ from spiking_direct.causal import get_model
 from spiking_direct.cli import parse_seeds
 from spiking_direct.config import LEARNING_RULES, RunConfig, apply_overrides
 from spiking_direct.interventions import MIN_EFFECT
-from spiking_direct.results import write_csv
+from spiking_direct.results import versions, write_csv, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "experiments"))  # _pages, the results-page writer
@@ -239,9 +240,37 @@ def main() -> None:
         df, pairs = run_all(args, models, seeds, conditions, extra)
         write_csv(out / f"interventions{suffix}.csv", df)
         write_csv(out / f"interventions_pairs{suffix}.csv", pairs)
+        write_json(out / f"interventions{suffix}.json", sidecar(args, models, seeds, conditions, extra, df))
     report_and_plot(df, pairs, models, seeds, extra, suffix, t_start)
     if not args.quick:
         page()
+
+
+def sidecar(args, models, seeds, conditions, extra, df: pd.DataFrame) -> dict:
+    """What the tables of one run of the experiment (``interventions{suffix}*.csv``) were run with."""
+    return {
+        "tables": ["interventions", "interventions_pairs", "interventions_by_distance", "interventions_link_direction"],
+        "models": list(models),
+        "engines": args.engines.split(","),
+        "backend": {"spiking": RunConfig().backend, "rate": "numpy"},
+        "rules": {r: list(LEARNING_RULES[r]) for r in args.rules.split(",")},
+        "conditions": list(conditions),
+        "control_models": list(CONTROL_MODELS),
+        "control_rules": list(CONTROL_RULES),
+        "seeds": list(seeds),
+        "shuffled_table_seed": "10000 + seed",
+        "params": {
+            "intervene_reps": INTERVENE_REPS,
+            "couple_steps": COUPLE_STEPS,
+            "exposure": [] if (args.quick or args.no_exposure) else list(EXPOSURE),
+            "min_effect": MIN_EFFECT,
+            "set": list(extra),
+        },
+        "workers": args.workers,
+        "runs": len(df),
+        "date": datetime.now(timezone.utc).isoformat(),
+        "versions": versions(),
+    }
 
 
 def run_all(args, models, seeds, conditions, extra) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -651,6 +680,7 @@ def page() -> None:
         follow,
         "experiments/results/interventions_pairs.csv",
         raw=pairs,
+        sidecar="experiments/results/interventions.json",
         columns={
             "run": "model, engine, rule",
             "differs": "pairs where association and effect differ",
@@ -724,6 +754,7 @@ def page() -> None:
         p.table(
             dist,
             "experiments/results/interventions_by_distance_alarm.csv",
+            sidecar="experiments/results/interventions_alarm.json",
             columns={
                 "engine": "engine",
                 "links_apart": "links apart (3: 3 or more)",
@@ -763,7 +794,8 @@ def page() -> None:
 def _prov_tail(path: Path) -> str:
     from _pages import provenance
 
-    return provenance(path.relative_to(ROOT)).split("(", 1)[1].rstrip(").")
+    side = path.with_name("interventions_" + path.stem.split("_by_distance_", 1)[-1] + ".json")  # the run's sidecar
+    return provenance(path.relative_to(ROOT), sidecar=side.relative_to(ROOT)).split("(", 1)[1].rstrip(").")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ import argparse
 import csv
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,7 @@ from spiking_direct import pipeline
 from spiking_direct.config import RunConfig, apply_overrides
 from spiking_direct.models import STDPParams
 from spiking_direct.protocol import PHASES
+from spiking_direct.results import versions, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "experiments"))  # _pages, the results-page writer
@@ -134,6 +136,28 @@ def save(rows, path):
         wr.writeheader()
         for r in rows:
             wr.writerow({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()})
+    write_json(path.with_suffix(".json"), sidecar(rows))
+
+
+def sidecar(rows) -> dict:
+    """What the CSV beside it was run with: the sweep, the seed, the engine, the versions and the machine."""
+    return {
+        "model": MODEL,
+        "engine": "spiking",
+        "backend": "cpp_standalone",
+        "seed": SEED,
+        "params": {
+            "p_inter": sorted({r["p_inter"] for r in rows}),
+            "w_max_mV": sorted({r["w_max_mV"] for r in rows}),
+            "package_defaults": {"p_inter": DEFAULT[0], "w_max_mV": DEFAULT[1]},
+            "criteria": {"reverse_max": REVERSE_MAX, "nonlinked_max": NONLINKED_MAX, "cap_factor": CAP_FACTOR},
+            "overrides": ["spiking.stdp.p_inter=P_INTER", "spiking.stdp.w_max=W_MAX mV"],
+            "config": RunConfig(model=MODEL, engine="spiking", backend="cpp_standalone", seed=SEED).to_dict(),
+        },
+        "runs": len(rows),
+        "date": datetime.now(timezone.utc).isoformat(),
+        "versions": versions(),
+    }
 
 
 def load(path):

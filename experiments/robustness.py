@@ -27,14 +27,16 @@ from __future__ import annotations
 
 import argparse
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import tomllib
 
 from spiking_direct import pipeline
 from spiking_direct.config import apply_overrides
-from spiking_direct.results import write_csv
+from spiking_direct.results import versions, write_csv, write_json
 from spiking_direct.sweep import Sweep, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,6 +125,21 @@ def main() -> None:
     out = ROOT / "experiments" / "results"
     out.mkdir(parents=True, exist_ok=True)
     write_csv(out / "robustness.csv", res)
+    write_json(  # what the table was run with
+        out / "robustness.json",
+        {
+            "sweep": tomllib.loads(SWEEP.read_text()),
+            "sweep_file": SWEEP.relative_to(ROOT).as_posix(),
+            "graded_rate_runs": "the sweep's rate runs again with rate.stimulus=graded",
+            "model": "alzheimer",
+            "engines": sorted(set(ok["engine"])),
+            "seeds": sorted({int(s) for s in table["seed"].dropna()}) if "seed" in table else None,
+            "runs": len(table),
+            "failed": int((table["status"] != "ok").sum()),
+            "date": datetime.now(timezone.utc).isoformat(),
+            "versions": versions(),
+        },
+    )
     pd.set_option("display.width", 200)
     print(res.round(3).to_string(index=False))
     print("timing:", {k: round(v, 1) if isinstance(v, float) else v for k, v in timing.items()})
