@@ -131,6 +131,12 @@ def test_batched_readout_equals_the_unbatched_one(low_limit, connectivity):
     part = readout.propagation(rb, asm_b)
     np.testing.assert_array_equal(part.overlap[pairs], pb.overlap[pairs])
     assert np.all(np.isnan(part.overlap[~pairs]))
+    if connectivity == "all":  # the value-level readout (skipped beyond the limit) reads the same rows
+        from spiking_direct import value_readout
+
+        vb, vu = value_readout.analyse(rb, asm_b, model), value_readout.analyse(ru, asm_u, model)
+        assert vb["rows"] and all(r in vu["rows"] for r in vb["rows"])
+        assert vb["summary"]["value_overlap_cc_forward_mean"] == vu["summary"]["value_overlap_cc_forward_mean"]
 
 
 def test_a_batched_run_end_to_end(low_limit, tmp_path):
