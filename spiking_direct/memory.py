@@ -13,17 +13,19 @@ inter-area synapses, ``S`` spikes):
 
 protocol
     the protocol's ``W x A`` arrays (stimulus set and strength, activity,
-    clock offset, the sending and hearing areas of the fibres), the non-zero
-    gains (20 bytes each: window, pre, post, value) and the fibres given pair
-    by pair; plus the data table. The largest single allocation is a ``W x A``
-    float64 array (:attr:`MemoryEstimate.largest_array`).
+    clock offset, the sending and hearing areas of the fibres, the source each
+    area hears in a probe window), the non-zero gains (20 bytes each: window,
+    pre, post, value) and the fibres given pair by pair (those of a batched
+    probe phase beyond :data:`ALL_PAIRS_LIMIT` among them); plus the data
+    table. The largest single allocation is a ``W x A`` float64 array (:attr:`MemoryEstimate.largest_array`).
 spiking engine, ``cpp_standalone``
     the Python process turns the protocol into ``TimedArray`` values and keeps
     them while the binary runs. The values of ordered pairs of areas come in
     the dense form (``W x A x A``, for protocols up to
     :data:`~spiking_direct.protocol.DENSE_PAIRS_LIMIT` values) or in the
     pair form (gains per coupled pair up to the last coupling window, fibres as
-    ``W x A`` sending and hearing areas, two ``A x A`` lookups; see
+    ``W x A`` sending and hearing areas, two ``A x A`` lookups, and a batched
+    probe phase's fibres per selected pair up to its last window; see
     :mod:`spiking_direct.engines.parts`): six float64 copies in all (the
     network's build values, the run's values and Brian2's run arguments), and
     three of the per-area and per-set arrays; the binary holds two more (one of
@@ -73,7 +75,7 @@ import numpy as np
 from . import errors, settings
 from .causal import CausalModel
 from .encoding import Encoding
-from .protocol import DENSE_PAIRS_LIMIT, _plan
+from .protocol import DENSE_PAIRS_LIMIT, _plan, selected_pairs
 
 __all__ = [
     "MemoryEstimate",
@@ -98,7 +100,8 @@ BASE_BINARY = 11 * MiB
 PAIR_RESULT = 4300
 #: models with at most this many ordered pairs of variables have every pair read out; beyond it
 #: :func:`spiking_direct.pipeline.probe_selection` picks the pairs whose propagation is read (the
-#: true links both ways and as many unlinked pairs)
+#: true links both ways and as many unlinked pairs), and the probe phase probes several areas per
+#: window, only these pairs (:func:`spiking_direct.protocol.probe_batches`)
 ALL_PAIRS_LIMIT = 20000
 #: per inter-area synapse leaving an assembly cell, while the readout sums the weights between
 #: assemblies (``readout.synaptic_strength``): their int64 index, pre, post and weight gathered
@@ -388,12 +391,17 @@ class _Sizes:
     card: np.ndarray
     table_rows: int
     bif: bool
+    probe_targets: np.ndarray | None = None  # per area, its listeners in a batched probe phase (None: every area)
+    probe_fibres: int = 0  # fibres given pair by pair in a batched probe phase: (window, source, listener)
 
 
 def _sizes(config, model: CausalModel) -> _Sizes:
     encoding = Encoding.for_model(model, config.encoding, config.separation)
-    plan = _plan(model, encoding, config.protocol, np.random.default_rng(int(config.seed)))
     A = model.n_variables
+    probe = selected_pairs(model, int(config.seed)) if A * (A - 1) > ALL_PAIRS_LIMIT else None
+    plan = _plan(model, encoding, config.protocol, np.random.default_rng(int(config.seed)), probe)
+    sets_per_area = np.array([len(s) for s in plan.sets_of])
+    targets = None if probe is None else probe.sum(axis=1)
     pairs = np.zeros((A, A), dtype=bool)
     for u, v in plan.links:
         pairs[u, v] = pairs[v, u] = True
@@ -411,10 +419,12 @@ def _sizes(config, model: CausalModel) -> _Sizes:
         n_links=len(plan.links),
         partners=pairs.sum(axis=1),
         n_sets=encoding.n_sets,
-        sets_per_area=np.array([len(s) for s in plan.sets_of]),
+        sets_per_area=sets_per_area,
         card=np.asarray(plan.card),
         table_rows=rows,
         bif=getattr(model, "bayesian_network", None) is not None,
+        probe_targets=targets,
+        probe_fibres=0 if targets is None else int(config.protocol.probe_reps * np.sum(sets_per_area * targets)),
     )
 
 
@@ -433,13 +443,13 @@ def _region(windows: int, slice_bytes: float, touches: float, page: int) -> floa
 def _protocol_bytes(s: _Sizes, params) -> tuple[float, int]:
     """(resident bytes, largest allocation) of the protocol's arrays and data table."""
     A, W, c = s.A, s.W, s.counts
-    # stim_set, stim_strength, active, offset, the fibres' sending and hearing areas + the (W,) arrays
-    per_window = A * (4 + 8 + 1 + 8 + 1 + 1) + 17
+    # stim_set, stim_strength, active, offset, the fibres' sending and hearing areas, probe_of + the (W,) arrays
+    per_window = A * (4 + 8 + 1 + 8 + 1 + 1 + 4) + 17
     # gain: both directions of every coupled link in its coupling windows, 20 bytes per entry (and the
     # Python lists they are gathered in, about 100 bytes per entry while the protocol is written); the
     # coupled fibres pair by pair where they transmit
     entries = 2.0 * s.n_links * params.couple_steps * (1.5 if params.couple_transmit else 1.0)
-    gain = entries * (20 + 100)
+    gain = entries * (20 + 100) + s.probe_fibres * (20 + 100)  # and the fibres of a batched probe phase
     table = s.table_rows * A * 8.0
     coupled = c["couple"] * 64 + s.n_links * params.couple_steps * 64  # Python lists of (u, v) tuples
     return W * per_window + gain + table + coupled, W * A * 8
@@ -449,8 +459,11 @@ def _caps(s: _Sizes, params, linked: bool, extra_rounds: int = 0) -> float:
     """Expected number of caps, i.e. of (window, round, area) in which an area fires:
     each stimulated area in the identify windows, both areas of every link in the
     coupling windows (``extra_rounds`` repeat them), the probed area and every
-    area its fibres reach in the probe windows, every area in the intervene windows."""
+    area its fibres reach in the probe windows (a batched probe phase: its listeners),
+    every area in the intervene windows."""
     targets = s.partners if linked else np.full(s.A, s.A - 1)
+    if s.probe_targets is not None:  # linked: the sampled unlinked listeners have no synapse
+        targets = np.minimum(targets, s.probe_targets)
     identify = params.identify_reps * s.n_sets
     couple = 2.0 * params.couple_steps * s.n_links * (1 + extra_rounds)
     probe = params.probe_reps * float(np.sum(s.sets_per_area * (1 + targets)))
@@ -555,6 +568,9 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
             gain_rows = c_rows = s.counts["identify"] + s.counts["couple"] + 1
             coupled_pairs = 2 * s.n_links + 1
             dense = c_rows * coupled_pairs * 8.0 + 2 * A * A * 8.0 + 2 * W * A * 8.0
+            if s.probe_targets is not None:  # a batched probe phase: its fibres per pair, up to its last window
+                probe_rows = s.counts["identify"] + s.counts["couple"] + s.counts["probe"] + 1
+                dense += probe_rows * (int(s.probe_targets.sum()) + 1) * 8.0
             if config.protocol.couple_transmit:
                 dense += gain_rows * (s.n_links + 1) * 8.0
         else:

@@ -18,7 +18,7 @@ from .encoding import Encoding
 from .engines import get_engine
 from .memory import ALL_PAIRS_LIMIT
 from .metrics import structure_metrics
-from .protocol import PHASES, direct_protocol
+from .protocol import PHASES, direct_protocol, selected_pairs
 from .recording import Recording
 from .results import SCHEMA_VERSION, Result, versions, write_json, write_json_timed, write_npz
 
@@ -102,7 +102,8 @@ def prepare(config: RunConfig, model: CausalModel | None = None, progress=None):
 
         table = load_table(config.data, model)
     rng = np.random.default_rng(int(config.seed))
-    return model, encoding, direct_protocol(model, encoding, config.protocol, rng, table=table)
+    pairs = probe_pairs(model, int(config.seed))
+    return model, encoding, direct_protocol(model, encoding, config.protocol, rng, table=table, probe_pairs=pairs)
 
 
 def simulate(
@@ -127,46 +128,54 @@ def probe_selection(model: CausalModel, seed: int) -> dict:
     link in both directions and a sample (as many, drawn with a generator seeded ``seed``) of the
     ordered pairs of unlinked variables. ``mask`` (A x A bool) marks them. A pair outside the
     selection scores 0 in ``delta_prop``: under ``linked`` connectivity it has no fibre, so its
-    probe leaves the target silent and the full readout gives 0 as well."""
+    probe leaves the target silent and the full readout gives 0 as well. A run with the ``linked``
+    rule probes only these pairs, several areas per window (:func:`probe_pairs`)."""
     A = model.n_variables
-    truth = model.adjacency().astype(bool)
     if A * (A - 1) <= ALL_PAIRS_LIMIT:
         return {"rule": "all", "mask": ~np.eye(A, dtype=bool), "n_pairs": A * (A - 1), "n_unlinked_sampled": None}
-    linked = truth | truth.T
-    unlinked = np.flatnonzero((~linked & ~np.eye(A, dtype=bool)).ravel())
-    m = min(int(linked.sum()), unlinked.size)
-    mask = linked.copy()
-    mask.ravel()[np.random.default_rng(seed).choice(unlinked, size=m, replace=False)] = True
+    mask = selected_pairs(model, seed)
+    truth = model.adjacency().astype(bool)
+    m = int(mask.sum()) - int((truth | truth.T).sum())
     return {"rule": "linked", "mask": mask, "n_pairs": int(mask.sum()), "n_unlinked_sampled": m}
+
+
+def probe_pairs(model: CausalModel, seed: int) -> np.ndarray | None:
+    """The ``probe_pairs`` of a run's protocol (:func:`~spiking_direct.protocol.direct_protocol`): the
+    selection of :func:`probe_selection` beyond :data:`ALL_PAIRS_LIMIT` (its probe windows batched),
+    else None (every area probed alone, heard by every other)."""
+    selection = probe_selection(model, seed)
+    return selection["mask"] if selection["rule"] == "linked" else None
 
 
 def _propagation_of(rec: Recording, asm, mask: np.ndarray):
     """:func:`readout.propagation` for the ordered pairs of ``mask`` only (0 elsewhere, NaN on the
-    diagonal); a target that fired in none of the source's probe windows is read as 0 at once."""
+    diagonal); a target that fired in none of the probe windows in which it heard the source
+    (:attr:`~spiking_direct.protocol.Protocol.probe_of`) is read as 0 at once."""
     p = rec.protocol
     A, k = p.n_areas, rec.k
-    probe = p.windows("probe")
     counts_wa = rec.window_area_counts()
     out = {name: np.zeros((A, A)) for name in ("overlap", "fired", "responders", "precision")}
     for arr in out.values():
         np.fill_diagonal(arr, np.nan)
-    for u in range(A):
-        wins_u = probe[p.probe_source[probe] == u]
-        if wins_u.size == 0:
+    win, src, lis = p.probe_heard()  # sorted by source, listener, window
+    keep = mask[src, lis]
+    win, src, lis = win[keep], src[keep], lis[keep]
+    starts = np.flatnonzero(np.r_[True, (src[1:] != src[:-1]) | (lis[1:] != lis[:-1])]) if src.size else []
+    for lo, hi in zip(starts, np.r_[starts[1:], src.size]):
+        u, v, wins_uv = int(src[lo]), int(lis[lo]), win[lo:hi]
+        if not counts_wa[wins_uv, v].any():
             continue
-        heard = counts_wa[wins_u].sum(axis=0) > 0
-        groups = [wins_u[p.stim_set[wins_u, u] == s] for s in np.unique(p.stim_set[wins_u, u])]
-        for v in np.flatnonzero(mask[u] & heard):
-            o, r, pr = [], [], []
-            for wins in groups:
-                counts, first = readout._counts(rec, wins, int(v))
-                resp = readout.rank_neurons(counts, first, k)
-                hit = np.isin(resp, asm.union[int(v)]).sum()
-                o.append(hit / k)
-                r.append(resp.size)
-                pr.append(hit / resp.size if resp.size else 0.0)
-            out["overlap"][u, v], out["responders"][u, v], out["precision"][u, v] = np.mean(o), np.mean(r), np.mean(pr)
-            out["fired"][u, v] = counts_wa[wins_u, v].mean()
+        sets = p.stim_set[wins_uv, u]
+        o, r, pr = [], [], []
+        for s in np.unique(sets):
+            counts, first = readout._counts(rec, wins_uv[sets == s], v)
+            resp = readout.rank_neurons(counts, first, k)
+            hit = np.isin(resp, asm.union[v]).sum()
+            o.append(hit / k)
+            r.append(resp.size)
+            pr.append(hit / resp.size if resp.size else 0.0)
+        out["overlap"][u, v], out["responders"][u, v], out["precision"][u, v] = np.mean(o), np.mean(r), np.mean(pr)
+        out["fired"][u, v] = counts_wa[wins_uv, v].mean()
     return readout.Propagation(out["overlap"], out["fired"], out["responders"], out["precision"])
 
 
@@ -449,6 +458,7 @@ def save_recording(path: Path, rec: Recording) -> None:
         offset=p.offset,
         **_gain_arrays(p),
         probe_source=p.probe_source,
+        **({"probe_of": p.probe_of} if p.batched else {}),  # the batched probe phase: who hears whom
         phases=np.array(PHASES),
     )
 

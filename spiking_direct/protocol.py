@@ -27,7 +27,14 @@ The DIRECT protocol (:func:`direct_protocol`) has four phases:
     each input set of each variable is presented to its area with plasticity
     off; every other area is active (its clock lags by ``probe_lag``) and
     receives only the probed area's fibres. The responders in each target area
-    give the propagation readout for every ordered pair at once.
+    give the propagation readout for every ordered pair at once. Given the
+    ordered pairs to read out (``probe_pairs``: a run beyond
+    :data:`~spiking_direct.memory.ALL_PAIRS_LIMIT` reads only a selection,
+    :func:`selected_pairs`), several areas are probed in one window instead
+    (:func:`probe_batches`): each listening area hears exactly one of them
+    (the fibres given pair by pair), no probed area listens, and every
+    selected pair ``(u, v)`` is heard ``probe_reps`` times per input set of
+    ``u``; :attr:`Protocol.probe_of` says which source each area hears.
 ``intervene``
     ``do(X = x)`` queries on the trained network, plasticity off, one block
     of ``intervene_reps`` windows for every variable ``X`` and every value
@@ -351,6 +358,13 @@ class Fibers:
         s = self.pairs.in_window(w)
         return bool(np.any((self.pairs.pre[s] == pre) & (self.pairs.post[s] == post)))
 
+    def on_in(self, w: int):
+        """``on(pre, post)``: :meth:`on` for window ``w``, its pairs looked up in a set made once."""
+        sends, hears = self.sends[w], self.hears[w]
+        s = self.pairs.in_window(w) if self.pairs.size else slice(0, 0)
+        pairs = set(zip(self.pairs.pre[s].tolist(), self.pairs.post[s].tolist()))
+        return lambda pre, post: pre != post and ((bool(sends[pre]) and bool(hears[post])) or (pre, post) in pairs)
+
     def dense_into(self, out: np.ndarray) -> np.ndarray:
         """Write the fibres into the dense (windows, areas, areas) boolean array ``out`` and return it."""
         A = out.shape[1]
@@ -385,7 +399,9 @@ class Protocol:
         as a dense ``(W, A, A)`` array it is stored in this form. :attr:`gain` is the dense array.
     fibers : :class:`Fibers`, the fibres pre -> post that transmit; given as a dense ``(W, A, A)``
         bool array it is stored in this form. :attr:`fiber` is the dense array.
-    probe_source : (W,) int, probed area in probe windows, else -1
+    probe_source : (W,) int, the probed area of a probe window with one source, else -1
+    probe_of : (W, A) int, the probed area whose fibres area ``a`` hears in probe window ``w``,
+        else -1 (the readouts read this); by default every area but ``probe_source[w]`` hears it
     coupled : list of lists of (u, v) area pairs coupled in each window
     query_var, query_value : (W,) int, the ``do(X = x)`` query of an intervene
         window (area of ``X``, value index ``x``), else -1
@@ -409,12 +425,15 @@ class Protocol:
     query_value: np.ndarray | None = None
     table: np.ndarray | None = None  # the data table (rows, A) the coupling and the roots drew from
     couple_row: np.ndarray | None = None
+    probe_of: np.ndarray | None = None
 
     def __post_init__(self):
         W = int(np.asarray(self.phase).shape[0])
         for name in ("query_var", "query_value", "couple_row"):
             if getattr(self, name) is None:
                 setattr(self, name, np.full(W, -1, dtype=np.int32))
+        if self.probe_of is None:
+            self.probe_of = heard_from(np.asarray(self.probe_source), self.n_areas)
         if not isinstance(self.gains, PairValues):
             self.gains = PairValues.from_dense(np.asarray(self.gains, dtype=float))
         if not isinstance(self.fibers, Fibers):
@@ -469,6 +488,22 @@ class Protocol:
     def n_windows(self) -> int:
         return int(self.phase.shape[0])
 
+    @property
+    def batched(self) -> bool:
+        """Whether the probe phase is a batched one (:func:`probe_batches`): :attr:`probe_of` is not
+        every other area hearing :attr:`probe_source`."""
+        return not np.array_equal(self.probe_of, heard_from(self.probe_source, self.n_areas))
+
+    def probe_heard(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(window, source, listener)``: one entry per probe window and area that hears a probed
+        area there (:attr:`probe_of`), sorted by source, then listener, then window."""
+        probe = self.windows("probe")
+        i, v = np.nonzero(self.probe_of[probe] >= 0)
+        w = probe[i]
+        u = self.probe_of[w, v].astype(np.int64)
+        order = np.lexsort((w, v, u))
+        return w[order], u[order], v[order].astype(np.int64)
+
     def windows(self, phase: str) -> np.ndarray:
         """Indices of the windows of ``phase`` (one of :data:`PHASES`), in order."""
         return np.flatnonzero(self.phase == PHASES.index(phase))
@@ -477,7 +512,7 @@ class Protocol:
         """What fixes the compiled network's schedule arrays (not their values)."""
         return (self.n_areas, self.n_windows)
 
-    _ARRAYS = ("phase", "stim_set", "stim_strength", "active", "offset", "probe_source")
+    _ARRAYS = ("phase", "stim_set", "stim_strength", "active", "offset", "probe_source", "probe_of")
 
     def to_arrays(self) -> dict:
         """Plain arrays (for ``np.savez``); :meth:`from_arrays` inverts it."""
@@ -509,8 +544,8 @@ class Protocol:
         keys = set(arrays.keys()) if hasattr(arrays, "keys") else set(arrays)
         extra = {
             name: np.asarray(arrays[name])
-            for name in ("query_var", "query_value", "couple_row", "table")
-            if name in keys
+            for name in ("query_var", "query_value", "couple_row", "table", "probe_of")
+            if name in keys  # probe_of: absent from files written before batched probes (derived)
         }
         if "gain" in keys:  # the dense form
             gains, fibers = np.asarray(arrays["gain"]), np.asarray(arrays["fiber"])
@@ -522,7 +557,7 @@ class Protocol:
                 np.asarray(arrays["fiber_hears"]),
                 PairValues(fw, fp, fq, np.ones(fw.size)),
             )
-        phase, stim_set, strength, active, offset, probe_source = (np.asarray(arrays[n]) for n in cls._ARRAYS)
+        phase, stim_set, strength, active, offset, probe_source = (np.asarray(arrays[n]) for n in cls._ARRAYS[:6])
         return cls(
             int(arrays["n_areas"]),
             phase,
@@ -576,15 +611,77 @@ class _Plan:
     sets_of: list  # global input-set ids of every area
     reps: int  # do() windows per (variable, value) query (0: no intervene phase)
     counts: dict  # windows of every phase (keys: PHASES)
+    probe_pairs: np.ndarray | None = None  # (A, A) bool, the pairs probed in batches (None: one area per window)
+    batches: list | None = None  # the areas probed together (probe_batches), with probe_pairs
 
     @property
     def n_windows(self) -> int:
         return int(sum(self.counts.values()))
 
 
-def _plan(model: CausalModel, encoding: Encoding, params: ProtocolParams, rng: np.random.Generator) -> _Plan:
+def selected_pairs(model: CausalModel, seed: int) -> np.ndarray:
+    """(A, A) bool: every true link in both directions and a sample (as many, drawn with a generator
+    seeded ``seed``) of the ordered pairs of unlinked variables: the pairs a run beyond
+    :data:`~spiking_direct.memory.ALL_PAIRS_LIMIT` reads out (:func:`spiking_direct.pipeline.probe_selection`)."""
+    A = model.n_variables
+    truth = model.adjacency().astype(bool)
+    linked = truth | truth.T
+    unlinked = np.flatnonzero((~linked & ~np.eye(A, dtype=bool)).ravel())
+    m = min(int(linked.sum()), unlinked.size)
+    mask = linked.copy()
+    mask.ravel()[np.random.default_rng(seed).choice(unlinked, size=m, replace=False)] = True
+    return mask
+
+
+def probe_batches(pairs: np.ndarray, n_sets) -> list[list[int]]:
+    """The areas probed together: a greedy colouring of the areas with a pair in ``pairs`` ((A, A)
+    bool, source -> listener) in which two areas conflict where they share a listener or one is a
+    listener of the other, so that in a batch every listener hears one source and no source
+    listens. Areas are coloured in order of their number of input sets ``n_sets`` (most first; a
+    batch lasts as long as its area with the most sets), then of their conflicts, then of index."""
+    pairs = np.asarray(pairs, dtype=bool)
+    A = pairs.shape[0]
+    sources = [int(u) for u in np.flatnonzero(pairs.any(axis=1))]
+    g = nx.Graph()
+    g.add_nodes_from(sources)
+    for v in range(A):
+        heard = np.flatnonzero(pairs[:, v])
+        for i, a in enumerate(heard):
+            for b in heard[i + 1 :]:
+                g.add_edge(int(a), int(b))
+    for u in sources:
+        for v in np.flatnonzero(pairs[u]):
+            if int(v) in g:
+                g.add_edge(u, int(v))
+    n_sets = np.asarray(n_sets)
+    order = sorted(sources, key=lambda u: (-int(n_sets[u]), -g.degree(u), u))
+    colour = nx.coloring.greedy_color(g, strategy=lambda graph, colors: iter(order))
+    batches: dict[int, list] = {}
+    for u in sources:
+        batches.setdefault(colour[u], []).append(u)
+    return [batches[c] for c in sorted(batches)]
+
+
+def heard_from(probe_source: np.ndarray, n_areas: int) -> np.ndarray:
+    """(W, A) int32: :attr:`Protocol.probe_of` of windows that probe one area each (``probe_source``,
+    -1 elsewhere): every other area hears it."""
+    src = np.asarray(probe_source).astype(np.int32).reshape(-1)
+    out = np.repeat(src[:, None], n_areas, axis=1)
+    rows = np.flatnonzero(src >= 0)
+    out[rows, src[rows]] = -1
+    return out
+
+
+def _plan(
+    model: CausalModel,
+    encoding: Encoding,
+    params: ProtocolParams,
+    rng: np.random.Generator,
+    probe_pairs: np.ndarray | None = None,
+) -> _Plan:
     """The links, coupling groups and window counts of the DIRECT protocol
-    (draws from ``rng`` only under the ``shuffled_links`` control, first)."""
+    (draws from ``rng`` only under the ``shuffled_links`` control, first); with ``probe_pairs``
+    the batches of the probe phase (:func:`probe_batches`)."""
     params.validate()
     A = model.n_variables
     links = list(model.link_indices())
@@ -598,17 +695,30 @@ def _plan(model: CausalModel, encoding: Encoding, params: ProtocolParams, rng: n
     sets_of = [encoding.sets_of(a) for a in range(A)]
     # do() queries need one assembly per value: index encoding only
     reps = int(params.intervene_reps) if encoding.kind == "index" else 0
+    batches = None
+    if probe_pairs is None:
+        probe = params.probe_reps * sum(len(s) for s in sets_of)
+    else:
+        probe_pairs = np.asarray(probe_pairs, dtype=bool) & ~np.eye(A, dtype=bool)
+        if probe_pairs.shape != (A, A):
+            raise ProtocolError(f"probe_pairs must have shape ({A}, {A}), got {probe_pairs.shape}")
+        batches = probe_batches(probe_pairs, [len(s) for s in sets_of])
+        probe = params.probe_reps * sum(max(len(sets_of[u]) for u in b) for b in batches)
     counts = {
         "identify": params.identify_reps * max(len(s) for s in sets_of),
         "couple": params.couple_steps * len(groups),
-        "probe": params.probe_reps * sum(len(s) for s in sets_of),
+        "probe": probe,
         "intervene": reps * int(card.sum()),
     }
-    return _Plan(links, groups, card, sets_of, reps, counts)
+    return _Plan(links, groups, card, sets_of, reps, counts, probe_pairs, batches)
 
 
 def window_counts(
-    model: CausalModel, encoding: Encoding, params: ProtocolParams, rng: np.random.Generator | None = None
+    model: CausalModel,
+    encoding: Encoding,
+    params: ProtocolParams,
+    rng: np.random.Generator | None = None,
+    probe_pairs: np.ndarray | None = None,
 ) -> dict:
     """Windows of every phase of :func:`direct_protocol` (a dict keyed by
     :data:`PHASES`), without building the protocol's arrays or its data table.
@@ -616,18 +726,23 @@ def window_counts(
     ``rng`` matters only under the ``shuffled_links`` control, whose random
     links decide how many coupling groups there are: pass a fresh generator
     seeded like the run's (``numpy.random.default_rng(seed)``) for the run's
-    exact count; without one a generator seeded 0 stands in.
+    exact count; without one a generator seeded 0 stands in. ``probe_pairs``: as for
+    :func:`direct_protocol`.
     """
     if rng is None:
         rng = np.random.default_rng(0)
-    return dict(_plan(model, encoding, params, rng).counts)
+    return dict(_plan(model, encoding, params, rng, probe_pairs).counts)
 
 
 def count_windows(
-    model: CausalModel, encoding: Encoding, params: ProtocolParams, rng: np.random.Generator | None = None
+    model: CausalModel,
+    encoding: Encoding,
+    params: ProtocolParams,
+    rng: np.random.Generator | None = None,
+    probe_pairs: np.ndarray | None = None,
 ) -> int:
     """Number of windows of :func:`direct_protocol` (see :func:`window_counts`)."""
-    return int(sum(window_counts(model, encoding, params, rng).values()))
+    return int(sum(window_counts(model, encoding, params, rng, probe_pairs).values()))
 
 
 class _Schedule:
@@ -646,6 +761,7 @@ class _Schedule:
         self.hears = np.zeros((W, A), dtype=bool)
         self.fiber: tuple[list, list, list] = ([], [], [])  # window, pre, post
         self.probe_source = np.full(W, -1, dtype=np.int32)
+        self.probe_of = np.full((W, A), -1, dtype=np.int32)
         self.query_var = np.full(W, -1, dtype=np.int32)
         self.query_value = np.full(W, -1, dtype=np.int32)
         self.couple_row = np.full(W, -1, dtype=np.int32)
@@ -755,7 +871,10 @@ def _couple(
 
 def _probe(sched: _Schedule, plan: _Plan, params: ProtocolParams) -> None:
     """Each set of each area, ``probe_reps`` times, plasticity off; every other area listens,
-    its clock lagging by ``probe_lag``."""
+    its clock lagging by ``probe_lag``. With ``plan.batches``: the areas of a batch together."""
+    if plan.batches is not None:
+        _probe_batches(sched, plan, params)
+        return
     lag = params.seconds("probe_lag")
     for a, sets in enumerate(plan.sets_of):
         for set_id in sets:
@@ -768,6 +887,31 @@ def _probe(sched: _Schedule, plan: _Plan, params: ProtocolParams) -> None:
                 sched.sends[w, a] = True  # into every other area
                 sched.hears[w, :] = True
                 sched.probe_source[w] = a
+                sched.probe_of[w, :] = a
+                sched.probe_of[w, a] = -1
+
+
+def _probe_batches(sched: _Schedule, plan: _Plan, params: ProtocolParams) -> None:
+    """The areas of each batch of ``plan.batches`` probed in the same windows, ``probe_reps`` per
+    input set of each (set after set, as one area alone; an area with fewer sets than the batch's
+    largest rests in its last windows); each source's fibres reach only its listeners in
+    ``plan.probe_pairs``, whose clocks lag by ``probe_lag``; only sources and listeners are active."""
+    lag, reps = params.seconds("probe_lag"), params.probe_reps
+    for batch in plan.batches:
+        for i in range(reps * max(len(plan.sets_of[u]) for u in batch)):
+            w = sched.open("probe")
+            sched.offset[w, :] = lag
+            sources = [u for u in batch if i < reps * len(plan.sets_of[u])]
+            for u in sources:
+                sched.stimulate(w, u, plan.sets_of[u][i // reps], 1.0)
+                sched.active[w, u] = True
+                sched.offset[w, u] = 0.0
+                for v in np.flatnonzero(plan.probe_pairs[u]):
+                    sched.transmit(w, u, int(v))
+                    sched.active[w, v] = True
+                    sched.probe_of[w, v] = u
+            if len(sources) == 1:
+                sched.probe_source[w] = sources[0]
 
 
 def _depths(links: list, n_areas: int) -> np.ndarray:
@@ -827,6 +971,7 @@ def direct_protocol(
     params: ProtocolParams,
     rng: np.random.Generator,
     table: np.ndarray | None = None,
+    probe_pairs: np.ndarray | None = None,
 ) -> Protocol:
     """Write the DIRECT protocol for ``model`` (see module docstring): the windows of the
     identify, couple, probe and intervene phases, one after the other. The times of
@@ -834,8 +979,11 @@ def direct_protocol(
 
     ``table``: (rows, n_variables) value indices the coupling draws its value
     pairs from (default: ``data_rows`` rows sampled from the model with ``rng``).
+    ``probe_pairs``: (A, A) bool, the ordered pairs to read out; given, the probe phase probes
+    several areas per window (:func:`probe_batches`) and only these pairs (default: every area
+    alone, heard by every other area).
     """
-    plan = _plan(model, encoding, params, rng)
+    plan = _plan(model, encoding, params, rng, probe_pairs)
     table = _data_table(model, plan, params, rng, table)
     sched = _Schedule(plan.n_windows, model.n_variables)
     _identify(sched, plan, params)
@@ -860,6 +1008,7 @@ def direct_protocol(
         query_value=sched.query_value,
         table=table,
         couple_row=sched.couple_row,
+        probe_of=sched.probe_of,
     )
 
 

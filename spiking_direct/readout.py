@@ -165,7 +165,9 @@ class Propagation:
 
 def propagation(rec: Recording, asm: Assemblies) -> Propagation:
     """Probe propagation per ordered pair ``(u, v)``: the overlap of ``v``'s top-``k`` responders with ``v``'s
-    assemblies when ``u`` is probed, their number and precision, and how many cells of ``v`` fired."""
+    assemblies when ``u`` is probed, their number and precision, and how many cells of ``v`` fired, over
+    the probe windows in which ``v`` hears ``u`` (:attr:`~spiking_direct.protocol.Protocol.probe_of`;
+    NaN where there are none)."""
     p = rec.protocol
     A, k = p.n_areas, rec.k
     probe = p.windows("probe")
@@ -174,16 +176,17 @@ def propagation(rec: Recording, asm: Assemblies) -> Propagation:
     fired = np.full((A, A), np.nan)
     nresp = np.full((A, A), np.nan)
     prec = np.full((A, A), np.nan)
+    heard = p.probe_of[probe]
     for u in range(A):
-        wins_u = probe[p.probe_source[probe] == u]
-        if wins_u.size == 0:
+        hears_u = heard == u
+        if not hears_u.any():
             continue
-        sets = np.unique(p.stim_set[wins_u, u])
         for v in range(A):
-            if v == u:
+            wins_u = probe[hears_u[:, v]]
+            if v == u or wins_u.size == 0:
                 continue
             o, r, pr = [], [], []
-            for s in sets:
+            for s in np.unique(p.stim_set[wins_u, u]):
                 wins = wins_u[p.stim_set[wins_u, u] == s]
                 counts, first = _counts(rec, wins, v)
                 resp = rank_neurons(counts, first, k)
@@ -200,18 +203,21 @@ def propagation(rec: Recording, asm: Assemblies) -> Propagation:
 
 def probe_responders(rec: Recording) -> dict:
     """Responders of every probe: ``{(u, s, v): local indices}``, for every probed area ``u``,
-    every input set ``s`` probed in it and every other area ``v``: the top-``k`` neurons of
-    ``v`` (the module's tie rule) over all probe windows of ``s``, as :func:`propagation`
-    selects them."""
+    every input set ``s`` probed in it and every area ``v`` that hears it: the top-``k`` neurons of
+    ``v`` (the module's tie rule) over all probe windows of ``s`` that ``v`` hears, as
+    :func:`propagation` selects them."""
     p = rec.protocol
     probe = p.windows("probe")
+    heard = p.probe_of[probe]
     out = {}
     for u in range(p.n_areas):
-        wins_u = probe[p.probe_source[probe] == u]
+        hears_u = heard == u
+        wins_u = probe[hears_u.any(axis=1)]
         for s in np.unique(p.stim_set[wins_u, u]):
-            wins = wins_u[p.stim_set[wins_u, u] == s]
+            of_s = p.stim_set[probe, u] == s
             for v in range(p.n_areas):
-                if v != u:
+                wins = probe[of_s & hears_u[:, v]]
+                if v != u and wins.size:
                     counts, first = _counts(rec, wins, v)
                     out[(u, int(s), v)] = rank_neurons(counts, first, rec.k)
     return out

@@ -190,11 +190,12 @@ def analyse(rec: Recording, asm: readout.Assemblies, model: CausalModel, respond
         responders = readout.probe_responders(rec)
     probe = p.windows("probe")
     rows, by_pair = [], {}
+    heard = p.probe_of[probe]
     for u in range(A):
-        probed = set(int(s) for s in p.stim_set[probe[p.probe_source[probe] == u], u])
         for v in range(A):
             if v == u:
                 continue
+            probed = set(int(s) for s in p.stim_set[probe[heard[:, v] == u], u])  # the sets of u that v heard
             counts = cooccurrence(p.table, u, v, card[u], card[v])
             coupled = coupled_cooccurrence(p, u, v, card[u], card[v])
             pair_rows = by_pair.setdefault((u, v), [])

@@ -97,9 +97,10 @@ def test_alzheimer_defaults_fit_in_24_gib_and_match_the_measured_peaks():
 
 def test_pair_form_keeps_the_schedule_small():
     """Beyond DENSE_PAIRS_LIMIT the spiking engine's schedule holds the coupled pairs' gains and the
-    areas' fibres, not W x A x A values."""
-    model = get_model("random:200:2:0")
-    e = estimate(cfg("spiking", "n=50", "spiking.connectivity=linked", model="random:200:2:0"), model)
+    areas' fibres, not W x A x A values (400 variables: beyond ALL_PAIRS_LIMIT the probe phase is
+    batched, and 200 would now stay within the dense form)."""
+    model = get_model("random:400:2:0")
+    e = estimate(cfg("spiking", "n=50", "spiking.connectivity=linked", model="random:400:2:0"), model)
     dense = e.n_windows * e.n_areas**2 * 8
     assert dense > 8 * (1 << 24)  # beyond the limit: the pair form
     assert e.largest_array < dense / 10

@@ -25,6 +25,7 @@ def network_shape(spec: RunSpec, config=None, models: dict | None = None) -> str
         from ..causal import get_model
         from ..encoding import Encoding
         from ..engines.spiking import shape_key
+        from ..pipeline import probe_pairs
         from ..protocol import direct_protocol
 
         cfg = config if config is not None else spec.config()
@@ -33,7 +34,8 @@ def network_shape(spec: RunSpec, config=None, models: dict | None = None) -> str
             models[spec.model] = get_model(spec.model)
         model = models[spec.model]
         enc = Encoding.for_model(model, cfg.encoding, cfg.separation)
-        proto = direct_protocol(model, enc, cfg.protocol, np.random.default_rng(int(cfg.seed)))
+        pairs = probe_pairs(model, int(cfg.seed))  # beyond ALL_PAIRS_LIMIT the probe phase is batched
+        proto = direct_protocol(model, enc, cfg.protocol, np.random.default_rng(int(cfg.seed)), probe_pairs=pairs)
         return f"{cfg.backend}:{shape_key(cfg.spiking, proto.n_areas, proto.n_windows, enc.set_area(), cfg.backend)}"
     except Exception:
         return spec.shape

@@ -252,7 +252,7 @@ def _fire(
     inter, n = net.inter, net.n
     cur: dict[int, np.ndarray] = {}
     hebb_in = []
-    fibers = protocol.fibers
+    fiber_on = protocol.fibers.on_in(w)
     for a in firing:
         a = int(a)
         x = np.zeros(n)
@@ -264,7 +264,7 @@ def _fire(
             hebb_in.append((a, f, cells if net.counts is None else np.unique(cells)))
         if offset_round:
             for pre, pw in last.items():  # every earlier round of this window
-                if pre != a and fibers.on(w, pre, a) and inter.connected(pre, a):
+                if pre != a and fiber_on(pre, a) and inter.connected(pre, a):
                     x += inter.input(inter.entries(pre, pw, a), a)
                     has_input = True
         elif net.recurrent is not None and a in last:
