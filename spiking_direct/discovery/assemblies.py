@@ -47,7 +47,7 @@ variable onto itself: its autocorrelation) is 0.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -91,7 +91,6 @@ class DiscoveryParams:
     t_half: float | None = 300.0
     plastic: bool = True
     w0_sd: float = 1e-3
-    extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
         if isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 1:
@@ -112,9 +111,7 @@ class DiscoveryParams:
             raise ConfigError(f"tau_mean must be >= 1 step, got {self.tau_mean!r}")
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d.pop("extra")
-        return d
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -284,8 +281,3 @@ def assembly_scores(
     else:
         raise ConfigError(f"unknown engine {engine!r}; choose one of: rate, spiking")
     return score_blocks(W, enc, rates, rule)
-
-
-def with_params(params: DiscoveryParams | None = None, **changes) -> DiscoveryParams:
-    """``params`` (default :class:`DiscoveryParams`) with ``changes``."""
-    return replace(params or DiscoveryParams(), **changes)
