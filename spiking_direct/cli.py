@@ -308,7 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--engine", default="rate", help="rate (default) or spiking")
     d.add_argument("--rule", default="predictive", help="predictive (default; conditions) or hebbian")
     d.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    d.add_argument("--null-runs", type=int, default=19, help="time-shuffled runs setting the graph threshold (19)")
+    d.add_argument(
+        "--null-runs",
+        type=int,
+        default=19,
+        help="time-shuffled runs calibrating the scores and the graph threshold (19; 0: raw, no graph)",
+    )
     d.add_argument("--out", default=None, help="output folder (default runs/<scm>_discover_<engine>)")
     d.add_argument("--no-figures", action="store_true", help="skip the figure")
     d.add_argument("--quiet", action="store_true", help="no progress messages")

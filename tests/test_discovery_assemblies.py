@@ -5,14 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spiking_direct.causal import dynamic, motif
+from spiking_direct.causal import dynamic, get_model, motif
 from spiking_direct.discovery import evaluate, shuffle_time
 from spiking_direct.discovery.assemblies import (
     DiscoveryParams,
     assembly_scores,
+    calibrate,
+    calibrated_null,
     cell_activity,
     encode,
     learn_rate,
+    null_scores,
     score_blocks,
 )
 from spiking_direct.errors import ConfigError, DataError
@@ -106,6 +109,35 @@ def test_chain_direction_and_controls(rule, chain_series):
     shuffled = assembly_scores(shuffle_time(s, np.random.default_rng(2)), rule=rule, seed=1)
     for control in (frozen, shuffled):
         assert control[0, 1] < 0.2 * sc[0, 1] and control[1, 2] < 0.2 * sc[1, 2]
+
+
+def test_calibration_arithmetic():
+    null = np.array([[[0, 1, 2], [4, 0, 0], [1, 1, 0]], [[0, 3, 2], [4, 0, 0], [1, 1, 0]]], dtype=float)
+    sc = np.array([[5, 4, 4], [2, 5, 1], [3, 0, 5]], dtype=float)
+    cal = calibrate(sc, null)
+    assert cal[0, 1] == 2.0 and cal[0, 2] == 2.0 and cal[1, 0] == 0.5 and cal[2, 0] == 3.0
+    assert cal[1, 2] == 0.0  # a null mean of 0: no evidence either way
+    assert (np.diag(cal) == 0).all()
+    loo = calibrated_null(null)  # each run over the other: 1/3 and 3 for the pair that differs
+    assert loo[0, 0, 1] == pytest.approx(1 / 3) and loo[1, 0, 1] == 3.0 and loo[0, 1, 0] == 1.0
+    with pytest.raises(ConfigError, match="at least 2"):
+        calibrated_null(null[:1])
+
+
+@pytest.mark.parametrize("rule", ["hebbian", "predictive"])
+def test_calibration_gives_every_pair_the_same_null_scale(rule):
+    """A series with no order in time (asia's rows shuffled): the raw scores' null scale differs
+    from pair to pair by far more than noise (rare values against frequent ones), the calibrated
+    null's does not, so a ranking of calibrated scores carries no marginal statistics."""
+    dyn = dynamic(get_model("asia"), lags=1, autocorrelation=0.0, burn_in=50)
+    s = shuffle_time(dyn.simulate(1000, np.random.default_rng(3)), np.random.default_rng(4))
+    enc = encode(s)
+    null = null_scores(enc, 8, rule, "rate", DiscoveryParams(), seed=0)
+    off = ~np.eye(len(enc.variables), dtype=bool)
+    raw_scale = null.mean(axis=0)[off]
+    cal_scale = calibrated_null(null).mean(axis=0)[off]
+    assert raw_scale.max() / raw_scale.min() > 20
+    assert cal_scale.max() / cal_scale.min() < 8 and 0.7 < np.median(cal_scale) < 1.5
 
 
 def test_predictive_conditions_on_the_common_driver():

@@ -41,6 +41,12 @@ regression coefficient, ``sqrt(r_p (1 - r_p) / (r_q (1 - r_q)))``) and the sum o
 scale of an F statistic or a squared correlation) is the score of ``i -> j``. The diagonal (a
 variable onto itself: its autocorrelation) is 0.
 
+Calibration (:func:`calibrate`): a raw score has a scale of its own even in a series with no
+order in time (set by the two variables' value frequencies and by how well the other variables
+predict theirs within a step), so raw scores also rank by the variables' marginal statistics.
+Each pair's score is divided by its mean over runs on time-shuffled copies of the same series
+(:func:`null_scores`); a calibrated score is 1 in expectation when the series has no order.
+
 :func:`learn_rate` is the rate engine (binary cells in discrete steps, NumPy);
 :mod:`.assemblies_spiking` runs the same protocol with spiking cells on Brian2.
 """
@@ -63,6 +69,10 @@ __all__ = [
     "cell_activity",
     "learn_rate",
     "score_blocks",
+    "learn_scores",
+    "null_scores",
+    "calibrate",
+    "calibrated_null",
     "assembly_scores",
 ]
 
@@ -254,24 +264,11 @@ def score_blocks(W: np.ndarray, enc: Encoding, rates: np.ndarray, rule: str) -> 
     return out
 
 
-def assembly_scores(
-    series,
-    max_lag: int = 1,
-    *,
-    rule: str = "predictive",
-    engine: str = "rate",
-    params: DiscoveryParams | None = None,
-    seed: int = 0,
-    **engine_kwargs,
+def learn_scores(
+    enc: Encoding, rule: str, engine: str, params: DiscoveryParams, seed: int, **engine_kwargs
 ) -> np.ndarray:
-    """Scores ``(n, n)`` of every ordered pair from a series by the assembly protocol, in the form
-    of the baselines (:data:`spiking_direct.discovery.METHODS`). ``engine``: ``rate`` or
-    ``spiking``; ``max_lag``: only 1 (the eligibility trace spans one step)."""
-    if max_lag != 1:
-        raise ConfigError(f"the assembly protocol learns lag 1 only; max_lag must be 1, got {max_lag!r}")
-    _check_rule(rule)
-    enc = encode(series)
-    params = params or DiscoveryParams()
+    """The raw scores ``(n, n)`` of one run of the protocol on an :class:`Encoding`
+    (:func:`learn_rate` or :func:`.assemblies_spiking.learn_spiking`, then :func:`score_blocks`)."""
     if engine == "rate":
         W, rates = learn_rate(enc, rule, params, seed)
     elif engine == "spiking":
@@ -281,3 +278,98 @@ def assembly_scores(
     else:
         raise ConfigError(f"unknown engine {engine!r}; choose one of: rate, spiking")
     return score_blocks(W, enc, rates, rule)
+
+
+def null_scores(
+    enc: Encoding,
+    runs: int,
+    rule: str,
+    engine: str,
+    params: DiscoveryParams,
+    seed: int,
+    progress=None,
+    **engine_kwargs,
+) -> np.ndarray:
+    """Raw scores ``(runs, n, n)`` of the protocol on ``runs`` copies of the series with its time
+    order permuted (the permutation null: who precedes whom destroyed; every step's values, and so
+    each variable's value frequencies and their co-occurrence within a step, kept). The
+    permutations come from ``numpy.random.default_rng([seed, 1])``, one after another; every run
+    uses the learning seed ``seed``. ``progress``: called with one line per run."""
+    rng = np.random.default_rng([seed, 1])
+    out = []
+    for r in range(runs):
+        perm = enc.codes[rng.permutation(enc.codes.shape[0])]
+        out.append(
+            learn_scores(
+                Encoding(enc.variables, enc.cards, perm, enc.offsets), rule, engine, params, seed, **engine_kwargs
+            )
+        )
+        if progress is not None:
+            progress(f"null run {r + 1}/{runs} (time order shuffled)")
+    n = len(enc.variables)
+    return np.asarray(out, dtype=float).reshape(runs, n, n)
+
+
+def _ratio(scores: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    off = ~np.eye(scores.shape[-1], dtype=bool)
+    ok = off & (scale > 0)
+    return np.where(ok, scores / np.where(ok, scale, 1.0), 0.0)
+
+
+def calibrate(scores: np.ndarray, null: np.ndarray) -> np.ndarray:
+    """Each pair's score over its mean in the permutation null (:func:`null_scores`): the
+    calibrated score of ``i -> j`` is ``scores[i, j] / mean_r null[r, i, j]``.
+
+    Why: the raw score of a pair has a scale of its own even with no order in time, set by the
+    two variables' value frequencies and by how much the other variables' values predict theirs
+    within a step (a rare value is learned from few steps; a weight onto a rare value is
+    standardised by a small rate), and that scale does not factor into a part per cause and a
+    part per effect. A ranking of raw scores therefore carries the variables' marginal statistics
+    along with their order in time, and with the steps shuffled it still ranks some links first.
+    Divided by its own null mean, a pair scores 1 in expectation when the series has no order.
+    Pairs whose null mean is 0 score 0; the diagonal is 0."""
+    null = np.asarray(null, dtype=float)
+    if null.ndim != 3 or null.shape[0] < 1:
+        raise ConfigError("calibrate needs at least one null run, shape (runs, n, n)")
+    return _ratio(np.asarray(scores, dtype=float), null.mean(axis=0))
+
+
+def calibrated_null(null: np.ndarray) -> np.ndarray:
+    """The null runs calibrated like the data, each by the mean of the others (leave one out, so
+    a run is never divided by itself): ``(runs, n, n)``, for a permutation threshold on
+    :func:`calibrate`'s scores. Needs at least two runs."""
+    null = np.asarray(null, dtype=float)
+    R = null.shape[0]
+    if R < 2:
+        raise ConfigError(f"a calibrated null needs at least 2 null runs, got {R}")
+    rest = (null.sum(axis=0, keepdims=True) - null) / (R - 1)
+    return np.stack([_ratio(null[r], rest[r]) for r in range(R)])
+
+
+def assembly_scores(
+    series,
+    max_lag: int = 1,
+    *,
+    rule: str = "predictive",
+    engine: str = "rate",
+    params: DiscoveryParams | None = None,
+    seed: int = 0,
+    null_runs: int = 0,
+    **engine_kwargs,
+) -> np.ndarray:
+    """Scores ``(n, n)`` of every ordered pair from a series by the assembly protocol, in the form
+    of the baselines (:data:`spiking_direct.discovery.METHODS`). ``engine``: ``rate`` or
+    ``spiking``; ``max_lag``: only 1 (the eligibility trace spans one step); ``null_runs``: 0
+    gives the raw scores, more gives the scores calibrated by that many runs on time-shuffled
+    copies (:func:`calibrate`; the cost is ``null_runs + 1`` runs)."""
+    if max_lag != 1:
+        raise ConfigError(f"the assembly protocol learns lag 1 only; max_lag must be 1, got {max_lag!r}")
+    _check_rule(rule)
+    if isinstance(null_runs, bool) or not isinstance(null_runs, (int, np.integer)) or null_runs < 0:
+        raise ConfigError(f"null_runs must be an int >= 0, got {null_runs!r}")
+    enc = encode(series)
+    params = params or DiscoveryParams()
+    scores = learn_scores(enc, rule, engine, params, seed, **engine_kwargs)
+    if not null_runs:
+        return scores
+    return calibrate(scores, null_scores(enc, null_runs, rule, engine, params, seed, **engine_kwargs))

@@ -2,10 +2,13 @@
 
 The series is the user's (a CSV with a time column, or a DataFrame) or simulated from a dynamic
 version of a causal model (:func:`spiking_direct.causal.dynamic`, lag-1 links). The protocol
-(:mod:`.assemblies`) scores every ordered pair of variables from the series alone; the learned
-graph keeps the pairs whose score exceeds every score of ``null_runs`` runs on the same series
-with its time order shuffled (the permutation null: who precedes whom destroyed, values and their
-co-occurrence within a step kept), so a pair is a link at level ``1 / (null_runs + 1)``. When a
+(:mod:`.assemblies`) scores every ordered pair of variables from the series alone, and each
+score is calibrated by ``null_runs`` runs on the same series with its time order shuffled (the
+permutation null: who precedes whom destroyed, values and their co-occurrence within a step kept):
+a pair's score is its raw score over its mean in those runs (:func:`.assemblies.calibrate`). The
+learned graph keeps the pairs whose calibrated score exceeds every calibrated score of the null
+runs (each null run calibrated by the mean of the others, :func:`.assemblies.calibrated_null`), so
+a pair is a link at level about ``1 / (null_runs + 1)``.When a
 model is given its lag-1 links are the truth for AUROC, average precision and Precision@K;
 nothing of it is shown to the protocol.
 
@@ -23,8 +26,8 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..results import versions, write_csv, write_json
-from . import evaluate, shuffle_time
-from .assemblies import RULES, DiscoveryParams, assembly_scores, encode
+from . import evaluate
+from .assemblies import RULES, DiscoveryParams, calibrate, calibrated_null, encode, learn_scores, null_scores
 
 __all__ = ["discover", "DiscoveryResult", "ENGINES"]
 
@@ -99,7 +102,8 @@ def discover(
     ``autocorrelation`` rho, ``seed``; else it declares the variables and values and gives the
     truth); ``data``: a CSV path or DataFrame with a ``time`` column; ``engine``: ``rate`` or
     ``spiking``; ``rule``: ``predictive`` (conditions) or ``hebbian``; ``null_runs``: runs on
-    time-shuffled copies that set the graph's threshold (0: no graph); ``out``: the run folder
+    time-shuffled copies that calibrate the scores and set the graph's threshold (0: raw
+    scores and no graph; else at least 2); ``out``: the run folder
     (None: nothing written)."""
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
@@ -108,6 +112,8 @@ def discover(
     for name, v, lo in (("T", T, 3), ("null_runs", null_runs, 0), ("seed", seed, 0)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise ConfigError(f"{name} must be an int >= {lo}, got {v!r}")
+    if null_runs == 1:
+        raise ConfigError("null_runs must be 0 (raw scores, no graph) or at least 2 (calibrated scores and a graph)")
     if not 0.0 <= float(autocorrelation) < 1.0:
         raise ConfigError(f"autocorrelation must be in [0, 1), got {autocorrelation!r}")
     say = progress if callable(progress) else (lambda _m: None)
@@ -120,16 +126,16 @@ def discover(
         f"{len(series)} steps"
     )
     kw = dict(rule=rule, engine=engine, params=params, **engine_kwargs)
-    scores = assembly_scores(series, 1, seed=seed, **kw)
-    rng = np.random.default_rng([seed, 1])
-    null = []
-    for r in range(null_runs):
-        null.append(assembly_scores(shuffle_time(series, rng, time=time), 1, seed=seed, **kw))
-        say(f"null run {r + 1}/{null_runs} (time order shuffled)")
+    raw = learn_scores(enc, seed=seed, **kw)
+    null = null_scores(enc, null_runs, seed=seed, progress=say, **kw)
     seconds = _time.perf_counter() - t0
     n = len(enc.variables)
     off = ~np.eye(n, dtype=bool)
-    threshold = float(np.max([s[off].max() for s in null])) if null else None
+    if null_runs:
+        scores = calibrate(raw, null)
+        threshold = float(calibrated_null(null)[:, off].max())
+    else:
+        scores, threshold = raw, None
     graph = (
         [(enc.variables[i], enc.variables[j]) for i, j in zip(*np.nonzero((scores > threshold) & off), strict=True)]
         if threshold is not None
@@ -164,6 +170,7 @@ def discover(
             "variables": list(enc.variables),
             "values": {v: int(c) for v, c in zip(enc.variables, enc.cards, strict=True)},
             "scores": scores.tolist(),
+            "raw_scores": raw.tolist(),
             "threshold": threshold,
             "graph": [list(e) for e in graph],
             "metrics": metrics,
@@ -192,6 +199,7 @@ def plot_discovery(res: DiscoveryResult, folder: Path) -> Path:
     from matplotlib.patches import Rectangle
 
     s = res.scores
+    what = "calibrated score (raw / its null mean)" if res.get("threshold") is not None else "raw score"
     v = list(s.index)
     n = len(v)
     truth = {tuple(e) for e in (res.get("truth") or [])}
@@ -201,7 +209,7 @@ def plot_discovery(res: DiscoveryResult, folder: Path) -> Path:
     from matplotlib.colors import PowerNorm
 
     im = ax.imshow(s.to_numpy(), cmap="viridis", norm=PowerNorm(0.4, vmin=0.0))
-    fig.colorbar(im, ax=ax, label="score (cause row -> effect column; power-law colour scale)")
+    fig.colorbar(im, ax=ax, label=f"{what} (cause row -> effect column; power-law colour)")
     ax.set_xticks(range(n), v, rotation=90, fontsize=7)
     ax.set_yticks(range(n), v, fontsize=7)
     for i, a in enumerate(v):
@@ -218,7 +226,7 @@ def plot_discovery(res: DiscoveryResult, folder: Path) -> Path:
     colours = np.where(is_true[order], "tab:red", "0.6") if truth else np.full(len(x), "tab:blue")
     bx.bar(np.arange(len(x)), x[order], color=colours, width=1.0)
     if res.get("threshold") is not None:
-        label = f"largest score of {res['null_runs']} time-shuffled runs"
+        label = f"largest calibrated score of {res['null_runs']} time-shuffled runs"
         bx.axhline(res["threshold"], color="k", ls="--", lw=1, label=label)
         bx.legend(fontsize=8)
     bx.set_yscale("log")
@@ -226,7 +234,7 @@ def plot_discovery(res: DiscoveryResult, folder: Path) -> Path:
     if positive.size:
         bx.set_ylim(bottom=max(positive.min(), positive.max() * 1e-4) / 2)
     bx.set_xlabel("ordered pairs, by score")
-    bx.set_ylabel("score")
+    bx.set_ylabel(what)
     m = res.metrics
     title = f"{res['engine']} engine, {res['rule']} rule, T = {res['T']}, seed {res['seed']}"
     if m:
