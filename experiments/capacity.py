@@ -562,8 +562,14 @@ def findings(ok: pd.DataFrame, links: pd.DataFrame) -> list[str]:
 def interpretation(ok: pd.DataFrame) -> list[str]:
     """The why, with this sweep's numbers (the mechanisms are read off the engines and checked
     against the table: unrelated-pair scores, probe overlaps, margins, cap)."""
-    out = []
     r, sp = ok[ok["engine"] == "rate"], ok[ok["engine"] == "spiking"]
+    curve = ok[(ok["family"] == "random") & (ok["n"] == 250) & (ok["connectivity"] == "all")]
+    if not {"rate", "spiking"} <= set(curve["engine"]):
+        return [
+            "(the explanation needs the random-DAG curves of both engines at n = 250 with every pair "
+            "connected, stages 3 and 4; not in these runs)"
+        ]
+    out = []
     ra = r[r["connectivity"] == "all"]
     if len(r):
         zero = bool((ra["delta_nonlink_absmax"].fillna(0) == 0).all()) if len(ra) else True
