@@ -110,7 +110,9 @@ _KEYWORD_DOCS = {
     "progress": """progress : bool or callable
     ``True`` prints timed progress messages on stderr; a callable receives them.""",
     "params": """params, **kwargs
-    Any parameter by name or path (:func:`params`), quantities with units.""",
+    Any parameter by name or path (:func:`params`), quantities with units; among them
+    ``network``, the spiking network: ``"clocked"`` (default) or ``"cortical"``
+    (``run("alzheimer", network="cortical")``).""",
 }
 
 #: the defaults of those keywords (the engine, backend and seed are :class:`RunConfig`'s)
