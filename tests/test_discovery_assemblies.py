@@ -54,6 +54,12 @@ def test_bad_input_one_line(chain_series):
         assembly_scores(s, engine="gpu")
     with pytest.raises(ConfigError, match="max_lag must be 1"):
         assembly_scores(s, max_lag=2)
+    with pytest.raises(ConfigError, match="null_runs must be an int >= 0"):
+        assembly_scores(s, null_runs=-1)
+    import spiking_direct as sd
+
+    with pytest.raises(ConfigError, match="0 .raw scores, no graph. or at least 2"):
+        sd.discover(data=s, null_runs=1)
     with pytest.raises(DataError, match="outside"):
         encode(np.array([[0, 1], [2, 1], [0, 0]]), cards=(2, 2))
 
