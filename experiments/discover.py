@@ -682,10 +682,11 @@ def page() -> None:
             if r.empty:
                 continue
             worst = r.loc[r["ratio"].idxmax()]
+            seeds = mt[mt["method"] == meth]["seed"].nunique()
             lines.append(
-                f"``{meth}``: mean ratio below 0.1 in {int((r['ratio'] < 0.1).sum())} of {len(r)} settings (motif, "
-                f"rho, T); largest {num(worst['ratio'])} ({worst['motif']}, rho {worst['autocorrelation']:g}, "
-                f"T {int(worst['T'])})"
+                f"``{meth}`` ({seeds} seeds): mean ratio below 0.1 in {int((r['ratio'] < 0.1).sum())} of {len(r)} "
+                f"settings (motif, rho, T); largest {num(worst['ratio'])} ({worst['motif']}, "
+                f"rho {worst['autocorrelation']:g}, T {int(worst['T'])})"
             )
         p.bullets(lines)
         p.table(
