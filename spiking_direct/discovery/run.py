@@ -8,7 +8,7 @@ permutation null: who precedes whom destroyed, values and their co-occurrence wi
 a pair's score is its raw score over its mean in those runs (:func:`.assemblies.calibrate`). The
 learned graph keeps the pairs whose calibrated score exceeds every calibrated score of the null
 runs (each null run calibrated by the mean of the others, :func:`.assemblies.calibrated_null`), so
-a pair is a link at level about ``1 / (null_runs + 1)``.When a
+a pair is a link at level about ``1 / (null_runs + 1)``. When a
 model is given its lag-1 links are the truth for AUROC, average precision and Precision@K;
 nothing of it is shown to the protocol.
 
@@ -199,7 +199,7 @@ def plot_discovery(res: DiscoveryResult, folder: Path) -> Path:
     from matplotlib.patches import Rectangle
 
     s = res.scores
-    what = "calibrated score (raw / its null mean)" if res.get("threshold") is not None else "raw score"
+    what = "calibrated score (raw / null mean)" if res.get("threshold") is not None else "raw score"
     v = list(s.index)
     n = len(v)
     truth = {tuple(e) for e in (res.get("truth") or [])}
@@ -209,7 +209,7 @@ def plot_discovery(res: DiscoveryResult, folder: Path) -> Path:
     from matplotlib.colors import PowerNorm
 
     im = ax.imshow(s.to_numpy(), cmap="viridis", norm=PowerNorm(0.4, vmin=0.0))
-    fig.colorbar(im, ax=ax, label=f"{what} (cause row -> effect column; power-law colour)")
+    fig.colorbar(im, ax=ax, label=f"{what}, power-law colour")
     ax.set_xticks(range(n), v, rotation=90, fontsize=7)
     ax.set_yticks(range(n), v, fontsize=7)
     for i, a in enumerate(v):
@@ -218,7 +218,7 @@ def plot_discovery(res: DiscoveryResult, folder: Path) -> Path:
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=1.5))
             if (a, b) in learned:
                 ax.plot(j, i, "w.", ms=4)
-    ax.set_title("scores (red: true lag-1 link; white dot: learned)", fontsize=9)
+    ax.set_title("cause row -> effect column (red: true lag-1 link; white dot: learned)", fontsize=9)
     vals = [(s.iloc[i, j], (v[i], v[j]) in truth) for i in range(n) for j in range(n) if i != j]
     x = np.array([a for a, _ in vals])
     is_true = np.array([t for _, t in vals])
