@@ -37,7 +37,7 @@ to choose them, and those of :data:`FRESH` were used to choose nothing, the cali
 
     python experiments/discover.py [--part baselines|motifs|assemblies|all] [--quick]
         [--seeds 1 2 ...] [--T 500 1000 3000] [--processes ...] [--autocorrelation 0 0.5]
-        [--methods ...] [--plot-only]
+        [--methods ...] [--conditions original shuffled plasticity_off] [--plot-only]
 
 ``--quick``: seeds 1-2, T 500 and 1000. Resumable: rows already in a CSV are not run again.
 Writes ``figures/discover_baselines.png`` (AUROC against T per method, one panel per process and rho).
@@ -200,8 +200,12 @@ def run_grid(args, methods: list[str]) -> pd.DataFrame:
         for T in args.T:
             for process in args.processes:
                 for rho in args.autocorrelation:
-                    planned = [(c, m) for c in CONDITIONS for m in methods]
-                    planned += [("plasticity_off", m) for m in methods if m in ASSEMBLY_METHODS]
+                    planned = [(c, m) for c in CONDITIONS for m in methods if c in args.conditions]
+                    planned += [
+                        ("plasticity_off", m)
+                        for m in methods
+                        if m in ASSEMBLY_METHODS and "plasticity_off" in args.conditions
+                    ]
                     todo = [(c, m) for c, m in planned if _k(process, float(rho), T, seed, c, m) not in have]
                     if not todo:
                         continue
@@ -468,6 +472,13 @@ def main() -> None:
     ap.add_argument("--processes", nargs="+", choices=list(PROCESSES), default=list(PROCESSES))
     ap.add_argument("--autocorrelation", type=float, nargs="+", default=list(AUTOCORRELATION))
     ap.add_argument("--methods", nargs="+", choices=[*METHODS, *ASSEMBLY_METHODS], default=None)
+    ap.add_argument(
+        "--conditions",
+        nargs="+",
+        choices=[*CONDITIONS, "plasticity_off"],
+        default=[*CONDITIONS, "plasticity_off"],
+        help="which series each method runs on (plasticity_off: the assembly methods only)",
+    )
     ap.add_argument("--plot-only", action="store_true")
     ap.add_argument("--page-only", action="store_true", help="rewrite docs/results/discover.rst from the CSVs")
     args = ap.parse_args()
