@@ -560,8 +560,9 @@ def page() -> None:
             "same series (:func:`spiking_direct.discovery.assemblies.calibrate`); the calibration, and its number "
             "of runs, were chosen after the raw scores failed the time-shuffled control, by looking at that "
             f"control and at the AUROC on {', '.join(HELD_OUT)} with the benchmark's seeds: for that choice those "
-            f"processes are not held out. {' and '.join(FRESH)} were added after every setting, the calibration "
-            "included, was fixed, and no method had been run on them: they are held out from every choice. The weak "
+            f"processes are not held out. {' and '.join(f'``{x}``' for x in FRESH)} were added after every "
+            "setting, the calibration included, was fixed, and no method had been run on them: they are held "
+            "out from every choice. The weak "
             "random DAGs (``random10_weak``, ``random20_weak``) were added after the built-in random DAGs gave "
             "AUROC 1 for every method."
         ),
@@ -584,8 +585,8 @@ def page() -> None:
         fresh = gap[gap.index.get_level_values("process").isin(FRESH)]
         worst = gap.idxmin() if len(gap) else None
         fresh_part = (
-            f"; {int((fresh >= -0.005).sum())} of {len(fresh)} on {' and '.join(FRESH)}, which chose nothing"
-            + (f" (largest shortfall there {num(-fresh.min())})" if len(fresh) else "")
+            f"; {int((fresh >= -0.005).sum())} of {len(fresh)} on {' and '.join(FRESH)}, which chose nothing, "
+            f"largest shortfall there {num(-fresh.min())}"
             if len(fresh)
             else ""
         )
