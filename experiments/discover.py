@@ -535,6 +535,7 @@ def page() -> None:
     sys.path.insert(0, str(ROOT / "experiments"))
     from _pages import Page, rng
     from _pages import fmt as num
+    from scipy.stats import t as student_t
 
     table = _read(CSV, KEY)
     s = summarise(table)
@@ -631,7 +632,10 @@ def page() -> None:
             f"cells; the largest deviation is {num(w['mean'])} +- {num(w['std'])} (``{wi[0]}``, {wi[1]}, rho "
             f"{wi[2]:g}, T {wi[3]}); the baselines' in {int(within_base.sum())} of {len(within_base)} cells."
             + (
-                ""
+                f" With {n} seeds a cell whose true mean is 0.5 misses this criterion with probability "
+                f"{2 * student_t.sf(np.sqrt(n), n - 1):.3f} (|t| > sqrt({n}) at {n - 1} degrees of freedom), "
+                "so among cells that share no series about that fraction miss it by chance (the rate and spiking "
+                "engines' cells share their series)."
                 if calibrated
                 else " Raw scores are not exchangeable across pairs without order in time: a pair's null scale "
                 "is set by its variables' value frequencies and within-step predictability (asia, 1000 steps without "
