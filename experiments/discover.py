@@ -633,7 +633,8 @@ def page() -> None:
             f"{wi[2]:g}, T {wi[3]}); the baselines' in {int(within_base.sum())} of {len(within_base)} cells."
             + (
                 f" With {n} seeds a cell whose true mean is 0.5 misses this criterion with probability "
-                f"{2 * student_t.sf(np.sqrt(n), n - 1):.3f} (|t| > sqrt({n}) at {n - 1} degrees of freedom), "
+                f"{2 * student_t.sf(np.sqrt(n), n - 1):.3f} (a t statistic beyond sqrt({n}) in absolute value, "
+                f"{n - 1} degrees of freedom), "
                 "so among cells that share no series about that fraction miss it by chance (the rate and spiking "
                 "engines' cells share their series)."
                 if calibrated
