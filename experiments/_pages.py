@@ -78,10 +78,12 @@ def provenance(source: str | Path, df: pd.DataFrame | None = None, sidecar: str 
     """One sentence: the CSV, the machine and the date of a table, from what the CSV records (or its
     JSON ``sidecar``: by default the JSON file of the same stem)."""
     path = ROOT / source
-    if df is None and path.suffix == ".csv" and path.exists():
+    csv = path.name.endswith((".csv", ".csv.gz"))
+    if df is None and csv and path.exists():
         df = pd.read_csv(path)
     side = {}
-    sidecar = ROOT / sidecar if sidecar is not None else path.with_suffix(".json")
+    stem = path.name.removesuffix(".gz").removesuffix(".csv") if csv else path.stem
+    sidecar = ROOT / sidecar if sidecar is not None else path.with_name(stem + ".json")
     if sidecar.exists() and sidecar != path:
         try:
             side = json.loads(sidecar.read_text())

@@ -191,8 +191,14 @@ def as_written(obj):
 
 
 def write_csv(path: Path, frame) -> None:
-    """A ``pandas.DataFrame`` as CSV (no index), written atomically."""
-    atomic_write_bytes(path, frame.to_csv(index=False).encode())
+    """A ``pandas.DataFrame`` as CSV (no index), written atomically; gzip-compressed when ``path``
+    ends in ``.gz`` (with no time stamp in the header, so the same table gives the same bytes)."""
+    data = frame.to_csv(index=False).encode()
+    if Path(path).suffix == ".gz":
+        import gzip
+
+        data = gzip.compress(data, compresslevel=9, mtime=0)
+    atomic_write_bytes(path, data)
 
 
 def read_json(path: Path) -> dict:
