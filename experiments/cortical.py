@@ -202,6 +202,7 @@ def analyse_area(rec, label, n: int, seed: int, drive: str):
                 "drive": drive,
                 "condition": label[w],
                 "round": rnd,
+                "stimulus": own,
                 "winners": len(cells),
                 "assembly": len(asm),
                 "recall": len(cells & asm) / max(len(asm), 1),
@@ -243,7 +244,9 @@ def cap_table(windows: pd.DataFrame) -> pd.DataFrame:
     """Winners per cycle by condition, against the circuit's own size (mean under own drive, per n
     and seed): mean, sd, range and the fraction of cycles within +-25 % of it; beside them the mean
     time of the area's first spike and the fraction of winners whose first spike comes within 2 ms of it."""
-    own = windows[(windows.drive == "own") & (windows.condition == "own")].groupby(["n", "seed"])["winners"].mean()
+    own_windows = windows[(windows.drive == "own") & (windows.condition == "own")]
+    own = own_windows.groupby(["n", "seed"])["winners"].mean()
+    own_stim = own_windows.groupby(["n", "seed", "stimulus"])["winners"].mean()
     rows = []
     for (n, seed, drive, cond), g in windows.groupby(["n", "seed", "drive", "condition"]):
         target = own.loc[(n, seed)]
@@ -251,6 +254,8 @@ def cap_table(windows: pd.DataFrame) -> pd.DataFrame:
         if name is None:
             continue
         x = g["winners"].to_numpy(float)
+        # the size of each window's own assembly: the mean winners of that stimulus under its own drive
+        size = np.array([own_stim.loc[(n, seed, st)] for st in g["stimulus"]], float)
         rows.append(
             {
                 "n": n,
@@ -262,6 +267,7 @@ def cap_table(windows: pd.DataFrame) -> pd.DataFrame:
                 "min": x.min(),
                 "max": x.max(),
                 "within_25pct": float(np.mean(np.abs(x - target) <= 0.25 * target)) if target > 0 else np.nan,
+                "within_25pct_assembly": float(np.mean(np.abs(x - size) <= 0.25 * size)) if target > 0 else np.nan,
                 "recall": g["recall"].mean(),
                 "t_first_ms": g["t_first_ms"].mean(),
                 "first_within_2ms": g["winners_2ms"].sum() / x.sum() if x.sum() > 0 else np.nan,
@@ -447,10 +453,14 @@ def plot_assemblies(support: pd.DataFrame, cap: pd.DataFrame, path: Path) -> Non
         )
         x = np.arange(len(g)) + (i - 0.5) * 0.35
         ax.bar(x, g.to_numpy(), 0.35, label=f"n={n}")
+        if "within_25pct_assembly" in cap.columns:
+            ga = cap[(cap.n == n) & cap.claim].groupby("condition")["within_25pct_assembly"].mean().reindex(g.index)
+            ax.plot(x, ga.to_numpy(), "k_", ms=14, mew=2, label="per assembly" if i == 0 else None)
     ax.axhline(0.9, color="k", ls="--", lw=1, label="target 0.9")
     ax.set_xticks(np.arange(len(g)), list(g.index), rotation=30)
-    ax.set(ylim=(0, 1.05), ylabel="fraction of cycles within +-25 %", title="cap")
-    ax.legend(fontsize=8)
+    ax.set(ylim=(0, 1.32), ylabel="fraction of cycles within +-25 %", title="cap")
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.legend(fontsize=7, ncol=2, loc="upper right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -590,6 +600,8 @@ def page() -> None:
     dbl = cap[cap.condition == "double"]
     ratio = dbl["mean"] / dbl.target
     fails = claimed[claimed.within_25pct < 0.9]
+    per_assembly = "within_25pct_assembly" in claimed.columns
+    fails_asm = claimed[claimed.within_25pct_assembly < 0.9] if per_assembly else claimed.iloc[:0]
     p.section("Assemblies")
     p.bullets(
         [
@@ -609,6 +621,18 @@ def page() -> None:
             f"the winners' first spikes fall within 2 ms of the area's first spike in a median fraction "
             f"{num(cap[cap.condition == 'own'].first_within_2ms.median())} of own-drive cycles.",
         ]
+        + (
+            [
+                "The sizes of an area's two assemblies differ (E%-max sets each from the tail of its stimulus's "
+                "excitation), so the cap is also given per assembly: within ±25 % of the mean winners of the "
+                f"same stimulus under its own drive in at least 90 % of cycles: met in "
+                f"{len(claimed) - len(fails_asm)} of {len(claimed)} cells"
+                + (f"; not met under {', '.join(sorted(set(fails_asm.condition)))}." if len(fails_asm) else ".")
+                + " This is a second reading beside the circuit-wide target above, not a replacement of it."
+            ]
+            if per_assembly
+            else []
+        )
     )
     p.table(
         cap,
@@ -621,11 +645,18 @@ def page() -> None:
             "target": "own size",
             "mean": "winners (mean)",
             "within_25pct": "cycles within ±25 %",
+            "within_25pct_assembly": "per assembly",
             "recall": "recall",
             "t_first_ms": "first spike (ms)",
             "first_within_2ms": "winners within 2 ms",
         },
-        formats={"target": "{:.1f}", "mean": "{:.1f}", "within_25pct": "{:.2f}", "recall": "{:.2f}"},
+        formats={
+            "target": "{:.1f}",
+            "mean": "{:.1f}",
+            "within_25pct": "{:.2f}",
+            "within_25pct_assembly": "{:.2f}",
+            "recall": "{:.2f}",
+        },
     )
     p.figure("figures/cortical_assemblies.png", "Support curves and winners per cycle under each drive.")
     p.section("DIRECT on Alzheimer")

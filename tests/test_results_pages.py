@@ -49,3 +49,28 @@ def test_page_matches_its_csvs(script, tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     written = (tmp_path / committed.name).read_text()
     assert written == committed.read_text(), f"{committed.relative_to(ROOT)} differs from what {script} writes"
+
+
+def test_compressed_table_is_reproducible_and_finds_its_sidecar(tmp_path, monkeypatch):
+    """A ``.csv.gz`` table: the same frame gives the same bytes (no time stamp in the gzip header),
+    pandas reads it back, and the provenance line reads the machine and date from ``<stem>.json``."""
+    import json
+
+    import pandas as pd
+
+    from spiking_direct.results import write_csv
+
+    sys.path.insert(0, str(ROOT / "experiments"))
+    import _pages
+
+    frame = pd.DataFrame({"method": ["a", "b"], "auroc": [0.5, 0.75]})
+    first, second = tmp_path / "t.csv.gz", tmp_path / "u.csv.gz"
+    write_csv(first, frame)
+    write_csv(second, frame)
+    assert first.read_bytes()[:2] == b"\x1f\x8b" and first.read_bytes() == second.read_bytes()
+    pd.testing.assert_frame_equal(pd.read_csv(first), frame)
+    (tmp_path / "t.json").write_text(json.dumps({"versions": {"machine": "test machine"}, "date": "2026-01-02"}))
+    monkeypatch.setattr(_pages, "ROOT", tmp_path)
+    line = _pages.provenance("t.csv.gz")
+    assert "measured on test machine" in line and "date 2026-01-02" in line
+    assert "not recorded" in _pages.provenance("u.csv.gz")
