@@ -317,7 +317,9 @@ def page() -> None:
             f"{int(df.winners_couple_max.max())}); largest number of cells fired in an area meant to be silent: "
             f"{int(df.silent_max.max())}.",
             f"One build serves every run: the first run's build took {fmt(df.build_s.max(), 1)} s, each run "
-            f"simulated {rng(df.simulate_s.min(), df.simulate_s.max(), 1)} s.",
+            f"simulated {rng(df.simulate_s.min(), df.simulate_s.max(), 1)} s (wall times on the 2-core machine "
+            "named below, which other runs shared while these were taken: upper bounds; :doc:`end_to_end` times "
+            "the same run alone).",
         ]
     )
     p.figure(

@@ -32,11 +32,18 @@ def _short(res: dict) -> str:
     m, mp, s, t = res["metrics_delta"], res["metrics_delta_prop"], res["summary"], res["timing"]
     return (
         f"seed {res['seed']}: delta P@K {m['precision_at_k']:.2f} AUROC {m['auroc']:.3f} | "
-        f"delta_prop P@K {mp['precision_at_k']:.2f} AUROC {mp['auroc']:.3f} | "
+        f"delta_prop P@K {mp['precision_at_k']:.2f} AUROC {mp['auroc']:.3f} "
+        f"(chance-corrected {_cc_p_at_k(res)}) | "
         f"overlap fwd {s['overlap_forward_mean']:.2f} (min {s['overlap_forward_min']:.2f}) "
         f"rev {s['overlap_reverse_mean']:.2f} | {_short_values(res)}build {t.get('build_s') or 0:.1f} s, "
         f"simulate {t.get('simulate_s') or 0:.1f} s, total {t['total_s']:.1f} s"
     )
+
+
+def _cc_p_at_k(res: dict) -> str:
+    """Precision@K of the chance-corrected ``delta_prop`` (``n/a`` for a result written without it)."""
+    m = res.get("metrics_delta_prop_cc")
+    return f"P@K {m['precision_at_k']:.2f}" if m else "n/a"
 
 
 def _short_values(res: dict) -> str:
@@ -80,6 +87,7 @@ def cmd_run(args) -> int:
                 "dir": str(out),
                 "metrics_delta": res["metrics_delta"],
                 "metrics_delta_prop": res["metrics_delta_prop"],
+                "metrics_delta_prop_cc": res.get("metrics_delta_prop_cc"),
                 "summary": res["summary"],
                 "timing": res["timing"],
             }

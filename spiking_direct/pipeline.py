@@ -199,6 +199,8 @@ def analyse(rec: Recording, model: CausalModel, seed: int | None = None) -> dict
     else:
         prop = _propagation_of(rec, asm, selection["mask"])
     delta_prop = prop.overlap - prop.overlap.T
+    cover, overlap_cc = readout.chance_corrected(prop, asm, rec.n, rec.k)
+    delta_prop_cc = overlap_cc - overlap_cc.T
     truth = model.adjacency()
     A = model.n_variables
     for name, arr in (("delta", delta), ("delta_prop", delta_prop)):
@@ -211,6 +213,7 @@ def analyse(rec: Recording, model: CausalModel, seed: int | None = None) -> dict
             )
     m_delta = structure_metrics(np.nan_to_num(delta), truth)
     m_prop = structure_metrics(np.nan_to_num(delta_prop), truth)
+    m_prop_cc = structure_metrics(np.nan_to_num(delta_prop_cc), truth)
     V = model.variables
     pairs = []
     for i in range(A):
@@ -224,9 +227,11 @@ def analyse(rec: Recording, model: CausalModel, seed: int | None = None) -> dict
                     "is_link": bool(truth[i, j]),
                     "delta": delta[i, j],
                     "delta_prop": delta_prop[i, j],
+                    "delta_prop_cc": delta_prop_cc[i, j],
                     "s": S[i, j],
                     "n_synapses": int(nsyn[i, j]),
                     "overlap": prop.overlap[i, j],
+                    "overlap_cc": overlap_cc[i, j],
                     "fired": prop.fired[i, j],
                     "responders": prop.responders[i, j],
                     "precision": prop.precision[i, j],
@@ -240,10 +245,13 @@ def analyse(rec: Recording, model: CausalModel, seed: int | None = None) -> dict
                 "target": V[j],
                 "delta": delta[i, j],
                 "delta_prop": delta_prop[i, j],
+                "delta_prop_cc": delta_prop_cc[i, j],
                 "s_forward": S[i, j],
                 "s_reverse": S[j, i],
                 "overlap_forward": prop.overlap[i, j],
                 "overlap_reverse": prop.overlap[j, i],
+                "overlap_cc_forward": overlap_cc[i, j],
+                "overlap_cc_reverse": overlap_cc[j, i],
                 "fired_forward": prop.fired[i, j],
                 "responders_forward": prop.responders[i, j],
                 "precision_forward": prop.precision[i, j],
@@ -261,6 +269,9 @@ def analyse(rec: Recording, model: CausalModel, seed: int | None = None) -> dict
         "overlap_reverse_mean": float(np.mean(prop.overlap[lk[:, 1], lk[:, 0]])),
         "overlap_reverse_max": float(np.max(prop.overlap[lk[:, 1], lk[:, 0]])),
         "overlap_nonlinked_mean": float(np.mean(prop.overlap[non_link])) if non_link.any() else None,
+        "overlap_cc_forward_mean": float(np.mean(overlap_cc[lk[:, 0], lk[:, 1]])),
+        "overlap_cc_reverse_mean": float(np.mean(overlap_cc[lk[:, 1], lk[:, 0]])),
+        "area_cover_max": float(np.max(cover)),
         "responders_forward_mean": float(np.mean(prop.responders[lk[:, 0], lk[:, 1]])),
         "responders_max": float(np.nanmax(prop.responders)),
         "fired_forward_mean": float(np.mean(prop.fired[lk[:, 0], lk[:, 1]])),
@@ -294,6 +305,7 @@ def analyse(rec: Recording, model: CausalModel, seed: int | None = None) -> dict
         "metrics": {k: m_delta[k] for k in ("precision_at_k", "recall_at_k", "auroc", "average_precision", "shd")},
         "metrics_delta": m_delta,
         "metrics_delta_prop": m_prop,
+        "metrics_delta_prop_cc": m_prop_cc,
         "summary": summary,
         "links": links,
         "pairs": pairs,
@@ -303,6 +315,9 @@ def analyse(rec: Recording, model: CausalModel, seed: int | None = None) -> dict
             "delta": delta,
             "overlap": prop.overlap,
             "delta_prop": delta_prop,
+            "overlap_cc": overlap_cc,
+            "delta_prop_cc": delta_prop_cc,
+            "area_cover": cover,
             "fired": prop.fired,
             "truth": truth.astype(int),
         },

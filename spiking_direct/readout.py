@@ -201,6 +201,25 @@ def propagation(rec: Recording, asm: Assemblies) -> Propagation:
     return Propagation(ov, fired, nresp, prec)
 
 
+def chance_corrected(prop: Propagation, asm: Assemblies, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(cover, overlap_cc)``: the share of each area that its assemblies cover (``cover[v]`` =
+    ``|A_v| / n``, the union of ``v``'s value assemblies) and the propagation overlap corrected for
+    chance: responders drawn at random from ``v`` would land in ``A_v`` with probability ``cover[v]``,
+    so with ``r`` responders (the pair's mean over the source's sets) the expected overlap is
+    ``e = r * cover[v] / k`` and ``overlap_cc = (overlap - e) / (1 - e)``: 0 at chance, 1 when every
+    responder is in ``v``'s assemblies, 0 where no cell responded (no evidence either way) or where
+    ``e`` is 1. Without it a target whose assemblies cover most of its area (many values) scores a high
+    overlap from any responders, and ``delta_prop`` of its links comes out reversed."""
+    A = prop.overlap.shape[0]
+    cover = np.array([asm.union.get(a, np.array([], int)).size / n for a in range(A)])
+    expected = np.nan_to_num(prop.responders) * cover[None, :] / max(k, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cc = np.where(expected < 1, (prop.overlap - expected) / (1 - expected), 0.0)
+    cc[np.nan_to_num(prop.responders) == 0] = 0.0
+    cc[np.isnan(prop.overlap)] = np.nan
+    return cover, cc
+
+
 def probe_responders(rec: Recording) -> dict:
     """Responders of every probe: ``{(u, s, v): local indices}``, for every probed area ``u``,
     every input set ``s`` probed in it and every area ``v`` that hears it: the top-``k`` neurons of

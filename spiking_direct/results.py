@@ -300,8 +300,11 @@ class Result(dict):
                 "s_forward": u,
                 "s_reverse": u,
                 "delta_prop": "fraction",
+                "delta_prop_cc": "fraction",
                 "overlap_forward": "fraction",
                 "overlap_reverse": "fraction",
+                "overlap_cc_forward": "fraction",
+                "overlap_cc_reverse": "fraction",
                 **{k: VALUE_UNITS[k.rsplit("_", 1)[0]] for k in keys},
             },
         )
@@ -327,7 +330,9 @@ class Result(dict):
                 "delta": u,
                 "s": u,
                 "delta_prop": "fraction",
+                "delta_prop_cc": "fraction",
                 "overlap": "fraction",
+                "overlap_cc": "fraction",
                 **{k: VALUE_UNITS[k] for k in keys},
                 "value_target_ties": "values",
             },
@@ -384,10 +389,13 @@ class Result(dict):
 
     @property
     def metrics(self):
-        """Structure metrics of both readouts: one row per readout (``delta``, ``delta_prop``)."""
+        """Structure metrics of the readouts: one row per readout (``delta``, ``delta_prop`` and its
+        chance-corrected form ``delta_prop_cc``, where the run has it)."""
         import pandas as pd
 
         rows = {"delta": self.get("metrics_delta", {}), "delta_prop": self.get("metrics_delta_prop", {})}
+        if self.get("metrics_delta_prop_cc"):
+            rows["delta_prop_cc"] = self["metrics_delta_prop_cc"]
         return pd.DataFrame.from_dict(rows, orient="index").rename_axis("readout")
 
     @property
@@ -444,6 +452,7 @@ class Result(dict):
     # -- display ----------------------------------------------------------------
     def _headline(self) -> list[tuple[str, str]]:
         m, mp, s = (self.get(k) or {} for k in ("metrics_delta", "metrics_delta_prop", "summary"))
+        mc = self.get("metrics_delta_prop_cc") or {}
 
         def f(x, spec=".2f"):
             return "n/a" if x is None else format(x, spec)
@@ -458,6 +467,7 @@ class Result(dict):
             ("model", f"{len(self.get('variables', []))} variables, {len(self.get('true_links', []))} links"),
             ("delta", f"P@K {f(m.get('precision_at_k'))}, AUROC {f(m.get('auroc'), '.3f')}"),
             ("delta_prop", f"P@K {f(mp.get('precision_at_k'))}, AUROC {f(mp.get('auroc'), '.3f')}"),
+            ("delta_prop_cc", f"P@K {f(mc.get('precision_at_k'))}, AUROC {f(mc.get('auroc'), '.3f')}"),
             (
                 "overlap",
                 f"forward {f(s.get('overlap_forward_mean'))} (min {f(s.get('overlap_forward_min'))}), "

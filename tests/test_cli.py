@@ -4,6 +4,7 @@ a real run writes the documented result.json."""
 import json
 import sys
 
+import numpy as np
 import pytest
 
 from spiking_direct.cli import main, parse_seeds
@@ -105,6 +106,9 @@ def test_run_writes_result_and_figures(alzheimer_run, tmp_path, capsys):
     assert res["seed"] == 2 and res["backend"] == "cpp_standalone" and res["versions"]["brian2"] == BRIAN2
     assert len(res["pairs"]) == 90 and len(res["links"]) == 10
     assert {"source", "target", "delta", "delta_prop", "overlap_forward", "overlap_reverse"} <= set(res["links"][0])
+    assert {"delta_prop_cc", "overlap_cc_forward", "overlap_cc_reverse"} <= set(res["links"][0])
+    cover = np.array(res["matrices"]["area_cover"])
+    assert res["metrics_delta_prop_cc"]["k"] == 10 and ((cover > 0) & (cover < 1)).all()
     assert res["timing"]["reused_build"] is True
     figures = sorted(p.name for p in (out / "figures").glob("*.png"))
     assert len(figures) >= 5

@@ -228,7 +228,7 @@ def test_result_tables_repr_and_figures(toy_runs):
     assert isinstance(res, sd.Result)
     assert {"delta (mV)", "delta_prop (fraction)", "s_forward (mV)"} <= set(res.links.columns)
     assert len(res.links) == 3 and len(res.pairs) == 12
-    assert list(res.metrics.index) == ["delta", "delta_prop"]
+    assert list(res.metrics.index) == ["delta", "delta_prop", "delta_prop_cc"]
     assert "precision_at_k" in res.metrics.columns
     assert "mean (cells)" in res.cap.columns
     text = repr(res)

@@ -129,3 +129,25 @@ def test_synaptic_strength_reads_only_assembly_synapses_when_sorted_by_pre():
         sel = [i for i in range(m) if pre[i] in member[u] and post[i] in member[v]]
         assert c_sorted[u, v] == len(sel) > 0
         np.testing.assert_allclose(S_sorted[u, v], w[sel].astype(np.float64).mean(), rtol=1e-12)
+
+
+def test_chance_corrected_overlap_undoes_the_cover_of_a_many_valued_target():
+    """A target whose assemblies cover 90 % of its area scores 0.9 from random responders: the raw
+    ``delta_prop`` of the link into the sparse area comes out reversed, the chance-corrected one does not;
+    a silent target scores 0 (no evidence), not below chance."""
+    n, k = 100, 10
+    union = {0: np.arange(90), 1: np.arange(10), 2: np.arange(10)}
+    asm = readout.Assemblies(members={}, union=union, stability={}, set_area=np.array([]))
+    overlap = np.array([[np.nan, 0.6, 0.0], [0.9, np.nan, 0.0], [0.0, 0.0, np.nan]])
+    responders = np.array([[np.nan, 10, 0], [10, np.nan, 0], [0, 0, np.nan]], float)
+    prop = readout.Propagation(overlap, responders.copy(), responders, overlap.copy())
+    cover, cc = readout.chance_corrected(prop, asm, n, k)
+    assert np.allclose(cover, [0.9, 0.1, 0.1])
+    assert np.isclose(cc[1, 0], 0.0)  # at chance
+    assert np.isclose(cc[0, 1], (0.6 - 0.1) / 0.9)
+    assert overlap[0, 1] - overlap[1, 0] < 0 < cc[0, 1] - cc[1, 0]
+    assert cc[0, 2] == cc[2, 0] == cc[1, 2] == 0.0  # silent targets
+    assert np.isnan(np.diag(cc)).all()
+    # half the responders: the expected overlap halves with them
+    prop_half = readout.Propagation(overlap, responders / 2, responders / 2, overlap.copy())
+    assert np.isclose(readout.chance_corrected(prop_half, asm, n, k)[1][1, 0], (0.9 - 0.45) / 0.55)
