@@ -696,10 +696,27 @@ def page() -> None:
     )
     p.figure("figures/cortical_direct.png", "DIRECT on Alzheimer on the cortical network and the controls.")
     p.section("Robustness: local delay x membrane noise, both networks")
+    planned = 2 * len(GRID_DELAYS_MS) * len(GRID_NOISE_MV)
     p.text(
-        f"Seed {int(grid.seed.iloc[0])}, {len(grid)} grid points. A point not in the table was not run "
-        "(``python experiments/cortical.py --part robustness`` resumes the grid)."
+        f"Seed {int(grid.seed.iloc[0])}, {len(grid)} of the {planned} grid points (both networks"
+        + (
+            "): the whole grid."
+            if len(grid) >= planned
+            else "); a point not in the table was not run (``python experiments/cortical.py --part robustness`` "
+            "resumes the grid)."
+        )
     )
+    region = grid[grid.delay_ms.between(1.0, 2.0) & grid.noise_mV.between(2.0, 3.0)]
+    if len(region):
+        lines = []
+        for net, g in region.groupby("network"):
+            lines.append(
+                f"{net}, {len(g)} points: Δprop P@K {rng(g.delta_prop_p_at_k.min(), g.delta_prop_p_at_k.max(), 1)}, "
+                f"forward overlap {rng(g.overlap_forward.min(), g.overlap_forward.max())}, winners per cycle "
+                f"{rng(g.winners_per_cycle.min(), g.winners_per_cycle.max(), 0)} (k = {int(g.k.iloc[0])}; cycles "
+                f"within ±25 % of k: {rng(g.within_25pct_of_k.min(), g.within_25pct_of_k.max())})"
+            )
+        p.bullets(["Where the targets must hold (local delay 1-2 ms, noise 2-3 mV): " + "; ".join(lines) + "."])
     p.table(
         grid.sort_values(["network", "delay_ms", "noise_mV"]),
         "experiments/results/cortical_robustness.csv",
