@@ -368,6 +368,7 @@ def run_robustness(delays, noises, seed, path: Path, progress=print) -> pd.DataF
                     "within_25pct_of_k": cap["couple"]["within_25pct"],
                     "k": cap["k"],
                     "wall_s": time.perf_counter() - t0,
+                    "date": time.strftime("%Y-%m-%d"),  # a resumed grid spans days
                 }
             )
             write_csv(path, pd.DataFrame(rows))
