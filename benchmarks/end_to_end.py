@@ -256,6 +256,19 @@ def page() -> None:
             f"{fmt(cli.wall_s.iloc[0], 1)} s."
         )
     p.text("n/a: not applicable (the rate engine has no biological time and no spikes) or not recorded.")
+    pairs = []
+    for (model, network), sub in runs.groupby(["model", runs["network"].fillna("-")]):
+        first = sub.loc[sub["what"].str.contains("seed 0 \\(compile"), ["wall_s", "build_s"]]
+        second = sub.loc[sub["what"].str.contains("seed 1"), ["wall_s", "simulate_s"]]
+        if len(first) and len(second):
+            f, s2 = first.iloc[0], second.iloc[0]
+            pairs.append(
+                f"{model} ({network} network): first run {fmt(f.wall_s, 1)} s with a {fmt(f.build_s, 1)} s "
+                f"compilation, second seed {fmt(s2.wall_s, 1)} s (simulation {fmt(s2.simulate_s, 1)} s): "
+                f"{fmt(s2.wall_s / f.wall_s, 3)} of the first."
+            )
+    if pairs:
+        p.bullets(pairs)
     p.table(
         runs,
         "benchmarks/results/end_to_end.csv",
