@@ -4,9 +4,10 @@ Runs the Alzheimer protocol (defaults, cpp_standalone, seed 0) with Brian2's
 profiling (``SPIKING_DIRECT_PROFILE=1``) three times: with per-step white
 membrane noise (``spiking.exc.noise=white``, the model before the fix), with
 coloured noise (an OU current) updated every 1 ms, and with the default
-2 ms update. With white noise one Gaussian draw per cell and 0.1 ms step made
-the excitatory state update most of the run; the coloured form draws one per
-cell and update.
+2 ms update, and once on the cortical network. With white noise one Gaussian draw
+per cell and 0.1 ms step made the excitatory state update most of the run; the
+coloured form draws one per cell and update. The cortical network's time goes to
+its conductance-based state update and its background conductances.
 
     python benchmarks/profile_alzheimer.py
 
@@ -40,6 +41,8 @@ def main() -> None:
         "white": ["spiking.exc.noise=white"],
         "colored 1 ms": ["spiking.exc.noise=colored", "spiking.exc.noise_dt=1ms"],
         "colored 2 ms (default)": [],
+        # the cortical network (conductance-based cells, OU background conductances every 0.5 ms)
+        "cortical network": ["spiking.network=cortical"],
     }
     for noise, overrides in variants.items():
         cfg = apply_overrides(replace(RunConfig(), seed=0), overrides)
@@ -82,7 +85,10 @@ def page() -> None:
         "profile_alzheimer",
         "Where the Alzheimer run spends its time",
         command="python benchmarks/profile_alzheimer.py",
-        intro="Brian2's profile of the Alzheimer run (seed 0, ``cpp_standalone``) under three noise models.",
+        intro=(
+            "Brian2's profile of the Alzheimer run (seed 0, ``cpp_standalone``) under three noise models of the "
+            "clocked network, and on the cortical network."
+        ),
     )
     p.text(
         "Profiled loop time: "
@@ -90,6 +96,18 @@ def page() -> None:
         + ". With per-step white noise the excitatory state update takes "
         + fmt(df[(df.noise == "white") & (df.code_object == "exc_stateupdater")].fraction.iloc[0], 0, pct=True)
         + " of the loop."
+        + (
+            " On the cortical network the excitatory state update (exponential Euler of a conductance-based "
+            "membrane and its three decaying synaptic conductances) takes "
+            + fmt(cx[cx.code_object == "exc_stateupdater"].fraction.iloc[0], 0, pct=True)
+            + " and the background conductances' update every 0.5 ms (two Gaussian draws per cell) "
+            + fmt(cx[cx.code_object == "exc_background"].fraction.iloc[0], 0, pct=True)
+            + "; the synapses together "
+            + fmt(cx[cx.code_object.str.startswith("syn_")].fraction.sum(), 0, pct=True)
+            + "."
+            if len(cx := df[df.noise == "cortical network"])
+            else ""
+        )
     )
     p.table(
         top,
@@ -102,7 +120,7 @@ def page() -> None:
             "fraction": "fraction of the loop",
         },
         formats={"seconds": "{:.3f}", "fraction": "{:.2f}"},
-        caption="The five costliest code objects per noise model",
+        caption="The five costliest code objects per noise model and network",
     )
     p.write()
 
