@@ -141,6 +141,7 @@ def run_case(case, out_root: Path, limit_gb: float, timeout_s: float) -> dict:
         "n": n,
         "extra": " ".join(extra),
         "seed": SEED,
+        "date": time.strftime("%Y-%m-%d"),  # a resumed table spans days
     }
     info, _ = _estimate(model_name, engine, sets)
     row.update(info)
