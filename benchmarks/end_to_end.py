@@ -259,7 +259,7 @@ def page() -> None:
     pairs = []
     for (model, network), sub in runs.groupby(["model", runs["network"].fillna("-")]):
         first = sub.loc[sub["what"].str.contains("seed 0 \\(compile"), ["wall_s", "build_s"]]
-        second = sub.loc[sub["what"].str.contains("seed 1"), ["wall_s", "simulate_s"]]
+        second = sub.loc[sub["what"].str.contains("seed 1 (", regex=False), ["wall_s", "simulate_s"]]
         if len(first) and len(second):
             f, s2 = first.iloc[0], second.iloc[0]
             pairs.append(

@@ -1,7 +1,7 @@
 """Where the time of a spiking DIRECT run goes, per Brian2 code object, and the fix it led to.
 
 Runs the Alzheimer protocol (defaults, cpp_standalone, seed 0) with Brian2's
-profiling (``SPIKING_DIRECT_PROFILE=1``) three times: with per-step white
+profiling (``SPIKING_DIRECT_PROFILE=1``) four times: with per-step white
 membrane noise (``spiking.exc.noise=white``, the model before the fix), with
 coloured noise (an OU current) updated every 1 ms, and with the default
 2 ms update, and once on the cortical network. With white noise one Gaussian draw

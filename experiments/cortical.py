@@ -267,7 +267,9 @@ def cap_table(windows: pd.DataFrame) -> pd.DataFrame:
                 "min": x.min(),
                 "max": x.max(),
                 "within_25pct": float(np.mean(np.abs(x - target) <= 0.25 * target)) if target > 0 else np.nan,
-                "within_25pct_assembly": float(np.mean(np.abs(x - size) <= 0.25 * size)) if target > 0 else np.nan,
+                "within_25pct_assembly": float(np.mean(np.abs(x - size)[size > 0] <= 0.25 * size[size > 0]))
+                if (size > 0).any()
+                else np.nan,
                 "recall": g["recall"].mean(),
                 "t_first_ms": g["t_first_ms"].mean(),
                 "first_within_2ms": g["winners_2ms"].sum() / x.sum() if x.sum() > 0 else np.nan,

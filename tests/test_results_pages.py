@@ -60,7 +60,7 @@ def test_compressed_table_is_reproducible_and_finds_its_sidecar(tmp_path, monkey
 
     from spiking_direct.results import write_csv
 
-    sys.path.insert(0, str(ROOT / "experiments"))
+    monkeypatch.syspath_prepend(str(ROOT / "experiments"))
     import _pages
 
     frame = pd.DataFrame({"method": ["a", "b"], "auroc": [0.5, 0.75]})
@@ -68,6 +68,7 @@ def test_compressed_table_is_reproducible_and_finds_its_sidecar(tmp_path, monkey
     write_csv(first, frame)
     write_csv(second, frame)
     assert first.read_bytes()[:2] == b"\x1f\x8b" and first.read_bytes() == second.read_bytes()
+    assert first.read_bytes()[4:8] == b"\0\0\0\0"  # no time stamp in the gzip header
     pd.testing.assert_frame_equal(pd.read_csv(first), frame)
     (tmp_path / "t.json").write_text(json.dumps({"versions": {"machine": "test machine"}, "date": "2026-01-02"}))
     monkeypatch.setattr(_pages, "ROOT", tmp_path)
