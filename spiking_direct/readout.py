@@ -206,19 +206,19 @@ def chance_corrected(prop: Propagation, asm: Assemblies, n: int, k: int) -> tupl
     ``|A_v| / n``, the union of ``v``'s value assemblies) and the propagation overlap corrected for
     chance: responders drawn at random from ``v`` would land in ``A_v`` with probability ``cover[v]``,
     so with ``r`` responders (the pair's mean over the source's sets) the expected overlap is
-    ``e = r * cover[v] / k``. Above chance ``overlap_cc = (overlap - e) / (1 - e)`` (1 when all ``k``
-    responders are in ``v``'s assemblies), below it ``(overlap - e) / e`` (-1 when none is), so that
-    neither side outweighs the other whatever the cover; 0 at chance, where no cell responded (no
-    evidence either way) and where ``e`` is 0 or 1. Without it a target whose assemblies cover most of
-    its area (many values) scores a high overlap from any responders, and ``delta_prop`` of its links
-    comes out reversed."""
+    ``e = r * cover[v] / k`` and ``overlap_cc = max(0, (overlap - e) / (1 - e))``: the propagation
+    above chance, 1 when all ``k`` responders are in ``v``'s assemblies, 0 at or below chance, where
+    no cell responded (no evidence either way) and where ``e`` is 1. Below chance is read as no
+    propagation: scaled, it would weigh a few missing hits in an area of low cover as much as a
+    reversed link. Without the correction a target whose assemblies cover most of its area (many
+    values) scores a high overlap from any responders, and ``delta_prop`` of its links comes out
+    reversed."""
     A = prop.overlap.shape[0]
     cover = np.array([asm.union.get(a, np.array([], int)).size / n for a in range(A)])
     expected = np.nan_to_num(prop.responders) * cover[None, :] / max(k, 1)
-    diff = prop.overlap - expected
     with np.errstate(divide="ignore", invalid="ignore"):
-        cc = np.where(diff >= 0, diff / (1 - expected), diff / expected)
-    cc[(expected <= 0) | (expected >= 1)] = 0.0
+        cc = np.maximum((prop.overlap - expected) / (1 - expected), 0.0)
+    cc[expected >= 1] = 0.0
     cc[np.nan_to_num(prop.responders) == 0] = 0.0
     cc[np.isnan(prop.overlap)] = np.nan
     return cover, cc

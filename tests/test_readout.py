@@ -134,7 +134,7 @@ def test_synaptic_strength_reads_only_assembly_synapses_when_sorted_by_pre():
 def test_chance_corrected_overlap_undoes_the_cover_of_a_many_valued_target():
     """A target whose assemblies cover 90 % of its area scores 0.9 from random responders: the raw
     ``delta_prop`` of the link into the sparse area comes out reversed, the chance-corrected one does not;
-    a silent target scores 0 (no evidence), not below chance."""
+    a silent target and a target below chance score 0."""
     n, k = 100, 10
     union = {0: np.arange(90), 1: np.arange(10), 2: np.arange(10)}
     asm = readout.Assemblies(members={}, union=union, stability={}, set_area=np.array([]))
@@ -148,10 +148,10 @@ def test_chance_corrected_overlap_undoes_the_cover_of_a_many_valued_target():
     assert overlap[0, 1] - overlap[1, 0] < 0 < cc[0, 1] - cc[1, 0]
     assert cc[0, 2] == cc[2, 0] == cc[1, 2] == 0.0  # silent targets
     assert np.isnan(np.diag(cc)).all()
-    # below chance the scale is the chance level itself: no responder in a 90 % cover gives -1, not -9
+    # below chance is no propagation: 0, however high or low the cover
     below = readout.Propagation(np.where(np.isnan(overlap), np.nan, 0.0), responders, responders, overlap.copy())
     cc_below = readout.chance_corrected(below, asm, n, k)[1]
-    assert np.isclose(cc_below[1, 0], -1.0) and np.isclose(cc_below[0, 1], -1.0)
+    assert cc_below[1, 0] == 0.0 and cc_below[0, 1] == 0.0
     # half the responders: the expected overlap halves with them
     prop_half = readout.Propagation(overlap, responders / 2, responders / 2, overlap.copy())
     assert np.isclose(readout.chance_corrected(prop_half, asm, n, k)[1][1, 0], (0.9 - 0.45) / 0.55)
