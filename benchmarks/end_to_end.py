@@ -203,12 +203,7 @@ def main() -> None:
             continue
         rows.extend(run_worker(model, kind))
     df = pd.DataFrame(rows)
-    ratios = {}
-    for (model, network), sub in df.dropna(subset=["model"]).groupby(["model", df["network"].fillna("-")]):
-        first = sub.loc[sub["what"].str.contains("seed 0 \\(compile"), "wall_s"]
-        second = sub.loc[sub["what"].str.contains("seed 1"), "wall_s"]
-        if len(first) and len(second):
-            ratios[f"{model} ({network})"] = second.iloc[0] / first.iloc[0]
+    ratios = {f"{model} ({network})": s.wall_s / f.wall_s for model, network, f, s in seed_pairs(df)}
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     from spiking_direct.results import machine, write_csv
@@ -222,6 +217,17 @@ def main() -> None:
         print(f"{model}: second seed / first seed wall time: {r:.3f}")
     if not args.quick:
         page()
+
+
+def seed_pairs(df: pd.DataFrame):
+    """``(model, network, first, second)`` per model and network: the rows of the first seed's run
+    (with its compilation) and of the second seed's run from the same build."""
+    runs = df.dropna(subset=["model"])
+    for (model, network), sub in runs.groupby(["model", runs["network"].fillna("-")]):
+        first = sub[sub["what"].str.contains("seed 0 (compile", regex=False)]
+        second = sub[sub["what"].str.contains("seed 1 (", regex=False)]
+        if len(first) and len(second):
+            yield model, network, first.iloc[0], second.iloc[0]
 
 
 def page() -> None:
@@ -256,17 +262,12 @@ def page() -> None:
             f"{fmt(cli.wall_s.iloc[0], 1)} s."
         )
     p.text("n/a: not applicable (the rate engine has no biological time and no spikes) or not recorded.")
-    pairs = []
-    for (model, network), sub in runs.groupby(["model", runs["network"].fillna("-")]):
-        first = sub.loc[sub["what"].str.contains("seed 0 \\(compile"), ["wall_s", "build_s"]]
-        second = sub.loc[sub["what"].str.contains("seed 1 (", regex=False), ["wall_s", "simulate_s"]]
-        if len(first) and len(second):
-            f, s2 = first.iloc[0], second.iloc[0]
-            pairs.append(
-                f"{model} ({network} network): first run {fmt(f.wall_s, 1)} s with a {fmt(f.build_s, 1)} s "
-                f"compilation, second seed {fmt(s2.wall_s, 1)} s (simulation {fmt(s2.simulate_s, 1)} s): "
-                f"{fmt(s2.wall_s / f.wall_s, 3)} of the first."
-            )
+    pairs = [
+        f"{model} ({network} network): first run {fmt(f.wall_s, 1)} s with a {fmt(f.build_s, 1)} s "
+        f"compilation, second seed {fmt(s2.wall_s, 1)} s (simulation {fmt(s2.simulate_s, 1)} s): "
+        f"{fmt(s2.wall_s / f.wall_s, 3)} of the first."
+        for model, network, f, s2 in seed_pairs(runs)
+    ]
     if pairs:
         p.bullets(pairs)
     p.table(

@@ -456,9 +456,8 @@ def plot_assemblies(support: pd.DataFrame, cap: pd.DataFrame, path: Path) -> Non
         )
         x = np.arange(len(g)) + (i - 0.5) * 0.35
         ax.bar(x, g.to_numpy(), 0.35, label=f"n={n}")
-        if "within_25pct_assembly" in cap.columns:
-            ga = cap[(cap.n == n) & cap.claim].groupby("condition")["within_25pct_assembly"].mean().reindex(g.index)
-            ax.plot(x, ga.to_numpy(), "k_", ms=14, mew=2, label="per assembly" if i == 0 else None)
+        ga = cap[(cap.n == n) & cap.claim].groupby("condition")["within_25pct_assembly"].mean().reindex(g.index)
+        ax.plot(x, ga.to_numpy(), "k_", ms=14, mew=2, label="per assembly" if i == 0 else None)
     ax.axhline(0.9, color="k", ls="--", lw=1, label="target 0.9")
     ax.set_xticks(np.arange(len(g)), list(g.index), rotation=30)
     ax.set(ylim=(0, 1.32), ylabel="fraction of cycles within +-25 %", title="cap")
@@ -603,8 +602,7 @@ def page() -> None:
     dbl = cap[cap.condition == "double"]
     ratio = dbl["mean"] / dbl.target
     fails = claimed[claimed.within_25pct < 0.9]
-    per_assembly = "within_25pct_assembly" in claimed.columns
-    fails_asm = claimed[claimed.within_25pct_assembly < 0.9] if per_assembly else claimed.iloc[:0]
+    fails_asm = claimed[claimed.within_25pct_assembly < 0.9]
     p.section("Assemblies")
     p.bullets(
         [
@@ -624,18 +622,14 @@ def page() -> None:
             f"the winners' first spikes fall within 2 ms of the area's first spike in a median fraction "
             f"{num(cap[cap.condition == 'own'].first_within_2ms.median())} of own-drive cycles.",
         ]
-        + (
-            [
-                "The sizes of an area's two assemblies differ (E%-max sets each from the tail of its stimulus's "
-                "excitation), so the cap is also given per assembly: within ±25 % of the mean winners of the "
-                f"same stimulus under its own drive in at least 90 % of cycles: met in "
-                f"{len(claimed) - len(fails_asm)} of {len(claimed)} cells"
-                + (f"; not met under {', '.join(sorted(set(fails_asm.condition)))}." if len(fails_asm) else ".")
-                + " This is a second reading beside the circuit-wide target above, not a replacement of it."
-            ]
-            if per_assembly
-            else []
-        )
+        + [
+            "The sizes of an area's two assemblies differ (E%-max sets each from the tail of its stimulus's "
+            "excitation), so the cap is also given per assembly: within ±25 % of the mean winners of the "
+            f"same stimulus under its own drive in at least 90 % of cycles: met in "
+            f"{len(claimed) - len(fails_asm)} of {len(claimed)} cells"
+            + (f"; not met under {', '.join(sorted(set(fails_asm.condition)))}." if len(fails_asm) else ".")
+            + " This is a second reading beside the circuit-wide target above, not a replacement of it."
+        ]
     )
     p.table(
         cap,

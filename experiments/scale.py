@@ -289,7 +289,6 @@ def main() -> None:
         return
     engines = set(args.engines.split(","))
     models = set(args.models.split(",")) if args.models else None
-
     df = pd.read_csv(CSV, keep_default_na=False, na_values=[""]) if CSV.exists() else pd.DataFrame(columns=KEY)
     df["extra"] = df["extra"].fillna("")  # no extra items: an empty string, as in the keys below
     done = {tuple(str(r[k]) for k in KEY) for _, r in df.iterrows()}
@@ -372,9 +371,6 @@ def page() -> None:
         )
     ratio = ok["estimate_over_peak"].astype(float)
     bullets.append(f"Estimate / measured peak over the completed runs: {ratio.min():.2f}-{ratio.max():.2f}.")
-    if "delta_prop_cc_precision_at_k" not in df.columns:
-        df["delta_prop_cc_precision_at_k"] = np.nan
-        ok = df[df["status"] == "ok"]
     low = ok[ok["delta_prop_precision_at_k"].astype(float) < 0.95]
     for _, r in low.iterrows():
         cc = float(r["delta_prop_cc_precision_at_k"])

@@ -15,13 +15,15 @@ import numpy as np
 
 SCHEMA_VERSION = 1
 
+#: unit of every chance-corrected column in the Result tables
+CHANCE_CORRECTED = "chance-corrected, 0 = chance"
 #: units of the value-level readout's columns in the Result tables
 VALUE_UNITS = {
     "value_overlap": "fraction of assembly",
-    "value_overlap_cc": "chance-corrected, 0 = chance",
+    "value_overlap_cc": CHANCE_CORRECTED,
     "value_overlap_other": "fraction of assembly",
-    "value_overlap_cc_other": "chance-corrected, 0 = chance",
-    "value_overlap_cc_coupled": "chance-corrected, 0 = chance",
+    "value_overlap_cc_other": CHANCE_CORRECTED,
+    "value_overlap_cc_coupled": CHANCE_CORRECTED,
 }
 
 #: columns of :attr:`Result.value_overlaps`
@@ -300,11 +302,11 @@ class Result(dict):
                 "s_forward": u,
                 "s_reverse": u,
                 "delta_prop": "fraction",
-                "delta_prop_cc": "chance-corrected, 0 = chance",
+                "delta_prop_cc": CHANCE_CORRECTED,
                 "overlap_forward": "fraction",
                 "overlap_reverse": "fraction",
-                "overlap_cc_forward": "chance-corrected, 0 = chance",
-                "overlap_cc_reverse": "chance-corrected, 0 = chance",
+                "overlap_cc_forward": CHANCE_CORRECTED,
+                "overlap_cc_reverse": CHANCE_CORRECTED,
                 **{k: VALUE_UNITS[k.rsplit("_", 1)[0]] for k in keys},
             },
         )
@@ -330,9 +332,9 @@ class Result(dict):
                 "delta": u,
                 "s": u,
                 "delta_prop": "fraction",
-                "delta_prop_cc": "chance-corrected, 0 = chance",
+                "delta_prop_cc": CHANCE_CORRECTED,
                 "overlap": "fraction",
-                "overlap_cc": "chance-corrected, 0 = chance",
+                "overlap_cc": CHANCE_CORRECTED,
                 **{k: VALUE_UNITS[k] for k in keys},
                 "value_target_ties": "values",
             },
