@@ -5,9 +5,10 @@ engine's pair form of its schedule and the rate engine's weights without copies,
 memory follows its synapses, not ``windows x variables^2``; munin (1041 variables) runs on the rate
 engine with linked connectivity. Every case is one ``spiking-direct run`` in a child process
 (``prlimit --as`` caps each process at ``--limit-gb``); a sampler adds up the resident memory of
-that process and of the spiking engine's simulation binary every 0.2 s, so the peaks
-are lower bounds of the true ones by at most what rose and fell within 0.2 s; results the binary
-writes to ``/dev/shm`` are not resident memory of any process and are not counted. Wall times are
+that process and of the spiking engine's simulation binary every 0.2 s, and the files the
+binary writes into the run's own scratch folder in ``/dev/shm`` (memory, though of no process:
+``peak_shm_bytes``), so the peaks are lower bounds of the true ones by at most what rose and fell
+within 0.2 s. Wall times are
 upper bounds on a shared machine. The memory estimate (``spiking_direct.memory.estimate``) is
 printed beside each measured peak.
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -97,15 +99,30 @@ def _estimate(model_name: str, engine: str, sets: list[str]) -> tuple[dict, obje
     }, model
 
 
+def _folder_bytes(folder: Path | None) -> int:
+    """Bytes the files under ``folder`` occupy (0 when there is none)."""
+    total = 0
+    if folder is None:
+        return 0
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file() and not path.is_symlink():
+                total += path.stat().st_blocks * 512
+        except OSError:
+            pass
+    return total
+
+
 class _Sampler(threading.Thread):
     """The largest resident memory of a process and of its simulation binary (a child named
-    ``main``), sampled every ``period`` s: their sum, the process's own and the binary's. The
-    compiler's processes (while a spiking network is built) are not counted."""
+    ``main``), and of the files under ``shm`` (the run's scratch folder in ``/dev/shm``),
+    sampled every ``period`` s: the sum of the three, the process's own, the binary's and the
+    files'. The compiler's processes (while a spiking network is built) are not counted."""
 
-    def __init__(self, pid: int, period: float = 0.2):
+    def __init__(self, pid: int, period: float = 0.2, shm: Path | None = None):
         super().__init__(daemon=True)
-        self.pid, self.period = pid, period
-        self.tree = self.own = self.child = 0
+        self.pid, self.period, self.shm = pid, period, shm
+        self.tree = self.own = self.child = self.files = 0
         self.done = threading.Event()
 
     def run(self):
@@ -127,9 +144,11 @@ class _Sampler(threading.Thread):
                         pass
             except psutil.Error:
                 break
+            files = _folder_bytes(self.shm)
             self.own = max(self.own, own)
             self.child = max(self.child, max(kids, default=0))
-            self.tree = max(self.tree, own + sum(kids))
+            self.files = max(self.files, files)
+            self.tree = max(self.tree, own + sum(kids) + files)
             self.done.wait(self.period)
 
 
@@ -157,9 +176,16 @@ def run_case(case, out_root: Path, limit_gb: float, timeout_s: float) -> dict:
     if shutil.which("prlimit"):
         cmd = ["prlimit", f"--as={int(limit_gb * (1 << 30))}", "--"] + cmd
     log = open(out / "log.txt", "w")
+    # the run's results scratch in a folder of its own, so that its files can be counted
+    shm = Path("/dev/shm") / f"spiking_direct_scale_{os.getpid()}" if Path("/dev/shm").is_dir() else None
+    env = dict(os.environ)
+    if shm is not None:
+        shutil.rmtree(shm, ignore_errors=True)
+        shm.mkdir()
+        env["SPIKING_DIRECT_SCRATCH"] = str(shm)
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    sampler = _Sampler(proc.pid)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+    sampler = _Sampler(proc.pid, shm=shm)
     sampler.start()
     try:
         rc = proc.wait(timeout=timeout_s)
@@ -176,6 +202,8 @@ def run_case(case, out_root: Path, limit_gb: float, timeout_s: float) -> dict:
     sampler.done.set()
     sampler.join()
     log.close()
+    if shm is not None:
+        shutil.rmtree(shm, ignore_errors=True)
     text = (out / "log.txt").read_text(errors="replace").strip().splitlines()
     last = [line for line in text if line.strip()]
     row.update(
@@ -184,6 +212,7 @@ def run_case(case, out_root: Path, limit_gb: float, timeout_s: float) -> dict:
         peak_tree_bytes=sampler.tree,
         peak_python_bytes=sampler.own,
         peak_child_bytes=sampler.child,
+        peak_shm_bytes=sampler.files,
         last_line=last[-1][:300] if last else "",
     )
     row["estimate_over_peak"] = row["estimate_bytes"] / sampler.tree if sampler.tree else None
@@ -240,7 +269,7 @@ def plot(df: pd.DataFrame) -> None:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.grid(True, which="both", alpha=0.3)
-    axes[0].set(xlabel="variables", ylabel="peak memory (GiB)", title="peak resident memory (all processes)")
+    axes[0].set(xlabel="variables", ylabel="peak memory (GiB)", title="peak memory (processes and /dev/shm files)")
     axes[1].set(xlabel="inter-area synapses", ylabel="peak memory (GiB)", title="peak memory against synapses")
     axes[2].set(xlabel="variables", ylabel="wall time (s)", title="wall time (upper bound: shared machine)")
     axes[0].axhline(16, color="grey", ls="--", lw=1)
@@ -317,7 +346,8 @@ def main() -> None:
         "cells_per_area": {"rate": N_RATE, "spiking": N_SPIKING},
         "limit_gb": args.limit_gb,
         "timeout_s": args.timeout_s,
-        "memory": "peak resident memory of the run's process tree, sampled every 0.2 s (psutil)",
+        "memory": "peak resident memory of the run's process tree plus its results files in /dev/shm, "
+        "sampled every 0.2 s (psutil)",
         "versions": versions(),
     }
     atomic_write_bytes(META, json.dumps(meta, indent=1).encode())
@@ -351,7 +381,8 @@ def page() -> None:
             "Every shipped network from asia to munin on both engines, one seed, with the protocol's default "
             "coupling; ``linked``: only the coupled pairs of areas are connected, ``all``: every ordered pair. "
             "Peak memory is the resident memory of the run's process tree (the Python process and the compiled "
-            "simulation), sampled every 0.2 s; the estimate is the one printed before the run. Wall times were "
+            "simulation) plus the results files the simulation writes into ``/dev/shm`` (memory as well), "
+            "sampled every 0.2 s; the estimate is the one printed before the run. Wall times were "
             "taken on a shared 2-core machine: upper bounds."
         ),
     )

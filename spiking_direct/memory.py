@@ -26,19 +26,20 @@ spiking engine, ``cpp_standalone``
     pair form (gains per coupled pair up to the last coupling window, fibres as
     ``W x A`` sending and hearing areas, two ``A x A`` lookups, and a batched
     probe phase's fibres per selected pair up to its last window; see
-    :mod:`spiking_direct.engines.parts`): six float64 copies in all (the
-    network's build values, the run's values and Brian2's run arguments), and
-    three of the per-area and per-set arrays; the binary holds two more (one of
+    :mod:`spiking_direct.engines.parts`): six float64 copies of the dense form
+    in all (the network's build values, the run's values and Brian2's run
+    arguments), three of the pair form, and three of the per-area and per-set
+    arrays; the binary holds two more (one of
     those) and the synapses: 12 bytes
-    per inter-area synapse (pre, post, weight) plus Brian2's two spike
-    queues (4 bytes per entry of a per-cell vector whose capacity is the
-    next power of two of the cell's degree: 8-10 bytes per synapse), about
-    22-23 bytes per synapse in all; at its end it writes its results (12
+    per inter-area synapse (pre, post, weight) plus the two spike queues of
+    ``engines/templates/spikequeue.h`` (the pre pathway's holds no synapse
+    ids, the post pathway's 4 bytes per synapse), about 16 bytes per synapse
+    in all; at its end it writes its results (12
     bytes per synapse) into ``/dev/shm`` where they fit beside the run's own
     memory, else into the build folder on disk (see
     ``engines.backends._results_in_memory``), while it still holds all of
     that. That moment is the run's peak: Python + binary + results, about
-    34-35 bytes per synapse with the results in memory (the Python process
+    28 bytes per synapse with the results in memory (the Python process
     holds no synapse until it maps the results, after the binary has exited).
 rate engine
     the inter-area synapses as CSR (int32 column, float32 weight), and at
@@ -46,11 +47,12 @@ rate engine
     Recording's presynaptic cells (int32; its post cells and weights are the
     network's own arrays, its initial weights a view): 12 bytes per synapse
     at the peak, plus the block pointers (8 bytes per cell and connected
-    area, and per cell), plus what the allocator keeps of the per-area
-    column arrays (:data:`HEAP_SLACK`).
+    area, and per cell), plus what the allocator keeps of the
+    temporaries of the largest area's draw (:data:`HEAP_SLACK`).
 analysis
     the readout gathers the synapses that leave assembly cells
-    (:data:`READOUT_MEMBER_SYNAPSE` bytes each) to sum the weights between
+    (:data:`READOUT_MEMBER_SYNAPSE` bytes each, at most
+    :data:`~spiking_direct.readout.SYNAPSE_CHUNK` at a time) to sum the weights between
     assemblies; its spike index and the per-pair result records (about 4 kB
     per ordered pair read out, see :data:`ALL_PAIRS_LIMIT`, while
     ``result.json`` is written).
@@ -76,6 +78,7 @@ from . import errors, settings
 from .causal import CausalModel
 from .encoding import Encoding
 from .protocol import DENSE_PAIRS_LIMIT, _plan, selected_pairs
+from .readout import SYNAPSE_CHUNK
 
 __all__ = [
     "MemoryEstimate",
@@ -104,9 +107,8 @@ PAIR_RESULT = 4300
 #: window, only these pairs (:func:`spiking_direct.protocol.probe_batches`)
 ALL_PAIRS_LIMIT = 20000
 #: per inter-area synapse leaving an assembly cell, while the readout sums the weights between
-#: assemblies (``readout.synaptic_strength``): their int64 index, pre, post and weight gathered
-#: (12 bytes), the selection mask and the pair index; calibrated on Munin, rate engine, n = 1000,
-#: linked (measured peak 11.8 GB, 2.6 GB above the estimate without it)
+#: assemblies (``readout.synaptic_strength``, ``SYNAPSE_CHUNK`` synapses at a time): their int64
+#: index, pre, post and weight gathered (12 bytes), the selection mask and the pair index
 READOUT_MEMBER_SYNAPSE = 27
 #: per spike in the Python process: the Recording's arrays and the readout's index and sorts
 SPIKE_PYTHON = 48
@@ -116,15 +118,11 @@ SPIKE_RATE_RUN = 26
 CAP_RATE_RUN = 400
 #: per excitatory, inhibitory and input cell in the binary (state variables and their initial values)
 CELL_E, CELL_I, CELL_INPUT = 160, 64, 48
-#: per inter-area synapse in the binary, beyond the spike queues' vectors: the malloc chunks their
-#: growth by doubling leaves behind (measured 0.55-0.7 bytes)
-QUEUE_SLACK = 0.7
-#: glibc serves arrays below its largest dynamic mmap threshold (32 MiB) from the heap, and the
-#: rate engine's per-area column arrays, freed once concatenated, stay there as resident free
-#: memory: 0 to 3.3 of their 4 bytes per synapse were measured (Andes, linked: 450 MiB; none with a
-#: fixed threshold, ``MALLOC_MMAP_THRESHOLD_=131072``); the estimate counts the middle, 2 bytes
+#: the rate engine draws its inter-area columns area by area into one buffer; the temporaries of
+#: an area's draw (its positions and columns, int64 and int32) are freed before the next one, so
+#: what the allocator keeps of them is bounded by the largest area: ``HEAP_SLACK`` times its
+#: column bytes
 HEAP_SLACK = 2.0
-_MMAP_THRESHOLD_MAX = 32 * MiB
 
 _HUGE_PAGE = 2 * MiB
 _PAGE = 4 * KiB
@@ -366,15 +364,14 @@ def _pow2_capacity(mean: float, sd: float) -> float:
     return total
 
 
-def _queue_bytes(sources: np.ndarray, trials: np.ndarray, p: float) -> float:
-    """Bytes of a Brian2 spike queue: 4 per slot of every source cell's vector of
-    synapses; ``sources[i]`` cells whose degree is Binomial(``trials[i]``, ``p``)."""
+def _queue_bytes(sources: np.ndarray, trials: np.ndarray, p: float, in_order: bool = True) -> float:
+    """Bytes of a spike queue of a cpp_standalone build (``engines/templates/spikequeue.h``): the
+    first synapse of every source cell (int64), and the synapses' ids (int32) unless they are
+    stored in the order of their sources (a pre pathway); ``sources[i]`` cells with
+    Binomial(``trials[i]``, ``p``) synapses each."""
     sources, trials = np.asarray(sources, float), np.asarray(trials, float)
-    total = 0.0
-    for m in np.unique(trials[(trials > 0) & (sources > 0)]):  # areas of equal degree: once
-        cells = sources[trials == m].sum()
-        total += cells * 4.0 * _pow2_capacity(m * p, math.sqrt(m * p * (1.0 - p)))
-    return total
+    cells = float(sources.sum())
+    return 8.0 * (cells + 1) + (0.0 if in_order else 4.0 * float((sources * trials).sum()) * p)
 
 
 @dataclass(frozen=True)
@@ -489,7 +486,7 @@ def _cortical_local(p, A: int, n_sets: int, caps: float) -> tuple[float, float, 
     cp, n, k = p.cortical, int(p.n), p.k_eff
     n_i, n_in = cp.n_inh(n), int(p.inp.n_per_set)
     p_in_i = cp.p_in_i if float(np.asarray(cp.w_in_i)) > 0 else 0.0  # no synapses without feedforward inhibition
-    counts = {
+    counts = {  # synapses, bytes per synapse, source cells, their trials, p (pre pathways: in order)
         "in": (n_sets * n_in * n * cp.p_in, 24.0, [n_sets * n_in], [n], cp.p_in),
         "in_i": (n_sets * n_in * n_i * p_in_i, 8.0, [n_sets * n_in], [n_i], p_in_i),
         "rec": (A * n * n * cp.p_ee, 40.0, [A * n], [n], cp.p_ee),
@@ -499,6 +496,8 @@ def _cortical_local(p, A: int, n_sets: int, caps: float) -> tuple[float, float, 
     }
     arrays = sum(m * b for m, b, *_ in counts.values())
     queues = sum(_queue_bytes(src, tgt, q) for _, _, src, tgt, q in counts.values())
+    # the plastic input and recurrent synapses also have a post pathway (ids: 4 bytes per synapse)
+    queues += 4.0 * (counts["in"][0] + counts["rec"][0])
     cells = A * n * CELL_E_CORTICAL + A * n_i * CELL_I_CORTICAL + n_sets * n_in * CELL_INPUT + A * 8.0
     return arrays, arrays + queues, cells, caps * k * SPIKES_PER_WINNER_CORTICAL
 
@@ -511,6 +510,12 @@ def _member_share(s: _Sizes, partners: np.ndarray, n: int, k: int) -> float:
         return 0.0
     share = np.minimum(1.0, s.sets_per_area * k / max(n, 1))
     return float((weights * share).sum() / weights.sum())
+
+
+def _readout_bytes(s: _Sizes, partners: np.ndarray, n: int, k: int, M: float) -> float:
+    """The readout's gathered synapses (:func:`spiking_direct.readout.synaptic_strength`): those
+    leaving assembly cells, :data:`~spiking_direct.readout.SYNAPSE_CHUNK` at a time."""
+    return READOUT_MEMBER_SYNAPSE * min(_member_share(s, partners, n, k) * M, float(SYNAPSE_CHUNK))
 
 
 def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
@@ -528,7 +533,7 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
         partners = s.partners if linked else np.full(A, A - 1)
         M = float(n * n * p.p_inter * partners.sum())
         per_area = n * n * p.p_inter * partners  # synapses of each area's rows
-        heap = HEAP_SLACK * float(per_area[4 * per_area < _MMAP_THRESHOLD_MAX].sum())
+        heap = HEAP_SLACK * 4.0 * float(per_area.max(initial=0.0))
         block = n * float((partners + 1).sum()) * 8.0 + (A * n + 1) * 8.0 + A * A * 4.0
         inputs = s.n_sets * (8.0 * p.n_in_eff * n * p.p_in + 8.0 * n + 8.0 * (p.n_in_eff + 1) + 1024)
         rec = 0.0
@@ -550,7 +555,7 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
             "synapses": 12.0 * M + inputs,
             "allocator slack": heap,
             "spikes": SPIKE_PYTHON * S,
-            "analysis": pairs + READOUT_MEMBER_SYNAPSE * _member_share(s, partners, n, k) * M,
+            "analysis": pairs + _readout_bytes(s, partners, n, k, M),
         }
         phases = {"end of the rate engine's run": run, "analysis": analysis}
         largest = max(largest, int(block))
@@ -576,9 +581,12 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
         else:
             dense = W * A * A * 8.0
         largest = max(largest, int(dense if W * A * A <= DENSE_PAIRS_LIMIT else W * s.n_sets * 8))
-        # inter-area synapses: pre, post (int32), w (float32), and the pre and post spike queues
-        queues = 2 * _queue_bytes(np.full(A, n), partners * n, pi)
-        inter = (12.0 + QUEUE_SLACK) * M + queues
+        # inter-area synapses: pre, post (int32), w (float32); the pre pathway's queue holds no ids
+        # (the synapses are stored by presynaptic cell), the post pathway's 4 bytes per synapse
+        queues = _queue_bytes(np.full(A, n), partners * n, pi) + _queue_bytes(
+            np.full(A, n), partners * n, pi, in_order=False
+        )
+        inter = 12.0 * M + queues
         n_in = int(p.inp.n_per_set)
         if p.network == "cortical":
             local_arrays, local, cells, S = _cortical_local(p, A, s.n_sets, caps)
@@ -606,7 +614,11 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
             }
             phases = {"read-back": run}
         else:
-            python = {"python base": base, "protocol": proto, "schedule copies": 6 * dense + 3 * small}
+            # the dense form holds six copies of the pair values (build, run and Brian2's run
+            # arguments, each made from a dense reshape) and three of the rest; the pair form three
+            # of each (measured on munin, n = 250: 1.56 GB held by Python while the binary ran)
+            copies = 6 * dense + 3 * small if W * A * A <= DENSE_PAIRS_LIMIT else 3 * (dense + small)
+            python = {"python base": base, "protocol": proto, "schedule copies": copies}
             binary = {
                 "binary base": BASE_BINARY,
                 "binary synapses": inter,
@@ -624,7 +636,7 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
                 "schedule copies": 2 * dense + small,
                 "synapses": 12.0 * M,
                 "spikes": SPIKE_PYTHON * S,
-                "analysis": pairs + READOUT_MEMBER_SYNAPSE * _member_share(s, partners, n, k) * M,
+                "analysis": pairs + _readout_bytes(s, partners, n, k, M),
             }
             phases = {"while the binary runs": during, "read-back": readback, "analysis": analysis}
     phases = {name: {k: round(v) for k, v in parts.items() if v > 0} for name, parts in phases.items()}

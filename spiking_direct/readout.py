@@ -98,21 +98,27 @@ def identify_assemblies(rec: Recording) -> Assemblies:
     return Assemblies(members, union, stability, set_area)
 
 
+#: synapses gathered at a time by :func:`synaptic_strength`
+SYNAPSE_CHUNK = 1 << 21
+
+
 def synaptic_strength(
-    rec: Recording, asm: Assemblies, final: bool = True, chunk: int = 1 << 21
+    rec: Recording, asm: Assemblies, final: bool = True, chunk: int = SYNAPSE_CHUNK
 ) -> tuple[np.ndarray, np.ndarray]:
     """``S[u, v]``: mean weight from the assembly of ``u`` to that of ``v``, and synapse counts.
 
     Both engines store the synapses ordered by presynaptic cell; then only the
     synapses of assembly cells are read (their index ranges found by binary
-    search: about 6 % of the 18 M synapses of the Alzheimer default). Otherwise
-    the synapse arrays are walked in chunks of ``chunk`` synapses, so the
+    search: about 6 % of the 18 M synapses of the Alzheimer default), a run of
+    assembly cells of about ``chunk`` synapses at a time. Otherwise the synapse
+    arrays are walked in chunks of ``chunk`` synapses. Either way the
     temporaries are a few MB that the allocator reuses instead of array-sized
     new memory (whose page faults cost about as much as the sums themselves on
-    the benchmark machine). Both add the selected synapses in the same order;
-    only the grouping of the partial sums differs (per chunk or in one pass),
-    so the results agree to rounding (to the bit on the Alzheimer runs
-    checked, rate and spiking)."""
+    the benchmark machine, and which on the largest networks came to about 4
+    bytes per synapse of the whole network). Both add the selected synapses in
+    the same order; only the grouping of the partial sums differs, so the
+    results agree to rounding (to the bit on the Alzheimer runs checked, rate
+    and spiking, whose assembly synapses fit in one chunk)."""
     A, n = rec.n_areas, rec.n
     w = rec.w_final if final else rec.w_initial
     member = np.zeros(A * n, dtype=bool)
@@ -131,9 +137,18 @@ def synaptic_strength(
         cells = np.flatnonzero(member).astype(rec.syn_pre.dtype)  # same dtype: no converted copy of the array
         lo = np.searchsorted(rec.syn_pre, cells, "left")
         hi = np.searchsorted(rec.syn_pre, cells, "right")
-        lengths = hi - lo
-        idx = np.repeat(lo - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(lengths.sum())
-        add(np.asarray(rec.syn_pre[idx]), np.asarray(rec.syn_post[idx]), np.asarray(w[idx]))
+        ends = np.cumsum(hi - lo)
+        # the assembly cells in runs of about ``chunk`` synapses, in cell order: the gathered
+        # temporaries stay a few MB however large the network
+        first = 0
+        while first < cells.size:
+            base = ends[first - 1] if first else 0
+            last = max(int(np.searchsorted(ends, base + chunk, "right")), first + 1)
+            lengths = (hi - lo)[first:last]
+            starts = lo[first:last]
+            idx = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(lengths.sum())
+            add(np.asarray(rec.syn_pre[idx]), np.asarray(rec.syn_post[idx]), np.asarray(w[idx]))
+            first = last
     else:
         for lo in range(0, rec.syn_pre.size, chunk):
             add(rec.syn_pre[lo : lo + chunk], rec.syn_post[lo : lo + chunk], w[lo : lo + chunk])

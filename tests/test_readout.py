@@ -118,6 +118,11 @@ def test_synaptic_strength_reads_only_assembly_synapses_when_sorted_by_pre():
     w = rng.random(m).astype(np.float32)
     rec.syn_pre, rec.syn_post, rec.w_final = pre, post, w
     S_sorted, c_sorted = readout.synaptic_strength(rec, asm, chunk=64)
+    # the assembly cells read in runs of a few synapses (one cell's synapses may exceed a run): same sums
+    for small in (1, 3, 7):
+        S_runs, c_runs = readout.synaptic_strength(rec, asm, chunk=small)
+        np.testing.assert_array_equal(c_runs, c_sorted)
+        np.testing.assert_allclose(S_runs, S_sorted, rtol=1e-12, equal_nan=True)
     perm = rng.permutation(m)
     rec.syn_pre, rec.syn_post, rec.w_final = pre[perm], post[perm], w[perm]
     assert not readout._sorted(rec.syn_pre, 64)

@@ -406,7 +406,7 @@ def _excitatory_cells(params: SpikingParams, A: int, ns: dict, codeobj_class):
     # the area clock: window threshold, input volley and learning gate, once per area and step.
     # The source gate of potentiation reads whether each area has fired from its first interneuron,
     # which every excitatory spike of the area reaches only with p_ei = 1 (else the area gate alone)
-    clk_eqs, clk_update = parts.in_form(area_clock_model(A if _source_gate(params) else None), ns)
+    clk_eqs, clk_update = parts.in_form(area_clock_model(A if _source_gate(params, A) else None), ns)
     C = b2.NeuronGroup(A, clk_eqs, namespace=ns, name="area_clock")
     C.area = np.arange(A)
     C.run_regularly(clk_update, when="before_thresholds", name="area_clock_update")
@@ -421,9 +421,21 @@ def _excitatory_cells(params: SpikingParams, A: int, ns: dict, codeobj_class):
     return E, C
 
 
-def _source_gate(params: SpikingParams) -> bool:
-    """Whether the area clock gates potentiation by its sources' firing (needs ``p_ei = 1``)."""
-    return params.static.p_ei >= 1
+#: the most areas for which the area clock gates potentiation by its sources' firing
+#: (:func:`~models.neurons.area_clock_model`). The gate changes no weight, only the time: every
+#: clock cell loads every area's ``fired`` flag in every step (Brian2 reads all of a statement's
+#: variables before evaluating it), so it costs ``A^2`` loads per step against the potentiation
+#: walks it skips. Measured (second-seed simulate time, gated / area gate only): alarm (37
+#: areas, n = 250) 9.0 / 10.0 s, Alzheimer (10 areas) 3.8 / 4.3 s; 64 areas (n = 100) 5.0 / 4.6 s;
+#: andes (223 areas, n = 250) spent 21 % of its loop in the clock cells' update
+SOURCE_GATE_MAX_AREAS = 48
+
+
+def _source_gate(params: SpikingParams, n_areas: int) -> bool:
+    """Whether the area clock gates potentiation by its sources' firing: with ``p_ei = 1`` (one
+    interneuron hears every excitatory spike of its area) and at most
+    :data:`SOURCE_GATE_MAX_AREAS` areas."""
+    return params.static.p_ei >= 1 and n_areas <= SOURCE_GATE_MAX_AREAS
 
 
 def _interneurons(params: SpikingParams, A: int, ns: dict, C, codeobj_class):
@@ -446,7 +458,7 @@ def _interneurons(params: SpikingParams, A: int, ns: dict, C, codeobj_class):
     I.area = np.repeat(np.arange(A), n_i)
     I.v = params.inh.E_L_I
     I.run_regularly(INHIBITORY_WINDOW_RESET, dt=params.clock.T_win, when="start", name="inh_window_reset")
-    if _source_gate(params):
+    if _source_gate(params, A):
         for a in range(A):
             setattr(C, f"fired_{a}", b2.linked_var(I, "fired", index=np.full(A, a * n_i)))
     return I

@@ -44,7 +44,13 @@ class _InterArea:
         # row's end (n x (targets + 1), only the allowed pairs: linear in the links, not in A^2)
         self.column = np.full((A, A), -1, dtype=np.int32)  # (pre area, post area) -> its column, or -1
         self.blocks: list[np.ndarray] = []
-        idx = []
+        # one buffer for every column index, sized for the areas' expected synapses plus 8 sd each
+        # (the Bernoulli draws' own bound): each area's columns are copied in as they are drawn, so
+        # no per-area array outlives its area and no second full-size copy is made; the buffer's
+        # unused tail is never written, so it takes no memory
+        mean = allowed.sum(axis=1).astype(float) * n * n * p
+        bound = int(np.sum(np.ceil(mean + 8.0 * np.sqrt(mean * (1.0 - p)) + 64)))
+        buffer = np.empty(bound, dtype=np.int32)
         start = 0
         for a in range(A):  # rows of area a: the columns of its allowed post areas, sorted
             targets = np.flatnonzero(allowed[a])
@@ -60,10 +66,13 @@ class _InterArea:
             np.cumsum(per, axis=1, out=blk[:, 1:])
             blk[:, 1:] += blk[:, :1]
             self.blocks.append(blk)
+            if start + cols.size > buffer.size:  # beyond the bound (practically never): grow
+                buffer = np.concatenate([buffer[:start], np.empty(start + cols.size - buffer.size, np.int32)])
+            buffer[start : start + cols.size] = cols
             start += int(indptr[-1])
-            idx.append(cols)
+            del cols
         self.indptr = np.concatenate([blk[:, 0] for blk in self.blocks] + [[start]])
-        self.indices = np.concatenate(idx) if idx else np.zeros(0, np.int32)
+        self.indices = buffer[:start]
         self.data = np.ones(self.indices.size, dtype=np.float32)
 
     def connected(self, pre_area: int, post_area: int) -> bool:
