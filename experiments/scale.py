@@ -254,7 +254,12 @@ def plot(df: pd.DataFrame) -> None:
 
     ok = df[df["status"] == "ok"]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
-    styles = {("rate", "linked"): ("o", "C0"), ("rate", "all"): ("s", "C2"), ("spiking", "linked"): ("^", "C1")}
+    styles = {
+        ("rate", "linked"): ("o", "C0"),
+        ("rate", "all"): ("s", "C2"),
+        ("spiking", "linked"): ("^", "C1"),
+        ("spiking", "all"): ("D", "C3"),
+    }
     for (engine, conn), (marker, colour) in styles.items():
         d = ok[(ok["engine"] == engine) & (ok["connectivity"] == conn)].sort_values("n_variables")
         if d.empty:
@@ -367,7 +372,7 @@ def page() -> None:
         return r["extra"] if isinstance(r["extra"], str) else ""
 
     def label(r) -> str:
-        return " ".join(x for x in (r["model"], r["engine"], f"n = {int(r['n'])}", extra(r)) if x)
+        return " ".join(x for x in (r["model"], r["engine"], r["connectivity"], f"n = {int(r['n'])}", extra(r)) if x)
 
     df = pd.read_csv(CSV, keep_default_na=False, na_values=[""])
     df["peak_gib"] = df["peak_tree_bytes"] / 2**30
@@ -402,6 +407,24 @@ def page() -> None:
         )
     ratio = ok["estimate_over_peak"].astype(float)
     bullets.append(f"Estimate / measured peak over the completed runs: {ratio.min():.2f}-{ratio.max():.2f}.")
+    big = ok[ok["n_synapses"].astype(float) > 1e8].sort_values("n_synapses")
+    if len(big):
+        parts = []
+        for _, r in big.iterrows():
+            text = f"{label(r)} {float(r['python_bytes_per_synapse']):.1f} (Python)"
+            if float(r.get("child_bytes_per_synapse") or 0) > 0:
+                text += f", {float(r['child_bytes_per_synapse']):.1f} (simulation binary)"
+            parts.append(text)
+        bullets.append(
+            "Peak bytes per inter-area synapse where synapses dominate (over 10^8): " + "; ".join(parts) + "."
+        )
+    rate = ok[(ok["engine"] == "rate") & (ok["connectivity"] == "linked")]
+    if len(rate) >= 3:
+        slope, icpt = np.polyfit(rate["n_synapses"].astype(float), rate["peak_python_bytes"].astype(float), 1)
+        bullets.append(
+            f"The rate engine's peak grows by {slope:.1f} bytes per synapse (least squares over its "
+            f"{len(rate)} linked runs; {icpt / 1e9:.2f} GB at no synapse: the interpreter and its packages)."
+        )
     low = ok[ok["delta_prop_precision_at_k"].astype(float) < 0.95]
     for _, r in low.iterrows():
         cc = float(r["delta_prop_cc_precision_at_k"])
@@ -420,9 +443,12 @@ def page() -> None:
             f"{len(cc_rows)} of {len(ok)} completed runs, at least 0.95 in {len(cc_rows) - len(cc_low)} of them"
             + (
                 "; below: "
-                + ", ".join(f"{label(r)} {float(r['delta_prop_cc_precision_at_k']):.2f}" for _, r in cc_low.iterrows())
-                if len(cc_low)
-                else ""
+                + ", ".join(
+                    f"{label(r)} {float(r['delta_prop_cc_precision_at_k']):.2f}"
+                    for _, r in cc_low[~cc_low.index.isin(low.index)].iterrows()
+                )
+                if len(cc_low[~cc_low.index.isin(low.index)])
+                else (" (the runs below it are among those above)" if len(cc_low) else "")
             )
             + "."
             + (

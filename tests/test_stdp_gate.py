@@ -95,3 +95,20 @@ def test_source_gate_skips_spikes_before_a_plastic_source_fires_and_changes_no_w
     assert len(o_step) == spikes_learning
     np.testing.assert_array_equal(w_gated, w_open)
     assert np.max(w_gated) > 2 * float(cfg.spiking.stdp.w_init)  # potentiation did happen
+
+
+def test_the_gate_is_built_only_up_to_its_number_of_areas():
+    """Every clock cell reads every area's flag in every step (``A^2`` loads), so beyond
+    ``SOURCE_GATE_MAX_AREAS`` the clock is built without the gate (the same weights, above)."""
+    from spiking_direct.engines.network import SOURCE_GATE_MAX_AREAS, _source_gate
+    from spiking_direct.models.neurons import area_clock_model
+
+    params = RunConfig().spiking
+    assert _source_gate(params, SOURCE_GATE_MAX_AREAS)
+    assert not _source_gate(params, SOURCE_GATE_MAX_AREAS + 1)
+    no_ei = apply_overrides(RunConfig(), ["spiking.static.p_ei=0.5"]).spiking
+    assert not _source_gate(no_ei, 10)  # the gate needs an interneuron that hears every spike
+    gated, _ = area_clock_model(3)
+    assert "fired_2" in gated.names and "fired_0" in gated.names
+    plain, _ = area_clock_model(None)
+    assert not any(name.startswith("fired_") for name in plain.names)
