@@ -42,11 +42,10 @@ spiking engine, ``cpp_standalone``
     28 bytes per synapse with the results in memory (the Python process
     holds no synapse until it maps the results, after the binary has exited).
 rate engine
-    the inter-area synapses as CSR (int32 column, float32 weight), and at
-    the end of :func:`~spiking_direct.engines.rate.run_rate` the
-    Recording's presynaptic cells (int32; its post cells and weights are the
-    network's own arrays, its initial weights a view): 12 bytes per synapse
-    at the peak, plus the block pointers (8 bytes per cell and connected
+    the inter-area synapses as CSR (int32 column, float32 weight; the
+    Recording holds the network's own arrays, its row pointers instead of a
+    presynaptic cell per synapse, and its initial weights as a view): 8 bytes
+    per synapse at the peak, plus the block pointers (8 bytes per cell and connected
     area, and per cell), plus what the allocator keeps of the
     temporaries of the largest area's draw (:data:`HEAP_SLACK`).
 analysis
@@ -101,6 +100,11 @@ BASE_PGMPY = 160 * MiB
 BASE_BINARY = 11 * MiB
 #: per ordered pair of variables: the result's per-pair records, cleaned and written as JSON
 PAIR_RESULT = 4300
+#: while ``result.json`` is written: per row of the value-level readout (a probed value and a target
+#: variable) and per entry of its ``by_value`` lists (a probed value and a target value), the
+#: records cleaned for JSON and the text; least squares over pathfinder (k = 15), hailfinder and
+#: hepar2 (rate engine, linked, n = 1000: 0.59, 0.13 and 0.085 GB above the analysis)
+VALUE_ROW_RESULT, VALUE_ENTRY_RESULT = 1500, 2600
 #: models with at most this many ordered pairs of variables have every pair read out; beyond it
 #: :func:`spiking_direct.pipeline.probe_selection` picks the pairs whose propagation is read (the
 #: true links both ways and as many unlinked pairs), and the probe phase probes several areas per
@@ -389,6 +393,8 @@ class _Sizes:
     table_rows: int
     bif: bool
     probe_targets: np.ndarray | None = None  # per area, its listeners in a batched probe phase (None: every area)
+    value_rows: int = 0  # rows of the value-level readout (0 where it does not apply)
+    value_entries: int = 0  # entries of their by_value lists
     probe_fibres: int = 0  # fibres given pair by pair in a batched probe phase: (window, source, listener)
 
 
@@ -409,6 +415,14 @@ def _sizes(config, model: CausalModel) -> _Sizes:
                 rows = max(1, sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b"")) - 1)
         except OSError:
             pass
+    # the value-level readout (spiking_direct.value_readout): every ordered pair read out, per value
+    # assemblies (index encoding) and a data table (the model's tables or the user's data)
+    card = np.asarray(plan.card, dtype=float)
+    has_table = bool(getattr(config, "data", None)) or bool(getattr(model, "has_cpds", False))
+    value_rows = value_entries = 0
+    if probe is None and has_table and np.array_equal(sets_per_area, card) and plan.counts["probe"] > 0:
+        value_rows = int(card.sum() * (A - 1))
+        value_entries = int(card.sum() ** 2 - (card**2).sum())
     return _Sizes(
         A=A,
         W=plan.n_windows,
@@ -422,6 +436,8 @@ def _sizes(config, model: CausalModel) -> _Sizes:
         bif=getattr(model, "bayesian_network", None) is not None,
         probe_targets=targets,
         probe_fibres=0 if targets is None else int(config.protocol.probe_reps * np.sum(sets_per_area * targets)),
+        value_rows=value_rows,
+        value_entries=value_entries,
     )
 
 
@@ -544,7 +560,7 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
         run = {
             "python base": base,
             "protocol": proto,
-            "synapses": 12.0 * M + rec + inputs,
+            "synapses": 8.0 * M + rec + inputs,
             "block pointer": block,
             "allocator slack": heap,
             "spikes": SPIKE_RATE_RUN * S + CAP_RATE_RUN * caps,
@@ -552,7 +568,7 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
         analysis = {
             "python base": base,
             "protocol": proto,
-            "synapses": 12.0 * M + inputs,
+            "synapses": 8.0 * M + inputs,
             "allocator slack": heap,
             "spikes": SPIKE_PYTHON * S,
             "analysis": pairs + _readout_bytes(s, partners, n, k, M),
@@ -639,6 +655,12 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
                 "analysis": pairs + _readout_bytes(s, partners, n, k, M),
             }
             phases = {"while the binary runs": during, "read-back": readback, "analysis": analysis}
+    if s.value_rows:  # writing result.json: the value-level readout's records, cleaned, and the text
+        last = phases.get("analysis", phases.get("read-back"))
+        phases["writing result.json"] = {
+            **last,
+            "result files": VALUE_ROW_RESULT * s.value_rows + VALUE_ENTRY_RESULT * s.value_entries,
+        }
     phases = {name: {k: round(v) for k, v in parts.items() if v > 0} for name, parts in phases.items()}
     totals = {name: sum(parts.values()) for name, parts in phases.items()}
     peak = max(totals, key=totals.get)

@@ -108,8 +108,9 @@ def synaptic_strength(
     """``S[u, v]``: mean weight from the assembly of ``u`` to that of ``v``, and synapse counts.
 
     Both engines store the synapses ordered by presynaptic cell; then only the
-    synapses of assembly cells are read (their index ranges found by binary
-    search: about 6 % of the 18 M synapses of the Alzheimer default), a run of
+    synapses of assembly cells are read (their index ranges taken from the
+    recording's ``syn_pre_ptr`` where the engine gives it, the rate engine, or
+    found by binary search: about 6 % of the 18 M synapses of the Alzheimer default), a run of
     assembly cells of about ``chunk`` synapses at a time. Otherwise the synapse
     arrays are walked in chunks of ``chunk`` synapses. Either way the
     temporaries are a few MB that the allocator reuses instead of array-sized
@@ -133,10 +134,15 @@ def synaptic_strength(
         total[:] += np.bincount(pair, weights=weights[sel], minlength=A * A)
         count[:] += np.bincount(pair, minlength=A * A)
 
-    if _sorted(rec.syn_pre, chunk):
-        cells = np.flatnonzero(member).astype(rec.syn_pre.dtype)  # same dtype: no converted copy of the array
-        lo = np.searchsorted(rec.syn_pre, cells, "left")
-        hi = np.searchsorted(rec.syn_pre, cells, "right")
+    ptr = rec.syn_pre_ptr
+    if ptr is not None or _sorted(rec.syn_pre, chunk):
+        if ptr is not None:  # the synapses of each cell from its pointers: syn_pre is never made
+            cells = np.flatnonzero(member)
+            lo, hi = ptr[cells], ptr[cells + 1]
+        else:
+            cells = np.flatnonzero(member).astype(rec.syn_pre.dtype)  # same dtype: no converted copy of the array
+            lo = np.searchsorted(rec.syn_pre, cells, "left")
+            hi = np.searchsorted(rec.syn_pre, cells, "right")
         ends = np.cumsum(hi - lo)
         # the assembly cells in runs of about ``chunk`` synapses, in cell order: the gathered
         # temporaries stay a few MB however large the network
@@ -147,7 +153,8 @@ def synaptic_strength(
             lengths = (hi - lo)[first:last]
             starts = lo[first:last]
             idx = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(lengths.sum())
-            add(np.asarray(rec.syn_pre[idx]), np.asarray(rec.syn_post[idx]), np.asarray(w[idx]))
+            pre = np.repeat(cells[first:last], lengths) if ptr is not None else np.asarray(rec.syn_pre[idx])
+            add(pre, np.asarray(rec.syn_post[idx]), np.asarray(w[idx]))
             first = last
     else:
         for lo in range(0, rec.syn_pre.size, chunk):

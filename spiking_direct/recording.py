@@ -40,6 +40,10 @@ class Recording:
     spike_time : (S,) float, time of the spike within its window (s; the rate
         engine gives the round number times 1 ms)
     syn_pre, syn_post : (M,) int, global pre/post neuron of every inter-area synapse
+    syn_pre_ptr : (A * n + 1,) int or None, for synapses stored by presynaptic cell: those of
+        cell ``c`` are ``syn_pre_ptr[c]:syn_pre_ptr[c + 1]``. An engine that gives it may give
+        ``syn_pre=None``: ``syn_pre`` is then made from it when first read (4 bytes per synapse
+        that the readout never needs)
     w_initial, w_final : (M,) float, weights before and after the run
     weight_unit : unit of the weights ("mV" for spiking, "1" for rate)
     timing : seconds spent, e.g. build_s, simulate_s
@@ -60,6 +64,7 @@ class Recording:
     timing: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
     state: dict | None = None  # optional monitored state variables (experiments), never written to result.json
+    syn_pre_ptr: np.ndarray | None = None
 
     @property
     def n_areas(self) -> int:
@@ -106,3 +111,20 @@ class Recording:
         # concatenated ranges lo[i]:hi[i] without a Python loop
         start = np.repeat(lo - np.concatenate([[0], np.cumsum(size)[:-1]]), size)
         return order[start + np.arange(size.sum())]
+
+
+def _syn_pre(self) -> np.ndarray:
+    pre = self.__dict__.get("_syn_pre")
+    ptr = self.__dict__.get("syn_pre_ptr")
+    if pre is None and ptr is not None:
+        pre = np.repeat(np.arange(ptr.size - 1, dtype=np.int32), np.diff(ptr))
+        self.__dict__["_syn_pre"] = pre
+    return pre
+
+
+def _set_syn_pre(self, value) -> None:
+    self.__dict__["_syn_pre"] = value
+
+
+# a property over the dataclass field: the generated __init__ sets it through the setter
+Recording.syn_pre = property(_syn_pre, _set_syn_pre, doc="(M,) int32: the presynaptic cell of every synapse")

@@ -160,3 +160,26 @@ def test_chance_corrected_overlap_undoes_the_cover_of_a_many_valued_target():
     # half the responders: the expected overlap halves with them
     prop_half = readout.Propagation(overlap, responders / 2, responders / 2, overlap.copy())
     assert np.isclose(readout.chance_corrected(prop_half, asm, n, k)[1][1, 0], (0.9 - 0.45) / 0.55)
+
+
+def test_synaptic_strength_from_presynaptic_pointers_never_makes_syn_pre():
+    """A recording that gives its synapses' pointers per presynaptic cell (the rate engine) and no
+    ``syn_pre``: the readout reads the same sums without making ``syn_pre`` (4 bytes per synapse),
+    and ``syn_pre``, when read, is the presynaptic cell of every synapse."""
+    rec = tiny_recording()
+    asm = readout.identify_assemblies(rec)
+    rng = np.random.default_rng(3)
+    A, n, m = rec.n_areas, rec.n, 500
+    pre = np.sort(rng.integers(0, A * n, m)).astype(np.int32)
+    post = rng.integers(0, A * n, m).astype(np.int32)
+    w = rng.random(m).astype(np.float32)
+    rec.syn_pre, rec.syn_post, rec.w_final = pre, post, w
+    want_S, want_c = readout.synaptic_strength(rec, asm, chunk=16)
+    ptr = np.searchsorted(pre, np.arange(A * n + 1)).astype(np.int64)
+    rec.syn_pre, rec.syn_pre_ptr = None, ptr
+    for chunk in (1, 16, 1 << 21):
+        S, c = readout.synaptic_strength(rec, asm, chunk=chunk)
+        np.testing.assert_array_equal(c, want_c)
+        np.testing.assert_array_equal(S, want_S)
+    assert rec.__dict__["_syn_pre"] is None  # never made by the readout
+    np.testing.assert_array_equal(rec.syn_pre, pre)  # made when read

@@ -324,7 +324,6 @@ def _read_back(
     params, inter, inputs, recurrent = net.params, net.inter, net.inputs, net.recurrent
     A, n = net.n_areas, net.n
     cat = lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dtype=dt)
-    syn_pre = np.repeat(np.arange(A * n, dtype=np.int32), np.diff(inter.indptr))
     info = {
         "engine": "rate",
         "seed": int(seed) if np.isscalar(seed) else None,
@@ -356,11 +355,12 @@ def _read_back(
         spike_window=cat(spikes.window, np.int32),
         spike_neuron=cat(spikes.neuron, np.int32),
         spike_time=cat(spikes.round, np.int16).astype(np.float64) * 1e-3,
-        syn_pre=syn_pre,
+        syn_pre=None,  # made from syn_pre_ptr if read; the readout uses the pointers
         syn_post=inter.indices,  # the run is over: the network's own arrays, not copies
         w_initial=net.w_initial,
         w_final=inter.data,
         weight_unit="1",
         timing={"build_s": build_s, "simulate_s": simulate_s},
         info=info,
+        syn_pre_ptr=inter.indptr,
     )
