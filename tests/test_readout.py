@@ -104,6 +104,18 @@ def test_spikes_in_selects_exactly_the_spikes_of_the_windows_and_area():
             assert np.all(np.diff(rec.spike_window[got]) >= 0)  # ascending window
 
 
+def random_synapses(rec, seed: int, m: int):
+    """``m`` random synapses stored by presynaptic cell on ``rec``'s cells (set on ``rec``):
+    their presynaptic and postsynaptic cells (int32) and float32 weights."""
+    rng = np.random.default_rng(seed)
+    cells = rec.n_areas * rec.n
+    pre = np.sort(rng.integers(0, cells, m)).astype(np.int32)
+    post = rng.integers(0, cells, m).astype(np.int32)
+    w = rng.random(m).astype(np.float32)
+    rec.syn_pre, rec.syn_post, rec.w_final = pre, post, w
+    return pre, post, w
+
+
 def test_synaptic_strength_reads_only_assembly_synapses_when_sorted_by_pre():
     """Synapses stored by presynaptic cell (as both engines store them) take the
     binary-search path, any other order the chunked walk: the same counts and
@@ -111,12 +123,9 @@ def test_synaptic_strength_reads_only_assembly_synapses_when_sorted_by_pre():
     a direct computation."""
     rec = tiny_recording()
     asm = readout.identify_assemblies(rec)
-    rng = np.random.default_rng(1)
     A, n, m = rec.n_areas, rec.n, 400
-    pre = np.sort(rng.integers(0, A * n, m)).astype(np.int32)
-    post = rng.integers(0, A * n, m).astype(np.int32)
-    w = rng.random(m).astype(np.float32)
-    rec.syn_pre, rec.syn_post, rec.w_final = pre, post, w
+    pre, post, w = random_synapses(rec, 1, m)
+    rng = np.random.default_rng(1)
     S_sorted, c_sorted = readout.synaptic_strength(rec, asm, chunk=64)
     # the assembly cells read in runs of a few synapses (one cell's synapses may exceed a run): same sums
     for small in (1, 3, 7):
@@ -168,14 +177,9 @@ def test_synaptic_strength_from_presynaptic_pointers_never_makes_syn_pre():
     and ``syn_pre``, when read, is the presynaptic cell of every synapse."""
     rec = tiny_recording()
     asm = readout.identify_assemblies(rec)
-    rng = np.random.default_rng(3)
-    A, n, m = rec.n_areas, rec.n, 500
-    pre = np.sort(rng.integers(0, A * n, m)).astype(np.int32)
-    post = rng.integers(0, A * n, m).astype(np.int32)
-    w = rng.random(m).astype(np.float32)
-    rec.syn_pre, rec.syn_post, rec.w_final = pre, post, w
+    pre, _, _ = random_synapses(rec, 3, 500)
     want_S, want_c = readout.synaptic_strength(rec, asm, chunk=16)
-    ptr = np.searchsorted(pre, np.arange(A * n + 1)).astype(np.int64)
+    ptr = np.searchsorted(pre, np.arange(rec.n_areas * rec.n + 1)).astype(np.int64)
     rec.syn_pre, rec.syn_pre_ptr = None, ptr
     for chunk in (1, 16, 1 << 21):
         S, c = readout.synaptic_strength(rec, asm, chunk=chunk)
