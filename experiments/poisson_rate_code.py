@@ -347,6 +347,7 @@ def plot_stability(table: pd.DataFrame) -> None:
 def stability(engines) -> None:
     """``--part stability`` (resumable: rows already in the CSV are kept)."""
     table = pd.read_csv(STABILITY_CSV) if STABILITY_CSV.exists() else pd.DataFrame()
+    ran = 0
     have = (
         set()
         if table.empty
@@ -360,17 +361,20 @@ def stability(engines) -> None:
                 row = stability_run(engine, rate, seed)
                 table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
                 write_csv(STABILITY_CSV, table)
+                ran += 1
                 print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
-    write_json(
-        STABILITY_CSV.with_suffix(".json"),
-        {
-            "model": "alzheimer",
-            "engines": list(engines),
-            "seeds": list(CONTROL_SEEDS),
-            "params": {"separation": 2.0, "poisson_rates": STABILITY_RATES, "rate_cap_floor": 0.7},
-            "versions": versions(),
-        },
-    )
+    # the sidecar names the machine and versions that measured the table: rewritten only with new rows
+    if ran or not STABILITY_CSV.with_suffix(".json").exists():
+        write_json(
+            STABILITY_CSV.with_suffix(".json"),
+            {
+                "model": "alzheimer",
+                "engines": list(engines),
+                "seeds": list(CONTROL_SEEDS),
+                "params": {"separation": 2.0, "poisson_rates": STABILITY_RATES, "rate_cap_floor": 0.7},
+                "versions": versions(),
+            },
+        )
     print(table.groupby(["engine", "poisson_rate"]).mean(numeric_only=True).drop(columns="seed").round(3).to_string())
 
 
@@ -382,14 +386,15 @@ def main() -> None:
     ap.add_argument("--plot-only", action="store_true", help="redraw the figures and the page from the saved tables")
     ap.add_argument("--page-only", action="store_true", help="rewrite docs/results/poisson_rate_code.rst only")
     args = ap.parse_args()
+    if args.page_only:  # before anything that could run or rewrite a table or its sidecar
+        page()
+        return
     if args.part in ("stability", "all") and not args.plot_only:
         stability(args.engines)
         if args.part == "stability":
             return
-    if args.page_only:
-        page()
-        return
     table = pd.read_csv(CSV) if CSV.exists() and "engine" in pd.read_csv(CSV, nrows=0).columns else pd.DataFrame()
+    todo = []
     if not args.plot_only:
         have = done_keys(table) if not table.empty else set()
         todo = [r for r in planned(args.part, args.seeds, args.engines) if key_of(*r) not in have]
@@ -404,6 +409,8 @@ def main() -> None:
                 {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()},
                 flush=True,
             )
+    # the sidecar names the machine and versions that measured the table: rewritten only with new rows
+    if todo or not CSV.with_suffix(".json").exists():
         engines = sorted(set(table["engine"])) if not table.empty else []
         write_json(
             CSV.with_suffix(".json"),
