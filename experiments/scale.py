@@ -460,7 +460,15 @@ def page() -> None:
             + "."
             + (
                 " pathfinder's Fault has 63 values: at 20 coupling windows per link at most 20 of them are ever "
-                "coupled to their targets, so its links carry nothing to read at the default coupling."
+                "coupled to their targets, so on the rate engine its links carry nothing to read at the default "
+                "coupling"
+                + "".join(
+                    f"; the spiking engine at the default coupling ({label(r)}): Δprop P@K "
+                    f"{float(r['delta_prop_precision_at_k']):.2f}"
+                    for _, r in ok[(ok["model"] == "pathfinder") & (ok["engine"] == "spiking")].iterrows()
+                    if not str(r["extra"]).count("couple_steps")
+                )
+                + "."
                 if (cc_low["model"] == "pathfinder").any()
                 else ""
             )
