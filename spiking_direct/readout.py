@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .recording import Recording
+from .recording import Recording, index_ranges
 
 
 def rank_neurons(counts: np.ndarray, first_time: np.ndarray, k: int) -> np.ndarray:
@@ -143,17 +143,16 @@ def synaptic_strength(
             cells = np.flatnonzero(member).astype(rec.syn_pre.dtype)  # same dtype: no converted copy of the array
             lo = np.searchsorted(rec.syn_pre, cells, "left")
             hi = np.searchsorted(rec.syn_pre, cells, "right")
-        ends = np.cumsum(hi - lo)
+        sizes = hi - lo
+        ends = np.cumsum(sizes)
         # the assembly cells in runs of about ``chunk`` synapses, in cell order: the gathered
         # temporaries stay a few MB however large the network
         first = 0
         while first < cells.size:
             base = ends[first - 1] if first else 0
             last = max(int(np.searchsorted(ends, base + chunk, "right")), first + 1)
-            lengths = (hi - lo)[first:last]
-            starts = lo[first:last]
-            idx = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(lengths.sum())
-            pre = np.repeat(cells[first:last], lengths) if ptr is not None else np.asarray(rec.syn_pre[idx])
+            idx = index_ranges(lo[first:last], hi[first:last])
+            pre = np.repeat(cells[first:last], sizes[first:last]) if ptr is not None else np.asarray(rec.syn_pre[idx])
             add(pre, np.asarray(rec.syn_post[idx]), np.asarray(w[idx]))
             first = last
     else:

@@ -25,6 +25,12 @@ def distinct_per_window_area(
     return out
 
 
+def index_ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The ranges ``lo[i]:hi[i]`` concatenated, without a Python loop."""
+    size = np.asarray(hi) - np.asarray(lo)
+    return np.repeat(lo - np.concatenate([[0], np.cumsum(size)[:-1]]), size) + np.arange(size.sum())
+
+
 @dataclass
 class Recording:
     """Excitatory activity and inter-area weights of one run.
@@ -105,12 +111,9 @@ class Recording:
         order, bounds = self._cached("spike_index", make)
         slot = np.unique(np.asarray(windows, dtype=np.int64)) * self.n_areas + int(area)
         lo, hi = bounds[slot], bounds[slot + 1]
-        size = hi - lo
-        if size.sum() == 0:
+        if (hi - lo).sum() == 0:
             return np.zeros(0, dtype=np.int64)
-        # concatenated ranges lo[i]:hi[i] without a Python loop
-        start = np.repeat(lo - np.concatenate([[0], np.cumsum(size)[:-1]]), size)
-        return order[start + np.arange(size.sum())]
+        return order[index_ranges(lo, hi)]
 
 
 def _syn_pre(self) -> np.ndarray:
