@@ -33,8 +33,9 @@ spiking engine, ``cpp_standalone``
     those) and the synapses: 12 bytes
     per inter-area synapse (pre, post, weight) plus the two spike queues of
     ``engines/templates/spikequeue.h`` (the pre pathway's holds no synapse
-    ids, the post pathway's 4 bytes per synapse), about 16 bytes per synapse
-    in all; at its end it writes its results (12
+    ids, the post pathway's 4 bytes per synapse, or from :data:`CODED_IDS_MIN`
+    synapses on about ``2 + log2(M / in-degree)`` bits, Elias-Fano coded): about
+    16 bytes per synapse in all, 14-15 in the largest networks; at its end it writes its results (12
     bytes per synapse) into ``/dev/shm`` where they fit beside the run's own
     memory, else into the build folder on disk (see
     ``engines.backends._results_in_memory``), while it still holds all of
@@ -368,14 +369,34 @@ def _pow2_capacity(mean: float, sd: float) -> float:
     return total
 
 
+#: a pathway of at least this many synapses holds its ids Elias-Fano coded (smaller ones 4 bytes an
+#: id); ``SPIKING_DIRECT_CODED_IDS_MIN`` of ``engines/templates/spikequeue.h``
+CODED_IDS_MIN = 1 << 25
+
+
 def _queue_bytes(sources: np.ndarray, trials: np.ndarray, p: float, in_order: bool = True) -> float:
     """Bytes of a spike queue of a cpp_standalone build (``engines/templates/spikequeue.h``): the
-    first synapse of every source cell (int64), and the synapses' ids (int32) unless they are
-    stored in the order of their sources (a pre pathway); ``sources[i]`` cells with
+    first synapse of every source cell (int64), and unless the synapses are stored in the order of
+    their sources (a pre pathway) every synapse's id: 4 bytes, or in a pathway of at least
+    :data:`CODED_IDS_MIN` synapses Elias-Fano coded, ``m (L + 1) + (U >> L) + 1`` bits for a cell's
+    ``m`` ids spanning ``U`` with ``L = floor(log2(U / m))`` (``U`` taken as the whole pathway: an
+    upper bound) and 13 bytes of the code's bounds a cell; ``sources[i]`` cells with
     Binomial(``trials[i]``, ``p``) synapses each."""
     sources, trials = np.asarray(sources, float), np.asarray(trials, float)
     cells = float(sources.sum())
-    return 8.0 * (cells + 1) + (0.0 if in_order else 4.0 * float((sources * trials).sum()) * p)
+    total = 8.0 * (cells + 1)
+    if in_order:
+        return total
+    span = float((sources * trials).sum()) * p  # the pathway's synapses
+    if span < CODED_IDS_MIN:
+        return total + 4.0 * span
+    for c, t in zip(sources, trials):
+        m = t * p
+        if c <= 0 or m <= 0:
+            continue
+        low = math.floor(math.log2(max(span / m, 1.0)))
+        total += c * ((m * (low + 1) + span / 2.0**low + 1) / 8.0 + 13.0)
+    return total
 
 
 @dataclass(frozen=True)
@@ -512,8 +533,10 @@ def _cortical_local(p, A: int, n_sets: int, caps: float) -> tuple[float, float, 
     }
     arrays = sum(m * b for m, b, *_ in counts.values())
     queues = sum(_queue_bytes(src, tgt, q) for _, _, src, tgt, q in counts.values())
-    # the plastic input and recurrent synapses also have a post pathway (ids: 4 bytes per synapse)
-    queues += 4.0 * (counts["in"][0] + counts["rec"][0])
+    # the plastic input and recurrent synapses also have a post pathway (coded ids, see _queue_bytes)
+    if counts["in"][0] > 0:
+        queues += _queue_bytes([A * n], [counts["in"][0] / (A * n * cp.p_in)], cp.p_in, in_order=False)
+    queues += _queue_bytes([A * n], [n], cp.p_ee, in_order=False)
     cells = A * n * CELL_E_CORTICAL + A * n_i * CELL_I_CORTICAL + n_sets * n_in * CELL_INPUT + A * 8.0
     return arrays, arrays + queues, cells, caps * k * SPIKES_PER_WINNER_CORTICAL
 
@@ -598,7 +621,7 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
             dense = W * A * A * 8.0
         largest = max(largest, int(dense if W * A * A <= DENSE_PAIRS_LIMIT else W * s.n_sets * 8))
         # inter-area synapses: pre, post (int32), w (float32); the pre pathway's queue holds no ids
-        # (the synapses are stored by presynaptic cell), the post pathway's 4 bytes per synapse
+        # (the synapses are stored by presynaptic cell), the post pathway's 4 bytes each or fewer (_queue_bytes)
         queues = _queue_bytes(np.full(A, n), partners * n, pi) + _queue_bytes(
             np.full(A, n), partners * n, pi, in_order=False
         )

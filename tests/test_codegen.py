@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from spiking_direct.engines.backends import VECTORIZE_FLAG
@@ -176,6 +177,8 @@ from spiking_direct.engines.backends import CppStandaloneBackend
 kind, folder = sys.argv[1], sys.argv[2]
 b2.set_device("cpp_standalone", directory=folder, build_on_run=False)
 b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
+if kind == "own_coded":  # every pathway not in source order codes its ids (the makefile's flags)
+    b2.prefs.codegen.cpp.extra_compile_args_gcc += ["-DSPIKING_DIRECT_CODED_IDS_MIN=0"]
 b2.defaultclock.dt = 0.1 * b2.ms
 b2.seed(5)
 G = b2.NeuronGroup(400, "dv/dt = (I - v) / (10*ms) + 0.3 * sqrt(2 / (10*ms)) * xi : 1 (unless refractory)\nI : 1",
@@ -203,7 +206,7 @@ S_x.connect(i=pre, j=post)
 mg, mp = b2.SpikeMonitor(G, name="m_g"), b2.SpikeMonitor(P, name="m_p")
 b2.run(300 * b2.ms)
 b2.device.build(directory=folder, compile=False, run=False, with_output=False)
-if kind == "own":
+if kind.startswith("own"):
     CppStandaloneBackend.patch_sources(folder)
 b2.device.compile_source(folder, get_compiler_and_args()[0], False, False)
 b2.device.run(folder, "results", with_output=False)
@@ -240,13 +243,108 @@ def test_own_spike_queue_gives_brian2s_run_to_the_bit(tmp_path):
     """The compressed queue (``templates/spikequeue.h``) delivers the same spikes to the same
     synapses in the same order as Brian2's: the same spikes and the same plastic weights to the
     bit, over a pathway stored in source order (no ids), one that is not, and one with a delay
-    per synapse (both pathways of STDP synapses). The generated project really holds it."""
+    per synapse (both pathways of STDP synapses), with ids held as they are and Elias-Fano coded.
+    The generated project really holds it."""
     if shutil.which("g++") is None and shutil.which("c++") is None:
         pytest.skip("needs a C++ compiler")
     ours = _queue_run("own", tmp_path / "own")
+    coded = _queue_run("own_coded", tmp_path / "own_coded")
     brian = _queue_run("brian2", tmp_path / "brian2")
     assert int(ours["m_g"][0]) > 1000 and int(ours["m_p"][0]) > 1000
     assert int(ours["w_ee"][2]) > 100  # potentiation moved weights beyond their initial range
     assert ours == brian
+    assert coded == brian
     assert "in_order" in (tmp_path / "own" / "brianlib" / "spikequeue.h").read_text()
     assert "in_order" not in (tmp_path / "brian2" / "brianlib" / "spikequeue.h").read_text()
+
+
+_QUEUE_UNIT = r"""
+#include "spikequeue.h"
+#include <cstdio>
+#include <random>
+// every source cell's synapses, pushed one cell at a time, against a list made by hand; the
+// source arrays: random, in blocks, one cell holding almost all, descending blocks, huge gaps
+int main()
+{
+    std::mt19937_64 g(1);
+    int fails = 0, coded = 0;
+    for (int trial = 0; trial < 25; trial++)
+    {
+        const int ns = 1 + (int)(g() % 400), n = (int)(g() % (trial < 15 ? 20000 : 2000000));
+        const int mode = trial % 5;
+        std::vector<int32_t> src(n);
+        for (int i = 0; i < n; i++)
+        {
+            if (mode == 0) src[i] = (int32_t)(g() % ns);
+            else if (mode == 1) src[i] = (i / (n / ns + 1)) % ns;
+            else if (mode == 2) src[i] = (g() % 100 == 0) ? (int32_t)(g() % ns) : 0;
+            else if (mode == 3) src[i] = ns - 1 - (int32_t)(((int64_t)i * ns) / (n + 1));
+            else src[i] = (g() % 5000 == 0) ? 1 % ns : (int32_t)(g() % ns);
+        }
+        CSpikeQueue q(0, ns);
+        double d = 0.0003;
+        q.prepare(&d, 1, src.data(), n, 0.0001);
+        coded += q.coded;
+        std::vector<std::vector<int32_t> > want(ns);
+        for (int i = 0; i < n; i++) want[src[i]].push_back(i);
+        for (int c = 0; c < ns; c++)
+        {
+            int32_t spike = c;
+            q.push(&spike, 1);
+            std::vector<int32_t> &got = q.queue[(q.offset + q.delays[0]) % q.queue.size()];
+            fails += got != want[c];
+            got.clear();
+        }
+        if (q.coded && mode == 0 && n > 100000)  // uniform: a cell's ids about ns apart
+            printf("bits_per_id %.3f ns %d\n", 64.0 * q.bits.size() / n, ns);
+    }
+    printf("coded %d fails %d\n", coded, fails);
+    return fails != 0;
+}
+"""
+
+
+@pytest.mark.parametrize("coded", [True, False], ids=["coded", "plain"])
+def test_spike_queue_gives_every_cells_synapses(tmp_path, coded):
+    """``templates/spikequeue.h`` gives every source cell's synapses in increasing order, over random
+    sources, blocks, one cell with almost every synapse, descending blocks and rare far-apart
+    synapses: with ids held as they are, and Elias-Fano coded (the coding threshold at 0) with at
+    most 2 + log2(range / count) bits an id."""
+    gxx = _gcc() or shutil.which("c++")
+    if gxx is None:
+        pytest.skip("needs a C++ compiler")
+    from pathlib import Path
+
+    import brian2
+
+    from spiking_direct.engines import backends
+
+    root = Path(brian2.__file__).parent
+    (tmp_path / "t.cpp").write_text(_QUEUE_UNIT)
+    templates = Path(backends.__file__).parent / "templates"
+    flags = ["-DSPIKING_DIRECT_CODED_IDS_MIN=0"] if coded else []
+    brianlib, synapses = root / "devices" / "cpp_standalone" / "brianlib", root / "synapses"
+    command = [gxx, "-O2", "-std=c++11", *flags, f"-I{templates}", f"-I{brianlib}", f"-I{synapses}", "t.cpp", "-o", "t"]
+    build = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr[-3000:]
+    out = subprocess.run([str(tmp_path / "t")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-2000:]
+    # 5 of the 25 source arrays are in order (no ids); the arrays are below the default threshold
+    assert f"coded {20 if coded else 0} fails 0" in out.stdout
+    rates = [line.split() for line in out.stdout.splitlines() if line.startswith("bits_per_id")]
+    assert bool(rates) == coded
+    for _, bits, _, ns in rates:  # Elias-Fano: at most 2 + log2(range / count) bits an id, not 32
+        assert float(bits) < 2.5 + np.log2(int(ns))
+
+
+def test_spike_queue_codes_ids_from_the_estimates_threshold():
+    """The memory estimate codes ids from the same pathway size as the queue."""
+    import re
+    from pathlib import Path
+
+    from spiking_direct import memory
+    from spiking_direct.engines import backends
+
+    text = (Path(backends.__file__).parent / "templates" / "spikequeue.h").read_text()
+    (value,) = re.findall(r"#define SPIKING_DIRECT_CODED_IDS_MIN (\d+)", text)
+    assert int(value) == memory.CODED_IDS_MIN

@@ -424,8 +424,11 @@ class CppStandaloneBackend(Backend):
         same queue with each pathway's synapses per source cell in one compressed array (none at
         all for a pathway stored in the order of its sources) instead of one vector per cell,
         which Brian2 grows by doubling. The same spikes reach the same synapses in the same
-        order, so a run is the same to the bit; the two pathways of the plastic inter-area
-        synapses take 4 bytes per synapse instead of 8-10."""
+        order, so a run is the same to the bit. A pathway stored otherwise (the post pathway of
+        plastic synapses) holds its ids, 4 bytes each, and from ``memory.CODED_IDS_MIN`` synapses
+        on Elias-Fano coded, about ``2 + log2(M / m)`` bits for a cell with ``m`` of the pathway's
+        ``M`` synapses: the two pathways of the plastic inter-area synapses take 4 bytes per
+        synapse, about 2 in the largest networks, instead of 8-10."""
         source = Path(__file__).parent / "templates" / "spikequeue.h"
         shutil.copyfile(source, Path(directory) / "brianlib" / "spikequeue.h")
 

@@ -1,11 +1,18 @@
 // The spike queue of cpp_standalone builds: Brian2's CSpikeQueue (brian2/synapses/cspikequeue.cpp)
 // with the synapses of every source cell held in one compressed array instead of one growing
 // vector per cell. Brian2's vectors grow by doubling, so its two queues of a plastic synapse
-// (pre and post pathway) hold 8-10 bytes per synapse; here the post pathway holds exactly 4, and a
-// pathway whose synapses are stored in the order of their source cells (the pre pathway of a
-// connect() that loops over presynaptic cells) holds none: each cell's synapses are the index
-// range [start[cell], start[cell + 1]). The same synapses are delivered in the same order (a
-// cell's synapses by increasing index, as Brian2 pushes them), so a run is the same to the bit.
+// (pre and post pathway) hold 8-10 bytes per synapse. Here a pathway whose synapses are stored in
+// the order of their source cells (the pre pathway of a connect() that loops over presynaptic
+// cells) holds no ids: each cell's synapses are the index range [start[cell], start[cell + 1]).
+// Any other pathway (the post pathway) holds each cell's ids, which ascend, Elias-Fano coded
+// (Elias 1974, Fano 1971): with m ids spanning a range U, the low L = floor(log2(U / m)) bits of
+// each id's offset from the cell's first id are stored as they are, the high bits as a unary
+// bit vector of m + (U >> L) + 1 bits, at most L + 2 bits an id (17 bits, not 32, for a cell with
+// 11,000 synapses among 600 M). Decoding costs time (on the Alzheimer default it made the post
+// pathway's push 0.064 s instead of 0.041 s of a 1.85 s run), so ids are coded only for pathways
+// of at least SPIKING_DIRECT_CODED_IDS_MIN synapses (memory.CODED_IDS_MIN), and held as they are
+// (4 bytes each) below. The same synapses are delivered in the same order (a cell's synapses by
+// increasing index, as Brian2 pushes them), so a run is the same to the bit.
 // Copied over brianlib/spikequeue.h by spiking_direct.engines.backends before compiling; it serves
 // Brian2 2.8 (whose queue is synapses/cspikequeue.cpp) and 2.10 (synapses/spikequeue.h, with the
 // stream operators of its spikequeue.cpp declared at the end).
@@ -20,6 +27,10 @@
 #include<assert.h>
 using namespace std;
 
+#ifndef SPIKING_DIRECT_CODED_IDS_MIN
+#define SPIKING_DIRECT_CODED_IDS_MIN 33554432
+#endif
+
 class CSpikeQueue
 {
 public:
@@ -31,9 +42,17 @@ public:
     int32_t source_start;
     int32_t source_end;
     int openmp_padding;
-    // the synapses of source cell c: ids[start[c] .. start[c + 1]), or the range itself when in_order
+    // the synapses of source cell c: positions start[c] .. start[c + 1]); when in_order they are
+    // those indices, else ids[position] or, when coded, the cell's ids Elias-Fano coded in bits
+    // from bit ef_start[c]: its start[c + 1] - start[c] low parts of ef_low[c] bits, then the high
+    // parts' unary vector; ids = first id + offset
     vector<int64_t> start;
     vector<int32_t> ids;
+    bool coded;
+    vector<uint64_t> bits;
+    vector<int64_t> ef_start;
+    vector<int32_t> ef_first;
+    vector<uint8_t> ef_low;
     bool in_order;
 
     CSpikeQueue(int _source_start, int _source_end)
@@ -46,6 +65,7 @@ public:
         openmp_padding = 0;
         scalar_delay = 0;
         in_order = true;
+        coded = false;
     };
 
     ~CSpikeQueue()
@@ -100,8 +120,8 @@ public:
                 min_delay = delays[i];
         }
 
-        // count the synapses of every source cell, then place them (a counting sort that keeps
-        // the synapses of a cell in increasing order); no ids at all when they are already in order
+        // count the synapses of every source cell; no ids at all when they are stored in the order of
+        // their sources, else each cell's ids in increasing order, coded (encode)
         const size_t n_sources = source_end - source_start;
         vector<int64_t>(n_sources + 1, 0).swap(start);
         in_order = true;
@@ -114,7 +134,14 @@ public:
         for (size_t c=0; c<n_sources; c++)
             start[c + 1] += start[c];
         vector<int32_t>().swap(ids);
-        if (!in_order)
+        vector<uint64_t>().swap(bits);
+        vector<int64_t>().swap(ef_start);
+        vector<int32_t>().swap(ef_first);
+        vector<uint8_t>().swap(ef_low);
+        coded = !in_order && (int64_t)n_synapses >= (int64_t)SPIKING_DIRECT_CODED_IDS_MIN;
+        if (coded)
+            encode(sources, n_synapses);
+        else if (!in_order)
         {
             ids.resize(n_synapses);
             vector<int64_t> next(start.begin(), start.end() - 1);
@@ -174,10 +201,101 @@ public:
         }
     };
 
-    // the i-th synapse of the cell whose synapses begin at position first
-    inline int32_t synapse(int64_t first, int i) const
+    // Elias-Fano code of every source cell's ascending synapse ids (two passes over sources, no
+    // array of ids: the first finds each cell's first and last id, the second writes the bits)
+    void encode(int32_t *sources, int n_synapses)
     {
-        return in_order ? (int32_t)(first + i) + openmp_padding : ids[first + i] + openmp_padding;
+        const size_t n_sources = source_end - source_start;
+        vector<int32_t>(n_sources, 0).swap(ef_first);
+        vector<uint8_t>(n_sources, 0).swap(ef_low);
+        vector<int64_t>(n_sources + 1, 0).swap(ef_start);
+        vector<int32_t> last(n_sources, 0);
+        for (int i=n_synapses-1; i>=0; i--)
+            ef_first[sources[i] - source_start] = i;
+        for (int i=0; i<n_synapses; i++)
+            last[sources[i] - source_start] = i;
+        for (size_t c=0; c<n_sources; c++)
+        {
+            const int64_t m = start[c + 1] - start[c];
+            int64_t size = 0;
+            if (m > 0)
+            {
+                const int64_t U = (int64_t)last[c] - ef_first[c];
+                int L = 0;
+                while ((U >> (L + 1)) >= m)
+                    L++;
+                ef_low[c] = (uint8_t)L;
+                size = m * L + m + (U >> L) + 1;
+            }
+            ef_start[c + 1] = ef_start[c] + size;
+        }
+        vector<int32_t>().swap(last);
+        vector<uint64_t>((ef_start[n_sources] >> 6) + 2, 0).swap(bits); // one word of padding for reads
+        vector<int64_t> rank(n_sources, 0);
+        for (int i=0; i<n_synapses; i++)
+        {
+            const int c = sources[i] - source_start;
+            const int64_t r = rank[c]++;
+            const int L = ef_low[c];
+            const uint64_t v = (uint64_t)(i - ef_first[c]);
+            if (L > 0)
+            {
+                const int64_t p = ef_start[c] + r * L;
+                const uint64_t low = v & ((1ULL << L) - 1);
+                bits[p >> 6] |= low << (p & 63);
+                if ((p & 63) + L > 64)
+                    bits[(p >> 6) + 1] |= low >> (64 - (p & 63));
+            }
+            const int64_t h = ef_start[c] + (start[c + 1] - start[c]) * L + (int64_t)(v >> L) + r;
+            bits[h >> 6] |= 1ULL << (h & 63);
+        }
+    }
+
+    // reads the ids of one source cell in increasing order
+    struct Decoder
+    {
+        const uint64_t *bits;
+        int64_t low_pos, high_pos, high_start;
+        int L;
+        int32_t first;
+        int64_t r;
+
+        inline int32_t next()
+        {
+            uint64_t word = bits[high_pos >> 6] >> (high_pos & 63);
+            while (word == 0)
+            {
+                high_pos = (high_pos | 63) + 1;
+                word = bits[high_pos >> 6];
+            }
+            high_pos += __builtin_ctzll(word);
+            const uint64_t high = (uint64_t)(high_pos - high_start - r);
+            high_pos++;
+            uint64_t low = 0;
+            if (L > 0)
+            {
+                const int o = (int)(low_pos & 63);
+                low = bits[low_pos >> 6] >> o;
+                if (o + L > 64)
+                    low |= bits[(low_pos >> 6) + 1] << (64 - o);
+                low &= (1ULL << L) - 1;
+                low_pos += L;
+            }
+            r++;
+            return first + (int32_t)((high << L) | low);
+        }
+    };
+
+    inline Decoder decoder(int c, int64_t m) const
+    {
+        Decoder d;
+        d.bits = bits.data();
+        d.L = ef_low[c];
+        d.low_pos = ef_start[c];
+        d.high_start = d.high_pos = ef_start[c] + m * d.L;
+        d.first = ef_first[c];
+        d.r = 0;
+        return d;
     }
 
     void push(int32_t *spikes, int nspikes)
@@ -198,9 +316,19 @@ public:
                 const int cur_homog_queue_size = homog_queue.size();
                 homog_queue.resize(cur_homog_queue_size+num_indices);
                 int32_t * __restrict hq = &(homog_queue[cur_homog_queue_size]);
-                for(int idx_indices=0; idx_indices<num_indices; idx_indices++)
+                if (in_order)
                 {
-                    hq[idx_indices] = synapse(first, idx_indices);
+                    for(int idx_indices=0; idx_indices<num_indices; idx_indices++)
+                        hq[idx_indices] = (int32_t)(first + idx_indices) + openmp_padding;
+                } else if (!coded)
+                {
+                    for(int idx_indices=0; idx_indices<num_indices; idx_indices++)
+                        hq[idx_indices] = ids[first + idx_indices] + openmp_padding;
+                } else
+                {
+                    Decoder d = decoder(idx_neuron, num_indices);
+                    for(int idx_indices=0; idx_indices<num_indices; idx_indices++)
+                        hq[idx_indices] = d.next() + openmp_padding;
                 }
             }
         } else // (!scalar_delay)
@@ -211,9 +339,12 @@ public:
                 const int idx_neuron = rspikes[idx_spike] - source_start;
                 const int64_t first = start[idx_neuron];
                 const int num_indices = (int)(start[idx_neuron + 1] - first);
+                if(num_indices==0) continue;
+                Decoder d = coded ? decoder(idx_neuron, num_indices) : Decoder();
                 for(int idx_indices=0; idx_indices<num_indices; idx_indices++)
                 {
-                    const int synaptic_index = synapse(first, idx_indices);
+                    const int32_t id = in_order ? (int32_t)(first + idx_indices) : coded ? d.next() : ids[first + idx_indices];
+                    const int synaptic_index = id + openmp_padding;
                     int delay = rdelays[synaptic_index];
                     queue[(offset+delay)%queue.size()].push_back(synaptic_index);
                 }
