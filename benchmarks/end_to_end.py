@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -56,12 +57,18 @@ GROUPS = [
 
 def worker(model: str, kind: str) -> list[dict]:
     """The rows of one (model, engine/backend) group, measured in this process."""
+    from memory_estimate import Monitor
+
     from spiking_direct import pipeline
     from spiking_direct.config import RunConfig, apply_overrides
 
     rows = []
+    # the simulation binary's own peak (its VmHWM, polled; the compiler's processes are not counted)
+    monitor = Monitor(os.getpid(), Path(tempfile.mkdtemp(prefix="end_to_end_")), period=0.02)
+    monitor.start()
 
     def one(label, cfg):
+        monitor.binary_hwm = 0
         t0 = time.perf_counter()
         model_, rec = pipeline.simulate(cfg)
         res = pipeline.finish(cfg, model_, rec, t0, figures=False)
@@ -89,6 +96,7 @@ def worker(model: str, kind: str) -> list[dict]:
                 "spikes": int(rec.spike_neuron.size),
                 "syn_events_per_s": float(events) / sim,
                 "delta_p_at_k": res["metrics_delta"]["precision_at_k"],
+                "peak_binary_mb": monitor.binary_hwm / 2**20 if monitor.binary_hwm else None,
             }
         )
         print(f"{label:<62} {rows[-1]['wall_s']:7.1f} s", file=sys.stderr, flush=True)
@@ -111,13 +119,10 @@ def worker(model: str, kind: str) -> list[dict]:
         one(f"{model}: spiking runtime (numpy) seed 0", replace(RunConfig(model=model), backend="runtime"))
     else:
         one(f"{model}: rate engine seed 0", apply_overrides(RunConfig(model=model), ["engine=rate"]))
+    monitor.stop.set()
     peak_py = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    peak_bin = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    for r in rows:  # peaks of the group's process (a second seed re-uses the first one's build)
-        r["peak_python_mb"], r["peak_binary_mb"] = (
-            peak_py,
-            (peak_bin if kind in ("cpp_standalone", "cortical") else None),
-        )
+    for r in rows:  # the peak of the group's process (a second seed re-uses the first one's build)
+        r["peak_python_mb"] = peak_py
     return rows
 
 
@@ -195,7 +200,6 @@ def main() -> None:
                 {
                     "what": "spiking-direct run alzheimer (fresh process, defaults, with figures)",
                     "wall_s": time.perf_counter() - t0,
-                    "peak_binary_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                 }
             )
     for model, kind in GROUPS:
