@@ -461,13 +461,16 @@ def page() -> None:
         ),
     )
     bullets = []
-    for _, r in ok.sort_values("n_variables", ascending=False).head(1).iterrows():
-        bullets.append(
-            f"Largest completed: {r['model']} ({int(r['n_variables'])} variables, {int(r['n_links'])} links), "
-            f"{r['engine']}, {r['connectivity']}, n = {int(r['n'])}: Δ / Δprop P@K "
-            f"{r['delta_precision_at_k']:.2f} / {r['delta_prop_precision_at_k']:.2f}, {r['wall_s']:.0f} s, "
-            f"peak {r['peak_gib']:.2f} GiB (estimate {r['estimate_gib']:.2f})."
-        )
+    base = _main_rows(ok)
+    for engine in ("rate", "spiking"):  # each engine's largest network, then its most synapses
+        rows = base[base["engine"] == engine].sort_values(["n_variables", "n_synapses"], ascending=False)
+        for _, r in rows.head(1).iterrows():
+            bullets.append(
+                f"Largest completed: {r['model']} ({int(r['n_variables'])} variables, {int(r['n_links'])} links), "
+                f"{r['engine']}, {r['connectivity']}, n = {int(r['n'])}: Δ / Δprop P@K "
+                f"{r['delta_precision_at_k']:.2f} / {r['delta_prop_precision_at_k']:.2f}, {r['wall_s']:.0f} s, "
+                f"peak {r['peak_gib']:.2f} GiB (estimate {r['estimate_gib']:.2f})."
+            )
     bad = df[df["status"] != "ok"]
     for _, r in bad.iterrows():
         bullets.append(
