@@ -53,6 +53,7 @@ public:
     vector<int64_t> ef_start;
     vector<int32_t> ef_first;
     vector<uint8_t> ef_low;
+    vector<int32_t> cell_ids; // one cell's synapses while a pathway with a delay per synapse pushes them
     bool in_order;
 
     CSpikeQueue(int _source_start, int _source_end)
@@ -298,6 +299,23 @@ public:
         return d;
     }
 
+    // writes the synapses of source cell c (num of them from position first), with the padding, to out
+    inline void cell_synapses(int c, int64_t first, int num, int32_t * __restrict out) const
+    {
+        if (in_order)
+            for (int i=0; i<num; i++)
+                out[i] = (int32_t)(first + i) + openmp_padding;
+        else if (!coded)
+            for (int i=0; i<num; i++)
+                out[i] = ids[first + i] + openmp_padding;
+        else
+        {
+            Decoder d = decoder(c, num);
+            for (int i=0; i<num; i++)
+                out[i] = d.next() + openmp_padding;
+        }
+    }
+
     void push(int32_t *spikes, int nspikes)
     {
         if(nspikes==0) return;
@@ -315,21 +333,7 @@ public:
                 if(num_indices==0) continue;
                 const int cur_homog_queue_size = homog_queue.size();
                 homog_queue.resize(cur_homog_queue_size+num_indices);
-                int32_t * __restrict hq = &(homog_queue[cur_homog_queue_size]);
-                if (in_order)
-                {
-                    for(int idx_indices=0; idx_indices<num_indices; idx_indices++)
-                        hq[idx_indices] = (int32_t)(first + idx_indices) + openmp_padding;
-                } else if (!coded)
-                {
-                    for(int idx_indices=0; idx_indices<num_indices; idx_indices++)
-                        hq[idx_indices] = ids[first + idx_indices] + openmp_padding;
-                } else
-                {
-                    Decoder d = decoder(idx_neuron, num_indices);
-                    for(int idx_indices=0; idx_indices<num_indices; idx_indices++)
-                        hq[idx_indices] = d.next() + openmp_padding;
-                }
+                cell_synapses(idx_neuron, first, num_indices, &(homog_queue[cur_homog_queue_size]));
             }
         } else // (!scalar_delay)
         {
@@ -340,11 +344,11 @@ public:
                 const int64_t first = start[idx_neuron];
                 const int num_indices = (int)(start[idx_neuron + 1] - first);
                 if(num_indices==0) continue;
-                Decoder d = coded ? decoder(idx_neuron, num_indices) : Decoder();
+                cell_ids.resize(num_indices);
+                cell_synapses(idx_neuron, first, num_indices, cell_ids.data());
                 for(int idx_indices=0; idx_indices<num_indices; idx_indices++)
                 {
-                    const int32_t id = in_order ? (int32_t)(first + idx_indices) : coded ? d.next() : ids[first + idx_indices];
-                    const int synaptic_index = id + openmp_padding;
+                    const int synaptic_index = cell_ids[idx_indices];
                     int delay = rdelays[synaptic_index];
                     queue[(offset+delay)%queue.size()].push_back(synaptic_index);
                 }
