@@ -57,18 +57,17 @@ GROUPS = [
 
 def worker(model: str, kind: str) -> list[dict]:
     """The rows of one (model, engine/backend) group, measured in this process."""
-    from memory_estimate import Monitor
-
     from spiking_direct import pipeline
     from spiking_direct.config import RunConfig, apply_overrides
+    from spiking_direct.peak_memory import PeakMemory
 
     rows = []
     # the simulation binary's own peak (its VmHWM, polled; the compiler's processes are not counted)
-    monitor = Monitor(os.getpid(), Path(tempfile.mkdtemp(prefix="end_to_end_")), period=0.02)
+    monitor = PeakMemory(os.getpid(), period=0.02)
     monitor.start()
 
     def one(label, cfg):
-        monitor.binary_hwm = 0
+        monitor.reset_binary()
         t0 = time.perf_counter()
         model_, rec = pipeline.simulate(cfg)
         res = pipeline.finish(cfg, model_, rec, t0, figures=False)
@@ -119,7 +118,7 @@ def worker(model: str, kind: str) -> list[dict]:
         one(f"{model}: spiking runtime (numpy) seed 0", replace(RunConfig(model=model), backend="runtime"))
     else:
         one(f"{model}: rate engine seed 0", apply_overrides(RunConfig(model=model), ["engine=rate"]))
-    monitor.stop.set()
+    monitor.stop()
     peak_py = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for r in rows:  # the peak of the group's process (a second seed re-uses the first one's build)
         r["peak_python_mb"] = peak_py

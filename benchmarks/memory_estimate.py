@@ -39,7 +39,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -86,90 +85,9 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
-def _status(pid: int) -> dict | None:
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    out = {}
-    for line in text.splitlines():
-        key, _, rest = line.partition(":")
-        if key == "Name":
-            out["name"] = rest.strip()
-        elif key in ("VmHWM", "VmRSS", "RssAnon", "RssFile", "RssShmem"):
-            out[key] = int(rest.split()[0]) * 1024
-    return out
-
-
-def _children(pid: int) -> list[int]:
-    kids = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            try:
-                kids += [int(x) for x in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
-            except OSError:
-                pass
-    except OSError:
-        pass
-    return kids
-
-
-def _tree(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += _children(p)
-    return out
-
-
-def _shm_bytes(folder: Path) -> int:
-    """Memory held by the files under ``folder`` (a tmpfs: their allocated blocks)."""
-    total = 0
-    for dirpath, _, files in os.walk(folder):
-        for f in files:
-            try:
-                total += os.stat(os.path.join(dirpath, f)).st_blocks * 512
-            except OSError:
-                pass
-    return total
-
-
-class Monitor(threading.Thread):
-    def __init__(self, pid: int, scratch: Path, period: float = 0.01):
-        super().__init__(daemon=True)
-        self.pid, self.scratch, self.period = pid, scratch, period
-        self.stop = threading.Event()
-        self.concurrent = 0
-        self.binary_hwm = 0
-        self.shm_max = 0
-        self.python_at_peak = 0
-
-    def run(self):
-        while not self.stop.is_set():
-            total, python = 0, 0
-            for p in _tree(self.pid):
-                st = _status(p)
-                if not st or "RssAnon" not in st:
-                    continue
-                # the Python process and the binary only: compilers, and forks of Python between
-                # fork and exec (which show the parent's pages as their own), are not the run's
-                if p != self.pid and st["name"] != "main":
-                    continue
-                own = st["RssAnon"] + st["RssFile"]
-                total += own
-                if p == self.pid:
-                    python = own
-                if st["name"] == "main":
-                    self.binary_hwm = max(self.binary_hwm, st["VmHWM"])
-            shm = _shm_bytes(self.scratch)
-            self.shm_max = max(self.shm_max, shm)
-            if total + shm > self.concurrent:
-                self.concurrent, self.python_at_peak = total + shm, python
-            time.sleep(self.period)
-
-
 def measure(model: str, engine: str, sets: list[str], timeout: float) -> dict:
+    from spiking_direct.peak_memory import PeakMemory
+
     with tempfile.TemporaryDirectory(prefix="memory_estimate_") as tmp:
         report = Path(tmp) / "report.json"
         cmd = [
@@ -198,7 +116,7 @@ def measure(model: str, engine: str, sets: list[str], timeout: float) -> dict:
         }
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-        mon = Monitor(proc.pid, scratch)
+        mon = PeakMemory(proc.pid, scratch, period=0.01)
         mon.start()
         try:
             out, _ = proc.communicate(timeout=timeout)
@@ -206,8 +124,7 @@ def measure(model: str, engine: str, sets: list[str], timeout: float) -> dict:
             proc.kill()
             out, _ = proc.communicate()
             out = f"timed out after {timeout:.0f} s\n" + (out or "")
-        mon.stop.set()
-        mon.join()
+        mon.stop()
         shutil.rmtree(scratch, ignore_errors=True)
         wall = time.perf_counter() - t0
         row = {"wall_s": round(wall, 1), "rc": proc.returncode}
@@ -219,10 +136,10 @@ def measure(model: str, engine: str, sets: list[str], timeout: float) -> dict:
             {
                 "python_hwm_mb": rep["VmHWM"] / MiB,
                 "binary_hwm_mb": mon.binary_hwm / MiB,
-                "shm_mb": mon.shm_max / MiB,
-                "concurrent_mb": mon.concurrent / MiB,
+                "shm_mb": mon.scratch_bytes / MiB,
+                "concurrent_mb": mon.total / MiB,
                 "python_at_concurrent_mb": mon.python_at_peak / MiB,
-                "peak_mb": max(rep["VmHWM"], mon.concurrent) / MiB,
+                "peak_mb": max(rep["VmHWM"], mon.total) / MiB,
             }
         )
         return row

@@ -4,11 +4,12 @@ Claim measured: with the sparse protocol (gains per coupled pair, fibres per are
 engine's pair form of its schedule and the rate engine's weights without copies, a run's peak
 memory follows its synapses, not ``windows x variables^2``; munin (1041 variables) runs on the rate
 engine with linked connectivity. Every case is one ``spiking-direct run`` in a child process
-(``prlimit --as`` caps each process at ``--limit-gb``); a sampler adds up the resident memory of
-that process and of the spiking engine's simulation binary every 0.2 s, and the files the
-binary writes into the run's own scratch folder in ``/dev/shm`` (memory, though of no process:
-``peak_shm_bytes``), so the peaks are lower bounds of the true ones by at most what rose and fell
-within 0.2 s. Wall times are
+(``prlimit --as`` caps each process at ``--limit-gb``); :class:`spiking_direct.peak_memory.PeakMemory`
+adds up the resident memory of that process and of the spiking engine's simulation binary every
+0.05 s, and the files the binary writes into the run's own scratch folder in ``/dev/shm`` (memory,
+though of no process: ``peak_shm_bytes``; pages of them that a process maps are counted there
+once), so the peaks are lower bounds of the true ones by at most what rose and fell within
+0.05 s. Wall times are
 upper bounds on a shared machine. The memory estimate (``spiking_direct.memory.estimate``) is
 printed beside each measured peak.
 
@@ -41,13 +42,13 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from spiking_direct.peak_memory import PeakMemory
 from spiking_direct.results import atomic_write_bytes, versions, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,57 +125,8 @@ def _estimate(model_name: str, engine: str, sets: list[str]) -> tuple[dict, obje
     }, model
 
 
-def _folder_bytes(folder: Path | None) -> int:
-    """Bytes the files under ``folder`` occupy (0 when there is none)."""
-    total = 0
-    if folder is None:
-        return 0
-    for path in folder.rglob("*"):
-        try:
-            if path.is_file() and not path.is_symlink():
-                total += path.stat().st_blocks * 512
-        except OSError:
-            pass
-    return total
-
-
-class _Sampler(threading.Thread):
-    """The largest resident memory of a process and of its simulation binary (a child named
-    ``main``), and of the files under ``shm`` (the run's scratch folder in ``/dev/shm``),
-    sampled every ``period`` s: the sum of the three, the process's own, the binary's and the
-    files'. The compiler's processes (while a spiking network is built) are not counted."""
-
-    def __init__(self, pid: int, period: float = 0.2, shm: Path | None = None):
-        super().__init__(daemon=True)
-        self.pid, self.period, self.shm = pid, period, shm
-        self.tree = self.own = self.child = self.files = 0
-        self.done = threading.Event()
-
-    def run(self):
-        import psutil
-
-        try:
-            proc = psutil.Process(self.pid)
-        except psutil.Error:
-            return
-        while not self.done.is_set():
-            try:
-                own = proc.memory_info().rss
-                kids = []
-                for c in proc.children(recursive=True):
-                    try:
-                        if c.name() == "main":
-                            kids.append(c.memory_info().rss)
-                    except psutil.Error:
-                        pass
-            except psutil.Error:
-                break
-            files = _folder_bytes(self.shm)
-            self.own = max(self.own, own)
-            self.child = max(self.child, max(kids, default=0))
-            self.files = max(self.files, files)
-            self.tree = max(self.tree, own + sum(kids) + files)
-            self.done.wait(self.period)
+#: seconds between two polls of a run's memory
+SAMPLE_S = 0.05
 
 
 def run_case(case, out_root: Path, limit_gb: float, timeout_s: float) -> dict:
@@ -220,7 +172,7 @@ def run_case(case, out_root: Path, limit_gb: float, timeout_s: float) -> dict:
         env["SPIKING_DIRECT_SCRATCH"] = str(shm)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
-    sampler = _Sampler(proc.pid, shm=shm)
+    sampler = PeakMemory(proc.pid, shm, period=SAMPLE_S)
     sampler.start()
     try:
         rc = proc.wait(timeout=timeout_s)
@@ -234,8 +186,7 @@ def run_case(case, out_root: Path, limit_gb: float, timeout_s: float) -> dict:
             proc.wait()
         status = "timeout"
     wall = time.perf_counter() - t0
-    sampler.done.set()
-    sampler.join()
+    sampler.stop()
     log.close()
     if shm is not None:
         shutil.rmtree(shm, ignore_errors=True)
@@ -244,13 +195,14 @@ def run_case(case, out_root: Path, limit_gb: float, timeout_s: float) -> dict:
     row.update(
         status=status,
         wall_s=wall,
-        peak_tree_bytes=sampler.tree,
-        peak_python_bytes=sampler.own,
-        peak_child_bytes=sampler.child,
-        peak_shm_bytes=sampler.files,
+        peak_tree_bytes=sampler.total,
+        peak_python_bytes=sampler.python,
+        peak_child_bytes=sampler.binary,
+        peak_shm_bytes=sampler.scratch_bytes,
+        memory_sampler=f"peak_memory {SAMPLE_S} s",
         last_line=last[-1][:300] if last else "",
     )
-    row["estimate_over_peak"] = row["estimate_bytes"] / sampler.tree if sampler.tree else None
+    row["estimate_over_peak"] = row["estimate_bytes"] / sampler.total if sampler.total else None
     result = out / "result.json"
     if status == "ok" and result.exists():
         res = json.loads(result.read_text())
@@ -274,9 +226,9 @@ def run_case(case, out_root: Path, limit_gb: float, timeout_s: float) -> dict:
             write_s=t.get("write_s"),
         )
         if synapses:
-            row["tree_bytes_per_synapse"] = sampler.tree / synapses
-            row["python_bytes_per_synapse"] = sampler.own / synapses
-            row["child_bytes_per_synapse"] = sampler.child / synapses if sampler.child else None
+            row["tree_bytes_per_synapse"] = sampler.total / synapses
+            row["python_bytes_per_synapse"] = sampler.python / synapses
+            row["child_bytes_per_synapse"] = sampler.binary / synapses if sampler.binary else None
         (out / "recording.npz").unlink(missing_ok=True)  # the table keeps what matters; spikes are large
     return row
 
@@ -401,8 +353,11 @@ def main() -> None:
         "cells_per_area": {"rate": N_RATE, "spiking": N_SPIKING},
         "limit_gb": args.limit_gb,
         "timeout_s": args.timeout_s,
-        "memory": "peak resident memory of the run's process tree plus its results files in /dev/shm, "
-        "sampled every 0.2 s (psutil)",
+        "memory": "peak of the run's Python process, its simulation binary and its results files in /dev/shm "
+        f"at one moment, sampled every {SAMPLE_S} s by spiking_direct.peak_memory.PeakMemory (a process's "
+        "RssAnon + RssFile: mapped pages of the results files are counted once, as files); rows whose "
+        "memory_sampler is empty were sampled every 0.2 s with psutil's RSS, which counts such pages a "
+        "second time in the process that maps them",
         "versions": versions(),
     }
     atomic_write_bytes(META, json.dumps(meta, indent=1).encode())
