@@ -411,8 +411,12 @@ def page() -> None:
             "coupling; ``linked``: only the coupled pairs of areas are connected, ``all``: every ordered pair. "
             "Peak memory is the resident memory of the run's process tree (the Python process and the compiled "
             "simulation) plus the results files the simulation writes into ``/dev/shm`` (memory as well), "
-            "sampled every 0.2 s; the estimate is the one printed before the run. Wall times were "
-            "taken on a shared 2-core machine: upper bounds."
+            f"sampled every {SAMPLE_S} s by :class:`spiking_direct.peak_memory.PeakMemory` (results files "
+            "that the Python process maps counted once); rows of ``scale.csv`` without a ``memory_sampler`` "
+            "were sampled every 0.2 s from psutil's resident set, which counts such mapped files a second time. "
+            "The estimate is "
+            "the one printed before the run. Wall times were taken on a shared 2-core machine, whose speed "
+            "varies from day to day by up to 1.5 times: upper bounds, comparable only within a date."
         ),
     )
     bullets = []

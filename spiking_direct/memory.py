@@ -26,10 +26,11 @@ spiking engine, ``cpp_standalone``
     pair form (gains per coupled pair up to the last coupling window, fibres as
     ``W x A`` sending and hearing areas, two ``A x A`` lookups, and a batched
     probe phase's fibres per selected pair up to its last window; see
-    :mod:`spiking_direct.engines.parts`): six float64 copies of the dense form
-    in all (the network's build values, the run's values and Brian2's run
-    arguments), three of the pair form, and three of the per-area and per-set
-    arrays; the binary holds two more (one of
+    :mod:`spiking_direct.engines.parts`): one float64 copy of them (the run's
+    values, which the TimedArrays and Brian2's run arguments share; the build's
+    TimedArrays hold zeros that are never written, so never resident), one of
+    the per-area and per-set arrays, and two more of ``area_offset`` (in
+    seconds, for the build and the run); the binary holds two more (one of
     those) and the synapses: 12 bytes
     per inter-area synapse (pre, post, weight) plus the two spike queues of
     ``engines/templates/spikequeue.h`` (the pre pathway's holds no synapse
@@ -646,17 +647,18 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
             run = {
                 "python base": base,
                 "protocol": proto,
-                "schedule copies": 4 * dense + 2 * small,
+                "schedule copies": (2 if W * A * A <= DENSE_PAIRS_LIMIT else 1) * dense + small + W * A * 8.0,
                 "synapses": inter + 12.0 * M + local,
                 "spikes": SPIKE_PYTHON * S + monitor,
                 "analysis": pairs,
             }
             phases = {"read-back": run}
         else:
-            # the dense form holds six copies of the pair values (build, run and Brian2's run
-            # arguments, each made from a dense reshape) and three of the rest; the pair form three
-            # of each (measured on munin, n = 250: 1.56 GB held by Python while the binary ran)
-            copies = 6 * dense + 3 * small if W * A * A <= DENSE_PAIRS_LIMIT else 3 * (dense + small)
+            # one copy of the run's values (the dense form: gain and fibre, W x A x A each; the pair
+            # form: its arrays) shared by the TimedArrays and the run arguments, and area_offset in
+            # seconds twice more (build and run); the build's zeros are never written
+            offsets = 2 * W * A * 8.0
+            copies = (2 * dense if W * A * A <= DENSE_PAIRS_LIMIT else dense) + small + offsets
             python = {"python base": base, "protocol": proto, "schedule copies": copies}
             binary = {
                 "binary base": BASE_BINARY,
@@ -672,7 +674,7 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
             analysis = {
                 "python base": base,
                 "protocol": proto,
-                "schedule copies": 2 * dense + small,
+                "schedule copies": W * A * 8.0,  # the build's area_offset in seconds
                 "synapses": 12.0 * M,
                 "spikes": SPIKE_PYTHON * S,
                 "analysis": pairs + _readout_bytes(s, partners, n, k, M),

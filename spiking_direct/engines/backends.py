@@ -595,7 +595,7 @@ class CppStandaloneBackend(Backend):
         built_now = fresh or before != self.key
         run_args = {}
         for name, ta in self.network.timed.items():
-            run_args[ta] = values[name] * (b2.second if name == "area_offset" else 1)
+            run_args[ta] = parts.in_units(name, values[name])
         results = f"results_{uuid.uuid4().hex[:12]}"
         synapses = expected_synapses(params, protocol.n_areas, allowed)
         size = 12 * synapses  # i, j, w: 4 bytes each per synapse

@@ -251,7 +251,7 @@ def timed_values(protocol: Protocol, n_sets: int, set_area: np.ndarray, stim: bo
     if parts.pair_form(W, A):
         return values | parts.pair_values(protocol)
     return values | {
-        "plasticity_gain": protocol.gain.reshape(W, A * A).astype(float),
+        "plasticity_gain": protocol.gain.reshape(W, A * A),  # a new float64 array: not copied again
         "fiber_on": protocol.fiber.reshape(W, A * A).astype(float),
     }
 

@@ -133,14 +133,20 @@ def in_form(code, ns: dict):
     return code
 
 
+def in_units(name: str, value):
+    """A TimedArray's value array in its unit: ``area_offset`` in seconds (a ``W x A`` copy), the
+    others dimensionless and not copied (a float64 array is the TimedArray's and the run
+    argument's own: the ``W x A^2`` schedules are held once)."""
+    import brian2 as b2
+
+    return value * b2.second if name == "area_offset" else value
+
+
 def timed_arrays(values: dict, names, T_win) -> dict:
     """One ``TimedArray`` per name (one value per window; ``area_offset`` in seconds)."""
     import brian2 as b2
 
-    return {
-        name: b2.TimedArray(values[name] * (b2.second if name == "area_offset" else 1), dt=T_win, name=name)
-        for name in names
-    }
+    return {name: b2.TimedArray(in_units(name, values[name]), dt=T_win, name=name) for name in names}
 
 
 def allowed_lookup(allowed, n_areas: int, T_win):
