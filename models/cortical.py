@@ -43,6 +43,8 @@ The input
     offset) with probability ``stim_strength`` and then drives its synapses'
     conductance (``g_stim``) for ``T_stim``: the mean drive of a thalamic
     burst, held instead of sampled spike by spike (:func:`input_cell_model`).
+    A ``stim_strength`` above 1 is a stronger stimulus: every cell of the set
+    fires and drives its synapses at that multiple of their weights.
 The cap: E%-max inside a gamma cycle
     as the theta inhibition decays, the cells with the most excitation escape
     first; their spikes reach the interneurons after ``delay_ei``, which fire
@@ -350,10 +352,11 @@ def input_synapse_model() -> tuple[Equations, dict, str]:
     """Plastic input synapses: equations, ``on_pre`` pathways (``pre``: the volley, ``off``: the
     drive's end) and ``on_post``.
 
-    Transmission: at the volley the synapse adds its weight to the target's ``g_stim`` and takes
-    the same amount (``w_on``) back at the ``off`` event, so plasticity in between leaves no
-    residue. Plasticity (where ``area_forms(t, area_post)`` is 1), at every spike of the target
-    cell: ``w += A_in_plus * (w_in_max - w)`` if the input cell drives now, and ``w -= A_in_het * w``
+    Transmission: at the volley the synapse adds its weight to the target's ``g_stim`` (times the
+    set's ``stim_strength`` where that is above 1: a stronger stimulus) and takes the same amount
+    (``w_on``) back at the ``off`` event, so plasticity in between leaves no residue.
+    Plasticity (where ``area_forms(t, area_post)`` is 1), at every spike of the target cell:
+    ``w += A_in_plus * (w_in_max - w)`` if the input cell drives now, and ``w -= A_in_het * w``
     for every input synapse of the cell (heterosynaptic), clipped to ``[0, w_in_max]``."""
     eqs = Equations(
         """
@@ -362,7 +365,7 @@ def input_synapse_model() -> tuple[Equations, dict, str]:
         """
     )
     on_pre = {
-        "pre": "w_on = w\ng_stim_post += w_on",
+        "pre": "w_on = w * clip(stim_strength(t, inset_pre), 1, inf)\ng_stim_post += w_on",
         "off": "g_stim_post -= w_on\nw_on = 0*nS",
     }
     on_post = (

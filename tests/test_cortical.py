@@ -128,6 +128,37 @@ def test_feedforward_inhibition_is_off_by_default_and_delayed_when_on():
             assert "g_stim" in str(objs["inh"].equations)
 
 
+@pytest.mark.parametrize("strength", [1.0, 2.0, 3.5])
+def test_a_stronger_stimulus_drives_every_input_synapse_at_that_multiple(strength):
+    """``stim_strength`` above 1: every input cell of the set fires at the volley and its synapses hold
+    ``strength`` times their weights on the excitatory cells (at most 1: the weights as they are);
+    the drive is taken back whole at its end."""
+    from spiking_direct.brian_state import isolated
+    from spiking_direct.engines import parts
+    from spiking_direct.engines.network import SpikingParams, build_network
+
+    params = SpikingParams(n=40).with_network("cortical")
+    values = parts.empty_values(1, 2, 1)
+    values["stim_strength"][0, 0] = strength
+    values["area_active"][0, 0] = 1.0
+    with isolated():
+        brian2.set_device("runtime")
+        brian2.prefs.codegen.target = "numpy"
+        network = build_network(params, 1, 1, np.array([0, 0]), values=values)
+        objs = {obj.name: obj for obj in network.net.objects}
+        S, E = objs["syn_input"], objs["exc"]
+        n_in = params.inp.n_per_set
+        on = np.asarray(S.i[:]) < n_in  # the synapses of set 0, the one presented
+        w = np.asarray(S.w[:])
+        held = np.bincount(np.asarray(S.j[:])[on], weights=w[on], minlength=params.n)
+        # the volley, and 1 ms more (before any target cell fires, so no plasticity yet)
+        network.net.run(float(params.clock.t_volley / ms) * ms + 1 * ms)
+        assert np.all(np.asarray(objs["inputs"].lastspike[:n_in] / ms) >= 0)  # every cell of the set fired
+        assert np.allclose(np.asarray(E.g_stim[:]), max(1.0, strength) * held, rtol=1e-12, atol=0)
+        network.net.run(float(params.cortical.T_stim / ms) * ms + 1 * ms)
+        assert np.allclose(np.asarray(E.g_stim[:]), 0, atol=1e-18)
+
+
 def test_nothing_is_reset_at_window_boundaries(objects):
     t_win = float(objects["params"].clock.T_win / ms)
     assert set(objects["regular"]) == {"theta_clock_update", "exc_background", "inh_background"}
@@ -175,8 +206,9 @@ def test_background_gives_the_free_membrane_sd():
 @pytest.mark.long
 def test_assemblies_form_complete_and_cap_on_a_compiled_area():
     """The area experiment (``experiments/cortical.py``) at n = 1000, one seed: the support stops
-    growing within 20 presentations, half the stimulus re-evokes >= 80 % of the assembly, and an
-    area without stimulus, or held inhibited under upstream input, stays silent."""
+    growing within 20 presentations, half the stimulus re-evokes >= 80 % of the assembly, the
+    stimulus at double strength recruits the assembly and not more, and an area without stimulus,
+    or held inhibited under upstream input, stays silent."""
     import importlib.util
     from pathlib import Path
 
@@ -194,6 +226,10 @@ def test_assemblies_form_complete_and_cap_on_a_compiled_area():
     assert windows[windows.condition.isin(["none", "off"])]["winners"].max() == 0
     own = windows[windows.condition == "own"]["winners"]
     assert own.min() > 0
+    # the own stimulus at double strength recruits the formed assembly, not more (E%-max)
+    double = windows[windows.condition == "double"]
+    assert len(double) and abs(double["winners"].mean() - own.mean()) <= 0.25 * own.mean()
+    assert double["recall"].mean() >= 0.9
 
 
 @pytest.mark.long
