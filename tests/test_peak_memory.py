@@ -13,10 +13,8 @@ from spiking_direct.peak_memory import PeakMemory, folder_bytes
 pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
 
 MB = 1 << 20
-HOLD = (
-    "import numpy, sys, time; a = numpy.ones({mb} << 17); "
-    "sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(30)"
-)
+# plain Python (a child started through a link named ``main`` may not find the venv's packages)
+HOLD = "import sys, time; a = b'x' * ({mb} << 20); sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(30)"
 
 
 def _child(executable: str, mb: int) -> subprocess.Popen:
