@@ -643,22 +643,23 @@ def _estimate(config, model: CausalModel, s: _Sizes) -> MemoryEstimate:
             cells = A * n * CELL_E + A * n_i * CELL_I + s.n_sets * n_in * CELL_INPUT + A * A * 8.0
         monitor = 12.0 * _pow2_capacity(S, 0.0) + A * n * 4.0
         results = 12.0 * M + 12.0 * S + local_arrays  # every synapse and spike array, written at the end
+        # one copy of the run's schedule values (the dense form: gain and fibre, W x A x A each; the
+        # pair form: its arrays) and of the per-area and per-set arrays
+        held = (2 * dense if W * A * A <= DENSE_PAIRS_LIMIT else dense) + small
         if config.backend == "runtime":  # Brian2's runtime device: the network lives in Python
             run = {
                 "python base": base,
                 "protocol": proto,
-                "schedule copies": (2 if W * A * A <= DENSE_PAIRS_LIMIT else 1) * dense + small + W * A * 8.0,
+                "schedule copies": held + W * A * 8.0,
                 "synapses": inter + 12.0 * M + local,
                 "spikes": SPIKE_PYTHON * S + monitor,
                 "analysis": pairs,
             }
             phases = {"read-back": run}
         else:
-            # one copy of the run's values (the dense form: gain and fibre, W x A x A each; the pair
-            # form: its arrays) shared by the TimedArrays and the run arguments, and area_offset in
+            # the run's values, shared by the TimedArrays and the run arguments, and area_offset in
             # seconds twice more (build and run); the build's zeros are never written
-            offsets = 2 * W * A * 8.0
-            copies = (2 * dense if W * A * A <= DENSE_PAIRS_LIMIT else dense) + small + offsets
+            copies = held + 2 * W * A * 8.0
             python = {"python base": base, "protocol": proto, "schedule copies": copies}
             binary = {
                 "binary base": BASE_BINARY,

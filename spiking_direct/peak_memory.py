@@ -26,6 +26,7 @@ are counted there once. The compiler's processes, and forks of Python between fo
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def folder_bytes(folder: Path | None) -> int:
                 st = os.lstat(os.path.join(dirpath, f))
             except OSError:
                 continue
-            if not os.path.islink(os.path.join(dirpath, f)):
+            if not stat.S_ISLNK(st.st_mode):
                 total += st.st_blocks * 512
     return total
 
