@@ -317,6 +317,7 @@ def plot(table: pd.DataFrame) -> None:
     fig, axes = plt.subplots(
         len(rhos), len(processes), figsize=(3.4 * len(processes), 3.3 * len(rhos)), squeeze=False, sharey=True
     )
+    labelled: set[str] = set()  # each method named once in the legend, in the first panel that draws it
     for r, rho in enumerate(rhos):
         for c, process in enumerate(processes):
             ax = axes[r, c]
@@ -340,8 +341,9 @@ def plot(table: pd.DataFrame) -> None:
                     lw=2.0 if method in ASSEMBLY_METHODS else 1.0,
                     ls="--" if "hebbian" in method else "-",
                     alpha=0.4 if method in ASSEMBLY_METHODS and not ASSEMBLY_METHODS[method][2] else 1.0,
-                    label=method if r == c == 0 else None,
+                    label=None if method in labelled else method,
                 )
+                labelled.add(method)
             ax.axhline(0.5, color="0.6", lw=0.8)
             ax.set_xscale("log")
             ts = sorted(set(s["T"]))
@@ -586,16 +588,16 @@ def page() -> None:
         held = gap[gap.index.get_level_values("process").isin(HELD_OUT)]
         fresh = gap[gap.index.get_level_values("process").isin(FRESH)]
         worst = gap.idxmin() if len(gap) else None
-        fresh_part = (
-            f"; {int((fresh >= -0.005).sum())} of {len(fresh)} on {' and '.join(FRESH)}, which chose nothing, "
-            f"largest shortfall there {num(-fresh.min())}"
-            if len(fresh)
-            else ""
-        )
+        parts = [f"{int((held >= -0.005).sum())} of {len(held)} on the processes never used for tuning the protocol"]
+        if len(fresh):
+            parts.append(
+                f"{int((fresh >= -0.005).sum())} of {len(fresh)} on {' and '.join(FRESH)}, which chose nothing, "
+                f"largest shortfall there {num(-fresh.min())}"
+            )
+        parts = [x for x in parts if not x.startswith("0 of 0 ")] or ["no setting held out"]
         assembly_lines.append(
             f"``{m}``: AUROC at least the best baseline's (within 0.005) in {int((gap >= -0.005).sum())} of "
-            f"{len(gap)} settings ({int((held >= -0.005).sum())} of {len(held)} on the processes never used for "
-            f"tuning the protocol{fresh_part}); largest shortfall {num(-gap.min())} ({worst[0]}, rho "
+            f"{len(gap)} settings ({'; '.join(parts)}); largest shortfall {num(-gap.min())} ({worst[0]}, rho "
             f"{worst[1]:g}, T {worst[2]})"
             if worst is not None
             else f"``{m}``: no runs"

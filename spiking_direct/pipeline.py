@@ -20,7 +20,17 @@ from .memory import ALL_PAIRS_LIMIT
 from .metrics import structure_metrics
 from .protocol import PHASES, direct_protocol, selected_pairs
 from .recording import Recording
-from .results import SCHEMA_VERSION, Result, versions, write_json, write_json_timed, write_npz
+from .results import (
+    SCHEMA_VERSION,
+    VALUE_ROWS_FILE,
+    Result,
+    split_value_rows,
+    versions,
+    write_json,
+    write_json_gz,
+    write_json_timed,
+    write_npz,
+)
 
 
 def _noop(msg: str) -> None:
@@ -427,7 +437,11 @@ def finish(
                 },
             )
         # the timing counts the writing of every file up to result.json's own serialisation
-        written = {k: v for k, v in result.items() if k != "interventions"}
+        written, value_rows = split_value_rows({k: v for k, v in result.items() if k != "interventions"})
+        if value_rows is not None:
+            write_json_gz(out / VALUE_ROWS_FILE, value_rows)
+        elif (out / VALUE_ROWS_FILE).exists():  # a rerun into the folder of a run that had them
+            (out / VALUE_ROWS_FILE).unlink()
         write_json_timed(out / "result.json", written, t0, t_write)
         result["timing"] = written["timing"]
         result.folder = out

@@ -267,9 +267,21 @@ def probe_responders(rec: Recording) -> dict:
     return out
 
 
+def _within(x: np.ndarray, target: np.ndarray) -> float:
+    """Fraction of ``x`` within +-25 % of ``target`` (elementwise; targets of 0 are left out)."""
+    ok = target > 0
+    return float(np.mean(np.abs(x[ok] - target[ok]) <= 0.25 * target[ok])) if ok.any() else 0.0
+
+
 def cap_statistics(rec: Recording) -> dict:
     """Winners per window (distinct neurons that fired) of the active areas, per phase,
-    and of the areas that were held silent."""
+    and of the areas that were held silent.
+
+    Three bands of +-25 %: around ``k`` (``within_25pct``: the target of a circuit whose cap is a
+    counter of ``k``), around the phase's mean (``within_25pct_of_mean``: one size for the whole
+    circuit, set by its dynamics) and around the mean of the same assembly in the phase
+    (``within_25pct_of_assembly``: each window against the windows in which the same area was
+    given the same input set; windows of an area given none form one group)."""
     from .protocol import PHASES
 
     p = rec.protocol
@@ -285,12 +297,19 @@ def cap_statistics(rec: Recording) -> dict:
             act = p.stim_set[wins] >= 0
         vals = counts[wins][act]
         silent = counts[wins][~p.active[wins]]
+        # the assembly of each active (window, area): the area and the input set it was given
+        area_of = np.broadcast_to(np.arange(p.n_areas), act.shape)[act]
+        key = area_of.astype(np.int64) * (int(p.stim_set.max()) + 2) + (p.stim_set[wins][act] + 1)
+        _, group = np.unique(key, return_inverse=True)
+        group_mean = (np.bincount(group, weights=vals) / np.bincount(group))[group] if vals.size else vals
         out[name] = {
             "mean": float(vals.mean()) if vals.size else 0.0,
             "std": float(vals.std()) if vals.size else 0.0,
             "min": int(vals.min()) if vals.size else 0,
             "max": int(vals.max()) if vals.size else 0,
             "within_25pct": float(np.mean(np.abs(vals - rec.k) <= 0.25 * rec.k)) if vals.size else 0.0,
+            "within_25pct_of_mean": _within(vals, np.full(vals.shape, vals.mean())) if vals.size else 0.0,
+            "within_25pct_of_assembly": _within(vals, group_mean) if vals.size else 0.0,
             "silent_max": int(silent.max()) if silent.size else 0,
         }
     out["k"] = int(rec.k)

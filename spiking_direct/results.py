@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import platform
+import re
 import sys
 import tempfile
 from importlib import metadata
@@ -121,6 +123,10 @@ def jsonable(obj):
 
 def _clean(obj):
     """Replace non-finite floats by None (JSON has no NaN); Brian2 quantities become their text."""
+    if type(obj) is float:  # the common case first (a large result holds millions)
+        return obj if math.isfinite(obj) else None
+    if type(obj) in (int, str, bool) or obj is None:
+        return obj
     if hasattr(obj, "dim") and hasattr(obj, "dimensions"):  # a Brian2 Quantity (an ndarray subclass)
         return str(obj)
     if isinstance(obj, dict):
@@ -158,10 +164,38 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+#: stands for a list of scalars in :func:`dumps` until its compact text is put in (NUL, which JSON
+#: escapes, cannot come from a written string)
+_HOLD = "\x00list{}\x00"
+_HELD = re.compile(r'"\\u0000list(\d+)\\u0000"')  # how json.dumps writes _HOLD
+
+
+def dumps(obj) -> str:
+    """``obj`` as indented JSON with every list of scalars on one line (a matrix: one row per line;
+    indenting each number would double the size of a large network's result), NumPy values as
+    plain ones and non-finite floats as null."""
+    held: list[str] = []
+
+    def hold(o):
+        if isinstance(o, dict):
+            return {k: hold(v) for k, v in o.items()}
+        if isinstance(o, list):
+            if o and all(x is None or isinstance(x, (bool, int, float)) for x in o):
+                held.append(json.dumps(o, separators=(", ", ": ")))
+                return _HOLD.format(len(held) - 1)
+            return [hold(x) for x in o]
+        return o
+
+    plain = _clean(obj)
+    text = json.dumps(hold(plain), indent=1, default=_default)
+    if len(_HELD.findall(text)) != len(held):  # a written string looks like a held list: no shortcut
+        return json.dumps(plain, indent=1, default=_default)
+    return _HELD.sub(lambda m: held[int(m.group(1))], text)
+
+
 def write_json(path: Path, obj: dict) -> None:
-    """``obj`` as indented JSON at ``path``, written atomically (NumPy values as plain ones, non-finite floats as
-    null)."""
-    atomic_write_bytes(path, json.dumps(_clean(obj), indent=1, default=_default).encode())
+    """``obj`` as indented JSON at ``path`` (:func:`dumps`), written atomically."""
+    atomic_write_bytes(path, dumps(obj).encode())
 
 
 #: stand-ins for ``timing.write_s`` and ``timing.total_s`` while :func:`write_json_timed` serialises
@@ -177,7 +211,7 @@ def write_json_timed(path: Path, obj: dict, t0: float, t_write: float) -> None:
 
     timing = obj["timing"]
     timing["write_s"], timing["total_s"] = _WRITE_MARK, _TOTAL_MARK
-    text = json.dumps(_clean(obj), indent=1, default=_default)
+    text = dumps(obj)
     now = time.perf_counter()
     timing["write_s"], timing["total_s"] = now - t_write, now - t0
     for mark, value in ((_WRITE_MARK, timing["write_s"]), (_TOTAL_MARK, timing["total_s"])):
@@ -203,10 +237,40 @@ def write_csv(path: Path, frame) -> None:
     atomic_write_bytes(path, data)
 
 
+def write_json_gz(path: Path, obj) -> None:
+    """``obj`` as compact JSON, gzip-compressed (no time stamp in the header, so the same object
+    gives the same bytes), written atomically at ``path``."""
+    import gzip
+
+    text = json.dumps(_clean(obj), separators=(",", ":"), default=_default).encode()
+    atomic_write_bytes(path, gzip.compress(text, compresslevel=6, mtime=0))
+
+
 def read_json(path: Path) -> dict:
-    """The JSON object stored at ``path``."""
+    """The JSON object stored at ``path`` (gzip-compressed when ``path`` ends in ``.gz``)."""
+    if Path(path).suffix == ".gz":
+        import gzip
+
+        with gzip.open(path, "rt") as fh:
+            return json.load(fh)
     with open(path) as fh:
         return json.load(fh)
+
+
+#: the file of a run folder that holds the value-level readout's rows (``result["value_readout"]["rows"]``):
+#: one row per (source, probed value, target) can run to tens of MB of JSON on a large network, so
+#: ``result.json`` names the file (``"rows_file"``) instead of holding them
+VALUE_ROWS_FILE = "value_readout_rows.json.gz"
+
+
+def split_value_rows(result: dict) -> tuple[dict, list | None]:
+    """``result`` as ``result.json`` holds it (the value-level rows replaced by the name of their
+    file) and the rows to write to :data:`VALUE_ROWS_FILE` (None where there are none)."""
+    vr = result.get("value_readout")
+    if not vr or not vr.get("rows"):
+        return result, None
+    slim = {k: v for k, v in vr.items() if k != "rows"} | {"rows_file": VALUE_ROWS_FILE}
+    return {**result, "value_readout": slim}, vr["rows"]
 
 
 def write_npz(path: Path, **arrays) -> None:
@@ -247,8 +311,8 @@ class Result(dict):
 
     @classmethod
     def load(cls, run_dir: str | Path) -> "Result":
-        """The result of the run in ``run_dir`` (``result.json``, and ``interventions.json``
-        when the run had an intervene phase)."""
+        """The result of the run in ``run_dir`` (``result.json``, the value-level readout's rows
+        from :data:`VALUE_ROWS_FILE`, and ``interventions.json`` when the run had an intervene phase)."""
         run_dir = Path(run_dir)
         path = run_dir / "result.json"
         if not path.exists():
@@ -256,6 +320,16 @@ class Result(dict):
 
             raise ConfigError(f"{run_dir} is not a run folder (no result.json)")
         res = cls(read_json(path))
+        vr = res.get("value_readout") or {}
+        if vr.get("rows_file"):
+            rows_path = run_dir / vr["rows_file"]
+            if not rows_path.exists():
+                from .errors import ConfigError
+
+                raise ConfigError(
+                    f"{run_dir} lacks {vr['rows_file']}, which holds the value-level rows of its result.json"
+                )
+            vr["rows"] = read_json(rows_path)
         if (run_dir / "interventions.json").exists():
             res["interventions"] = read_json(run_dir / "interventions.json")
         if (run_dir / "state.npz").exists():

@@ -257,6 +257,27 @@ def test_recorded_membrane_potential(toy_runs):
     pd.testing.assert_frame_equal(loaded.links, res.links)
 
 
+def test_value_rows_are_written_beside_result_json(toy_runs, tmp_path):
+    """The value-level rows go to their own compressed file, which result.json names; loading
+    the folder gives them back as they were, and a folder without the file is refused."""
+    import shutil
+
+    from spiking_direct.results import VALUE_ROWS_FILE, as_written, read_json
+
+    res = toy_runs["first"]
+    assert res["value_readout"]["rows"]  # the readout applies to the toy model
+    on_disk = read_json(res.folder / "result.json")["value_readout"]
+    assert "rows" not in on_disk and on_disk["rows_file"] == VALUE_ROWS_FILE
+    assert on_disk["summary"] == as_written(res["value_readout"]["summary"])
+    loaded = sd.Result.load(res.folder)
+    assert loaded["value_readout"]["rows"] == as_written(res["value_readout"]["rows"])
+    pd.testing.assert_frame_equal(loaded.value_overlaps, res.value_overlaps)
+    folder = shutil.copytree(res.folder, tmp_path / "run")
+    (folder / VALUE_ROWS_FILE).unlink()
+    with pytest.raises(ConfigError, match=f"lacks {VALUE_ROWS_FILE}"):
+        sd.Result.load(folder)
+
+
 def test_provenance_names_the_model_run(toy_runs):
     res = toy_runs["first"]
     assert res["scm"] == "toy4" and res["params"]["model"] == "toy4"

@@ -187,3 +187,24 @@ def test_synaptic_strength_from_presynaptic_pointers_never_makes_syn_pre():
         np.testing.assert_array_equal(S, want_S)
     assert rec.__dict__["_syn_pre"] is None  # never made by the readout
     np.testing.assert_array_equal(rec.syn_pre, pre)  # made when read
+
+
+def test_cap_bands_around_k_the_circuit_mean_and_each_assembly():
+    """Area 0 alternates two input sets whose assemblies differ in size (about 10 and 20 cells):
+    k = 12 holds the small one only, the circuit's mean (15.25) neither, each assembly's own mean
+    both; the silent area 1 counts only as ``silent_max``."""
+    from types import SimpleNamespace
+
+    p = SimpleNamespace(
+        n_areas=2,
+        phase=np.zeros(4, dtype=np.int8),
+        stim_set=np.array([[0, -1], [1, -1], [0, -1], [1, -1]]),
+        active=np.array([[1, 0]] * 4, dtype=bool),
+    )
+    counts = np.array([[10, 0], [20, 1], [11, 0], [20, 0]])
+    rec = SimpleNamespace(protocol=p, k=12, window_area_counts=lambda: counts)
+    cap = readout.cap_statistics(rec)["identify"]
+    assert cap["mean"] == 15.25 and cap["silent_max"] == 1
+    assert cap["within_25pct"] == 0.5
+    assert cap["within_25pct_of_mean"] == 0.0
+    assert cap["within_25pct_of_assembly"] == 1.0
