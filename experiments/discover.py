@@ -325,7 +325,14 @@ def plot(table: pd.DataFrame) -> None:
             ctl = here[here["condition"] == "shuffled"].groupby("T")["auroc_mean"].agg(["min", "max", "mean"])
             if not ctl.empty:
                 ax.fill_between(ctl.index, ctl["min"], ctl["max"], color="0.8", lw=0)
-                ax.plot(ctl.index, ctl["mean"], color="0.5", ls=":", label="time shuffled" if r == c == 0 else None)
+                ax.plot(
+                    ctl.index,
+                    ctl["mean"],
+                    color="0.5",
+                    ls=":",
+                    label=None if "time shuffled" in labelled else "time shuffled",
+                )
+                labelled.add("time shuffled")
             for method in methods:
                 sel = here[(here["method"] == method) & (here["condition"] == "original")].sort_values("T")
                 if sel.empty:

@@ -214,9 +214,8 @@ def collect(folder: str | Path, out: str | Path | None = None, figures: bool = T
         progress=progress,
         figures=figures,
         data_source=manifest.get("data_source"),
+        params=manifest["config"],
     )
-    result["params"] = manifest["config"]
-    write_json((Path(out) if out else folder) / "result.json", result)
     return result
 
 

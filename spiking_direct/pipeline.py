@@ -368,9 +368,11 @@ def finish(
     progress=None,
     figures: bool = True,
     data_source: str | None = None,
+    params: dict | None = None,
 ) -> Result:
     """Analyse a Recording and write the result (shared by ``run`` and ``collect``; ``data_source``
-    overrides what :func:`describe_data_source` would say, e.g. for an exported build)."""
+    overrides what :func:`describe_data_source` would say and ``params`` the parameters recorded,
+    e.g. for an exported build)."""
     progress = progress or _noop
     t1 = time.perf_counter()
     res = analyse(rec, model, seed=int(config.seed))
@@ -381,8 +383,9 @@ def finish(
     interventions = res["interventions"]  # written to interventions.json, not to result.json
     res["interventions_metrics"] = interventions.get("metrics") if interventions is not None else None
     table = rec.protocol.table
-    params = config.to_dict()
-    params["model"] = model.name  # the model actually run (a CausalModel object may stand in for the name)
+    if params is None:
+        params = config.to_dict()
+        params["model"] = model.name  # the model actually run (a CausalModel object may stand in for the name)
     source = data_source if data_source is not None else describe_data_source(config, model)
     result = Result(
         {
@@ -415,6 +418,10 @@ def finish(
         t_write = time.perf_counter()
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
+        # result.json marks a complete run folder: a rerun into the folder removes it first and
+        # writes it last, so a run that dies while writing never leaves an old result.json beside
+        # new files (or naming a rows file that is gone)
+        (out / "result.json").unlink(missing_ok=True)
         save_recording(out / "recording.npz", rec)
         if state is not None:
             write_npz(
@@ -440,8 +447,8 @@ def finish(
         written, value_rows = split_value_rows({k: v for k, v in result.items() if k != "interventions"})
         if value_rows is not None:
             write_json_gz(out / VALUE_ROWS_FILE, value_rows)
-        elif (out / VALUE_ROWS_FILE).exists():  # a rerun into the folder of a run that had them
-            (out / VALUE_ROWS_FILE).unlink()
+        else:  # a rerun into the folder of a run that had them
+            (out / VALUE_ROWS_FILE).unlink(missing_ok=True)
         write_json_timed(out / "result.json", written, t0, t_write)
         result["timing"] = written["timing"]
         result.folder = out

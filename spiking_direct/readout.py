@@ -281,7 +281,9 @@ def cap_statistics(rec: Recording) -> dict:
     counter of ``k``), around the phase's mean (``within_25pct_of_mean``: one size for the whole
     circuit, set by its dynamics) and around the mean of the same assembly in the phase
     (``within_25pct_of_assembly``: each window against the windows in which the same area was
-    given the same input set; windows of an area given none form one group)."""
+    given the same input set; windows of an area given none form one group). An assembly that
+    never fired in the phase has no size to hold: its windows are left out of that fraction and
+    counted in ``assemblies_never_fired``."""
     from .protocol import PHASES
 
     p = rec.protocol
@@ -301,7 +303,8 @@ def cap_statistics(rec: Recording) -> dict:
         area_of = np.broadcast_to(np.arange(p.n_areas), act.shape)[act]
         key = area_of.astype(np.int64) * (int(p.stim_set.max()) + 2) + (p.stim_set[wins][act] + 1)
         _, group = np.unique(key, return_inverse=True)
-        group_mean = (np.bincount(group, weights=vals) / np.bincount(group))[group] if vals.size else vals
+        means = np.bincount(group, weights=vals) / np.bincount(group) if vals.size else vals
+        group_mean = means[group] if vals.size else vals
         out[name] = {
             "mean": float(vals.mean()) if vals.size else 0.0,
             "std": float(vals.std()) if vals.size else 0.0,
@@ -310,6 +313,7 @@ def cap_statistics(rec: Recording) -> dict:
             "within_25pct": float(np.mean(np.abs(vals - rec.k) <= 0.25 * rec.k)) if vals.size else 0.0,
             "within_25pct_of_mean": _within(vals, np.full(vals.shape, vals.mean())) if vals.size else 0.0,
             "within_25pct_of_assembly": _within(vals, group_mean) if vals.size else 0.0,
+            "assemblies_never_fired": int(np.sum(means == 0)),
             "silent_max": int(silent.max()) if silent.size else 0,
         }
     out["k"] = int(rec.k)

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-SCHEMA_VERSION = 1
+#: the layout of result.json: 2 holds the value-level rows in :data:`VALUE_ROWS_FILE` (1 held them inline;
+#: :meth:`Result.load` reads both)
+SCHEMA_VERSION = 2
 
 #: unit of every chance-corrected column in the Result tables
 CHANCE_CORRECTED = "chance-corrected, 0 = chance"

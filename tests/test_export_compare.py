@@ -27,6 +27,13 @@ def test_exported_build_runs_without_the_package_and_collects_to_the_same_metric
     assert collected["metrics_delta"] == direct["metrics_delta"]
     assert collected["metrics_delta_prop"] == direct["metrics_delta_prop"]
     assert collected["summary"] == pytest.approx(direct["summary"])
+    # the collected folder has the layout of a run's: rows and intervention answers in their own files
+    assert (
+        collected["value_readout"]["rows_file"] == "value_readout_rows.json.gz"
+        and "rows" not in collected["value_readout"]
+    )
+    assert "interventions" not in collected and (out / "value_readout_rows.json.gz").exists()
+    assert collected["params"]["seed"] == 0 and collected["params"]["model"] == "alzheimer"
 
 
 def test_collect_refuses_a_folder_from_another_version(tmp_path, capsys):

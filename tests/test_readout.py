@@ -207,4 +207,11 @@ def test_cap_bands_around_k_the_circuit_mean_and_each_assembly():
     assert cap["mean"] == 15.25 and cap["silent_max"] == 1
     assert cap["within_25pct"] == 0.5
     assert cap["within_25pct_of_mean"] == 0.0
-    assert cap["within_25pct_of_assembly"] == 1.0
+    assert cap["within_25pct_of_assembly"] == 1.0 and cap["assemblies_never_fired"] == 0
+    # a third input set whose assembly never fires: left out of the assembly band, and counted
+    p.phase, p.active = np.zeros(5, dtype=np.int8), np.array([[1, 0]] * 5, dtype=bool)
+    p.stim_set = np.vstack([p.stim_set, [[2, -1]]])
+    rec.window_area_counts = lambda: np.vstack([counts, [[0, 0]]])
+    cap = readout.cap_statistics(rec)["identify"]
+    assert cap["assemblies_never_fired"] == 1 and cap["within_25pct_of_assembly"] == 1.0
+    assert cap["within_25pct"] == 2 / 5

@@ -51,3 +51,32 @@ def test_value_rows_round_trip_through_gzip(tmp_path):
     write_json_gz(path, held)
     assert path.read_bytes() == first  # no time stamp: the same rows give the same bytes
     assert split_value_rows({"value_readout": {"applicable": False, "rows": []}})[1] is None
+
+
+def test_a_rerun_into_a_run_folder_replaces_its_files(tmp_path, monkeypatch):
+    """The rows file goes when the rerun has none, and a rerun that dies while writing leaves no
+    result.json (the mark of a complete folder) beside the files it had written."""
+    import pytest
+
+    import spiking_direct as sd
+    from spiking_direct import pipeline
+    from spiking_direct.errors import ConfigError
+    from spiking_direct.results import VALUE_ROWS_FILE
+
+    folder = tmp_path / "run"
+    sd.run("alzheimer", engine="rate", seed=1, out=folder, figures=False)
+    assert (folder / VALUE_ROWS_FILE).exists()
+    sd.run("alzheimer", engine="rate", seed=1, out=folder, figures=False, encoding="rate")  # no value assemblies
+    assert not (folder / VALUE_ROWS_FILE).exists()
+    loaded = sd.Result.load(folder)
+    assert loaded["value_readout"]["applicable"] is False and "rows_file" not in loaded["value_readout"]
+
+    def dies(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pipeline, "write_json_timed", dies)
+    with pytest.raises(OSError, match="disk full"):
+        sd.run("alzheimer", engine="rate", seed=2, out=folder, figures=False)
+    assert (folder / VALUE_ROWS_FILE).exists() and not (folder / "result.json").exists()
+    with pytest.raises(ConfigError, match="not a run folder"):
+        sd.Result.load(folder)

@@ -295,6 +295,8 @@ def test_result_under_other_parameters_is_rerun(tmp_path, scheduler):
     res = json.loads(path.read_text())
     res["params"]["protocol"]["lead"] = 0.123  # as if computed under another default
     path.write_text(json.dumps(res))
+    rows = path.parent / "value_readout_rows.json.gz"  # as if the stale run had value-level rows
+    rows.write_bytes(b"rows of the stale run")
     lines: list[str] = []
     df = run_sweep(sw, out, scheduler=scheduler, progress=lines.append)
     after = _results(out)
@@ -303,4 +305,7 @@ def test_result_under_other_parameters_is_rerun(tmp_path, scheduler):
     assert all(after[k] == before[k] for k in before if k != stale_key)  # not re-run
     assert json.loads(path.read_text())["params"]["protocol"]["lead"] != 0.123
     assert json.loads((path.parent / "result.stale.json").read_text())["params"]["protocol"]["lead"] == 0.123
+    # the stale result's value-level rows are kept beside it; the rerun (a rate code) has none
+    assert (path.parent / "stale.value_readout_rows.json.gz").read_bytes() == b"rows of the stale run"
+    assert not rows.exists()
     assert any("re-running 1 finished run" in line for line in lines)

@@ -12,6 +12,7 @@ from typing import Callable
 
 from .. import settings as _settings
 from ..errors import SweepError
+from ..results import VALUE_ROWS_FILE
 from .figure import sweep_figure
 from .grid import Sweep
 from .plan import network_shape, plan
@@ -285,6 +286,8 @@ def run_sweep(
             if st == "stale":
                 run_dir = out / "runs" / key
                 os.replace(run_dir / "result.json", run_dir / "result.stale.json")
+                if (run_dir / VALUE_ROWS_FILE).exists():  # the rows the stale result.json names
+                    os.replace(run_dir / VALUE_ROWS_FILE, run_dir / f"stale.{VALUE_ROWS_FILE}")
     if pending:
         scheduler = scheduler or _settings.scheduler
         n_workers = max(1, min(int(workers) if workers else default_workers(), len(pending)))

@@ -14,7 +14,7 @@ from typing import Mapping
 
 from .spec import RunSpec
 
-_TEMP = re.compile(r"^\.(result\.json|recording\.npz|error\.json|spec\.json)\..+")
+_TEMP = re.compile(r"^\.(result\.json|recording\.npz|value_readout_rows\.json\.gz|error\.json|spec\.json)\..+")
 
 
 def _clean_temp(run_dir: Path) -> None:
