@@ -49,6 +49,8 @@ import numpy as np
 import pandas as pd
 from brian2 import nS
 
+from spiking_direct.readout import within_band
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "experiments" / "results"
 FIG = ROOT / "figures"
@@ -292,10 +294,8 @@ def cap_table(windows: pd.DataFrame) -> pd.DataFrame:
                 "sd": x.std(),
                 "min": x.min(),
                 "max": x.max(),
-                "within_25pct": float(np.mean(np.abs(x - target) <= 0.25 * target)) if target > 0 else np.nan,
-                "within_25pct_assembly": float(np.mean(np.abs(x - size)[size > 0] <= 0.25 * size[size > 0]))
-                if (size > 0).any()
-                else np.nan,
+                "within_25pct": within_band(x, np.full(x.shape, target)) if target > 0 else np.nan,
+                "within_25pct_assembly": within_band(x, size) if (size > 0).any() else np.nan,
                 "recall": g["recall"].mean(),
                 "t_first_ms": g["t_first_ms"].mean(),
                 "first_within_2ms": g["winners_2ms"].sum() / x.sum() if x.sum() > 0 else np.nan,

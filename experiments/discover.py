@@ -595,16 +595,20 @@ def page() -> None:
         held = gap[gap.index.get_level_values("process").isin(HELD_OUT)]
         fresh = gap[gap.index.get_level_values("process").isin(FRESH)]
         worst = gap.idxmin() if len(gap) else None
-        parts = [f"{int((held >= -0.005).sum())} of {len(held)} on the processes never used for tuning the protocol"]
+        parts = []
+        if len(held):
+            parts.append(
+                f"{int((held >= -0.005).sum())} of {len(held)} on the processes never used for tuning the protocol"
+            )
         if len(fresh):
             parts.append(
                 f"{int((fresh >= -0.005).sum())} of {len(fresh)} on {' and '.join(FRESH)}, which chose nothing, "
                 f"largest shortfall there {num(-fresh.min())}"
             )
-        parts = [x for x in parts if not x.startswith("0 of 0 ")] or ["no setting held out"]
         assembly_lines.append(
             f"``{m}``: AUROC at least the best baseline's (within 0.005) in {int((gap >= -0.005).sum())} of "
-            f"{len(gap)} settings ({'; '.join(parts)}); largest shortfall {num(-gap.min())} ({worst[0]}, rho "
+            f"{len(gap)} settings ({'; '.join(parts) or 'no setting held out'}); "
+            f"largest shortfall {num(-gap.min())} ({worst[0]}, rho "
             f"{worst[1]:g}, T {worst[2]})"
             if worst is not None
             else f"``{m}``: no runs"

@@ -267,8 +267,9 @@ def probe_responders(rec: Recording) -> dict:
     return out
 
 
-def _within(x: np.ndarray, target: np.ndarray) -> float:
-    """Fraction of ``x`` within +-25 % of ``target`` (elementwise; targets of 0 are left out)."""
+def within_band(x: np.ndarray, target: np.ndarray) -> float:
+    """Fraction of ``x`` within +-25 % of ``target`` (elementwise; targets of 0 are left out; 0
+    when none is left)."""
     ok = target > 0
     return float(np.mean(np.abs(x[ok] - target[ok]) <= 0.25 * target[ok])) if ok.any() else 0.0
 
@@ -303,16 +304,15 @@ def cap_statistics(rec: Recording) -> dict:
         area_of = np.broadcast_to(np.arange(p.n_areas), act.shape)[act]
         key = area_of.astype(np.int64) * (int(p.stim_set.max()) + 2) + (p.stim_set[wins][act] + 1)
         _, group = np.unique(key, return_inverse=True)
-        means = np.bincount(group, weights=vals) / np.bincount(group) if vals.size else vals
-        group_mean = means[group] if vals.size else vals
+        means = np.bincount(group, weights=vals) / np.bincount(group)
         out[name] = {
             "mean": float(vals.mean()) if vals.size else 0.0,
             "std": float(vals.std()) if vals.size else 0.0,
             "min": int(vals.min()) if vals.size else 0,
             "max": int(vals.max()) if vals.size else 0,
-            "within_25pct": float(np.mean(np.abs(vals - rec.k) <= 0.25 * rec.k)) if vals.size else 0.0,
-            "within_25pct_of_mean": _within(vals, np.full(vals.shape, vals.mean())) if vals.size else 0.0,
-            "within_25pct_of_assembly": _within(vals, group_mean) if vals.size else 0.0,
+            "within_25pct": within_band(vals, np.full(vals.shape, float(rec.k))),
+            "within_25pct_of_mean": within_band(vals, np.full(vals.shape, vals.mean())) if vals.size else 0.0,
+            "within_25pct_of_assembly": within_band(vals, means[group]),
             "assemblies_never_fired": int(np.sum(means == 0)),
             "silent_max": int(silent.max()) if silent.size else 0,
         }
