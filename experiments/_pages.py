@@ -43,6 +43,11 @@ PAGES = Path(os.environ.get("SPIKING_DIRECT_PAGES_DIR") or ROOT / "docs" / "resu
 __all__ = ["Page", "fmt", "provenance", "rst_table"]
 
 
+def _unsigned_zero(text: str) -> str:
+    """``text`` without the sign of a negative number that rounds to zero (``-0.00`` -> ``0.00``)."""
+    return text[1:] if text.startswith("-") and not text.strip("-0. %") else text
+
+
 def fmt(x, digits: int = 2, pct: bool = False) -> str:
     """A number as text: ``digits`` decimals (a percentage with ``pct``), integers without decimals."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -50,10 +55,10 @@ def fmt(x, digits: int = 2, pct: bool = False) -> str:
     if isinstance(x, bool):
         return "yes" if x else "no"
     if pct:
-        return f"{100 * x:.{digits}f} %"
+        return _unsigned_zero(f"{100 * x:.{digits}f} %")
     if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) < 1e6 and digits == 0):
         return f"{int(x)}"
-    return f"{x:.{digits}f}"
+    return _unsigned_zero(f"{x:.{digits}f}")
 
 
 def rng(lo, hi, digits: int = 2) -> str:
@@ -128,7 +133,7 @@ def rst_table(
         if callable(f):
             return str(f(v))
         if f:
-            return f.format(v)
+            return _unsigned_zero(f.format(v))
         if isinstance(v, float):
             return fmt(v, 3)
         return str(v)

@@ -511,7 +511,11 @@ def main() -> None:
         write_json(
             CSV_SIDECAR,
             {
-                "params": params(args, ran) | {"seeds": sorted(set(table["seed"].astype(int)))},
+                "params": params(args, ran)
+                | {
+                    "seeds": sorted(set(table["seed"].astype(int))),
+                    "processes": {p: PROCESSES[p] for p in PROCESSES if p in set(table["process"])},
+                },
                 "versions": _versions(ran),
                 "summary": summarise(table).to_dict(orient="records"),
                 "cost_seconds": _cost(table),

@@ -28,6 +28,8 @@ VALUE_UNITS = {
     "value_overlap_other": "fraction of assembly",
     "value_overlap_cc_other": CHANCE_CORRECTED,
     "value_overlap_cc_coupled": CHANCE_CORRECTED,
+    "value_overlap_cc_proportional": CHANCE_CORRECTED,
+    "value_overlap_cc_coupled_proportional": CHANCE_CORRECTED,
 }
 
 #: columns of :attr:`Result.value_overlaps`
@@ -369,7 +371,7 @@ class Result(dict):
         """One row per true link: weights, ``delta``, ``delta_prop``, the propagation readout and the
         value-level one (``value_overlap_*``: see :mod:`spiking_direct.value_readout`)."""
         u = self.weight_unit
-        kinds = ("", "_cc", "_cc_other", "_cc_coupled")
+        kinds = ("", "_cc", "_cc_other", "_cc_coupled", "_cc_proportional", "_cc_coupled_proportional")
         keys = tuple(f"value_overlap{cc}_{d}" for cc in kinds for d in ("forward", "reverse"))
         return self._frame(
             self._with_values(self.get("links", []), "links", keys),
@@ -399,6 +401,8 @@ class Result(dict):
             "value_overlap_other",
             "value_overlap_cc_other",
             "value_overlap_cc_coupled",
+            "value_overlap_cc_proportional",
+            "value_overlap_cc_coupled_proportional",
         )
         rows = self._with_values(self.get("pairs", []), "pairs", keys + ("target_ties",))
         rows = [{(k if k != "target_ties" else "value_target_ties"): v for k, v in r.items()} for r in rows]
@@ -569,7 +573,8 @@ class Result(dict):
                 f"chance-corrected forward {f(s.get('value_overlap_cc_forward_mean'))} "
                 f"({f(s.get('value_overlap_cc_forward_min'))} to {f(s.get('value_overlap_cc_forward_max'))}), "
                 f"other values {f(s.get('value_overlap_cc_other_forward_mean'))}, "
-                f"reverse {f(s.get('value_overlap_cc_reverse_mean'))}",
+                f"reverse {f(s.get('value_overlap_cc_reverse_mean'))}; "
+                f"co-occurrence reference {f(s.get('value_overlap_cc_proportional_forward_mean'))}",
             )
         ]
 

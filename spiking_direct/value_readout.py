@@ -33,6 +33,15 @@ value can differ from the table's where ``P(y | x)`` is near even. For the
 pairs the coupling trained, ``value_overlap_cc_coupled`` therefore repeats
 ``c`` with the target value taken from those rows (same tie rule).
 
+Reference (``value_overlap_cc_proportional``, and ``_coupled_proportional``
+for the coupling's rows): ``c`` of a responder set that covers each value's
+assembly of ``Y`` in proportion to that value's share of the rows with ``x``,
+i.e. ``o = n(x, y*) / n(x)``: what a mapping that follows co-occurrence,
+without competition between the values of ``Y``, would reach. A
+co-occurrence-driven network scores above it only where the competition in
+``Y``'s area sharpens the mapping towards ``y*``; where ``P(y* | x)`` is near
+even no such mapping reaches a high ``c``.
+
 The readout needs one assembly per value (the ``index`` encoding) and a data
 table; otherwise every number is null and ``reason`` says why.
 """
@@ -69,6 +78,11 @@ DEFINITIONS = {
     "value_overlap_cc_coupled": "c for the value of Y that co-occurs most often with x in the rows that coupled "
     "X and Y (what the network was shown; the same tie rule), for pairs the coupling trained (either direction); "
     "null for other pairs and for an x absent from those rows",
+    "value_overlap_cc_proportional": "reference: c of o = n(x, y*) / n(x), the share of the table's rows with x in "
+    "which Y = y*; the overlap of responders that cover each value's assembly of Y in proportion to its "
+    "co-occurrence with x (no competition between the values of Y)",
+    "value_overlap_cc_coupled_proportional": "reference: the same over the rows that coupled X and Y, with the "
+    "coupled target value (null where value_overlap_cc_coupled is null)",
     "aggregate": WEIGHTING,
 }
 
@@ -88,6 +102,8 @@ SUMMARY_KEYS = (
     "value_overlap_cc_coupled_forward_min",
     "value_overlap_cc_coupled_forward_max",
     "value_overlap_cc_coupled_reverse_mean",
+    "value_overlap_cc_proportional_forward_mean",
+    "value_overlap_cc_coupled_proportional_forward_mean",
     "value_overlap_cc_nonlinked_mean",
     "target_ties",
     "undefined",
@@ -240,6 +256,8 @@ def analyse(rec: Recording, asm: readout.Assemblies, model: CausalModel, respond
                     "coupled_target_ties": None,
                     "value_overlap_coupled": None,
                     "value_overlap_cc_coupled": None,
+                    "value_overlap_cc_proportional": None,
+                    "value_overlap_cc_coupled_proportional": None,
                     "by_value": by_value,
                 }
                 cstar, cties = target_value(coupled[x]) if coupled is not None else (None, 0)
@@ -249,6 +267,9 @@ def analyse(rec: Recording, asm: readout.Assemblies, model: CausalModel, respond
                         coupled_target_ties=cties,
                         value_overlap_coupled=by_value[cstar]["value_overlap"],
                         value_overlap_cc_coupled=by_value[cstar]["value_overlap_cc"],
+                        value_overlap_cc_coupled_proportional=chance_corrected(
+                            float(coupled[x, cstar] / coupled[x].sum()), by_value[cstar]["assembly_size"], n
+                        ),
                     )
                 if ystar is None:
                     row["note"] = f"{V[u]} = {names[u][x]} never occurs in the data table: no target value"
@@ -263,6 +284,9 @@ def analyse(rec: Recording, asm: readout.Assemblies, model: CausalModel, respond
                         value_overlap_cc=by_value[ystar]["value_overlap_cc"],
                         value_overlap_other=_mean(b["value_overlap"] for b in other),
                         value_overlap_cc_other=_mean(b["value_overlap_cc"] for b in other),
+                        value_overlap_cc_proportional=chance_corrected(
+                            float(counts[x, ystar] / counts[x].sum()), by_value[ystar]["assembly_size"], n
+                        ),
                     )
                     if row["value_overlap_cc"] is None:
                         row["note"] = f"the assembly of {V[v]} = {names[v][ystar]} is empty or fills the area"
@@ -280,10 +304,21 @@ def analyse(rec: Recording, asm: readout.Assemblies, model: CausalModel, respond
             "value_overlap_other": _mean(r["value_overlap_other"] for r in ok),
             "value_overlap_cc_other": _mean(r["value_overlap_cc_other"] for r in ok),
             "value_overlap_cc_coupled": _mean(r["value_overlap_cc_coupled"] for r in prs),
+            "value_overlap_cc_proportional": _mean(r["value_overlap_cc_proportional"] for r in ok),
+            "value_overlap_cc_coupled_proportional": _mean(r["value_overlap_cc_coupled_proportional"] for r in prs),
             "n_values": len(ok),
             "target_ties": sum(1 for r in prs if (r["target_ties"] or 0) > 1),
         }
-    empty = dict.fromkeys(("value_overlap", "value_overlap_cc", "value_overlap_cc_other", "value_overlap_cc_coupled"))
+    empty = dict.fromkeys(
+        (
+            "value_overlap",
+            "value_overlap_cc",
+            "value_overlap_cc_other",
+            "value_overlap_cc_coupled",
+            "value_overlap_cc_proportional",
+            "value_overlap_cc_coupled_proportional",
+        )
+    )
     links = []
     for i, j in model.link_indices():
         fwd, rev = pairs.get((i, j), empty), pairs.get((j, i), empty)
@@ -299,6 +334,10 @@ def analyse(rec: Recording, asm: readout.Assemblies, model: CausalModel, respond
                 "value_overlap_cc_other_reverse": rev["value_overlap_cc_other"],
                 "value_overlap_cc_coupled_forward": fwd["value_overlap_cc_coupled"],
                 "value_overlap_cc_coupled_reverse": rev["value_overlap_cc_coupled"],
+                "value_overlap_cc_proportional_forward": fwd["value_overlap_cc_proportional"],
+                "value_overlap_cc_proportional_reverse": rev["value_overlap_cc_proportional"],
+                "value_overlap_cc_coupled_proportional_forward": fwd["value_overlap_cc_coupled_proportional"],
+                "value_overlap_cc_coupled_proportional_reverse": rev["value_overlap_cc_coupled_proportional"],
             }
         )
     non_link = [pr for (u, v), pr in pairs.items() if not truth[u, v] and not truth[v, u]]
@@ -323,6 +362,10 @@ def analyse(rec: Recording, asm: readout.Assemblies, model: CausalModel, respond
         "value_overlap_cc_coupled_forward_min": stat("value_overlap_cc_coupled_forward", np.min),
         "value_overlap_cc_coupled_forward_max": stat("value_overlap_cc_coupled_forward", np.max),
         "value_overlap_cc_coupled_reverse_mean": stat("value_overlap_cc_coupled_reverse", np.mean),
+        "value_overlap_cc_proportional_forward_mean": stat("value_overlap_cc_proportional_forward", np.mean),
+        "value_overlap_cc_coupled_proportional_forward_mean": stat(
+            "value_overlap_cc_coupled_proportional_forward", np.mean
+        ),
         "value_overlap_cc_nonlinked_mean": _mean(pr["value_overlap_cc"] for pr in non_link),
         "target_ties": sum(1 for r in rows if (r["target_ties"] or 0) > 1),
         "undefined": sum(1 for r in rows if r["value_overlap_cc"] is None),

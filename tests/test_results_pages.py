@@ -75,3 +75,18 @@ def test_compressed_table_is_reproducible_and_finds_its_sidecar(tmp_path, monkey
     line = _pages.provenance("t.csv.gz")
     assert "measured on test machine" in line and "date 2026-01-02" in line
     assert "not recorded" in _pages.provenance("u.csv.gz")
+
+
+def test_numbers_that_round_to_zero_lose_their_sign(monkeypatch):
+    """A page never prints ``-0.00``: a negative number that rounds to zero is printed unsigned,
+    in prose (``fmt``, ``rng``) and in tables (a column's format string)."""
+    import pandas as pd
+
+    monkeypatch.syspath_prepend(str(ROOT / "experiments"))
+    import _pages
+
+    assert _pages.fmt(-0.001) == "0.00" and _pages.fmt(-0.004, 3) == "-0.004" and _pages.fmt(-0.006) == "-0.01"
+    assert _pages.fmt(-0.00001, 1, pct=True) == "0.0 %" and _pages.fmt(-3.0, 0) == "-3"
+    assert _pages.rng(-0.001, 0.2) == "0.00-0.20"
+    table = _pages.rst_table(pd.DataFrame({"x": [-0.0004, -0.2]}), formats={"x": "{:.2f}"})
+    assert "- 0.00" in table and "- -0.20" in table and "-0.00" not in table

@@ -161,6 +161,40 @@ def test_formula_on_a_hand_made_recording():
     assert s["value_overlap_cc_coupled_forward_mean"] == pytest.approx(1 / 21)
 
 
+def test_proportional_reference_follows_the_co_occurrence_shares():
+    """The reference is c of o = n(x, y*) / n(x): the share of x's rows with y*, in the table and in the
+    coupling's rows, whatever the responders."""
+    rec = hand_recording()
+    out = value_readout.analyse(rec, readout.identify_assemblies(rec), MODEL)
+    rows = rows_of(out)
+    cc = lambda share: (share - 0.3) / 0.7  # noqa: E731 - |A| / n = 3 / 10
+    r = rows["A", "a0", "B"]  # table: b0 in 3 of a0's 4 rows; coupling: b1 in 2 of 3
+    assert r["value_overlap_cc_proportional"] == pytest.approx(cc(3 / 4))
+    assert r["value_overlap_cc_coupled_proportional"] == pytest.approx(cc(2 / 3))
+    r = rows["A", "a1", "B"]  # a tie, 2 of 4; never coupled
+    assert r["value_overlap_cc_proportional"] == pytest.approx(cc(2 / 4))
+    assert r["value_overlap_cc_coupled_proportional"] is None
+    r = rows["B", "b1", "A"]  # a1 in 2 of b1's 3 rows; the coupling showed b1 only with a0 (2 of 2)
+    assert r["value_overlap_cc_proportional"] == pytest.approx(cc(2 / 3))
+    assert r["value_overlap_cc_coupled_proportional"] == pytest.approx(1.0)
+    assert r["value_overlap_cc"] == pytest.approx(1.0)  # responders = a1's assembly: above the reference
+    pairs = {(p["source"], p["target"]): p for p in out["pairs"]}
+    assert pairs["A", "B"]["value_overlap_cc_proportional"] == pytest.approx((cc(3 / 4) + cc(2 / 4)) / 2)
+    assert pairs["A", "B"]["value_overlap_cc_coupled_proportional"] == pytest.approx(cc(2 / 3))
+    assert pairs["B", "A"]["value_overlap_cc_proportional"] == pytest.approx((cc(3 / 5) + cc(2 / 3)) / 2)
+    (link,) = out["links"]
+    assert link["value_overlap_cc_proportional_forward"] == pairs["A", "B"]["value_overlap_cc_proportional"]
+    assert link["value_overlap_cc_proportional_reverse"] == pairs["B", "A"]["value_overlap_cc_proportional"]
+    s = out["summary"]
+    assert s["value_overlap_cc_proportional_forward_mean"] == pytest.approx((cc(3 / 4) + cc(2 / 4)) / 2)
+    assert s["value_overlap_cc_coupled_proportional_forward_mean"] == pytest.approx(cc(2 / 3))
+    # a table where x always goes with one value: the reference is 1
+    one = np.array([[0, 0]] * 4 + [[1, 1]] * 4)
+    out = value_readout.analyse(hand_recording(table=one, couple=(0, 4, 5)), readout.identify_assemblies(rec), MODEL)
+    assert out["summary"]["value_overlap_cc_proportional_forward_mean"] == pytest.approx(1.0)
+    assert out["summary"]["value_overlap_cc_coupled_proportional_forward_mean"] == pytest.approx(1.0)
+
+
 def test_coupled_target_is_null_for_pairs_never_coupled():
     rec = hand_recording(couple=())
     out = value_readout.analyse(rec, readout.identify_assemblies(rec), MODEL)
