@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -43,9 +44,13 @@ PAGES = Path(os.environ.get("SPIKING_DIRECT_PAGES_DIR") or ROOT / "docs" / "resu
 __all__ = ["Page", "fmt", "provenance", "rst_table"]
 
 
-def _unsigned_zero(text: str) -> str:
-    """``text`` without the sign of a negative number that rounds to zero (``-0.00`` -> ``0.00``)."""
-    return text[1:] if text.startswith("-") and not text.strip("-0. %") else text
+_NEGATIVE_ZERO = re.compile(r"^(\s*)-(0+(?:\.0+)?)(?![0-9.])")
+
+
+def _unsigned_zero(text: str, plus: bool = False) -> str:
+    """``text`` with a negative number that rounds to zero at its start printed as zero
+    (``-0.00`` -> ``0.00``, ``-0.0 %`` -> ``0.0 %``; ``+0.00`` where the format signs every number)."""
+    return _NEGATIVE_ZERO.sub(lambda m: f"{m[1]}{'+' if plus else ''}{m[2]}", text, count=1)
 
 
 def fmt(x, digits: int = 2, pct: bool = False) -> str:
@@ -133,7 +138,7 @@ def rst_table(
         if callable(f):
             return str(f(v))
         if f:
-            return _unsigned_zero(f.format(v))
+            return _unsigned_zero(f.format(v), plus="{:+" in f)
         if isinstance(v, float):
             return fmt(v, 3)
         return str(v)

@@ -34,13 +34,15 @@ pairs the coupling trained, ``value_overlap_cc_coupled`` therefore repeats
 ``c`` with the target value taken from those rows (same tie rule).
 
 Reference (``value_overlap_cc_proportional``, and ``_coupled_proportional``
-for the coupling's rows): ``c`` of a responder set that covers each value's
-assembly of ``Y`` in proportion to that value's share of the rows with ``x``,
+for the coupling's rows): ``c`` of a responder set that fills ``Y``'s value
+assemblies, each in proportion to its value's share of the rows with ``x``,
 i.e. ``o = n(x, y*) / n(x)``: what a mapping that follows co-occurrence,
-without competition between the values of ``Y``, would reach. A
-co-occurrence-driven network scores above it only where the competition in
-``Y``'s area sharpens the mapping towards ``y*``; where ``P(y* | x)`` is near
-even no such mapping reaches a high ``c``.
+without competition between the values of ``Y``, would reach if a probe
+recruited whole assemblies (the variable-level overlap says how far it does).
+A network whose probes recruit whole assemblies scores above it only where
+``Y``'s area favours ``y*`` beyond its share (competition between its value
+assemblies); where ``P(y* | x)`` is near even no co-occurrence mapping reaches
+a high ``c``.
 
 The readout needs one assembly per value (the ``index`` encoding) and a data
 table; otherwise every number is null and ``reason`` says why.
@@ -80,7 +82,7 @@ DEFINITIONS = {
     "null for other pairs and for an x absent from those rows",
     "value_overlap_cc_proportional": "reference: c of o = n(x, y*) / n(x), the share of the table's rows with x in "
     "which Y = y*; the overlap of responders that cover each value's assembly of Y in proportion to its "
-    "co-occurrence with x (no competition between the values of Y)",
+    "co-occurrence with x (no competition between the values of Y), for responders that fill Y's assemblies",
     "value_overlap_cc_coupled_proportional": "reference: the same over the rows that coupled X and Y, with the "
     "coupled target value (null where value_overlap_cc_coupled is null)",
     "aggregate": WEIGHTING,
@@ -149,8 +151,8 @@ def overlap(responders: np.ndarray, assembly: np.ndarray) -> float | None:
 
 
 def chance_corrected(o: float | None, size: int, n: int) -> float | None:
-    """``(o - size/n) / (1 - size/n)`` (None when ``o`` is None or the assembly fills the area)."""
-    if o is None or size >= n:
+    """``(o - size/n) / (1 - size/n)`` (None when ``o`` is None or the assembly is empty or fills the area)."""
+    if o is None or size <= 0 or size >= n:
         return None
     base = size / n
     return float((o - base) / (1.0 - base))

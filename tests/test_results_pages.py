@@ -90,3 +90,6 @@ def test_numbers_that_round_to_zero_lose_their_sign(monkeypatch):
     assert _pages.rng(-0.001, 0.2) == "0.00-0.20"
     table = _pages.rst_table(pd.DataFrame({"x": [-0.0004, -0.2]}), formats={"x": "{:.2f}"})
     assert "- 0.00" in table and "- -0.20" in table and "-0.00" not in table
+    signed = _pages.rst_table(pd.DataFrame({"x": [-0.0004, 0.0, -0.2]}), formats={"x": "{:+.2f}"})
+    assert signed.count("- +0.00") == 2 and "- -0.20" in signed
+    assert _pages.fmt(-0.00001, 1, pct=True) == "0.0 %" and _pages.rng(-0.0001, -0.0002) == "0.00"

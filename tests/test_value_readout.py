@@ -188,6 +188,29 @@ def test_proportional_reference_follows_the_co_occurrence_shares():
     s = out["summary"]
     assert s["value_overlap_cc_proportional_forward_mean"] == pytest.approx((cc(3 / 4) + cc(2 / 4)) / 2)
     assert s["value_overlap_cc_coupled_proportional_forward_mean"] == pytest.approx(cc(2 / 3))
+    # the chance term is that of y*'s own assembly: b0's assembly of 4 cells
+    asm = readout.identify_assemblies(rec)
+    asm.members[2] = np.array([0, 1, 2, 7])
+    r = rows_of(value_readout.analyse(rec, asm, MODEL))["A", "a0", "B"]
+    assert r["value_overlap_cc_proportional"] == pytest.approx((3 / 4 - 0.4) / 0.6)
+    assert r["value_overlap_cc_coupled_proportional"] == pytest.approx(cc(2 / 3))  # b1: 3 cells
+    # an empty assembly (a silent area) has no overlap and no reference
+    # (a0's y* is b0, set 2, in the table and b1, set 3, in the coupling)
+    for empty in (2, 3):
+        asm = readout.identify_assemblies(rec)
+        asm.members[empty] = np.array([], dtype=int)
+        out = value_readout.analyse(rec, asm, MODEL)
+        r = rows_of(out)["A", "a0", "B"]
+        pair = {(p["source"], p["target"]): p for p in out["pairs"]}["A", "B"]
+        if empty == 3:
+            assert r["value_overlap_cc_coupled"] is None and r["value_overlap_cc_coupled_proportional"] is None
+            assert r["value_overlap_cc_proportional"] == pytest.approx(cc(3 / 4))
+            assert pair["value_overlap_cc_coupled_proportional"] is None  # a1 was never coupled
+        else:
+            assert r["value_overlap_cc"] is None and r["value_overlap_cc_proportional"] is None
+            assert r["value_overlap_cc_coupled_proportional"] == pytest.approx(cc(2 / 3))
+            assert pair["value_overlap_cc_proportional"] is None  # a1's y* is b0 too (a tie, lowest index)
+            assert pair["value_overlap_cc_coupled_proportional"] == pytest.approx(cc(2 / 3))
     # a table where x always goes with one value: the reference is 1
     one = np.array([[0, 0]] * 4 + [[1, 1]] * 4)
     out = value_readout.analyse(hand_recording(table=one, couple=(0, 4, 5)), readout.identify_assemblies(rec), MODEL)
@@ -312,7 +335,10 @@ def test_result_tables_carry_the_value_readout(rate_runs):
     assert values.groupby(["source", "source_value", "target"])["is_target_value"].sum().eq(1).all()
     lk = res["value_readout"]["links"][0]
     assert links["value_overlap_cc_reverse (chance-corrected, 0 = chance)"].iloc[0] == lk["value_overlap_cc_reverse"]
-    assert "value overlap" in repr(res)
+    cc = "(chance-corrected, 0 = chance)"
+    assert links[f"value_overlap_cc_proportional_forward {cc}"].iloc[0] == lk["value_overlap_cc_proportional_forward"]
+    assert pairs[f"value_overlap_cc_coupled_proportional {cc}"].notna().sum() == 20  # the linked pairs, both ways
+    assert "value overlap" in repr(res) and "co-occurrence reference" in repr(res)
     rate_code = Result(rate_runs["rate_code"][1])
     assert rate_code["value_readout"]["applicable"] is False
     assert rate_code.value_overlaps.empty and len(rate_code.value_overlaps.columns) == len(VALUES_COLUMNS)
