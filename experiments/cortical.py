@@ -77,7 +77,7 @@ DIRECT_SEEDS = (2, 3, 4, 5, 6)
 CONTROL_SEEDS = (2, 3)
 GRID_DELAYS_MS = (0.5, 1.0, 2.0, 3.0)  # local synaptic delay (cortical: every local pathway; clocked: E->I, I->E)
 GRID_NOISE_MV = (1.0, 2.0, 3.0, 4.0)  # free-membrane sd
-GRID_SEED = 2
+GRID_SEEDS = (2, 3)  # held out, like DIRECT_SEEDS
 #: columns of a grid row added after the first grid, never null in a row that has them (the
 #: value-level overlaps may be); a row without them is re-run
 GRID_NEW_COLUMNS = ("within_25pct_of_mean", "within_25pct_of_assembly")
@@ -442,13 +442,14 @@ def plot_robustness(df: pd.DataFrame, path: Path) -> None:
         ("within_25pct_of_assembly", "cycles within ±25 % of\nthe assembly's own mean", (0, 1)),
     ]
     nets = ["clocked", "cortical"]
+    seeds = ", ".join(str(int(x)) for x in sorted(df.seed.unique()))
     fig, axes = plt.subplots(len(nets), len(cols), figsize=(19, 7.5), squeeze=False)
     for i, net in enumerate(nets):
         g = df[df.network == net]
         delays, noises = sorted(g.delay_ms.unique()), sorted(g.noise_mV.unique())
         for j, (col, name, (lo, hi)) in enumerate(cols):
             ax = axes[i][j]
-            m = g.pivot_table(index="noise_mV", columns="delay_ms", values=col, dropna=False).reindex(
+            m = g.pivot_table(index="noise_mV", columns="delay_ms", values=col, aggfunc="mean", dropna=False).reindex(
                 index=noises, columns=delays
             )
             if col == "winners_per_cycle":
@@ -466,6 +467,7 @@ def plot_robustness(df: pd.DataFrame, path: Path) -> None:
             ax.set(xlabel="local delay (ms)", ylabel="noise (mV)")
             ax.set_title(f"{net}: {name}", fontsize=9)
             fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.suptitle(f"Alzheimer, mean over seeds {seeds} (the page's table has every seed)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -594,7 +596,7 @@ def main(argv=None) -> None:
             "sizes": list(sizes),
             "seeds": list(seeds),
             "direct_seeds": [DIRECT_SEEDS[0]] if args.quick else list(DIRECT_SEEDS),
-            "grid_seed": GRID_SEED,
+            "grid_seeds": [GRID_SEEDS[0]] if args.quick else list(GRID_SEEDS),
             "control_seeds": [] if args.quick else list(CONTROL_SEEDS),
             "backend": "cpp_standalone",
             "model": "alzheimer",
@@ -631,7 +633,8 @@ def main(argv=None) -> None:
             grid = pd.read_csv(OUT / f"cortical_robustness{tag}.csv")
         else:
             delays, noises = ((1.0, 2.0), (2.0, 3.0)) if args.quick else (GRID_DELAYS_MS, GRID_NOISE_MV)
-            grid = run_robustness(delays, noises, GRID_SEED, OUT / f"cortical_robustness{tag}.csv")
+            for seed in GRID_SEEDS[:1] if args.quick else GRID_SEEDS:  # seed by seed: a cut-short grid is whole
+                grid = run_robustness(delays, noises, seed, OUT / f"cortical_robustness{tag}.csv")
         print(grid.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         plot_robustness(grid, FIG / f"cortical_robustness{tag}.png")
     if not args.quick:
@@ -822,9 +825,12 @@ def page() -> None:
     )
     p.figure("figures/cortical_direct.png", "DIRECT on Alzheimer on the cortical network and the controls.")
     p.section("Robustness: local delay x membrane noise, both networks")
-    planned = 2 * len(GRID_DELAYS_MS) * len(GRID_NOISE_MV)
+    planned = 2 * len(GRID_DELAYS_MS) * len(GRID_NOISE_MV) * len(GRID_SEEDS)
+    seeds = sorted(int(x) for x in grid.seed.unique())
     p.text(
-        f"Seed {int(grid.seed.iloc[0])}, {len(grid)} of the {planned} grid points (both networks"
+        f"Alzheimer, seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}: {len(grid)} of the "
+        f"{planned} planned runs (2 networks x {len(GRID_DELAYS_MS) * len(GRID_NOISE_MV)} points x seeds "
+        f"{', '.join(map(str, GRID_SEEDS))}"
         + (
             "): the whole grid."
             if len(grid) >= planned
@@ -839,7 +845,9 @@ def page() -> None:
         for net, g in region.groupby("network"):
             target = "k" if net == "clocked" else "the mean"
             line = (
-                f"{net}, {len(g)} points: Δprop P@K {rng(g.delta_prop_p_at_k.min(), g.delta_prop_p_at_k.max(), 1)}, "
+                f"{net}, {len(g.groupby(['delay_ms', 'noise_mV']))} points x {g.seed.nunique()} "
+                f"seed{'s' if g.seed.nunique() > 1 else ''}: Δprop P@K "
+                f"{rng(g.delta_prop_p_at_k.min(), g.delta_prop_p_at_k.max(), 1)}, "
                 f"forward overlap {rng(g.overlap_forward.min(), g.overlap_forward.max())}, winners per cycle "
                 f"{rng(g.winners_per_cycle.min(), g.winners_per_cycle.max(), 0)} (k = {int(g.k.iloc[0])}; cycles "
                 f"within ±25 % of {target}: {rng(g.within_target.min(), g.within_target.max())}"
@@ -862,13 +870,14 @@ def page() -> None:
             ]
         )
     p.table(
-        grid.sort_values(["network", "delay_ms", "noise_mV"]),
+        grid.sort_values(["network", "delay_ms", "noise_mV", "seed"]),
         "experiments/results/cortical_robustness.csv",
         sidecar="experiments/results/cortical_meta_robustness.json",
         columns={
             "network": "network",
             "delay_ms": "delay (ms)",
             "noise_mV": "noise (mV)",
+            "seed": "seed",
             "delta_p_at_k": "Δ P@K",
             "delta_prop_p_at_k": "Δprop P@K",
             "overlap_forward": "forward",
