@@ -633,7 +633,7 @@ def main(argv=None) -> None:
             grid = pd.read_csv(OUT / f"cortical_robustness{tag}.csv")
         else:
             delays, noises = ((1.0, 2.0), (2.0, 3.0)) if args.quick else (GRID_DELAYS_MS, GRID_NOISE_MV)
-            for seed in GRID_SEEDS[:1] if args.quick else GRID_SEEDS:  # seed by seed: a cut-short grid is whole
+            for seed in GRID_SEEDS[:1] if args.quick else GRID_SEEDS:  # one seed's whole grid before the next
                 grid = run_robustness(delays, noises, seed, OUT / f"cortical_robustness{tag}.csv")
         print(grid.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         plot_robustness(grid, FIG / f"cortical_robustness{tag}.png")
