@@ -370,9 +370,10 @@ class Result(dict):
     def links(self):
         """One row per true link: weights, ``delta``, ``delta_prop``, the propagation readout and the
         value-level one (``value_overlap_*``: see :mod:`spiking_direct.value_readout`)."""
+        from .value_readout import LINK_KEYS
+
         u = self.weight_unit
-        kinds = ("", "_cc", "_cc_other", "_cc_coupled", "_cc_proportional", "_cc_coupled_proportional")
-        keys = tuple(f"value_overlap{cc}_{d}" for cc in kinds for d in ("forward", "reverse"))
+        keys = tuple(f"{k}_{d}" for k in LINK_KEYS for d in ("forward", "reverse"))
         return self._frame(
             self._with_values(self.get("links", []), "links", keys),
             {

@@ -88,6 +88,17 @@ DEFINITIONS = {
     "aggregate": WEIGHTING,
 }
 
+#: the value-level keys of a pair that every true link carries forward and reverse
+#: (``<key>_forward``, ``<key>_reverse``)
+LINK_KEYS = (
+    "value_overlap",
+    "value_overlap_cc",
+    "value_overlap_cc_other",
+    "value_overlap_cc_coupled",
+    "value_overlap_cc_proportional",
+    "value_overlap_cc_coupled_proportional",
+)
+
 SUMMARY_KEYS = (
     "n_links",
     "value_overlap_forward_mean",
@@ -311,16 +322,7 @@ def analyse(rec: Recording, asm: readout.Assemblies, model: CausalModel, respond
             "n_values": len(ok),
             "target_ties": sum(1 for r in prs if (r["target_ties"] or 0) > 1),
         }
-    empty = dict.fromkeys(
-        (
-            "value_overlap",
-            "value_overlap_cc",
-            "value_overlap_cc_other",
-            "value_overlap_cc_coupled",
-            "value_overlap_cc_proportional",
-            "value_overlap_cc_coupled_proportional",
-        )
-    )
+    empty = dict.fromkeys(LINK_KEYS)
     links = []
     for i, j in model.link_indices():
         fwd, rev = pairs.get((i, j), empty), pairs.get((j, i), empty)
@@ -328,18 +330,7 @@ def analyse(rec: Recording, asm: readout.Assemblies, model: CausalModel, respond
             {
                 "source": V[i],
                 "target": V[j],
-                "value_overlap_forward": fwd["value_overlap"],
-                "value_overlap_reverse": rev["value_overlap"],
-                "value_overlap_cc_forward": fwd["value_overlap_cc"],
-                "value_overlap_cc_reverse": rev["value_overlap_cc"],
-                "value_overlap_cc_other_forward": fwd["value_overlap_cc_other"],
-                "value_overlap_cc_other_reverse": rev["value_overlap_cc_other"],
-                "value_overlap_cc_coupled_forward": fwd["value_overlap_cc_coupled"],
-                "value_overlap_cc_coupled_reverse": rev["value_overlap_cc_coupled"],
-                "value_overlap_cc_proportional_forward": fwd["value_overlap_cc_proportional"],
-                "value_overlap_cc_proportional_reverse": rev["value_overlap_cc_proportional"],
-                "value_overlap_cc_coupled_proportional_forward": fwd["value_overlap_cc_coupled_proportional"],
-                "value_overlap_cc_coupled_proportional_reverse": rev["value_overlap_cc_coupled_proportional"],
+                **{f"{k}_{d}": pair[k] for k in LINK_KEYS for d, pair in (("forward", fwd), ("reverse", rev))},
             }
         )
     non_link = [pr for (u, v), pr in pairs.items() if not truth[u, v] and not truth[v, u]]
